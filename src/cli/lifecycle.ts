@@ -1,0 +1,103 @@
+import type {Logger} from './logger.js'
+
+/**
+ * Clean shutdown for a command process. Resources register a closer as they are opened; on SIGINT/SIGTERM (or when
+ * the command ends) the closers run once, newest first, within a bounded grace period. A second signal, or a grace
+ * period that runs out, ends the process at once so Ctrl-C can never hang.
+ */
+export class Lifecycle {
+  readonly #controller = new AbortController()
+  readonly #closers: Array<{name: string; close: () => unknown}> = []
+  #closing: Promise<void> | undefined
+  #signalCount = 0
+  #onSignal = (signal: NodeJS.Signals) => this.#handleSignal(signal)
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly graceMs = 5000,
+  ) {}
+
+  /** Aborted when a stop signal arrives; long-running work listens to it. */
+  get signal(): AbortSignal {
+    return this.#controller.signal
+  }
+
+  get stopping(): boolean {
+    return this.#controller.signal.aborted
+  }
+
+  installSignalHandlers(): void {
+    process.on('SIGINT', this.#onSignal)
+    process.on('SIGTERM', this.#onSignal)
+  }
+
+  /** Register a resource to close on shutdown; returns a function that unregisters it. */
+  onShutdown(name: string, close: () => unknown): () => void {
+    const entry = {name, close}
+    this.#closers.push(entry)
+    return () => {
+      const index = this.#closers.indexOf(entry)
+      if (index !== -1) this.#closers.splice(index, 1)
+    }
+  }
+
+  /** Resolves when a stop signal arrives (or at once if one already has). */
+  untilStopped(): Promise<void> {
+    if (this.stopping) return Promise.resolve()
+    return new Promise((resolve) => this.signal.addEventListener('abort', () => resolve(), {once: true}))
+  }
+
+  /** Ask the command to stop, as a signal would (used by --duration and by components told to quit). */
+  stop(reason = 'stop'): void {
+    if (!this.stopping) this.#controller.abort(reason)
+  }
+
+  /** Run every closer once, newest first; waits at most the grace period. */
+  close(): Promise<void> {
+    this.#closing ??= this.#runClosers()
+    return this.#closing
+  }
+
+  dispose(): void {
+    process.off('SIGINT', this.#onSignal)
+    process.off('SIGTERM', this.#onSignal)
+  }
+
+  async #runClosers(): Promise<void> {
+    const closers = this.#closers.splice(0).reverse()
+    const all = (async () => {
+      for (const {name, close} of closers) {
+        try {
+          await close()
+        } catch (error) {
+          this.logger.warn(`closing ${name} failed: ${(error as Error).message}`)
+        }
+      }
+    })()
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.graceMs)
+      timer.unref()
+    })
+    const outcome = await Promise.race([all.then(() => 'done' as const), timeout])
+    clearTimeout(timer)
+    if (outcome === 'timeout') this.logger.warn(`shutdown took longer than ${this.graceMs} ms; giving up on the rest`)
+  }
+
+  #handleSignal(signal: NodeJS.Signals): void {
+    this.#signalCount++
+    if (this.#signalCount > 1) {
+      this.logger.warn(`second ${signal}: exiting now`)
+      process.exit(130)
+    }
+
+    this.logger.info(`${signal} received: shutting down`)
+    this.stop(signal)
+    // Commands that never look at the signal still end: close everything and leave within the grace period.
+    const force = setTimeout(() => {
+      this.logger.warn('shutdown grace period over: exiting')
+      process.exit(process.exitCode ?? 0)
+    }, this.graceMs + 1000)
+    force.unref()
+  }
+}

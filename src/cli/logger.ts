@@ -1,0 +1,32 @@
+/** Leveled logging to stderr only: stdout carries data (results, NDJSON events) and nothing else. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface Logger {
+  readonly level: LogLevel
+  error(message: string): void
+  warn(message: string): void
+  info(message: string): void
+  debug(message: string): void
+  child(scope: string): Logger
+}
+
+export function createLogger(
+  level: LogLevel,
+  scope = 'ivc',
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): Logger {
+  const rank = LOG_LEVELS.indexOf(level)
+  const emit = (at: LogLevel, message: string) => {
+    if (LOG_LEVELS.indexOf(at) <= rank) write(`[${scope}] ${at}: ${message}\n`)
+  }
+
+  return {
+    level,
+    error: (message) => emit('error', message),
+    warn: (message) => emit('warn', message),
+    info: (message) => emit('info', message),
+    debug: (message) => emit('debug', message),
+    child: (child) => createLogger(level, `${scope}:${child}`, write),
+  }
+}

@@ -1,0 +1,67 @@
+import {IvcError} from '../cli/errors.js'
+import {BACKEND_KINDS, type Backend, type BackendInstances, type BackendKind, type ProbeResult} from './types.js'
+
+export interface ProbedBackend extends ProbeResult {
+  name: string
+  kind: BackendKind
+  description: string
+}
+
+/** Backends by kind and name. Built-ins are registered at start-up; installed oclif plugins add theirs by hook. */
+export class BackendRegistry {
+  readonly #backends = new Map<BackendKind, Map<string, Backend>>(BACKEND_KINDS.map((kind) => [kind, new Map()]))
+
+  register(backend: Backend): void {
+    if (!BACKEND_KINDS.includes(backend.kind)) throw new Error(`backend ${backend.name}: unknown kind "${backend.kind}"`)
+    const byName = this.#backends.get(backend.kind)!
+    if (byName.has(backend.name)) throw new Error(`a ${backend.kind} backend named "${backend.name}" is already registered`)
+    byName.set(backend.name, backend)
+  }
+
+  list(kind?: BackendKind): Backend[] {
+    const kinds = kind ? [kind] : BACKEND_KINDS
+    return kinds.flatMap((each) => [...this.#backends.get(each)!.values()])
+  }
+
+  get<K extends BackendKind>(kind: K, name: string): Backend<K> {
+    const backend = this.#backends.get(kind)!.get(name)
+    if (!backend) {
+      const known = [...this.#backends.get(kind)!.keys()].join(', ') || 'none'
+      throw new IvcError('UNKNOWN_BACKEND', `no ${kind} backend named "${name}" (known: ${known})`)
+    }
+
+    return backend as unknown as Backend<K>
+  }
+
+  /** Probe, then create; a backend that cannot run here fails with its install hint instead of a crash. */
+  async create<K extends BackendKind>(kind: K, name: string, options: Record<string, unknown> = {}): Promise<BackendInstances[K]> {
+    const backend = this.get(kind, name)
+    const probe = await safeProbe(backend)
+    if (!probe.ok) {
+      throw new IvcError('BACKEND_MISSING', `${kind} "${name}" cannot run here: ${probe.detail}`, {
+        suggestion: probe.hint ?? 'Run `ivc doctor` for details.',
+      })
+    }
+
+    return backend.create(options)
+  }
+
+  async probeAll(): Promise<ProbedBackend[]> {
+    return Promise.all(
+      this.list().map(async (backend) => ({
+        name: backend.name,
+        kind: backend.kind,
+        description: backend.description,
+        ...(await safeProbe(backend)),
+      })),
+    )
+  }
+}
+
+async function safeProbe(backend: Backend): Promise<ProbeResult> {
+  try {
+    return await backend.probe()
+  } catch (error) {
+    return {ok: false, detail: `probe failed: ${(error as Error).message}`}
+  }
+}

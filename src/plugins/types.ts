@@ -1,0 +1,45 @@
+/**
+ * Media backends are plugins: `{name, kind, description, probe(), create(options)}`, registered by kind.
+ * `probe()` says whether the backend can run on this machine and, if not, exactly what to install; it must be cheap
+ * and must not throw. `create()` loads native modules lazily, on first use only.
+ */
+export const BACKEND_KINDS = [
+  'video-source',
+  'video-sink',
+  'audio-source',
+  'audio-sink',
+  'video-codec',
+  'audio-codec',
+  'directory',
+] as const
+export type BackendKind = (typeof BACKEND_KINDS)[number]
+
+export interface ProbeResult {
+  ok: boolean
+  /** What was found (a version, a device count) or why it cannot run. */
+  detail: string
+  /** When not ok: the exact command that makes it work. */
+  hint?: string
+}
+
+/**
+ * What `create()` returns, per kind. Each media module narrows its entry by declaration merging:
+ * `declare module '../plugins/types.js' { interface BackendInstances { 'video-source': VideoSource } }`.
+ */
+export interface BackendInstances {
+  'video-source': unknown
+  'video-sink': unknown
+  'audio-source': unknown
+  'audio-sink': unknown
+  'video-codec': unknown
+  'audio-codec': unknown
+  directory: unknown
+}
+
+export interface Backend<K extends BackendKind = BackendKind> {
+  name: string
+  kind: K
+  description: string
+  probe(): Promise<ProbeResult>
+  create(options: Record<string, unknown>): Promise<BackendInstances[K]>
+}

@@ -1,0 +1,78 @@
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {describe, expect, inject, it} from 'vitest'
+
+import {ERRORS} from '../../src/cli/errors.js'
+import {runCli} from '../support/cli.js'
+
+const COMPONENTS = ['presence', 'listen', 'call', 'stream-video', 'stream-audio', 'control']
+
+describe('ivc CLI', () => {
+  it('lists the six components with one-line summaries', async () => {
+    const {exitCode, stdout} = await runCli(['--help'])
+    expect(exitCode).toBe(0)
+    for (const command of COMPONENTS) expect(stdout).toMatch(new RegExp(`^  ${command} +\\S`, 'm'))
+  })
+
+  it('prints its version', async () => {
+    const {exitCode, stdout} = await runCli(['--version'])
+    expect(exitCode).toBe(0)
+    expect(stdout).toMatch(/^ivc\/\d+\.\d+\.\d+ /)
+  })
+
+  it.each([...COMPONENTS, 'doctor'])('gives %s --help with examples', async (command) => {
+    const {exitCode, stdout} = await runCli([command, '--help'])
+    expect(exitCode).toBe(0)
+    expect(stdout).toContain('EXAMPLES')
+    expect(stdout).toContain('$ ivc ')
+  })
+
+  it('rejects an unknown flag with one line, a hint and BAD_USAGE', async () => {
+    const {exitCode, stdout, stderr} = await runCli(['doctor', '--frobnicate'])
+    expect(exitCode).toBe(ERRORS.BAD_USAGE.exit)
+    expect(stdout).toBe('')
+    expect(stderr).toBe('ivc: Nonexistent flag: --frobnicate [BAD_USAGE]\n  Try this: See the command\'s --help for its flags and examples.')
+  })
+
+  it('reports an unreachable Redis in one line and exits REDIS_UNREACHABLE, with the report still on stdout', async () => {
+    const {exitCode, stdout, stderr} = await runCli(['doctor', '--json', '--redis', 'unix:///nonexistent.sock'])
+    expect(exitCode).toBe(ERRORS.REDIS_UNREACHABLE.exit)
+    const report = JSON.parse(stdout)
+    expect(report.redis).toMatchObject({ok: false, url: 'unix:///nonexistent.sock'})
+    expect(stderr.trim().split('\n')).toHaveLength(2)
+    expect(stderr).toContain('[REDIS_UNREACHABLE]')
+    expect(stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('reports every backend kind and Redis reachability with doctor --json', async () => {
+    const {exitCode, stdout} = await runCli(['doctor', '--json', '--redis', inject('redisUrl')])
+    expect(exitCode).toBe(0)
+    const report = JSON.parse(stdout)
+    expect(report.redis.ok).toBe(true)
+    const kinds = new Set(report.backends.map((backend: {kind: string}) => backend.kind))
+    expect([...kinds].sort()).toEqual(['audio-codec', 'audio-sink', 'audio-source', 'directory', 'video-codec', 'video-sink', 'video-source'])
+    for (const backend of report.backends) {
+      expect(typeof backend.ok).toBe('boolean')
+      if (!backend.ok) expect(backend.hint, backend.name).toBeTruthy()
+    }
+  })
+
+  it('takes --redis from IVC_REDIS and from the config file, flag over env over file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ivc-cli-config-'))
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({redis: 'unix:///from-file.sock'}))
+    const fromFile = await runCli(['doctor', '--json'], {env: {IVC_CONFIG: join(dir, 'config.json')}})
+    expect(JSON.parse(fromFile.stdout).redis.url).toBe('unix:///from-file.sock')
+    const fromEnv = await runCli(['doctor', '--json'], {env: {IVC_CONFIG: join(dir, 'config.json'), IVC_REDIS: 'unix:///from-env.sock'}})
+    expect(JSON.parse(fromEnv.stdout).redis.url).toBe('unix:///from-env.sock')
+    const fromFlag = await runCli(['doctor', '--json', '--redis', 'unix:///from-flag.sock'], {env: {IVC_CONFIG: join(dir, 'config.json'), IVC_REDIS: 'unix:///from-env.sock'}})
+    expect(JSON.parse(fromFlag.stdout).redis.url).toBe('unix:///from-flag.sock')
+  })
+
+  it('prints an error as JSON on stdout too with --json', async () => {
+    const {exitCode, stdout} = await runCli(['listen', '--json'])
+    expect(exitCode).toBe(ERRORS.NOT_IMPLEMENTED.exit)
+    expect(JSON.parse(stdout)).toEqual({error: expect.objectContaining({code: 'NOT_IMPLEMENTED', exit: ERRORS.NOT_IMPLEMENTED.exit})})
+  })
+})

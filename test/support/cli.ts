@@ -1,0 +1,82 @@
+import {fileURLToPath} from 'node:url'
+
+import {execa, type ResultPromise} from 'execa'
+
+export const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+export interface CliResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+/** The environment a test CLI process gets: nothing from the developer's IVC_* settings or config file leaks in. */
+export function cliEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {}
+  for (const key of Object.keys(process.env)) if (key.startsWith('IVC_')) env[key] = undefined
+  return {...env, XDG_CONFIG_HOME: '/nonexistent-ivc-test-config', ...extra}
+}
+
+/** Run the built CLI to completion. */
+export async function runCli(args: string[], options: {env?: Record<string, string | undefined>; timeoutMs?: number; input?: string} = {}): Promise<CliResult> {
+  const result = await execa('node', [BIN, ...args], {
+    env: cliEnv(options.env),
+    extendEnv: true,
+    reject: false,
+    timeout: options.timeoutMs ?? 20_000,
+    input: options.input,
+  })
+  return {exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr}
+}
+
+/** Start the built CLI as a long-running child; the caller stops it (tracked so a failed test cannot leak it). */
+export function startCli(args: string[], options: {env?: Record<string, string | undefined>} = {}): ResultPromise {
+  const child = execa('node', [BIN, ...args], {
+    env: cliEnv(options.env),
+    extendEnv: true,
+    reject: false,
+    buffer: true,
+  })
+  running.add(child)
+  void child.finally(() => running.delete(child))
+  return child
+}
+
+const running = new Set<ResultPromise>()
+
+/** Kill every child startCli started that is still running (use in afterEach/afterAll). */
+export async function killAll(): Promise<void> {
+  for (const child of running) child.kill('SIGKILL')
+  await Promise.allSettled([...running])
+}
+
+/** Resolve once `predicate` holds for a line the child wrote to `stream`, or reject after `timeoutMs`. */
+export function waitForLine(child: ResultPromise, stream: 'stdout' | 'stderr', predicate: (line: string) => boolean, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = ''
+    const source = child[stream]!
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString()
+      const lines = buffered.split('\n')
+      buffered = lines.pop() ?? ''
+      for (const line of lines) {
+        if (predicate(line)) {
+          cleanup()
+          resolve(line)
+          return
+        }
+      }
+    }
+
+    const timer = setTimeout(() => {
+      cleanup()
+      reject(new Error(`no matching ${stream} line within ${timeoutMs} ms`))
+    }, timeoutMs)
+    const cleanup = () => {
+      clearTimeout(timer)
+      source.off('data', onData)
+    }
+
+    source.on('data', onData)
+  })
+}
