@@ -1,0 +1,4 @@
+import type {Suite} from './run.js'
+
+// Each feature adds its suite here (one import, one entry).
+export const suites: Suite[] = []
