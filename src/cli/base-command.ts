@@ -68,6 +68,7 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
     this.logger = createLogger(this.flags['log-level'], this.id ? `ivc ${this.id}` : 'ivc')
     this.lifecycle = new Lifecycle(this.logger)
     this.lifecycle.installSignalHandlers()
+    this.lifecycle.stopWhenSupervisorGone()
   }
 
   public override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {

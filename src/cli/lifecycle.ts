@@ -31,6 +31,23 @@ export class Lifecycle {
     process.on('SIGTERM', this.#onSignal)
   }
 
+  /**
+   * A component started by a supervisor (IVC_SUPERVISED=1) gets a stdin pipe nobody writes to. When the supervisor
+   * dies, even by SIGKILL, the pipe closes and the component shuts itself down: no orphans.
+   */
+  stopWhenSupervisorGone(env: NodeJS.ProcessEnv = process.env): void {
+    if (env.IVC_SUPERVISED !== '1' || process.stdin.isTTY) return
+    const stop = () => {
+      this.logger.warn('supervisor gone: shutting down')
+      this.stop('supervisor gone')
+    }
+
+    process.stdin.once('end', stop)
+    process.stdin.once('error', stop)
+    process.stdin.resume()
+    ;(process.stdin as unknown as {unref?: () => void}).unref?.()
+  }
+
   /** Register a resource to close on shutdown; returns a function that unregisters it. */
   onShutdown(name: string, close: () => unknown): () => void {
     const entry = {name, close}

@@ -1,0 +1,123 @@
+import {type ChildProcess, spawn} from 'node:child_process'
+import {createInterface} from 'node:readline'
+import {fileURLToPath} from 'node:url'
+
+import type {Logger} from '../cli/logger.js'
+
+/** The ivc entry point, so a component can start other components as real processes of the same CLI. */
+export const IVC_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+export interface ComponentExit {
+  name: string
+  code: number | null
+  signal: NodeJS.Signals | null
+  /** true when we asked it to stop; false is a crash or an unexpected end. */
+  expected: boolean
+}
+
+export interface Component {
+  name: string
+  child: ChildProcess
+  /** The JSON lines it printed on stdout, as they come. */
+  onEvent(listener: (event: Record<string, unknown>) => void): void
+  /** Resolves with the first stdout JSON event matching `predicate`, rejects if the process ends first. */
+  waitForEvent(predicate: (event: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>
+  /** The last JSON object it printed (its summary, for media components). */
+  lastEvent(): Record<string, unknown> | undefined
+  exited: Promise<ComponentExit>
+}
+
+/**
+ * Starts ivc components as child processes and guarantees none outlives the call: stop() sends SIGTERM, then SIGKILL
+ * after a grace period; each child also stops by itself if this process dies (IVC_SUPERVISED stdin pipe, see
+ * Lifecycle.stopWhenSupervisorGone). An unexpected exit is reported through `onCrash`.
+ */
+export class Supervisor {
+  readonly #components = new Set<Component>()
+  readonly #stopping = new Set<Component>()
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly onCrash: (exit: ComponentExit) => void,
+    private readonly graceMs = 3000,
+  ) {}
+
+  start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Component {
+    const child = spawn(process.execPath, [IVC_BIN, ...args], {
+      env: {...process.env, ...env, IVC_SUPERVISED: '1'},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    const listeners = new Set<(event: Record<string, unknown>) => void>()
+    let last: Record<string, unknown> | undefined
+    createInterface({input: child.stdout!}).on('line', (line) => {
+      let event: Record<string, unknown>
+      try {
+        event = JSON.parse(line)
+      } catch {
+        this.logger.debug(`${name}: ${line}`)
+        return
+      }
+
+      last = event
+      for (const listener of listeners) listener(event)
+    })
+    createInterface({input: child.stderr!}).on('line', (line) => this.logger.debug(`${name}: ${line}`))
+    const component: Component = {
+      name,
+      child,
+      onEvent: (listener) => listeners.add(listener),
+      lastEvent: () => last,
+      exited: new Promise((resolve) => {
+        child.once('exit', (code, signal) => {
+          this.#components.delete(component)
+          const exit = {name, code, signal, expected: this.#stopping.has(component)}
+          this.#stopping.delete(component)
+          if (!exit.expected) {
+            this.logger.warn(`${name} ended unexpectedly (${signal ?? `exit ${code}`})`)
+            this.onCrash(exit)
+          }
+
+          resolve(exit)
+        })
+      }),
+      waitForEvent: (predicate, timeoutMs = 10_000) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`${name} gave no expected event within ${timeoutMs} ms`)), timeoutMs)
+          const listener = (event: Record<string, unknown>) => {
+            if (!predicate(event)) return
+            clearTimeout(timer)
+            listeners.delete(listener)
+            resolve(event)
+          }
+
+          listeners.add(listener)
+          void component.exited.then((exit) => {
+            clearTimeout(timer)
+            reject(new Error(`${name} exited (${exit.signal ?? `code ${exit.code}`}) before it was ready`))
+          })
+        }),
+    }
+    child.stdin!.on('error', () => {})
+    this.#components.add(component)
+    return component
+  }
+
+  /** Stop one component: SIGTERM, then SIGKILL after the grace period. */
+  async stop(component: Component): Promise<ComponentExit> {
+    if (component.child.exitCode !== null || component.child.signalCode !== null) return component.exited
+    this.#stopping.add(component)
+    component.child.kill('SIGTERM')
+    const timer = setTimeout(() => component.child.kill('SIGKILL'), this.graceMs)
+    const exit = await component.exited
+    clearTimeout(timer)
+    return exit
+  }
+
+  async stopAll(): Promise<ComponentExit[]> {
+    return Promise.all([...this.#components].map((component) => this.stop(component)))
+  }
+
+  get running(): number {
+    return this.#components.size
+  }
+}
