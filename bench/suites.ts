@@ -1,4 +1,5 @@
+import {presenceSuite} from './presence.js'
 import type {Suite} from './run.js'
 
 // Each feature adds its suite here (one import, one entry).
-export const suites: Suite[] = []
+export const suites: Suite[] = [presenceSuite]

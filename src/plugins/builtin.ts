@@ -1,4 +1,5 @@
 import {IvcError} from '../cli/errors.js'
+import {mongoDirectoryBackend, redisDirectoryBackend} from '../directory/backends.js'
 import {FFMPEG_HINT, probeProgram} from './external.js'
 import {probeNaudiodon, probeOpenCV} from './native.js'
 import type {Backend, BackendKind, ProbeResult} from './types.js'
@@ -39,7 +40,7 @@ export function builtinBackends(): Backend[] {
     pending('audio-sink', 'ffplay', 'ffplay -nodisp reading PCM on stdin', ffplay),
     pending('audio-sink', 'null', 'count and verify frames', pureJs),
     pending('audio-codec', 'pcm', '48 kHz mono s16le, uncompressed', pureJs),
-    pending('directory', 'redis', 'the local Redis as the user directory (single host)', pureJs),
-    pending('directory', 'mongodb', 'a shared MongoDB through the official driver (multi-host)', pureJs),
+    redisDirectoryBackend,
+    mongoDirectoryBackend,
   ]
 }
