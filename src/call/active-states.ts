@@ -1,0 +1,99 @@
+import {close, endActive, endRecord, finishEnding, ignored, invalid, ok, refuse, send} from './steps.js'
+import type {CallEvent, CallState, Step} from './types.js'
+
+type Active = Extract<CallState, {kind: 'in-call'}>
+type Ending = Extract<CallState, {kind: 'ending'}>
+
+/** In a call: media runs; any hang-up or fault ends it through `ending`. */
+export function activeStep(state: Active, event: CallEvent, now: number): Step {
+  const {call} = state
+  const hangup = (reason: string) => [send(call.conn, {type: 'hangup', callId: call.callId, reason})]
+  const stale = 'callId' in event && event.callId !== call.callId
+  switch (event.type) {
+    case 'hangup':
+      return endActive(state, 'hangup', event.reason ?? 'hung up', now, hangup(event.reason ?? 'hung up'))
+    case 'signal':
+      if (event.conn !== call.conn) return event.message.type === 'invite' ? refuse(state, event.conn, event.message) : ignored(state, `${event.message.type} on another connection`)
+      if (event.message.type !== 'hangup' || event.message.callId !== call.callId) return ignored(state, `${event.message.type} during a call`)
+      return endActive(state, 'remote-hangup', `${call.peer} hung up${event.message.reason ? `: ${event.message.reason}` : ''}`, now, [])
+    case 'signal-closed':
+      if (event.conn !== call.conn) return ignored(state, 'another connection closed')
+      return endActive(state, 'peer-gone', `lost the signalling connection to ${call.peer}: ${event.reason}`, now, [])
+    case 'control-hangup':
+      if (stale) return ignored(state, 'control event of another call')
+      return endActive(state, 'remote-hangup', `${call.peer} hung up${event.reason ? `: ${event.reason}` : ''}`, now, [])
+    case 'control-lost':
+      if (stale) return ignored(state, 'control event of another call')
+      return endActive(state, 'control-lost', `control connection lost: ${event.reason}`, now, hangup('control connection lost'))
+    case 'component-exited':
+      if (stale) return ignored(state, 'component of another call')
+      return endActive(state, 'component-crashed', `${event.component} component exited: ${event.reason}`, now, hangup(`${event.component} failed`))
+    case 'set-media': {
+      const sending = {...call.sending, local: {...call.sending.local, [event.kind]: event.on}}
+      return ok({...state, call: {...call, sending}}, [
+        {type: 'set-local-media', callId: call.callId, kind: event.kind, on: event.on},
+        {type: 'emit', event: 'call.media', callId: call.callId, body: {side: 'local', kind: event.kind, on: event.on}},
+      ])
+    }
+
+    case 'peer-media': {
+      if (stale) return ignored(state, 'control event of another call')
+      const sending = {...call.sending, peer: {...call.sending.peer, [event.kind]: event.on}}
+      return ok({...state, call: {...call, sending}}, [{type: 'emit', event: 'call.media', callId: call.callId, body: {side: 'peer', kind: event.kind, on: event.on}}])
+    }
+
+    case 'shutdown': {
+      // Shutdown does not wait for the components: the process is exiting and its lifecycle stops them.
+      const reason = event.reason ?? 'shutting down'
+      const end = endRecord(call, 'shutdown', reason, now)
+      return ok({kind: 'idle', config: state.config, lastEnd: end}, [
+        ...hangup(reason),
+        close(call.conn, reason),
+        {type: 'stop-media', callId: call.callId, reason},
+        {type: 'set-presence', status: 'offline'},
+        {type: 'emit', event: 'call.ended', callId: call.callId, body: {...end}},
+      ])
+    }
+
+    case 'dial':
+      return invalid(state, 'BAD_USAGE', `already in a call with ${call.peer}`)
+    case 'accept':
+    case 'reject':
+      return invalid(state, 'NO_CALL', 'no incoming call to answer')
+    default:
+      return ignored(state, `${event.type} during a call`)
+  }
+}
+
+/** The call is over; wait (bounded) for its components to stop, refusing new callers meanwhile. */
+export function endingStep(state: Ending, event: CallEvent, _now: number): Step {
+  const {call} = state
+  const cancelTeardown = {type: 'cancel-timer', timer: 'teardown', callId: call.callId} as const
+  switch (event.type) {
+    case 'media-stopped':
+      if (event.callId !== call.callId) return ignored(state, 'media of another call')
+      return finishEnding(state, [cancelTeardown])
+    case 'timer':
+      if (event.timer !== 'teardown' || event.callId !== call.callId) return ignored(state, 'stale timer')
+      return finishEnding(state, [{type: 'log', level: 'warn', message: `components of call ${call.callId} did not stop within ${state.config.teardownTimeoutMs} ms; listening again anyway`}])
+    case 'signal':
+      return event.message.type === 'invite' && event.conn !== call.conn ? refuse(state, event.conn, event.message) : ignored(state, `${event.message.type} while ending`)
+    case 'shutdown':
+      return ok({kind: 'idle', config: state.config, lastEnd: state.end}, [
+        cancelTeardown,
+        {type: 'set-presence', status: 'offline'},
+        {type: 'emit', event: 'call.ended', callId: call.callId, body: {...state.end}},
+      ])
+    case 'hangup':
+      return ignored(state, 'the call is already ending')
+    case 'dial':
+      return invalid(state, 'BAD_USAGE', 'the last call is still ending; try again in a moment')
+    case 'accept':
+    case 'reject':
+      return invalid(state, 'NO_CALL', 'no incoming call to answer')
+    case 'set-media':
+      return invalid(state, 'NO_CALL', 'the call is ending')
+    default:
+      return ignored(state, `${event.type} while ending`)
+  }
+}

@@ -1,0 +1,52 @@
+import {IvcError} from '../cli/errors.js'
+import {type AuthCheck, checkControlAuth} from '../protocol/call/control.js'
+import type {ControlConnection} from './connections.js'
+import {realTimers, type Timers} from './timers.js'
+
+/**
+ * The opening of a control connection (docs/protocol.md, "Call control"): the connecting side presents the call
+ * secret in an `auth` message; the accepting side answers `auth-ok`, or `auth-refused` and closes. Nothing else is
+ * read from a connection until it has authenticated.
+ */
+export async function presentControlAuth(connection: ControlConnection, auth: {callId: string; from: string; secret: string}): Promise<void> {
+  connection.send({type: 'auth', ...auth})
+  const answer = await connection.next()
+  if (answer.type === 'auth-ok' && answer.callId === auth.callId) return
+  if (answer.type === 'auth-refused') {
+    void connection.close('authentication refused')
+    throw new IvcError('AUTH_FAILED', `control: the peer refused us: ${answer.reason}`)
+  }
+
+  connection.destroy(`expected auth-ok, got ${answer.type}`, 'protocol')
+  throw new IvcError('PROTOCOL_ERROR', `control: expected auth-ok, got ${answer.type}`)
+}
+
+/** Wait (bounded) for the first message and admit the connection only if it carries this call's secret. */
+export async function admitControl(
+  connection: ControlConnection,
+  expected: {callId: string; secret: string; peer?: string},
+  options: {timeoutMs?: number; timers?: Timers} = {},
+): Promise<AuthCheck> {
+  const timers = options.timers ?? realTimers
+  const timeoutMs = options.timeoutMs ?? 5000
+  let timer: unknown
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = timers.setTimeout(() => resolve('timeout'), timeoutMs)))
+  let first
+  try {
+    first = await Promise.race([connection.next(), timedOut])
+  } catch (error) {
+    return {ok: false, reason: error instanceof Error ? error.message : String(error)}
+  } finally {
+    timers.clearTimeout(timer)
+  }
+
+  const check: AuthCheck = first === 'timeout' ? {ok: false, reason: `no auth within ${timeoutMs} ms`} : checkControlAuth(first, expected)
+  if (check.ok) {
+    connection.send({type: 'auth-ok', callId: expected.callId})
+  } else {
+    connection.send({type: 'auth-refused', reason: check.reason})
+    void connection.close(`refused: ${check.reason}`)
+  }
+
+  return check
+}

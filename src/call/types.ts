@@ -1,0 +1,167 @@
+import type {ErrorCode} from '../cli/errors.js'
+import type {MediaOffer} from '../protocol/call/fields.js'
+import type {SignalMessage} from '../protocol/call/signalling.js'
+
+/**
+ * The call manager's states, events and effects (docs/protocol.md, "Call states"). The reducer in
+ * state-machine.ts is pure: it never reads a clock (time arrives as `now` and as timer events), never touches a
+ * socket or a process, and never draws random numbers (call ids and secrets arrive inside events).
+ */
+export interface CallConfig {
+  /** The local username: invites must be addressed to it, and it breaks glare ties. */
+  user: string
+  /** Ringing this long without an answer ends the call as `timeout` (both sides). */
+  answerTimeoutMs: number
+  /** After a call ends, components get this long to stop before the manager listens again anyway. */
+  teardownTimeoutMs: number
+}
+
+export const DEFAULT_CALL_CONFIG = {answerTimeoutMs: 30_000, teardownTimeoutMs: 3000} as const
+
+export type Role = 'caller' | 'callee'
+export type MediaKind = 'audio' | 'video'
+/** Opaque id the driver gives each signalling connection. */
+export type ConnId = string
+
+export interface OutgoingCall {
+  callId: string
+  peer: string
+  conn: ConnId
+  host: string
+  port: number
+  /** Our own address as the callee should see it (goes into the invite). */
+  address: string
+  media: MediaOffer
+  /** connecting: TCP not up yet; inviting: invite sent; ringing: the callee is ringing. */
+  phase: 'connecting' | 'inviting' | 'ringing'
+  since: number
+}
+
+export interface IncomingCall {
+  callId: string
+  peer: string
+  conn: ConnId
+  /** The caller's address from its invite. */
+  peerHost: string
+  offer: MediaOffer
+  /** We had dialled this peer ourselves and yielded to their call (glare): the driver should accept at once. */
+  glare: boolean
+  since: number
+}
+
+export interface ActiveCall {
+  callId: string
+  peer: string
+  role: Role
+  conn: ConnId
+  peerHost: string
+  secret: string
+  /** The callee's control port (the caller connects to it). */
+  controlPort: number
+  local: MediaOffer
+  remote: MediaOffer
+  startedAt: number
+  /** What each side currently sends (toggled through the control connection). */
+  sending: {local: Record<MediaKind, boolean>; peer: Record<MediaKind, boolean>}
+}
+
+export type EndCode =
+  | 'hangup'
+  | 'remote-hangup'
+  | 'cancelled'
+  | 'remote-cancelled'
+  | 'declined'
+  | 'rejected'
+  | 'busy'
+  | 'timeout'
+  | 'glare'
+  | 'unreachable'
+  | 'peer-gone'
+  | 'control-lost'
+  | 'component-crashed'
+  | 'shutdown'
+
+export interface CallEnd {
+  callId: string
+  peer: string
+  role: Role
+  code: EndCode
+  reason: string
+  /** When media started; absent for calls that never connected. */
+  startedAt?: number
+  endedAt: number
+  durationMs: number
+}
+
+interface Base {
+  config: CallConfig
+  lastEnd?: CallEnd
+}
+
+export type CallState =
+  | (Base & {kind: 'idle'})
+  | (Base & {kind: 'listening'})
+  | (Base & {kind: 'calling'; call: OutgoingCall})
+  | (Base & {kind: 'incoming'; call: IncomingCall})
+  | (Base & {kind: 'in-call'; call: ActiveCall})
+  | (Base & {kind: 'ending'; call: ActiveCall; end: CallEnd})
+
+export type StateKind = CallState['kind']
+export type TimerName = 'answer' | 'teardown'
+
+export type CallEvent =
+  // The local user or the driver
+  | {type: 'go-online'}
+  | {type: 'shutdown'; reason?: string}
+  | {type: 'dial'; callId: string; peer: string; host: string; port: number; address: string; conn: ConnId; media: MediaOffer}
+  | {type: 'accept'; secret: string; controlPort: number; media: MediaOffer}
+  | {type: 'reject'; reason?: string}
+  | {type: 'hangup'; reason?: string}
+  | {type: 'set-media'; kind: MediaKind; on: boolean}
+  // Signalling connections
+  | {type: 'connected'; conn: ConnId}
+  | {type: 'connect-failed'; conn: ConnId; reason: string}
+  | {type: 'signal'; conn: ConnId; message: SignalMessage}
+  | {type: 'signal-closed'; conn: ConnId; reason: string}
+  // The call's components (control connection, media streams)
+  | {type: 'peer-media'; callId: string; kind: MediaKind; on: boolean}
+  | {type: 'control-hangup'; callId: string; reason: string}
+  | {type: 'control-lost'; callId: string; reason: string}
+  | {type: 'component-exited'; callId: string; component: string; reason: string}
+  | {type: 'media-stopped'; callId: string}
+  // Timers the driver started on our behalf
+  | {type: 'timer'; timer: TimerName; callId: string}
+
+export type EventType = CallEvent['type']
+
+export type BusEventType = 'call.outgoing' | 'call.incoming' | 'call.ringing' | 'call.started' | 'call.media' | 'call.ending' | 'call.ended' | 'call.refused'
+
+export type CallEffect =
+  | {type: 'connect'; conn: ConnId; host: string; port: number}
+  | {type: 'send'; conn: ConnId; message: SignalMessage}
+  /** Flush what was sent on the connection, then close it. */
+  | {type: 'close'; conn: ConnId; reason: string}
+  /** Spawn the call's components (video, audio, control) with its id, secret, ports and peer. */
+  | {type: 'start-media'; call: ActiveCall}
+  | {type: 'stop-media'; callId: string; reason: string}
+  /** Stop or resume sending one medium, and tell the peer through the control connection. */
+  | {type: 'set-local-media'; callId: string; kind: MediaKind; on: boolean}
+  | {type: 'set-presence'; status: 'online' | 'in-call' | 'offline'}
+  | {type: 'start-timer'; timer: TimerName; callId: string; ms: number}
+  | {type: 'cancel-timer'; timer: TimerName; callId: string}
+  | {type: 'log'; level: 'info' | 'warn'; message: string}
+  | {type: 'emit'; event: BusEventType; callId: string; body: Record<string, unknown>}
+
+/**
+ * ok: handled (state and/or effects). ignored: stale or irrelevant here, nothing happens (note says why).
+ * invalid: a local command that makes no sense now; `error` is what the driver answers the requester with.
+ */
+export type Outcome = 'ok' | 'ignored' | 'invalid'
+
+export interface Step {
+  state: CallState
+  effects: CallEffect[]
+  outcome: Outcome
+  note?: string
+  error?: {code: ErrorCode; message: string}
+}

@@ -1,0 +1,43 @@
+import {z} from 'zod'
+
+import {defineCodec} from './codec.js'
+import {callId, keepaliveBody, reasonText, secret, username} from './fields.js'
+import {secretsEqual} from './secret.js'
+
+/**
+ * Call control (docs/protocol.md, "Call control"): the peer-to-peer connection that lives for the length of a call
+ * and carries media toggles, hang-up and (later) chat. Magic "IVCC", version 1, same frame as signalling. The first
+ * message from the connecting side must be `auth` with the call's secret; anything else is refused.
+ */
+export const CONTROL_VERSION = 1
+export const MAX_CHAT_CHARS = 2000
+
+export const controlCodec = defineCodec(
+  {protocol: 'control', magic: 'IVCC', version: CONTROL_VERSION},
+  {
+    auth: {code: 0x01, schema: z.object({callId, from: username, secret}).strict()},
+    'auth-ok': {code: 0x02, schema: z.object({callId}).strict()},
+    'auth-refused': {code: 0x03, schema: z.object({reason: reasonText}).strict()},
+    audio: {code: 0x04, schema: z.object({on: z.boolean()}).strict()},
+    video: {code: 0x05, schema: z.object({on: z.boolean()}).strict()},
+    hangup: {code: 0x06, schema: z.object({reason: reasonText}).strict()},
+    keepalive: {code: 0x07, schema: keepaliveBody},
+    'keepalive-ack': {code: 0x08, schema: keepaliveBody},
+    /** Reserved for text chat; accepted and passed on, not yet shown by any command. */
+    chat: {code: 0x09, schema: z.object({text: z.string().min(1).max(MAX_CHAT_CHARS)}).strict()},
+  },
+)
+
+export type ControlMessage = Parameters<typeof controlCodec.encode>[0]
+export type ControlType = ControlMessage['type']
+
+export type AuthCheck = {ok: true} | {ok: false; reason: string}
+
+/** Whether the first message of a control connection authenticates it for the expected call. */
+export function checkControlAuth(first: ControlMessage, expected: {callId: string; secret: string; peer?: string}): AuthCheck {
+  if (first.type !== 'auth') return {ok: false, reason: `expected auth first, got ${first.type}`}
+  if (first.callId !== expected.callId) return {ok: false, reason: 'unknown call'}
+  if (!secretsEqual(first.secret, expected.secret)) return {ok: false, reason: 'wrong secret'}
+  if (expected.peer !== undefined && first.from !== expected.peer) return {ok: false, reason: `not the peer of this call`}
+  return {ok: true}
+}

@@ -1,0 +1,49 @@
+import {z} from 'zod'
+
+import {isValidUsername} from '../../cli/username.js'
+
+/** Field types shared by call signalling and control bodies; every string and number is bounded. */
+export const callId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 characters of A-Z a-z 0-9 _ -')
+export const username = z.string().max(32).refine(isValidUsername, 'invalid username')
+export const host = z.string().min(1).max(255).regex(/^[A-Za-z0-9.:%_-]+$/, 'must be a host name or IP address')
+export const port = z.number().int().min(1).max(65_535)
+/** 32 random bytes, lower-case hex (see secret.ts). */
+export const secret = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits')
+export const reasonText = z.string().max(200)
+export const keepaliveBody = z.object({seq: z.number().int().min(0).max(0xff_ff_ff_ff), t: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)}).strict()
+
+const streamBase = {
+  /** Media format name understood by the stream component, e.g. "mjpeg", "pcm-s16le". */
+  format: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, 'must be a short lower-case format name'),
+  /** The TCP port this side listens on for the stream's connections. */
+  port,
+  /** Parallel TCP connections of the stream (the seed used 20 for video, 10 for audio). */
+  connections: z.number().int().min(1).max(64),
+  /** Whether this side will send / wants to receive the stream. */
+  send: z.boolean(),
+  receive: z.boolean(),
+}
+
+export const videoOffer = z
+  .object({
+    ...streamBase,
+    width: z.number().int().min(16).max(7680).optional(),
+    height: z.number().int().min(16).max(4320).optional(),
+    fps: z.number().int().min(1).max(240).optional(),
+  })
+  .strict()
+
+export const audioOffer = z
+  .object({
+    ...streamBase,
+    sampleRate: z.number().int().min(8000).max(192_000).optional(),
+    channels: z.number().int().min(1).max(8).optional(),
+  })
+  .strict()
+
+/** A side's media: a stream that is absent is not offered at all. */
+export const mediaOffer = z.object({video: videoOffer.optional(), audio: audioOffer.optional()}).strict()
+
+export type VideoOffer = z.infer<typeof videoOffer>
+export type AudioOffer = z.infer<typeof audioOffer>
+export type MediaOffer = z.infer<typeof mediaOffer>

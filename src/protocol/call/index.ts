@@ -1,0 +1,7 @@
+export * from './errors.js'
+export {HEADER_BYTES, MAX_BODY_BYTES, type FrameSpec} from './frame.js'
+export type {DecodeStep, MessageCodec, MessageDecoder} from './codec.js'
+export {type AudioOffer, type MediaOffer, type VideoOffer} from './fields.js'
+export * from './secret.js'
+export * from './signalling.js'
+export * from './control.js'

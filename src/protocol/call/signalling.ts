@@ -1,0 +1,36 @@
+import {z} from 'zod'
+
+import {defineCodec} from './codec.js'
+import {callId, host, keepaliveBody, mediaOffer, reasonText, secret, username} from './fields.js'
+
+/**
+ * Call signalling (docs/protocol.md, "Call signalling"): the messages on the TCP connection from the caller to the
+ * callee's listening port. Magic "IVCS", version 1.
+ */
+export const SIGNAL_VERSION = 1
+
+/** Why a callee declined. */
+export const REJECT_CODES = ['declined', 'timeout', 'glare', 'wrong-user', 'unavailable'] as const
+export type RejectCode = (typeof REJECT_CODES)[number]
+
+export const signalCodec = defineCodec(
+  {protocol: 'signalling', magic: 'IVCS', version: SIGNAL_VERSION},
+  {
+    invite: {
+      code: 0x01,
+      schema: z.object({callId, from: username, to: username, address: host, media: mediaOffer}).strict(),
+    },
+    ringing: {code: 0x02, schema: z.object({callId}).strict()},
+    accept: {code: 0x03, schema: z.object({callId, secret, controlPort: z.number().int().min(1).max(65_535), media: mediaOffer}).strict()},
+    reject: {code: 0x04, schema: z.object({callId, code: z.enum(REJECT_CODES), reason: reasonText}).strict()},
+    busy: {code: 0x05, schema: z.object({callId}).strict()},
+    cancel: {code: 0x06, schema: z.object({callId, reason: reasonText}).strict()},
+    hangup: {code: 0x07, schema: z.object({callId, reason: reasonText}).strict()},
+    keepalive: {code: 0x08, schema: keepaliveBody},
+    'keepalive-ack': {code: 0x09, schema: keepaliveBody},
+  },
+)
+
+export type SignalMessage = Parameters<typeof signalCodec.encode>[0]
+export type SignalType = SignalMessage['type']
+export type SignalOf<T extends SignalType> = Extract<SignalMessage, {type: T}>

@@ -1,0 +1,99 @@
+import type {ControlMessage} from '../../../src/protocol/call/control.js'
+import type {SignalMessage} from '../../../src/protocol/call/signalling.js'
+
+/**
+ * Golden frames, one comment per field. A part is hex bytes ("49 56 43 53") or, for the JSON body, the literal
+ * UTF-8 text. Lengths are written out by hand on purpose: if the encoder changes, these tests must fail.
+ */
+type Part = [bytes: string, comment: string] | [text: {utf8: string}, comment: string]
+
+export function frame(...parts: Part[]): Buffer {
+  return Buffer.concat(parts.map(([bytes]) => (typeof bytes === 'string' ? Buffer.from(bytes.replaceAll(' ', ''), 'hex') : Buffer.from(bytes.utf8, 'utf8'))))
+}
+
+const CALL = 'c0ffee00c0ffee00'
+const SECRET = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff'
+
+export const signalFixtures: Array<{name: string; message: SignalMessage; bytes: Buffer}> = [
+  {
+    name: 'invite',
+    message: {
+      type: 'invite',
+      callId: CALL,
+      from: 'alice',
+      to: 'bob',
+      address: '10.0.0.5',
+      media: {
+        video: {format: 'mjpeg', port: 40_001, connections: 20, send: true, receive: true, width: 640, height: 480, fps: 30},
+        audio: {format: 'pcm-s16le', port: 40_002, connections: 10, send: true, receive: true, sampleRate: 48_000, channels: 1},
+      },
+    },
+    bytes: frame(
+      ['49 56 43 53', 'magic "IVCS"'],
+      ['01', 'version 1'],
+      ['01', 'type 0x01 invite'],
+      ['01 44', 'body length 324'],
+      [
+        {
+          utf8:
+            '{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"10.0.0.5","media":{"video":{"format":"mjpeg","port":40001,"connections":20,"send":true,"receive":true,"width":640,"height":480,"fps":30},"audio":{"format":"pcm-s16le","port":40002,"connections":10,"send":true,"receive":true,"sampleRate":48000,"channels":1}}}',
+        },
+        'body: compact JSON, keys in schema order',
+      ],
+    ),
+  },
+  {
+    name: 'ringing',
+    message: {type: 'ringing', callId: CALL},
+    bytes: frame(['49 56 43 53', 'magic'], ['01', 'version'], ['02', 'type ringing'], ['00 1d', 'length 29'], [{utf8: '{"callId":"c0ffee00c0ffee00"}'}, 'body']),
+  },
+  {
+    name: 'accept',
+    message: {type: 'accept', callId: CALL, secret: SECRET, controlPort: 40_013, media: {audio: {format: 'pcm-s16le', port: 40_012, connections: 10, send: true, receive: true}}},
+    bytes: frame(
+      ['49 56 43 53', 'magic'],
+      ['01', 'version'],
+      ['03', 'type accept'],
+      ['00 df', 'length 223'],
+      [
+        {
+          utf8: `{"callId":"c0ffee00c0ffee00","secret":"${SECRET}","controlPort":40013,"media":{"audio":{"format":"pcm-s16le","port":40012,"connections":10,"send":true,"receive":true}}}`,
+        },
+        'body: audio only (video not offered)',
+      ],
+    ),
+  },
+  {
+    name: 'reject',
+    message: {type: 'reject', callId: CALL, code: 'declined', reason: 'not now'},
+    bytes: frame(['49 56 43 53', 'magic'], ['01', 'version'], ['04', 'type reject'], ['00 42', 'length 66'], [{utf8: '{"callId":"c0ffee00c0ffee00","code":"declined","reason":"not now"}'}, 'body']),
+  },
+  {
+    name: 'hangup',
+    message: {type: 'hangup', callId: CALL, reason: 'bye'},
+    bytes: frame(['49 56 43 53', 'magic'], ['01', 'version'], ['07', 'type hangup'], ['00 2c', 'length 44'], [{utf8: '{"callId":"c0ffee00c0ffee00","reason":"bye"}'}, 'body']),
+  },
+  {
+    name: 'keepalive',
+    message: {type: 'keepalive', seq: 7, t: 123_456},
+    bytes: frame(['49 56 43 53', 'magic'], ['01', 'version'], ['08', 'type keepalive'], ['00 14', 'length 20'], [{utf8: '{"seq":7,"t":123456}'}, 'body: sequence, sender clock ms']),
+  },
+]
+
+export const controlFixtures: Array<{name: string; message: ControlMessage; bytes: Buffer}> = [
+  {
+    name: 'auth',
+    message: {type: 'auth', callId: CALL, from: 'alice', secret: SECRET},
+    bytes: frame(['49 56 43 43', 'magic "IVCC"'], ['01', 'version 1'], ['01', 'type auth'], ['00 78', 'length 120'], [{utf8: `{"callId":"c0ffee00c0ffee00","from":"alice","secret":"${SECRET}"}`}, 'body']),
+  },
+  {
+    name: 'video off',
+    message: {type: 'video', on: false},
+    bytes: frame(['49 56 43 43', 'magic'], ['01', 'version'], ['05', 'type video'], ['00 0c', 'length 12'], [{utf8: '{"on":false}'}, 'body']),
+  },
+  {
+    name: 'chat',
+    message: {type: 'chat', text: 'héllo'},
+    bytes: frame(['49 56 43 43', 'magic'], ['01', 'version'], ['09', 'type chat'], ['00 11', 'length 17 (é is 2 UTF-8 bytes)'], [{utf8: '{"text":"héllo"}'}, 'body']),
+  },
+]
