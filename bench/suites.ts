@@ -1,5 +1,7 @@
+import {audioSuite} from './audio.js'
 import {presenceSuite} from './presence.js'
 import type {Suite} from './run.js'
+import {videoSuite} from './video.js'
 
 // Each feature adds its suite here (one import, one entry).
-export const suites: Suite[] = [presenceSuite]
+export const suites: Suite[] = [presenceSuite, audioSuite, videoSuite]

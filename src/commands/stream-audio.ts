@@ -1,15 +1,91 @@
+import {Flags} from '@oclif/core'
+
 import {IvcCommand} from '../cli/base-command.js'
-import {notImplemented} from '../cli/not-implemented.js'
+import {IvcError} from '../cli/errors.js'
+import {DEFAULT_AUDIO_CONNECTIONS, DEFAULT_AUDIO_PORT} from '../media/audio/format.js'
+import {receiverStatsLine} from '../media/audio/receiver.js'
+import {senderStatsLine} from '../media/audio/sender.js'
+import {parseTarget, receiveAudio, sendAudio, type StreamHooks} from '../media/audio/stream.js'
+import type {AudioSummary} from '../media/audio/summary.js'
+import type {AudioSink, AudioSource} from '../media/audio/types.js'
+import {loadBackends} from '../plugins/index.js'
 
 export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
   static override summary = 'Send or receive one audio stream over parallel TCP connections.'
-  static override description = 'The audio component: with --to it captures 20 ms frames of 48 kHz mono audio and sends them over N parallel TCP connections (10 by default); with --listen it receives them into an adaptive jitter buffer and plays them.'
+  static override description = 'The audio component: with --to it captures 20 ms frames of 48 kHz mono audio and sends them over N parallel TCP connections (10 by default); with --listen it receives them into an adaptive jitter buffer and plays them. Stats once a second on stderr (NDJSON on stdout with --json), a summary at the end.'
   static override examples = [
     {description: 'Receive and play audio', command: '<%= config.bin %> stream-audio --listen'},
     {description: 'Send a test tone to a host', command: '<%= config.bin %> stream-audio --to 10.0.0.5 --source tone'},
+    {description: 'Receive on a free port, verify the tone, JSON out', command: '<%= config.bin %> stream-audio --listen --port 0 --sink null --duration 8 --json'},
+    {description: 'Send the microphone', command: '<%= config.bin %> stream-audio --to 10.0.0.5:12346 --source mic --device default'},
+    {description: 'Record what arrives', command: '<%= config.bin %> stream-audio --listen --sink file --file call.wav'},
   ]
 
-  async run(): Promise<void> {
-    notImplemented('stream-audio', 'audio issue')
+  static override flags = {
+    to: Flags.string({env: 'IVC_AUDIO_TO', description: `Send to HOST[:PORT] (default port ${DEFAULT_AUDIO_PORT}).`, exclusive: ['listen']}),
+    listen: Flags.boolean({env: 'IVC_AUDIO_LISTEN', default: false, description: 'Receive and play a stream.'}),
+    port: Flags.integer({env: 'IVC_AUDIO_PORT', default: DEFAULT_AUDIO_PORT, min: 0, max: 65_535, description: 'Port to listen on with --listen (0: any free port).'}),
+    source: Flags.string({env: 'IVC_AUDIO_SOURCE', default: 'tone', description: 'Audio source backend: tone, file, mic.'}),
+    sink: Flags.string({env: 'IVC_AUDIO_SINK', default: 'speaker', description: 'Audio sink backend: speaker, ffplay, null, file.'}),
+    connections: Flags.integer({env: 'IVC_AUDIO_CONNECTIONS', default: DEFAULT_AUDIO_CONNECTIONS, min: 1, max: 64, description: 'Parallel TCP connections.'}),
+    duration: Flags.integer({env: 'IVC_AUDIO_DURATION', min: 1, description: 'Stop after this many seconds.'}),
+    frequency: Flags.integer({env: 'IVC_AUDIO_FREQUENCY', default: 440, min: 1, max: 23_999, description: 'Tone frequency in Hz (--source tone).'}),
+    device: Flags.string({env: 'IVC_AUDIO_DEVICE', description: 'Microphone or speaker: index or part of the name (`ivc devices`).'}),
+    file: Flags.string({env: 'IVC_AUDIO_FILE', description: 'WAV/PCM file for --source file or --sink file.'}),
+    'call-id': Flags.string({env: 'IVC_CALL_ID', description: 'The call this stream belongs to (set by the call component).'}),
+    token: Flags.string({env: 'IVC_MEDIA_TOKEN', description: 'The call\'s media secret; the receiver refuses connections without it.'}),
   }
+
+  async run(): Promise<AudioSummary> {
+    const {flags} = this
+    if (!flags.listen && !flags.to) throw new IvcError('BAD_USAGE', 'say where the stream goes: --to HOST[:PORT] or --listen')
+    if (flags.duration) setTimeout(() => this.lifecycle.stop('duration'), flags.duration * 1000).unref()
+    const backends = await loadBackends(this.config)
+    const options = {frequency: flags.frequency, device: flags.device, path: flags.file, logger: this.logger}
+    const hooks = await this.hooks()
+    let summary: AudioSummary
+    if (flags.listen) {
+      const sink = (await backends.create('audio-sink', flags.sink, options)) as AudioSink
+      const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : this.logger.warn(`listening for audio on port ${port}`))
+      summary = await receiveAudio({port: flags.port, token: flags.token, sink, onListening}, hooks)
+    } else {
+      const target = parseTarget(flags.to!)
+      if (!target) throw new IvcError('BAD_USAGE', `--to "${flags.to}" is not HOST[:PORT]`)
+      const source = (await backends.create('audio-source', flags.source, options)) as AudioSource
+      const sent = await sendAudio({...target, connections: flags.connections, token: flags.token, source}, hooks)
+      summary = sent.summary
+      if (sent.peerGone) {
+        this.output(summary, () => render(summary))
+        this.failAfterOutput(new IvcError('PEER_GONE', 'the receiver closed every audio connection'))
+        return summary
+      }
+    }
+
+    this.output(summary, () => render(summary))
+    return summary
+  }
+
+  async hooks(): Promise<StreamHooks> {
+    const bus = this.flags.user ? await this.connectBus('stream-audio') : undefined
+    const callId = this.flags['call-id']
+    return {
+      logger: this.logger,
+      signal: this.lifecycle.signal,
+      onShutdown: (name, close) => this.lifecycle.onShutdown(name, close),
+      onStats: (event) => {
+        if (this.flags.json) this.output(event)
+        else process.stderr.write((event.role === 'receiver' ? receiverStatsLine(event) : senderStatsLine(event)) + '\n')
+        // State first, then the event (as stream-video): `ivc control stats` reads the state hash.
+        bus
+          ?.setState({stats: event, callId: callId ?? null})
+          .then(() => bus.publish('audio-stats', 'audio.stats', event, {callId}))
+          .catch((error: Error) => this.logger.debug(`publishing stats: ${error.message}`))
+      },
+    }
+  }
+}
+
+function render(summary: AudioSummary): string {
+  const {latencyMs: latency} = summary
+  return `${summary.role}: ${summary.frames} frames, ${summary.kbps} kbit/s, latency p50 ${latency.p50} / p95 ${latency.p95} / max ${latency.max} ms, jitter ${summary.jitterMs} ms, underruns ${summary.underruns}, concealed ${summary.concealed}, late ${summary.late}\n`
 }

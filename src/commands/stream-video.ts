@@ -1,15 +1,100 @@
+import {Flags} from '@oclif/core'
+
 import {IvcCommand} from '../cli/base-command.js'
-import {notImplemented} from '../cli/not-implemented.js'
+import {IvcError, isIvcError} from '../cli/errors.js'
+import type {VideoCodec, VideoSink, VideoSource} from '../media/types.js'
+import {codecForPayload, DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverFailure, sendVideo, unavailableCodec, type VideoHooks} from '../media/video/stream.js'
+import {statsLine, type VideoStats} from '../media/video/video-stats.js'
+import {loadBackends} from '../plugins/index.js'
 
 export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
   static override summary = 'Send or receive one video stream over parallel TCP connections.'
-  static override description = 'The video component: with --to it captures, encodes and sends frames over N parallel TCP connections (20 by default); with --listen it receives, reorders them in a jitter buffer and plays them. Alone it is a one-way test stream; in a call the call component starts it.'
+  static override description = 'The video component: with --to it captures, encodes and sends frames over N parallel TCP connections (20 by default); with --listen it receives, reorders them in a jitter buffer and plays them. Alone it is a one-way test stream; in a call the call component starts it. Stats once a second on stderr (NDJSON on stdout with --json), a summary at the end.'
   static override examples = [
     {description: 'Receive and show video', command: '<%= config.bin %> stream-video --listen'},
     {description: 'Send a synthetic pattern to a host', command: '<%= config.bin %> stream-video --to 10.0.0.5 --source synthetic'},
+    {description: 'Receive on a free port, verify order, JSON out', command: '<%= config.bin %> stream-video --listen --port 0 --sink null --duration 8 --json'},
+    {description: 'Send the webcam at 1280x720', command: '<%= config.bin %> stream-video --to 10.0.0.5:12345 --source camera --device 0 --size 1280x720'},
+    {description: 'Record what arrives', command: '<%= config.bin %> stream-video --listen --sink file --device call.avi'},
   ]
 
-  async run(): Promise<void> {
-    notImplemented('stream-video', 'video issue')
+  static override flags = {
+    to: Flags.string({env: 'IVC_VIDEO_TO', description: `Send to HOST[:PORT] (default port ${DEFAULT_VIDEO_PORT}).`, exclusive: ['listen']}),
+    listen: Flags.boolean({env: 'IVC_VIDEO_LISTEN', default: false, description: 'Receive and play a stream.'}),
+    port: Flags.integer({env: 'IVC_VIDEO_PORT', default: DEFAULT_VIDEO_PORT, min: 0, max: 65_535, description: 'Port to listen on with --listen (0: any free port, printed on stderr).'}),
+    source: Flags.string({env: 'IVC_VIDEO_SOURCE', default: 'synthetic', description: 'Video source backend: synthetic, camera, file.'}),
+    sink: Flags.string({env: 'IVC_VIDEO_SINK', default: 'ffplay', description: 'Video sink backend: ffplay, null, file.'}),
+    codec: Flags.string({env: 'IVC_VIDEO_CODEC', default: 'jpeg', description: 'Video codec backend for sending: jpeg, raw (the receiver detects it).'}),
+    size: Flags.string({env: 'IVC_VIDEO_SIZE', default: '640x480', description: 'Frame size WxH (the camera is asked for it; other sources are scaled).'}),
+    fps: Flags.integer({env: 'IVC_VIDEO_FPS', default: 30, min: 1, max: 120, description: 'Frames per second to capture.'}),
+    quality: Flags.integer({env: 'IVC_VIDEO_QUALITY', default: 80, min: 1, max: 100, description: 'JPEG quality.'}),
+    connections: Flags.integer({env: 'IVC_VIDEO_CONNECTIONS', default: DEFAULT_VIDEO_CONNECTIONS, min: 1, max: 64, description: 'Parallel TCP connections.'}),
+    duration: Flags.integer({env: 'IVC_VIDEO_DURATION', min: 1, description: 'Stop after this many seconds.'}),
+    device: Flags.string({env: 'IVC_VIDEO_DEVICE', description: 'Camera index or /dev/videoN (--source camera), or a file path (--source file, --sink file).'}),
+    'call-id': Flags.string({env: 'IVC_CALL_ID', description: 'The call this stream belongs to (set by the call component).'}),
+    token: Flags.string({env: 'IVC_MEDIA_TOKEN', description: 'The call\'s media secret; the receiver refuses connections without it.'}),
   }
+
+  async run(): Promise<VideoStats> {
+    const {flags} = this
+    if (!flags.listen && !flags.to) throw new IvcError('BAD_USAGE', 'say where the stream goes: --to HOST[:PORT] or --listen')
+    const size = /^(\d{1,5})x(\d{1,5})$/.exec(flags.size)
+    if (!size) throw new IvcError('BAD_USAGE', `--size "${flags.size}" is not WxH, e.g. 640x480`)
+    if (flags.duration) setTimeout(() => this.lifecycle.stop('duration'), flags.duration * 1000).unref()
+    const backends = await loadBackends(this.config)
+    const options = {width: Number(size[1]), height: Number(size[2]), fps: flags.fps, quality: flags.quality, device: flags.device, path: flags.device, logger: this.logger}
+    const hooks = await this.hooks()
+    if (flags.listen) {
+      const sink = (await backends.create('video-sink', flags.sink, options)) as VideoSink
+      const raw = (await backends.create('video-codec', 'raw')) as VideoCodec
+      const jpeg = await (backends.create('video-codec', 'jpeg', options) as Promise<VideoCodec>).catch((error: unknown) => {
+        if (isIvcError(error) && error.code === 'BACKEND_MISSING') return unavailableCodec('jpeg', error)
+        throw error
+      })
+      const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : process.stderr.write(`listening for video on port ${port}\n`))
+      const result = await receiveVideo({port: flags.port, token: flags.token, codecFor: codecForPayload({jpeg, raw}), sink, onListening}, hooks)
+      this.output(result.stats, () => render(result.stats))
+      const failure = receiverFailure(result)
+      if (failure) this.failAfterOutput(failure)
+      return result.stats
+    }
+
+    const target = parseVideoTarget(flags.to!)
+    if (!target) throw new IvcError('BAD_USAGE', `--to "${flags.to}" is not HOST[:PORT]`)
+    const codec = (await backends.create('video-codec', flags.codec, options)) as VideoCodec
+    const source = (await backends.create('video-source', flags.source, options)) as VideoSource
+    const sent = await sendVideo({...target, connections: flags.connections, token: flags.token, source, codec, fps: flags.fps}, hooks)
+    this.output(sent.stats, () => render(sent.stats))
+    if (sent.end === 'peer-gone') this.failAfterOutput(new IvcError('PEER_GONE', 'the receiver closed every video connection'))
+    return sent.stats
+  }
+
+  async hooks(): Promise<VideoHooks> {
+    const bus = this.flags.user ? await this.connectBus('stream-video') : undefined
+    const callId = this.flags['call-id']
+    // State first, then the event: whoever hears the event can read the same stats from the state hash.
+    const publish = async (stats: VideoStats) => {
+      try {
+        await bus?.setState({stats, callId: callId ?? null})
+        await bus?.publish('video-stats', 'video.stats', stats, {callId})
+      } catch (error) {
+        this.logger.debug(`publishing stats: ${(error as Error).message}`)
+      }
+    }
+    return {
+      logger: this.logger,
+      signal: this.lifecycle.signal,
+      onShutdown: (name, close) => this.lifecycle.onShutdown(name, close),
+      onStats: (stats, recent) => {
+        if (this.flags.json) this.output({event: 'stats', ...stats})
+        process.stderr.write(statsLine(stats, recent) + '\n')
+        void publish(stats)
+      },
+    }
+  }
+}
+
+function render(stats: VideoStats): string {
+  const {latencyMs: latency} = stats
+  return `${stats.role}: ${stats.frames} frames, ${stats.fps} fps, ${stats.kbps} kbit/s, latency p50 ${latency.p50} / p95 ${latency.p95} / max ${latency.max} ms, dropped ${stats.dropped}, freezes ${stats.freezes}, out of order ${stats.outOfOrder}\n`
 }

@@ -23,7 +23,16 @@ export type OpenCV = any
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Naudiodon = any
 
+/**
+ * IVC_DISABLE_NATIVE=opencv,naudiodon makes the named modules behave as if missing, so tests (and people) can check
+ * the fallbacks and install hints without uninstalling anything.
+ */
+export function nativeDisabled(name: 'opencv' | 'naudiodon'): boolean {
+  return (process.env.IVC_DISABLE_NATIVE ?? '').split(',').map((each) => each.trim().toLowerCase()).includes(name)
+}
+
 function tryLoadOpenCV(): Loaded<OpenCV> {
+  if (nativeDisabled('opencv')) return {ok: false, detail: '@u4/opencv4nodejs is disabled by IVC_DISABLE_NATIVE'}
   // Without this the package tries to build OpenCV from source at import time (a download, which fails here).
   process.env.OPENCV4NODEJS_DISABLE_AUTOBUILD = '1'
   try {
@@ -42,6 +51,7 @@ function tryLoadOpenCV(): Loaded<OpenCV> {
 }
 
 function tryLoadNaudiodon(): Loaded<Naudiodon> {
+  if (nativeDisabled('naudiodon')) return {ok: false, detail: 'naudiodon is disabled by IVC_DISABLE_NATIVE'}
   try {
     const portAudio = require('naudiodon')
     return {ok: true, module: portAudio, detail: 'naudiodon (PortAudio) loaded'}

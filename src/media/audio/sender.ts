@@ -1,0 +1,94 @@
+import type {EchoSample, MediaSender} from '../../transport/index.js'
+import {monotonicUs} from '../../transport/index.js'
+import {type AudioSummary, kbps, LatencyRecord, round} from './summary.js'
+import type {AudioSource} from './types.js'
+
+/**
+ * The sending audio pipeline: every frame the source captures goes straight to the media transport (which spreads
+ * frames over its connections and drops, counted, any that wait too long). It ends when the source ends, `signal`
+ * aborts, or the receiver goes away (`peerGone` then says so). The sender's latency figures are half the echoed
+ * round trip: the one-way delay it can know without the receiver's help.
+ */
+export class AudioSenderPipeline {
+  readonly #oneWay = new LatencyRecord()
+  #frames = 0
+  #peerGone = false
+  #startUs = monotonicUs()
+  #windowFrames = 0
+  #windowBytes = 0
+  #windowStartUs = monotonicUs()
+
+  constructor(
+    private readonly source: AudioSource,
+    private readonly sender: MediaSender,
+  ) {
+    sender.on('echo', (echo: EchoSample) => this.#oneWay.add(echo.rttUs / 2000))
+  }
+
+  get peerGone(): boolean {
+    return this.#peerGone
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const stop = new AbortController()
+    const onAbort = () => stop.abort()
+    const onClosed = () => {
+      this.#peerGone = true
+      stop.abort()
+    }
+
+    signal.addEventListener('abort', onAbort, {once: true})
+    this.sender.once('closed', onClosed)
+    this.#startUs = monotonicUs()
+    try {
+      for await (const frame of this.source.frames(stop.signal)) {
+        this.sender.send(frame.pcm, frame.captureUs)
+        this.#frames++
+        this.#windowFrames++
+        this.#windowBytes += frame.pcm.length
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+      this.sender.off('closed', onClosed)
+    }
+  }
+
+  interval(): Record<string, unknown> {
+    const nowUs = monotonicUs()
+    const event = {
+      event: 'stats',
+      role: 'sender',
+      frames: this.#frames,
+      fps: round(this.#windowFrames / ((nowUs - this.#windowStartUs) / 1e6)),
+      kbps: kbps(this.#windowBytes, (nowUs - this.#windowStartUs) / 1e6),
+      dropped: this.sender.stats.dropped,
+      latencyMs: this.#oneWay.takeRecent(),
+      connections: this.sender.stats.openConnections,
+    }
+    this.#windowFrames = 0
+    this.#windowBytes = 0
+    this.#windowStartUs = nowUs
+    return event
+  }
+
+  summary(): AudioSummary {
+    const stats = this.sender.stats
+    return {
+      role: 'sender',
+      frames: this.#frames,
+      underruns: 0,
+      concealed: 0,
+      late: 0,
+      latencyMs: this.#oneWay.summary(),
+      jitterMs: 0,
+      kbps: kbps(stats.bytes, (monotonicUs() - this.#startUs) / 1e6),
+      sent: stats.sent,
+      dropped: stats.dropped,
+      rttMs: stats.rttUs === undefined ? null : round(stats.rttUs / 1000),
+    }
+  }
+}
+
+export function senderStatsLine(event: Record<string, unknown>): string {
+  return `audio tx: ${event.frames} frames  ${event.fps} fps  ${event.kbps} kbit/s  dropped ${event.dropped}  connections ${event.connections}`
+}

@@ -1,0 +1,75 @@
+import type {Logger} from '../../cli/logger.js'
+import {MediaReceiver, MediaSender} from '../../transport/index.js'
+import {DEFAULT_AUDIO_PORT} from './format.js'
+import {AudioReceiverPipeline} from './receiver.js'
+import {AudioSenderPipeline} from './sender.js'
+import type {AudioSummary} from './summary.js'
+import type {AudioSink, AudioSource} from './types.js'
+
+/** What `ivc stream-audio` (or the call component) needs to run one direction of an audio stream. */
+export interface StreamHooks {
+  logger: Logger
+  signal: AbortSignal
+  /** Called once a second with the stats event. */
+  onStats(event: Record<string, unknown>): void
+  /** Register a closer with the command's lifecycle. */
+  onShutdown(name: string, close: () => unknown): void
+}
+
+/** `HOST[:PORT]` → host and port (IPv6 as `[::1]:PORT`). */
+export function parseTarget(target: string, defaultPort = DEFAULT_AUDIO_PORT): {host: string; port: number} | undefined {
+  const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(target.trim())
+  if (!match) return undefined
+  const port = match[3] === undefined ? defaultPort : Number(match[3])
+  if (port < 1 || port > 65_535) return undefined
+  return {host: match[1] ?? match[2], port}
+}
+
+/**
+ * Receive one audio stream on `port` and play it into `sink` until the stream ends (sender finished or gone) or the
+ * command is stopped. `onListening` gets the bound port first (0 asks for a free one).
+ */
+export async function receiveAudio(
+  options: {port: number; connections?: number; token?: string; sink: AudioSink; onListening(port: number): void},
+  hooks: StreamHooks,
+): Promise<AudioSummary> {
+  const receiver = await MediaReceiver.listen({port: options.port, kind: 'audio', logger: hooks.logger, token: options.token})
+  hooks.onShutdown('audio receiver', () => receiver.close())
+  const pipeline = new AudioReceiverPipeline(options.sink, hooks.logger)
+  pipeline.attach(receiver)
+  receiver.on('stream-start', ({remoteAddress, connections}: {remoteAddress: string; connections: number}) =>
+    hooks.logger.info(`receiving audio from ${remoteAddress} over ${connections} connections`),
+  )
+  options.onListening(receiver.port)
+  const timer = setInterval(() => hooks.onStats(pipeline.interval()), 1000)
+  try {
+    await pipeline.run(hooks.signal)
+  } finally {
+    clearInterval(timer)
+    await receiver.close()
+  }
+
+  return pipeline.summary(await options.sink.close())
+}
+
+/** Send `source` to `host:port` over `connections` parallel connections until it ends or the command is stopped. */
+export async function sendAudio(
+  options: {host: string; port: number; connections: number; token?: string; source: AudioSource},
+  hooks: StreamHooks,
+): Promise<{summary: AudioSummary; peerGone: boolean}> {
+  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, token: options.token})
+  hooks.onShutdown('audio sender', () => sender.close())
+  hooks.logger.info(`sending audio to ${options.host}:${options.port} over ${options.connections} connections`)
+  const pipeline = new AudioSenderPipeline(options.source, sender)
+  const timer = setInterval(() => hooks.onStats(pipeline.interval()), 1000)
+  try {
+    await pipeline.run(hooks.signal)
+  } finally {
+    clearInterval(timer)
+    await options.source.close()
+    if (pipeline.peerGone) sender.close()
+    else await sender.end()
+  }
+
+  return {summary: pipeline.summary(), peerGone: pipeline.peerGone}
+}

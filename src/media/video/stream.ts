@@ -1,0 +1,94 @@
+import {IvcError} from '../../cli/errors.js'
+import type {Logger} from '../../cli/logger.js'
+import {MediaReceiver, MediaSender, monotonicUs} from '../../transport/index.js'
+import type {VideoCodec, VideoSink, VideoSource} from '../types.js'
+import {type ReceiverEnd, VideoReceiverPipeline} from './receiver-pipeline.js'
+import {VideoSenderPipeline} from './sender-pipeline.js'
+import {roundStats, type VideoStats} from './video-stats.js'
+
+export const DEFAULT_VIDEO_PORT = 12_345
+export const DEFAULT_VIDEO_CONNECTIONS = 20
+
+/** What a running stream reports to whoever runs it (the command, or the call component). */
+export interface VideoHooks {
+  logger: Logger
+  signal: AbortSignal
+  onShutdown(name: string, close: () => unknown): void
+  /** Once a second: cumulative stats plus the last second's fps and kbit/s. */
+  onStats?(stats: VideoStats, recent: {fps: number; kbps: number}): void
+}
+
+/** `HOST[:PORT]` (IPv6 as `[addr]:port`) → host and port; undefined when malformed. */
+export function parseVideoTarget(target: string, defaultPort = DEFAULT_VIDEO_PORT): {host: string; port: number} | undefined {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(target.trim())
+  if (!match) return undefined
+  const port = match[3] === undefined ? defaultPort : Number(match[3])
+  if (port < 1 || port > 65_535) return undefined
+  return {host: match[1] ?? match[2], port}
+}
+
+/** Pick the codec for a received payload: JPEG starts with FF D8, anything else is taken as raw. */
+export function codecForPayload(codecs: {jpeg: VideoCodec; raw: VideoCodec}): (payload: Buffer) => VideoCodec {
+  return (payload) => (payload.length >= 2 && payload[0] === 0xff && payload[1] === 0xd8 ? codecs.jpeg : codecs.raw)
+}
+
+export async function sendVideo(
+  options: {host: string; port: number; connections: number; token?: string; source: VideoSource; codec: VideoCodec; fps: number},
+  hooks: VideoHooks,
+): Promise<{stats: VideoStats; end: 'stopped' | 'source-ended' | 'peer-gone'}> {
+  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'video', connections: options.connections, token: options.token, logger: hooks.logger})
+  hooks.onShutdown('video sender', () => sender.close())
+  hooks.onShutdown('video source', () => options.source.close())
+  const pipeline = new VideoSenderPipeline({source: options.source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal})
+  const ticker = setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent()), 1000)
+  try {
+    const end = await pipeline.run()
+    const stats = roundStats(pipeline.stats())
+    if (end !== 'peer-gone') await sender.end()
+    return {stats, end}
+  } finally {
+    clearInterval(ticker)
+    sender.close()
+  }
+}
+
+export async function receiveVideo(
+  options: {port: number; host?: string; token?: string; codecFor: (payload: Buffer) => VideoCodec; sink: VideoSink; onListening?(port: number): void},
+  hooks: VideoHooks,
+): Promise<{stats: VideoStats; end: ReceiverEnd; sinkError?: Error}> {
+  const receiver = await MediaReceiver.listen({port: options.port, host: options.host, kind: 'video', token: options.token, logger: hooks.logger})
+  hooks.onShutdown('video receiver', () => receiver.close())
+  hooks.onShutdown('video sink', () => options.sink.close())
+  options.onListening?.(receiver.port)
+  receiver.on('stream-start', ({remoteAddress, connections}) => hooks.logger.info(`video stream from ${remoteAddress} over ${connections} connections`))
+  const pipeline = new VideoReceiverPipeline({receiver, codecFor: options.codecFor, sink: options.sink, logger: hooks.logger})
+  const ticker = setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent(monotonicUs())), 1000)
+  const onAbort = () => void pipeline.stop()
+  hooks.signal.addEventListener('abort', onAbort, {once: true})
+  try {
+    const end = await pipeline.ended
+    await receiver.close()
+    await options.sink.close()
+    const report = options.sink.report
+    if (report.verified !== undefined) hooks.logger.info(`video sink ${options.sink.name}: ${report.verified} stamps verified, ${report.unreadable ?? 0} unreadable, ${report.outOfOrder ?? 0} out of order`)
+    return {stats: roundStats(pipeline.stats()), end, sinkError: pipeline.sinkError}
+  } finally {
+    clearInterval(ticker)
+    hooks.signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** The error to exit with after a receiver's summary, if any. */
+export function receiverFailure(result: {end: ReceiverEnd; sinkError?: Error}): IvcError | undefined {
+  if (result.end !== 'sink-failed') return undefined
+  return result.sinkError instanceof IvcError ? result.sinkError : new IvcError('EXTERNAL_TOOL_FAILED', result.sinkError?.message)
+}
+
+/** Stands in for a codec whose backend is missing: sinks that pass payloads through (ffplay, file) still work. */
+export function unavailableCodec(name: string, error: IvcError): VideoCodec {
+  return {
+    name,
+    encode: async () => Promise.reject(error),
+    decode: async () => Promise.reject(error),
+  }
+}

@@ -1,0 +1,92 @@
+import {IvcError} from '../../cli/errors.js'
+import {createLogger} from '../../cli/logger.js'
+import {MIN_STAMP_HEIGHT, MIN_STAMP_WIDTH} from '../../media/video/frame-stamp.js'
+import type {VideoBackendOptions} from '../../media/types.js'
+import {FFMPEG_HINT, probeProgram} from '../external.js'
+import {probeOpenCV} from '../native.js'
+import type {Backend, ProbeResult} from '../types.js'
+import {JpegCodec} from './jpeg-codec.js'
+import {NullSink} from './null-sink.js'
+import {OpenCVSource} from './opencv-source.js'
+import {PipeSink} from './pipe-sink.js'
+import {RawCodec} from './raw-codec.js'
+import {SyntheticSource} from './synthetic-source.js'
+
+const pureJs = async (): Promise<ProbeResult> => ({ok: true, detail: 'pure JavaScript'})
+const opencv = async () => probeOpenCV()
+const ffplay = () => probeProgram('ffplay', FFMPEG_HINT)
+const ffmpeg = () => probeProgram('ffmpeg', FFMPEG_HINT)
+
+/** Low-delay ffplay: no input buffering or probing, drop late frames. (Its status line is kept: with it ffplay also logs the input it found.) */
+export const FFPLAY_ARGS = ['-hide_banner', '-loglevel', 'info', '-fflags', 'nobuffer', '-flags', 'low_delay', '-framedrop', '-probesize', '32', '-analyzeduration', '0', '-sync', 'ext', '-left', '0', '-top', '0', '-window_title', 'ivc video']
+
+const options = (raw: Record<string, unknown>) => raw as VideoBackendOptions
+const size = (o: VideoBackendOptions) => (o.width && o.height ? {width: o.width, height: o.height} : undefined)
+
+export function videoBackends(): Backend[] {
+  return [
+    {
+      name: 'synthetic',
+      kind: 'video-source',
+      description: 'moving test pattern with the frame number stamped in the pixels',
+      probe: pureJs,
+      async create(raw) {
+        const {width = 640, height = 480, format = 'bgr'} = options(raw)
+        if (width < MIN_STAMP_WIDTH || height < MIN_STAMP_HEIGHT || width > 8192 || height > 8192) {
+          throw new IvcError('BAD_USAGE', `--size ${width}x${height}: the synthetic source needs ${MIN_STAMP_WIDTH}x${MIN_STAMP_HEIGHT} to 8192x8192`)
+        }
+
+        return new SyntheticSource(width, height, format)
+      },
+    },
+    {
+      name: 'camera',
+      kind: 'video-source',
+      description: 'a webcam through OpenCV VideoCapture (--device N or /dev/videoN)',
+      probe: opencv,
+      async create(raw) {
+        const o = options(raw)
+        return new OpenCVSource('camera', o.device ?? '0', size(o))
+      },
+    },
+    {
+      name: 'file',
+      kind: 'video-source',
+      description: 'a video file through OpenCV (--device PATH)',
+      probe: opencv,
+      async create(raw) {
+        const o = options(raw)
+        if (!o.path && !o.device) throw new IvcError('BAD_USAGE', 'the file source needs a path: --device PATH')
+        return new OpenCVSource('file', (o.path ?? o.device)!, size(o))
+      },
+    },
+    {
+      name: 'jpeg',
+      kind: 'video-codec',
+      description: 'JPEG through OpenCV imencode/imdecode (--quality)',
+      probe: opencv,
+      create: async (raw) => new JpegCodec(options(raw).quality ?? 80),
+    },
+    {name: 'raw', kind: 'video-codec', description: 'uncompressed frames (tests)', probe: pureJs, create: async () => new RawCodec()},
+    {
+      name: 'ffplay',
+      kind: 'video-sink',
+      description: 'a window through ffplay (MJPEG on stdin; SDL_VIDEODRIVER=dummy for none)',
+      probe: ffplay,
+      create: async (raw) => new PipeSink('ffplay', 'ffplay', (input) => [...FFPLAY_ARGS, ...input, '-i', 'pipe:0'], options(raw).logger ?? createLogger('warn')),
+    },
+    {name: 'null', kind: 'video-sink', description: 'decode, count and check the stamped frame order', probe: pureJs, create: async () => new NullSink()},
+    {
+      name: 'file',
+      kind: 'video-sink',
+      description: 'record to an AVI (MJPEG) through ffmpeg (--device PATH)',
+      probe: ffmpeg,
+      async create(raw) {
+        const o = options(raw)
+        const path = o.path ?? o.device
+        if (!path) throw new IvcError('BAD_USAGE', 'the file sink needs a path: --device PATH')
+        return new PipeSink('file', 'ffmpeg', (input) => ['-hide_banner', '-loglevel', 'error', '-y', ...input, '-i', 'pipe:0', ...(input.includes('mjpeg') ? ['-c:v', 'copy'] : ['-c:v', 'mjpeg', '-q:v', '3']), path], o.logger ?? createLogger('warn'))
+      },
+    },
+  ]
+}

@@ -1,0 +1,96 @@
+import {execa, type ResultPromise} from 'execa'
+
+import {IvcError} from '../../cli/errors.js'
+import type {Logger} from '../../cli/logger.js'
+import {decodeRaw} from './raw-codec.js'
+import type {EncodedVideoFrame, SinkReport, VideoSink} from '../../media/types.js'
+
+/** ffplay's once-a-frame status line ("  1.23 M-V: ..."), too chatty even for debug. */
+const STATUS_LINE = /^\s*(nan|-?[\d.]+)\s+(M-V|A-V|M-A|V-A):/
+
+/** The input options ffmpeg/ffplay need for what a codec produces: MJPEG passes through, raw becomes rawvideo. */
+export function inputArgs(frame: EncodedVideoFrame): {args: string[]; strip: number} {
+  if (frame.codec.name === 'jpeg') return {args: ['-f', 'mjpeg'], strip: 0}
+  const raw = decodeRaw(frame.payload)
+  const pixelFormat = raw.format === 'bgr' ? 'bgr24' : 'gray'
+  return {args: ['-f', 'rawvideo', '-pixel_format', pixelFormat, '-video_size', `${raw.width}x${raw.height}`], strip: frame.payload.length - raw.data.length}
+}
+
+/**
+ * A sink that feeds frames to an external program's stdin (ffplay, ffmpeg). The program starts on the first frame
+ * (raw input needs its size). A full pipe drops frames rather than queueing them; the program dying or a broken pipe
+ * is EXTERNAL_TOOL_FAILED, and its stderr goes to the debug log. Its exit code is not trusted either way.
+ */
+export class PipeSink implements VideoSink {
+  readonly failed: Promise<Error>
+  #fail!: (error: Error) => void
+  #child: ResultPromise | undefined
+  #strip = 0
+  #closing = false
+  #dropped = 0
+
+  constructor(
+    readonly name: string,
+    private readonly program: string,
+    private readonly args: (input: string[]) => string[],
+    private readonly logger: Logger,
+    private readonly env: Record<string, string | undefined> = {},
+    /** Most bytes allowed to wait in the pipe before frames are dropped. */
+    private readonly maxPipeBytes = 1 << 20,
+  ) {
+    this.failed = new Promise((resolve) => (this.#fail = resolve))
+  }
+
+  async render(frame: EncodedVideoFrame): Promise<'rendered' | 'dropped'> {
+    const child = this.#child ?? this.#start(frame)
+    const stdin = child.stdin
+    if (!stdin || stdin.destroyed || !stdin.writable || stdin.writableLength > this.maxPipeBytes) {
+      this.#dropped++
+      return 'dropped'
+    }
+
+    const payload = this.#strip > 0 ? frame.payload.subarray(this.#strip) : frame.payload
+    return new Promise((resolve) => stdin.write(payload, (error) => resolve(error ? 'dropped' : 'rendered')))
+  }
+
+  get report(): SinkReport {
+    return {dropped: this.#dropped}
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true
+    const child = this.#child
+    if (child) {
+      child.stdin?.end()
+      const timer = setTimeout(() => child.kill('SIGTERM'), 1500)
+      await child.catch(() => undefined)
+      clearTimeout(timer)
+    }
+  }
+
+  #start(frame: EncodedVideoFrame): ResultPromise {
+    const input = inputArgs(frame)
+    this.#strip = input.strip
+    const args = this.args(input.args)
+    this.logger.debug(`starting ${this.program} ${args.join(' ')}`)
+    const child = execa(this.program, args, {stdin: 'pipe', stdout: 'ignore', stderr: 'pipe', reject: false, env: this.env, extendEnv: true, buffer: false})
+    this.#child = child
+    child.stdin?.on('error', (error: NodeJS.ErrnoException) => this.#failed(`${this.program} input pipe: ${error.code ?? error.message}`))
+    let partial = ''
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split(/[\r\n]/)
+      partial = lines.pop() ?? ''
+      for (const line of lines) if (line.trim() && !STATUS_LINE.test(line)) this.logger.debug(`${this.program}: ${line.trim()}`)
+    })
+    void child.then((result) => {
+      if (result.failed && result.code === 'ENOENT') this.#failed(`${this.program} is not installed`)
+      else this.#failed(`${this.program} exited (${result.exitCode ?? result.signal ?? 'unknown'})`)
+    })
+    return child
+  }
+
+  #failed(reason: string): void {
+    if (this.#closing) return
+    this.#fail(new IvcError('EXTERNAL_TOOL_FAILED', reason))
+  }
+}

@@ -1,0 +1,297 @@
+import {timingSafeEqual} from 'node:crypto'
+import {EventEmitter} from 'node:events'
+import {createServer, type Server, type Socket} from 'node:net'
+
+import {IvcError} from '../cli/errors.js'
+import type {Logger} from '../cli/logger.js'
+import {decodeRttReport, encodeEcho, encodeFeedback} from '../protocol/media-echo.js'
+import {decodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
+import {FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
+import {type Clock, monotonicUs} from './clock.js'
+
+export const DEFAULT_MAX_FRAME_BYTES: Record<StreamKind, number> = {video: 4 * 1024 * 1024, audio: 64 * 1024}
+
+export interface MediaReceiverOptions {
+  port: number
+  /** Address to bind; default all interfaces. */
+  host?: string
+  kind: StreamKind
+  logger: Logger
+  /** When set, connections whose hello does not carry exactly this token are refused (AUTH_FAILED logged). */
+  token?: string
+  /** Largest frame payload accepted; a bigger header closes the connection. Default by kind: video 4 MiB, audio 64 KiB. */
+  maxFrameBytes?: number
+  /** How often to echo the latest frame back for the sender's RTT. Default 200 ms. */
+  echoIntervalMs?: number
+  handshakeTimeoutMs?: number
+  /** After the first end-of-stream, how long to wait for the other connections' ends. Default 1000 ms. */
+  endGraceMs?: number
+  clock?: Clock
+}
+
+export interface ReceivedFrame {
+  seq: number
+  /** Sender's clock, µs. */
+  captureUs: number
+  /** Sender's µs from capture to the write (encode + queue). */
+  senderDelayUs: number
+  key: boolean
+  payload: Buffer
+  /** This receiver's clock, µs. */
+  receivedUs: number
+  connectionIndex: number
+}
+
+export interface StreamInfo {
+  streamId: number
+  connections: number
+  remoteAddress: string
+}
+
+export type StreamEndReason = 'end-of-stream' | 'connections-closed'
+
+interface Conn {
+  socket: Socket
+  index: number
+  ended: boolean
+}
+
+interface ActiveStream extends StreamInfo {
+  conns: Map<number, Conn>
+  endTimer?: NodeJS.Timeout
+}
+
+/**
+ * The receiving end of media streams: a TCP server that accepts the N connections of one sender's stream at a time,
+ * checks each hello (kind, version, token, count), and emits every frame as it arrives, in arrival order (reordering
+ * is the JitterBuffer's job). Bad input closes only the offending connection, with a logged reason.
+ * Events: 'stream-start' (StreamInfo), 'frame' (ReceivedFrame), 'rtt' (µs), 'feedback' (Buffer),
+ * 'rejected' ({remote, reason}), 'stream-end' ({streamId, reason}).
+ */
+export class MediaReceiver extends EventEmitter {
+  readonly #server: Server
+  readonly #clock: Clock
+  readonly #maxFrameBytes: number
+  readonly #echoTimer: NodeJS.Timeout
+  readonly #finished = new Set<number>()
+  readonly #handshaking = new Set<Socket>()
+  readonly #sockets = new Set<Socket>()
+  #stream: ActiveStream | undefined
+  #latest: ReceivedFrame | undefined
+  #echoed: ReceivedFrame | undefined
+
+  private constructor(
+    server: Server,
+    private readonly options: MediaReceiverOptions,
+  ) {
+    super()
+    this.#server = server
+    this.#clock = options.clock ?? monotonicUs
+    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES[options.kind]
+    this.#echoTimer = setInterval(() => this.#echo(), options.echoIntervalMs ?? 200)
+    this.#echoTimer.unref()
+    server.on('connection', (socket) => this.#accept(socket))
+  }
+
+  static async listen(options: MediaReceiverOptions): Promise<MediaReceiver> {
+    const server = createServer({noDelay: true})
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRINUSE') reject(new IvcError('PORT_IN_USE', `port ${options.port} is already in use`, {cause: error}))
+        else reject(new IvcError('BUG', `cannot listen on port ${options.port}: ${error.message}`, {cause: error}))
+      })
+      server.listen(options.port, options.host, () => resolve())
+    })
+    return new MediaReceiver(server, options)
+  }
+
+  get port(): number {
+    const address = this.#server.address()
+    return typeof address === 'object' && address ? address.port : this.options.port
+  }
+
+  get stream(): StreamInfo | undefined {
+    return this.#stream && {streamId: this.#stream.streamId, connections: this.#stream.connections, remoteAddress: this.#stream.remoteAddress}
+  }
+
+  get openConnections(): number {
+    return this.#stream ? [...this.#stream.conns.values()].filter((conn) => !conn.socket.destroyed).length : 0
+  }
+
+  /** Send an opaque feedback message back to the sender; false when no stream is connected. */
+  sendFeedback(payload: Buffer): boolean {
+    return this.#control(encodeFeedback(payload))
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#echoTimer)
+    for (const socket of this.#handshaking) socket.destroy()
+    if (this.#stream) this.#endStream('connections-closed')
+    for (const socket of this.#sockets) socket.destroy()
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+  }
+
+  #accept(socket: Socket): void {
+    this.#sockets.add(socket)
+    socket.once('close', () => this.#sockets.delete(socket))
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`
+    socket.setNoDelay(true)
+    this.#handshaking.add(socket)
+    let received = Buffer.alloc(0)
+    const reject = (reason: string, status?: HelloStatus) => {
+      this.#reject(remote, reason)
+      cleanup()
+      if (status) {
+        // Say why, then make sure the socket goes even if the peer never reads the reply.
+        socket.end(encodeReply(status))
+        setTimeout(() => socket.destroy(), 1000).unref()
+      } else socket.destroy()
+    }
+
+    const timer = setTimeout(() => reject(`no media handshake within ${this.options.handshakeTimeoutMs ?? 5000} ms`), this.options.handshakeTimeoutMs ?? 5000)
+    const cleanup = () => {
+      clearTimeout(timer)
+      this.#handshaking.delete(socket)
+      socket.off('data', onData)
+    }
+
+    const onData = (chunk: Buffer) => {
+      // Never buffer more than one hello's worth: the hello is fixed-size; what follows it is media messages.
+      const room = HELLO_SIZE - received.length
+      received = Buffer.concat([received, chunk.subarray(0, room)])
+      const after = chunk.subarray(room)
+      const hello = decodeHello(received)
+      if (hello.status === 'incomplete') return
+      if (hello.status === 'error') return reject(`bad media handshake: ${hello.reason}`, 'badRequest')
+      const refusal = this.#check(hello.value)
+      if (refusal) return reject(refusal.reason, refusal.status)
+      cleanup()
+      socket.write(encodeReply('ok'))
+      this.#join(socket, hello.value, remote, after)
+    }
+
+    socket.on('data', onData)
+    socket.on('error', (error) => this.options.logger.debug(`media connection from ${remote}: ${error.message}`))
+    socket.once('close', () => {
+      if (this.#handshaking.has(socket)) reject('closed during the media handshake')
+    })
+  }
+
+  #check(hello: Hello): {reason: string; status: HelloStatus} | undefined {
+    if (hello.kind !== this.options.kind) return {reason: `a ${hello.kind} stream was offered to a ${this.options.kind} receiver`, status: 'badRequest'}
+    if (this.options.token !== undefined && !sameToken(hello.token, this.options.token)) {
+      return {reason: 'AUTH_FAILED: the hello does not carry the stream token', status: 'authFailed'}
+    }
+
+    const stream = this.#stream
+    if (this.#finished.has(hello.streamId)) return {reason: `stream ${hello.streamId} has already ended`, status: 'busy'}
+    if (stream && stream.streamId !== hello.streamId) return {reason: `busy with stream ${stream.streamId}; refused stream ${hello.streamId}`, status: 'busy'}
+    if (stream && stream.connections !== hello.connectionCount) return {reason: `connection count ${hello.connectionCount} differs from the stream's ${stream.connections}`, status: 'badRequest'}
+    if (stream?.conns.has(hello.connectionIndex)) return {reason: `connection index ${hello.connectionIndex} is already open`, status: 'badRequest'}
+    return undefined
+  }
+
+  #join(socket: Socket, hello: Hello, remote: string, rest: Buffer): void {
+    if (!this.#stream) {
+      this.#stream = {streamId: hello.streamId, connections: hello.connectionCount, remoteAddress: socket.remoteAddress ?? remote, conns: new Map()}
+      this.emit('stream-start', this.stream)
+    }
+
+    const stream = this.#stream
+    const conn: Conn = {socket, index: hello.connectionIndex, ended: false}
+    stream.conns.set(conn.index, conn)
+    const decoder = new MediaMessageDecoder(this.#maxFrameBytes)
+    const onData = (chunk: Buffer) => {
+      const {messages, error} = decoder.push(chunk)
+      for (const message of messages) this.#onMessage(stream, conn, message)
+      if (error) {
+        this.#reject(remote, `media connection ${conn.index}: ${error}; closing it`)
+        socket.destroy()
+      }
+    }
+
+    socket.on('data', onData)
+    socket.once('close', () => this.#connectionGone(stream, conn))
+    if (rest.length > 0) onData(rest)
+  }
+
+  #onMessage(stream: ActiveStream, conn: Conn, message: MediaMessage): void {
+    if (message.type === 'frame') {
+      if (message.flags & FLAG_END_OF_STREAM) {
+        conn.ended = true
+        this.#maybeEnd(stream, 'end-of-stream')
+        return
+      }
+
+      const frame: ReceivedFrame = {
+        seq: message.seq,
+        captureUs: message.captureUs,
+        senderDelayUs: message.senderDelayUs,
+        key: (message.flags & FLAG_KEY_FRAME) !== 0,
+        payload: message.payload,
+        receivedUs: this.#clock(),
+        connectionIndex: conn.index,
+      }
+      this.#latest = frame
+      this.emit('frame', frame)
+    } else if (message.type === 'rtt') {
+      this.emit('rtt', decodeRttReport(message))
+    } else if (message.type === 'feedback') {
+      this.emit('feedback', message.payload)
+    } else {
+      this.#reject(conn.socket.remoteAddress ?? '?', `media connection ${conn.index}: unexpected ${message.type} message; ignored`)
+    }
+  }
+
+  #connectionGone(stream: ActiveStream, conn: Conn): void {
+    if (this.#stream !== stream) return
+    conn.ended = true
+    this.#maybeEnd(stream, 'connections-closed')
+  }
+
+  #maybeEnd(stream: ActiveStream, reason: StreamEndReason): void {
+    const open = [...stream.conns.values()].filter((conn) => !conn.ended)
+    if (open.length === 0) return this.#endStream(reason)
+    if (reason === 'end-of-stream' && !stream.endTimer) {
+      stream.endTimer = setTimeout(() => this.#endStream('end-of-stream'), this.options.endGraceMs ?? 1000)
+    }
+  }
+
+  #endStream(reason: StreamEndReason): void {
+    const stream = this.#stream
+    if (!stream) return
+    this.#stream = undefined
+    clearTimeout(stream.endTimer)
+    this.#finished.add(stream.streamId)
+    this.#latest = undefined
+    this.#echoed = undefined
+    for (const conn of stream.conns.values()) conn.socket.destroy()
+    this.emit('stream-end', {streamId: stream.streamId, reason})
+  }
+
+  #reject(remote: string, reason: string): void {
+    this.options.logger.warn(`media connection from ${remote} rejected: ${reason}`)
+    this.emit('rejected', {remote, reason})
+  }
+
+  #echo(): void {
+    const frame = this.#latest
+    if (!frame || frame === this.#echoed) return
+    this.#echoed = frame
+    this.#control(encodeEcho({seq: frame.seq, sendUs: frame.captureUs + frame.senderDelayUs, holdUs: this.#clock() - frame.receivedUs}))
+  }
+
+  #control(message: Buffer): boolean {
+    const conns = this.#stream ? [...this.#stream.conns.values()].filter((conn) => !conn.socket.destroyed && conn.socket.writable) : []
+    const conn = conns.sort((a, b) => a.socket.writableLength - b.socket.writableLength)[0]
+    if (!conn) return false
+    conn.socket.write(message)
+    return true
+  }
+}
+
+function sameToken(offered: string, expected: string): boolean {
+  const a = Buffer.from(offered)
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
+}

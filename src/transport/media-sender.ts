@@ -1,0 +1,287 @@
+import {randomInt} from 'node:crypto'
+import {EventEmitter} from 'node:events'
+import type {Socket} from 'node:net'
+
+import {IvcError} from '../cli/errors.js'
+import type {Logger} from '../cli/logger.js'
+import {decodeEcho, encodeFeedback, encodeRttReport} from '../protocol/media-echo.js'
+import {MAX_CONNECTIONS, type StreamKind} from '../protocol/media-handshake.js'
+import {encodeHeader, encodeMessage, FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
+import {type Clock, monotonicUs} from './clock.js'
+import {openMediaConnection} from './open-connection.js'
+
+export interface MediaSenderOptions {
+  host: string
+  port: number
+  kind: StreamKind
+  /** Parallel TCP connections, 1..64. */
+  connections: number
+  logger: Logger
+  /** The call's secret; the receiver refuses connections without it when it has one. */
+  token?: string
+  streamId?: number
+  /** A frame still queued this long after capture is dropped (counted) rather than sent late. Default 250 ms. */
+  maxQueueDelayMs?: number
+  /** Hard bound on frames queued while every connection is busy. Default 64. */
+  maxQueuedFrames?: number
+  connectTimeoutMs?: number
+  /** How often to tell the receiver our RTT estimate. Default 1000 ms. */
+  rttReportMs?: number
+  clock?: Clock
+}
+
+export interface SenderStats {
+  /** Frames handed to a socket. */
+  sent: number
+  /** Payload bytes handed to a socket. */
+  bytes: number
+  /** Frames dropped because they waited longer than maxQueueDelayMs or overflowed the queue. */
+  dropped: number
+  /** Frames waiting because every connection is busy. */
+  queued: number
+  /** Times a connection became busy (write() returned false). */
+  busyEvents: number
+  openConnections: number
+  /** Latest and minimum round-trip time from echoes, µs (undefined before the first echo). */
+  rttUs: number | undefined
+  minRttUs: number | undefined
+}
+
+export interface EchoSample {
+  seq: number
+  rttUs: number
+}
+
+interface Lane {
+  index: number
+  socket: Socket
+  busy: boolean
+  open: boolean
+  decoder: MediaMessageDecoder
+}
+
+interface Pending {
+  header: Buffer
+  payload: Buffer
+  captureUs: number
+}
+
+/**
+ * The sending end of one media stream over N parallel TCP connections ("lanes"). Each frame goes whole onto the
+ * lane with the fewest queued bytes among those not busy; a lane whose write() returned false is busy until it
+ * drains, so one stalled socket never stalls the stream. When every lane is busy frames wait in a small queue and
+ * are dropped (counted) once older than maxQueueDelayMs. Events: 'echo' (EchoSample), 'feedback' (Buffer),
+ * 'lane-lost' ({index, reason}), 'closed' ({reason}) when no lane is left.
+ */
+export class MediaSender extends EventEmitter {
+  readonly streamId: number
+  readonly #lanes: Lane[]
+  readonly #queue: Pending[] = []
+  readonly #clock: Clock
+  readonly #maxQueueDelayUs: number
+  readonly #maxQueuedFrames: number
+  readonly #rttTimer: NodeJS.Timeout
+  #seq = 0
+  #stats = {sent: 0, bytes: 0, dropped: 0, busyEvents: 0}
+  #rttUs: number | undefined
+  #minRttUs: number | undefined
+  #closed = false
+
+  private constructor(
+    sockets: Array<{socket: Socket; rest: Buffer}>,
+    streamId: number,
+    private readonly options: MediaSenderOptions,
+  ) {
+    super()
+    this.streamId = streamId
+    this.#clock = options.clock ?? monotonicUs
+    this.#maxQueueDelayUs = (options.maxQueueDelayMs ?? 250) * 1000
+    this.#maxQueuedFrames = options.maxQueuedFrames ?? 64
+    this.#lanes = sockets.map(({socket, rest}, index) => this.#attach(index, socket, rest))
+    this.#rttTimer = setInterval(() => this.#reportRtt(), options.rttReportMs ?? 1000)
+    this.#rttTimer.unref()
+  }
+
+  /** Open every connection and complete its handshake; fails as a whole if any connection fails. */
+  static async connect(options: MediaSenderOptions): Promise<MediaSender> {
+    const count = options.connections
+    if (!Number.isInteger(count) || count < 1 || count > MAX_CONNECTIONS) {
+      throw new IvcError('BAD_USAGE', `--connections must be 1..${MAX_CONNECTIONS}, not ${count}`)
+    }
+
+    const streamId = options.streamId ?? randomInt(1, 2 ** 31)
+    const attempts = Array.from({length: count}, (_, connectionIndex) =>
+      openMediaConnection(options.host, options.port, {kind: options.kind, streamId, connectionIndex, connectionCount: count, token: options.token ?? ''}, options.connectTimeoutMs ?? 5000),
+    )
+    const results = await Promise.allSettled(attempts)
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+    if (failed) {
+      for (const result of results) if (result.status === 'fulfilled') result.value.socket.destroy()
+      throw failed.reason
+    }
+
+    return new MediaSender(results.map((result) => (result as PromiseFulfilledResult<{socket: Socket; rest: Buffer}>).value), streamId, options)
+  }
+
+  get stats(): SenderStats {
+    return {
+      ...this.#stats,
+      queued: this.#queue.length,
+      openConnections: this.#lanes.filter((lane) => lane.open).length,
+      rttUs: this.#rttUs,
+      minRttUs: this.#minRttUs,
+    }
+  }
+
+  /**
+   * Send one frame captured at `captureUs` (this sender's clock). Returns its sequence number; the frame may still
+   * be dropped later if it waits too long for a free connection.
+   */
+  send(payload: Buffer, captureUs: number, options: {key?: boolean} = {}): number {
+    const seq = this.#seq
+    this.#seq = (this.#seq + 1) >>> 0
+    if (this.#closed) return seq
+    const header = {type: 'frame' as const, flags: options.key ? FLAG_KEY_FRAME : 0, seq, captureUs, senderDelayUs: 0, payloadLength: payload.length}
+    this.#queue.push({header: encodeHeader(header), payload, captureUs})
+    while (this.#queue.length > this.#maxQueuedFrames) this.#drop(this.#queue.shift()!)
+    this.#flush()
+    return seq
+  }
+
+  /** Send an opaque feedback message (JSON by convention) to the receiver. */
+  sendFeedback(payload: Buffer): boolean {
+    return this.#control(encodeFeedback(payload))
+  }
+
+  /** Graceful end: wait briefly for queued frames, send end-of-stream on every connection, close. */
+  async end(timeoutMs = 2000): Promise<void> {
+    if (this.#closed) return
+    const deadline = Date.now() + timeoutMs
+    while (this.#queue.length > 0 && Date.now() < deadline && this.#lanes.some((lane) => lane.open)) await new Promise((resolve) => setTimeout(resolve, 10))
+    for (const pending of this.#queue.splice(0)) this.#drop(pending)
+    const eos = encodeMessage({type: 'frame', flags: FLAG_END_OF_STREAM, seq: this.#seq, captureUs: this.#clock(), senderDelayUs: 0, payload: Buffer.alloc(0)})
+    const closing = this.#lanes
+      .filter((lane) => lane.open)
+      .map(
+        (lane) =>
+          new Promise<void>((resolve) => {
+            lane.socket.once('close', () => resolve())
+            lane.socket.end(eos)
+          }),
+      )
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()) + 500).unref())
+    await Promise.race([Promise.all(closing), timer])
+    this.close()
+  }
+
+  /** Close every connection at once. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearInterval(this.#rttTimer)
+    for (const lane of this.#lanes) lane.socket.destroy()
+  }
+
+  #attach(index: number, socket: Socket, rest: Buffer): Lane {
+    // Frames from the receiver are never legal: a zero frame bound rejects them.
+    const lane: Lane = {index, socket, busy: false, open: true, decoder: new MediaMessageDecoder(0)}
+    socket.on('drain', () => {
+      lane.busy = false
+      this.#flush()
+    })
+    socket.on('data', (chunk: Buffer) => this.#onData(lane, chunk))
+    socket.on('error', (error) => this.options.logger.debug(`media connection ${index}: ${error.message}`))
+    socket.on('close', () => this.#lost(lane, 'closed by the peer'))
+    if (rest.length > 0) this.#onData(lane, rest)
+    socket.resume()
+    return lane
+  }
+
+  #onData(lane: Lane, chunk: Buffer): void {
+    const {messages, error} = lane.decoder.push(chunk)
+    for (const message of messages) this.#onMessage(message)
+    if (error) {
+      this.options.logger.warn(`media connection ${lane.index}: ${error}; closing it`)
+      lane.socket.destroy()
+    }
+  }
+
+  #onMessage(message: MediaMessage): void {
+    if (message.type === 'echo') {
+      const echo = decodeEcho(message)
+      const rttUs = this.#clock() - echo.sendUs - echo.holdUs
+      if (rttUs < 0) return
+      this.#rttUs = rttUs
+      this.#minRttUs = Math.min(this.#minRttUs ?? rttUs, rttUs)
+      this.emit('echo', {seq: echo.seq, rttUs} satisfies EchoSample)
+    } else if (message.type === 'feedback') {
+      this.emit('feedback', message.payload)
+    }
+  }
+
+  #lost(lane: Lane, reason: string): void {
+    if (!lane.open) return
+    lane.open = false
+    if (this.#closed) return
+    this.emit('lane-lost', {index: lane.index, reason})
+    if (this.#lanes.every((each) => !each.open)) {
+      this.close()
+      this.emit('closed', {reason: 'every connection closed'})
+    } else {
+      this.#flush()
+    }
+  }
+
+  /** Write queued frames, oldest first, to free lanes; drop those that waited too long. */
+  #flush(): void {
+    const now = this.#clock()
+    while (this.#queue.length > 0) {
+      const head = this.#queue[0]
+      if (now - head.captureUs > this.#maxQueueDelayUs) {
+        this.#drop(this.#queue.shift()!)
+        continue
+      }
+
+      const lane = this.#freeLane()
+      if (!lane) return
+      this.#queue.shift()
+      head.header.writeUInt32BE(Math.min(0xffffffff, Math.max(0, now - head.captureUs)), 16)
+      lane.socket.cork()
+      lane.socket.write(head.header)
+      const accepted = lane.socket.write(head.payload)
+      lane.socket.uncork()
+      this.#stats.sent++
+      this.#stats.bytes += head.payload.length
+      if (!accepted) {
+        lane.busy = true
+        this.#stats.busyEvents++
+      }
+    }
+  }
+
+  #freeLane(): Lane | undefined {
+    let best: Lane | undefined
+    for (const lane of this.#lanes) {
+      if (!lane.open || lane.busy) continue
+      if (!best || lane.socket.writableLength < best.socket.writableLength) best = lane
+    }
+
+    return best
+  }
+
+  #drop(_pending: Pending): void {
+    this.#stats.dropped++
+  }
+
+  /** Small control messages go on the least-loaded open lane even when it is busy: they are tiny and rare. */
+  #control(message: Buffer): boolean {
+    const lane = this.#lanes.filter((each) => each.open).sort((a, b) => a.socket.writableLength - b.socket.writableLength)[0]
+    if (!lane || this.#closed) return false
+    lane.socket.write(message)
+    return true
+  }
+
+  #reportRtt(): void {
+    if (this.#rttUs !== undefined) this.#control(encodeRttReport(this.#rttUs))
+  }
+}

@@ -1,0 +1,214 @@
+import {once} from 'node:events'
+import {connect, createServer, type Server, type Socket} from 'node:net'
+
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {IvcError} from '../../src/cli/errors.js'
+import {decodeHello, encodeHello, encodeReply} from '../../src/protocol/media-handshake.js'
+import {encodeHeader, MediaMessageDecoder} from '../../src/protocol/media-message.js'
+import {JitterBuffer, MediaReceiver, type MediaReceiverOptions, MediaSender, monotonicUs, type ReceivedFrame} from '../../src/transport/index.js'
+import {recordingLogger} from '../support/logger.js'
+
+const closers: Array<() => unknown> = []
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close()
+})
+
+async function receiver(options: Partial<MediaReceiverOptions> = {}) {
+  const logger = recordingLogger()
+  const rx = await MediaReceiver.listen({port: 0, host: '127.0.0.1', kind: 'video', logger, ...options})
+  closers.push(() => rx.close())
+  const frames: ReceivedFrame[] = []
+  rx.on('frame', (frame: ReceivedFrame) => frames.push(frame))
+  return {rx, frames, logger}
+}
+
+async function sender(port: number, connections: number, extra: Partial<Parameters<typeof MediaSender.connect>[0]> = {}) {
+  const tx = await MediaSender.connect({host: '127.0.0.1', port, kind: 'video', connections, logger: recordingLogger(), ...extra})
+  closers.push(() => tx.close())
+  return tx
+}
+
+const until = async (condition: () => boolean, what: string, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/** A hand-written receiver that completes handshakes and then lets the test decide what each connection reads. */
+async function rawReceiver(onConnection: (socket: Socket, index: number, rest: Buffer) => void): Promise<{server: Server; port: number}> {
+  const server = createServer((socket) => {
+    let received = Buffer.alloc(0)
+    const onData = (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk])
+      const hello = decodeHello(received)
+      if (hello.status !== 'ok') return
+      socket.off('data', onData)
+      socket.write(encodeReply('ok'))
+      onConnection(socket, hello.value.connectionIndex, hello.rest)
+    }
+
+    socket.on('data', onData)
+    socket.on('error', () => {})
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  closers.push(() => new Promise((resolve) => server.close(resolve)))
+  const sockets = new Set<Socket>()
+  server.on('connection', (socket) => sockets.add(socket))
+  closers.push(() => sockets.forEach((socket) => socket.destroy()))
+  return {server, port: (server.address() as {port: number}).port}
+}
+
+describe('media transport over TCP', () => {
+  it('carries one stream over N connections and reorders it into sequence', async () => {
+    const {rx, frames} = await receiver()
+    const started = once(rx, 'stream-start')
+    // All 100 are sent in one go: let them all queue (the default bound of 64 would drop some, by design).
+    const tx = await sender(rx.port, 4, {maxQueuedFrames: 100, maxQueueDelayMs: 5000})
+    expect((await started)[0]).toMatchObject({streamId: tx.streamId, connections: 4})
+    const payload = Buffer.alloc(20_000, 7)
+    for (let i = 0; i < 100; i++) tx.send(payload, monotonicUs(), {key: true})
+    const ended = once(rx, 'stream-end')
+    await tx.end()
+    expect((await ended)[0]).toEqual({streamId: tx.streamId, reason: 'end-of-stream'})
+    expect(frames).toHaveLength(100)
+    expect(new Set(frames.map((frame) => frame.connectionIndex)).size).toBe(4)
+    expect(frames.every((frame) => frame.key && frame.payload.equals(payload))).toBe(true)
+    // Arrival order may differ from send order; the jitter buffer restores it.
+    const jb = new JitterBuffer<ReceivedFrame>({capacity: 200, minDelayUs: 0, maxDelayUs: 0})
+    for (const frame of frames) jb.push(frame.seq, frame.captureUs, frame, frame.receivedUs)
+    expect(jb.drain().map((frame) => frame.seq)).toEqual(Array.from({length: 100}, (_, i) => i))
+    expect(tx.stats).toMatchObject({sent: 100, dropped: 0, bytes: 2_000_000})
+  })
+
+  it('echoes for RTT both ways and carries feedback in both directions', async () => {
+    const {rx} = await receiver({echoIntervalMs: 20})
+    const tx = await sender(rx.port, 2, {rttReportMs: 20})
+    const echo = once(tx, 'echo')
+    const rtt = once(rx, 'rtt')
+    const timer = setInterval(() => tx.send(Buffer.from('f'), monotonicUs()), 10)
+    closers.push(() => clearInterval(timer))
+    const [sample] = await echo
+    expect(sample.rttUs).toBeGreaterThan(0)
+    expect((await rtt)[0]).toBeGreaterThan(0)
+    const toSender = once(tx, 'feedback')
+    rx.sendFeedback(Buffer.from('{"bitrate":500}'))
+    expect(String((await toSender)[0])).toBe('{"bitrate":500}')
+    const toReceiver = once(rx, 'feedback')
+    tx.sendFeedback(Buffer.from('{"loss":0}'))
+    expect(String((await toReceiver)[0])).toBe('{"loss":0}')
+  })
+
+  it('keeps streaming when one connection stalls', async () => {
+    let delivered = 0
+    const {port} = await rawReceiver((socket, index, rest) => {
+      if (index === 0) return socket.pause() // never read again: its kernel buffers fill, then write() says false
+      const decoder = new MediaMessageDecoder(1 << 20)
+      delivered += decoder.push(rest).messages.length
+      socket.on('data', (chunk) => (delivered += decoder.push(chunk).messages.length))
+    })
+    const tx = await sender(port, 4, {maxQueueDelayMs: 5000})
+    const payload = Buffer.alloc(64 * 1024)
+    for (let i = 0; i < 400; i++) {
+      tx.send(payload, monotonicUs())
+      if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+
+    // Everything not stuck on the stalled connection arrives; the stalled one took only what its buffers held.
+    await until(() => delivered + tx.stats.queued >= 300 && tx.stats.queued === 0, 'the other connections to carry the stream')
+    expect(tx.stats.busyEvents).toBeGreaterThan(0)
+    expect(delivered).toBeGreaterThanOrEqual(300)
+  })
+
+  it('drops frames that wait too long when every connection is stalled, and counts them', async () => {
+    const {port} = await rawReceiver((socket) => socket.pause())
+    const tx = await sender(port, 2, {maxQueueDelayMs: 20, maxQueuedFrames: 1000})
+    const payload = Buffer.alloc(256 * 1024)
+    for (let i = 0; i < 200 && tx.stats.dropped === 0; i++) {
+      tx.send(payload, monotonicUs())
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+
+    expect(tx.stats.dropped).toBeGreaterThan(0)
+    expect(tx.stats.sent + tx.stats.dropped + tx.stats.queued).toBeLessThanOrEqual(200)
+  })
+
+  it('rejects garbage, a wrong version and an oversize frame with a logged reason, and keeps serving', async () => {
+    const {rx, logger, frames} = await receiver({maxFrameBytes: 1000})
+    const rejected: string[] = []
+    rx.on('rejected', ({reason}) => rejected.push(reason))
+    const raw = async (bytes: Buffer) => {
+      const socket = connect(rx.port, '127.0.0.1')
+      socket.on('error', () => {})
+      socket.on('data', () => {})
+      socket.write(bytes)
+      await once(socket, 'close')
+    }
+
+    await raw(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))
+    const hello = encodeHello({kind: 'video', streamId: 9, connectionIndex: 0, connectionCount: 1, token: ''})
+    const badVersion = Buffer.from(hello)
+    badVersion[4] = 7
+    await raw(badVersion)
+    await raw(Buffer.concat([hello, encodeHeader({type: 'frame', flags: 0, seq: 0, captureUs: 1, senderDelayUs: 0, payloadLength: 1001})]))
+    expect(rejected).toEqual([
+      'bad media handshake: bad magic "GET " (expected "IVCM")',
+      'bad media handshake: unsupported protocol version 7 (this side speaks 1)',
+      'media connection 0: frame payload of 1001 bytes exceeds the limit of 1000; closing it',
+    ])
+    expect(logger.lines.filter((line) => line.includes('rejected'))).toHaveLength(3)
+    // Stream 9 ended with its only connection; a real sender is still served.
+    const tx = await sender(rx.port, 2)
+    tx.send(Buffer.from('ok'), monotonicUs())
+    await until(() => frames.length === 1, 'a frame from a good sender')
+  })
+
+  it('closes even when a refused peer never reads the refusal', async () => {
+    const {rx} = await receiver()
+    const rejected = once(rx, 'rejected')
+    const socket = connect(rx.port, '127.0.0.1', () => socket.write('XXXXXXXX'))
+    socket.on('error', () => {})
+    socket.pause() // never reads the reply, so it never sees the receiver's FIN
+    await rejected
+    await rx.close() // would hang if the receiver waited for this peer to close
+    socket.destroy()
+  })
+
+  it('refuses a connection without the token: AUTH_FAILED on both sides', async () => {
+    const {rx, logger} = await receiver({token: 'call-secret'})
+    const error = await sender(rx.port, 3).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(IvcError)
+    expect((error as IvcError).code).toBe('AUTH_FAILED')
+    expect(logger.lines.some((line) => line.includes('AUTH_FAILED'))).toBe(true)
+    const wrong = await sender(rx.port, 1, {token: 'call-secreT'}).catch((caught: unknown) => caught)
+    expect((wrong as IvcError).code).toBe('AUTH_FAILED')
+    const tx = await sender(rx.port, 3, {token: 'call-secret'})
+    expect(tx.stats.openConnections).toBe(3)
+  })
+
+  it('ends the stream when the sender vanishes, and tells a sender when the receiver does', async () => {
+    const {rx} = await receiver()
+    const tx = await sender(rx.port, 3)
+    tx.send(Buffer.from('x'), monotonicUs())
+    const ended = once(rx, 'stream-end')
+    tx.close()
+    expect((await ended)[0]).toMatchObject({reason: 'connections-closed'})
+
+    const second = await receiver()
+    const tx2 = await sender(second.rx.port, 2)
+    const closed = once(tx2, 'closed')
+    await second.rx.close()
+    expect((await closed)[0]).toEqual({reason: 'every connection closed'})
+  })
+
+  it('reports an unreachable peer and bad connection counts as user errors', async () => {
+    const {port} = await rawReceiver(() => {})
+    closers.splice(0).reverse().forEach((close) => close())
+    await expect(sender(port, 1)).rejects.toMatchObject({code: 'PEER_UNREACHABLE'})
+    await expect(sender(port, 0)).rejects.toMatchObject({code: 'BAD_USAGE'})
+    await expect(sender(port, 65)).rejects.toMatchObject({code: 'BAD_USAGE'})
+  })
+})
