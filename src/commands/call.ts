@@ -1,21 +1,80 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {IvcCommand} from '../cli/base-command.js'
-import {notImplemented} from '../cli/not-implemented.js'
+import {IvcError} from '../cli/errors.js'
+import {CallDriver, type CallSummary} from '../call/driver.js'
+import {callFlags, mediaPlanFromFlags} from '../call/flags.js'
+import {findCallee} from '../call/place-call.js'
+import {describeCallEvent, describeSummary} from '../call/render.js'
+import {serveCallRequests} from '../call/serve-requests.js'
+import {endErrorCode} from '../call/steps.js'
+import type {EndCode} from '../call/types.js'
+import {primaryAddress} from '../directory/address.js'
+import {directoryFlags, openDirectoryFromFlags} from '../directory/flags.js'
 
 export default class Call extends IvcCommand<typeof Call> {
   static override summary = 'Call a user by name and run the call until hang-up.'
-  static override description = 'Looks the user up in the directory, connects to their call listener, rings, and once accepted runs video, audio and control as separate processes joined by the local Redis bus.'
+  static override description =
+    'Looks NAME up in the directory, connects to their call listener, rings, and once accepted runs video, audio and ' +
+    'control as separate processes joined by the local Redis bus. Runs until either side hangs up, Ctrl-C, or ' +
+    '--duration. Progress goes to stderr; with --json the call summary is printed on stdout at the end. Exit codes: ' +
+    'UNKNOWN_USER 15, USER_OFFLINE 16, PEER_UNREACHABLE 20, PEER_GONE 21, CALL_REJECTED 24, CALL_BUSY 25, CALL_TIMEOUT 26.'
+
   static override examples = [
     {description: 'Call bob as alice', command: '<%= config.bin %> call bob --user alice'},
     {description: 'A 10-second call with a JSON summary', command: '<%= config.bin %> call bob --user alice --duration 10 --json'},
+    {description: 'Audio only, real microphone and speaker', command: '<%= config.bin %> call bob --user alice --no-video --audio-source mic --audio-sink speaker'},
   ]
 
   static override args = {
     name: Args.string({description: 'Who to call: a username in the directory.', required: true}),
   }
 
-  async run(): Promise<void> {
-    notImplemented('call', 'calls issue')
+  static override flags = {
+    ...directoryFlags,
+    ...callFlags,
+    duration: Flags.integer({env: 'IVC_CALL_DURATION', min: 1, description: 'Hang up after this many seconds with media flowing.'}),
+  }
+
+  async run(): Promise<CallSummary> {
+    const user = this.requireUser()
+    const {flags} = this
+    const directory = await openDirectoryFromFlags(flags, this.logger)
+    this.lifecycle.onShutdown('directory', () => directory.close())
+    const callee = await findCallee(directory, this.args.name)
+    const bus = await this.connectBus('call')
+    if ((await bus.alive('call')).length > 0) {
+      throw new IvcError('BAD_USAGE', `a call component is already running for ${user}`, {suggestion: 'Stop that `ivc listen`/`ivc call` first, or call as another --user.'})
+    }
+
+    await bus.startLiveness()
+    let durationTimer: NodeJS.Timeout | undefined
+    const driver: CallDriver = new CallDriver({
+      bus,
+      logger: this.logger,
+      address: flags.address ?? primaryAddress(),
+      answerTimeoutMs: flags.timeout * 1000,
+      context: {user, redis: flags.redis, logLevel: flags['log-level']},
+      plan: mediaPlanFromFlags(flags),
+      onEvent: (event, body) => {
+        const line = describeCallEvent(event, body)
+        if (line) process.stderr.write(`${line}\n`)
+        // --duration counts from when media flows, not from the answer: starting the components takes a moment.
+        if (event === 'call.media-up' && flags.duration) durationTimer = setTimeout(() => driver.hangup('duration over'), flags.duration * 1000)
+      },
+    })
+    this.lifecycle.onShutdown('call', () => driver.shutdown())
+    await driver.subscribeControl()
+    await serveCallRequests(bus, driver)
+    driver.goOnline()
+    const onStop = () => driver.hangup('interrupted')
+    this.lifecycle.signal.addEventListener('abort', onStop, {once: true})
+    const summary = await driver.dial(this.args.name, callee.host, callee.port)
+    clearTimeout(durationTimer)
+    this.lifecycle.signal.removeEventListener('abort', onStop)
+    this.output(summary, () => describeSummary(summary))
+    const failure = endErrorCode(summary.endCode as EndCode)
+    if (failure) this.failAfterOutput(new IvcError(failure, summary.endReason))
+    return summary
   }
 }

@@ -1,17 +1,77 @@
+import {Args, Flags} from '@oclif/core'
+
+import type {Bus} from '../bus/bus.js'
 import {IvcCommand} from '../cli/base-command.js'
-import {notImplemented} from '../cli/not-implemented.js'
+import {IvcError} from '../cli/errors.js'
+import {runControlComponent} from '../call/control-component.js'
+import {CONTROL_REQUESTS, type ControlRequest, describeStatus, requestCall} from '../call/control-client.js'
+import {parseVideoTarget} from '../media/video/stream.js'
+
+const ACTIONS = [...Object.keys(CONTROL_REQUESTS), 'watch', 'run'] as const
 
 export default class Control extends IvcCommand<typeof Control> {
   static override summary = 'Drive the running call of a user: accept, hang up, mute, video off, stats.'
-  static override description = 'The local handle on a call, over the bus: ask the running call component of --user to accept or reject an incoming call, hang up, toggle audio or video, or print live statistics.'
+  static override description =
+    'The local handle on a call, over the bus: asks the call component of --user (`ivc listen` or `ivc call`) to ' +
+    'accept or reject the ringing call, hang up, turn audio (mute/unmute) or video (video-off/video-on) off and on — ' +
+    'the peer is told and shows it — or prints its status and both streams\' live statistics. `watch` prints call ' +
+    'events as JSON lines until Ctrl-C. `run` is the control component itself, started by the call component with ' +
+    'the call\'s id and secret. Without a running call component: BUS_TIMEOUT (11); a verb that makes no sense now ' +
+    '(hang up with no call): NO_CALL (27).'
+
   static override examples = [
-    {description: 'Hang up the call of alice', command: '<%= config.bin %> control hangup --user alice'},
+    {description: 'What the call of alice is doing', command: '<%= config.bin %> control status --user alice'},
+    {description: 'Accept the ringing call of bob', command: '<%= config.bin %> control accept --user bob'},
+    {description: 'Mute, then turn video off', command: '<%= config.bin %> control mute --user alice && <%= config.bin %> control video-off --user alice'},
     {description: 'Live statistics of both streams as JSON', command: '<%= config.bin %> control stats --user alice --json'},
+    {description: 'Follow call events', command: '<%= config.bin %> control watch --user alice'},
   ]
 
-  static override strict = false
+  static override args = {
+    action: Args.string({description: 'What to do.', required: true, options: [...ACTIONS]}),
+  }
 
-  async run(): Promise<void> {
-    notImplemented('control', 'calls issue')
+  static override flags = {
+    'call-id': Flags.string({env: 'IVC_CALL_ID', helpGroup: 'COMPONENT', description: '(run) The call this control component belongs to.'}),
+    secret: Flags.string({env: 'IVC_CALL_SECRET', helpGroup: 'COMPONENT', description: '(run) The call secret the peer must present.'}),
+    peer: Flags.string({env: 'IVC_PEER', helpGroup: 'COMPONENT', description: '(run) The peer\'s username.'}),
+    'control-port': Flags.integer({min: 0, max: 65_535, helpGroup: 'COMPONENT', description: '(run, callee) Listen for the peer\'s control connection here (0: any).'}),
+    connect: Flags.string({helpGroup: 'COMPONENT', description: '(run, caller) Connect to the peer\'s control component at HOST:PORT.'}),
+  }
+
+  async run(): Promise<unknown> {
+    const action = this.args.action as (typeof ACTIONS)[number]
+    const bus = await this.connectBus(action === 'run' ? 'control' : 'control-client')
+    if (action === 'watch') {
+      await bus.subscribe('call', (envelope) => this.output({event: envelope.type, ...(envelope.body as object)}, () => `${envelope.type} ${JSON.stringify(envelope.body)}\n`))
+      await this.lifecycle.untilStopped()
+      return undefined
+    }
+
+    if (action === 'run') return this.runComponent(bus)
+    const result = await requestCall(bus, action as ControlRequest)
+    this.output(result, () => (action === 'stats' ? JSON.stringify(result, null, 2) + '\n' : describeStatus(result)))
+    return result
+  }
+
+  private async runComponent(bus: Bus): Promise<void> {
+    const {flags} = this
+    if (!flags['call-id'] || !flags.secret || !flags.peer) throw new IvcError('BAD_USAGE', 'control run needs --call-id, --secret and --peer')
+    const connect = flags.connect ? parseVideoTarget(flags.connect) : undefined
+    if (flags.connect && !connect) throw new IvcError('BAD_USAGE', `--connect "${flags.connect}" is not HOST:PORT`)
+    if (!connect && flags['control-port'] === undefined) throw new IvcError('BAD_USAGE', 'control run needs --control-port (callee) or --connect (caller)')
+    await bus.startLiveness(3000, {callId: flags['call-id']})
+    await runControlComponent({
+      bus,
+      logger: this.logger,
+      callId: flags['call-id'],
+      secret: flags.secret,
+      user: this.requireUser(),
+      peer: flags.peer,
+      listenPort: flags['control-port'],
+      connect,
+      report: (event) => process.stdout.write(JSON.stringify(event) + '\n'),
+      signal: this.lifecycle.signal,
+    })
   }
 }

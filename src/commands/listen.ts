@@ -1,15 +1,77 @@
+import {Flags} from '@oclif/core'
+
+import {Bus} from '../bus/bus.js'
 import {IvcCommand} from '../cli/base-command.js'
-import {notImplemented} from '../cli/not-implemented.js'
+import {CallDriver} from '../call/driver.js'
+import {callFlags, DEFAULT_CALL_PORT, mediaPlanFromFlags} from '../call/flags.js'
+import {answerIncoming} from '../call/incoming.js'
+import {describeCallEvent} from '../call/render.js'
+import {serveCallRequests} from '../call/serve-requests.js'
+import {primaryAddress} from '../directory/address.js'
+import {directoryFlags, openDirectoryFromFlags} from '../directory/flags.js'
+import {startPresence} from '../directory/presence-runner.js'
 
 export default class Listen extends IvcCommand<typeof Listen> {
   static override summary = 'Wait for calls: go online and answer incoming calls, any number of them.'
-  static override description = 'Runs the call component for --user: goes online in the directory, accepts or declines incoming calls (asking on a TTY), starts the media and control components for each call, and returns to listening after every hang-up.'
+  static override description =
+    'Runs the call component for --user: listens for calls on --port, goes online in the directory with that port, ' +
+    'asks on a TTY whether to accept each incoming call (or follows --auto-accept / --auto-reject, or `ivc control ' +
+    'accept`), runs video, audio and control as child processes during the call, and returns to listening after every ' +
+    'hang-up. With --json, every call event is a JSON line on stdout; `call.ended` carries the call summary.'
+
   static override examples = [
     {description: 'Answer calls as bob, asking each time', command: '<%= config.bin %> listen --user bob'},
-    {description: 'Accept every call (scripts)', command: '<%= config.bin %> listen --user bob --auto-accept'},
+    {description: 'Accept every call, events as JSON (scripts)', command: '<%= config.bin %> listen --user bob --auto-accept --json'},
+    {description: 'Audio only, on any free port', command: '<%= config.bin %> listen --user bob --no-video --port 0'},
   ]
 
+  static override flags = {
+    ...directoryFlags,
+    ...callFlags,
+    port: Flags.integer({env: 'IVC_CALL_PORT', default: DEFAULT_CALL_PORT, min: 0, max: 65_535, description: 'Port for incoming calls (0: any free one; the directory gets the real one).'}),
+    'auto-accept': Flags.boolean({env: 'IVC_AUTO_ACCEPT', default: false, exclusive: ['auto-reject'], description: 'Accept every incoming call without asking.'}),
+    'auto-reject': Flags.boolean({env: 'IVC_AUTO_REJECT', default: false, description: 'Decline every incoming call without asking.'}),
+  }
+
   async run(): Promise<void> {
-    notImplemented('listen', 'calls issue')
+    const user = this.requireUser()
+    const {flags} = this
+    const bus = await this.connectBus('call')
+    await bus.startLiveness()
+    const directory = await openDirectoryFromFlags(flags, this.logger)
+    this.lifecycle.onShutdown('directory', () => directory.close())
+    const address = flags.address ?? primaryAddress()
+    const driver: CallDriver = new CallDriver({
+      bus,
+      logger: this.logger,
+      address,
+      answerTimeoutMs: flags.timeout * 1000,
+      context: {user, redis: flags.redis, logLevel: flags['log-level']},
+      plan: mediaPlanFromFlags(flags),
+      onEvent: (event, body) => {
+        this.output({event, ...body}, () => '')
+        const line = describeCallEvent(event, body)
+        if (line && !flags.json) process.stderr.write(`${line}\n`)
+        if (event === 'call.incoming') answerIncoming(driver, body, {auto: flags['auto-accept'] ? 'accept' : flags['auto-reject'] ? 'reject' : undefined, logger: this.logger})
+      },
+    })
+    this.lifecycle.onShutdown('calls', () => driver.shutdown())
+    const port = await driver.listen(flags.port)
+    await driver.subscribeControl()
+    await serveCallRequests(bus, driver)
+    // Presence is its own component on the bus (it answers presence.* requests), so it gets its own connection.
+    const presenceBus = await Bus.connect({redis: flags.redis, user, component: 'presence', logger: this.logger})
+    this.lifecycle.onShutdown('presence bus', () => presenceBus.close())
+    const presence = await startPresence({
+      directory,
+      bus: presenceBus,
+      registration: {name: user, address, ports: {call: port}, version: this.config.version},
+      heartbeatMs: flags['heartbeat-ms'],
+      logger: this.logger,
+    })
+    this.lifecycle.onShutdown('presence', () => presence.stop())
+    this.output({event: 'listening', user, address, port}, () => '')
+    if (!flags.json) process.stderr.write(`${user} is listening for calls on ${address}:${port}\n`)
+    await Promise.race([this.lifecycle.untilStopped(), presence.done])
   }
 }

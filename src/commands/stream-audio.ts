@@ -8,6 +8,7 @@ import {senderStatsLine} from '../media/audio/sender.js'
 import {parseTarget, receiveAudio, sendAudio, type StreamHooks} from '../media/audio/stream.js'
 import type {AudioSummary} from '../media/audio/summary.js'
 import type {AudioSink, AudioSource} from '../media/audio/types.js'
+import {followMediaSwitch} from '../media/media-switch.js'
 import {loadBackends} from '../plugins/index.js'
 
 export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
@@ -71,13 +72,14 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     return {
       logger: this.logger,
       signal: this.lifecycle.signal,
+      sending: await followMediaSwitch(bus, callId, 'audio'),
       onShutdown: (name, close) => this.lifecycle.onShutdown(name, close),
       onStats: (event) => {
         if (this.flags.json) this.output(event)
         else process.stderr.write((event.role === 'receiver' ? receiverStatsLine(event) : senderStatsLine(event)) + '\n')
         // State first, then the event (as stream-video): `ivc control stats` reads the state hash.
         bus
-          ?.setState({stats: event, callId: callId ?? null})
+          ?.setState({[String(event.role)]: event, callId: callId ?? null})
           .then(() => bus.publish('audio-stats', 'audio.stats', event, {callId}))
           .catch((error: Error) => this.logger.debug(`publishing stats: ${error.message}`))
       },

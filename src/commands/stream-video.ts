@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {IvcCommand} from '../cli/base-command.js'
 import {IvcError, isIvcError} from '../cli/errors.js'
+import {followMediaSwitch} from '../media/media-switch.js'
 import type {VideoCodec, VideoSink, VideoSource} from '../media/types.js'
 import {codecForPayload, DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverFailure, sendVideo, unavailableCodec, type VideoHooks} from '../media/video/stream.js'
 import {statsLine, type VideoStats} from '../media/video/video-stats.js'
@@ -72,10 +73,11 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
   async hooks(): Promise<VideoHooks> {
     const bus = this.flags.user ? await this.connectBus('stream-video') : undefined
     const callId = this.flags['call-id']
-    // State first, then the event: whoever hears the event can read the same stats from the state hash.
+    // State first, then the event: whoever hears the event can read the same stats from the state hash, one field
+    // per role (a user in a call runs a sender and a receiver).
     const publish = async (stats: VideoStats) => {
       try {
-        await bus?.setState({stats, callId: callId ?? null})
+        await bus?.setState({[stats.role]: stats, callId: callId ?? null})
         await bus?.publish('video-stats', 'video.stats', stats, {callId})
       } catch (error) {
         this.logger.debug(`publishing stats: ${(error as Error).message}`)
@@ -84,6 +86,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     return {
       logger: this.logger,
       signal: this.lifecycle.signal,
+      sending: await followMediaSwitch(bus, callId, 'video'),
       onShutdown: (name, close) => this.lifecycle.onShutdown(name, close),
       onStats: (stats, recent) => {
         if (this.flags.json) this.output({event: 'stats', ...stats})

@@ -72,7 +72,7 @@ describe('ivc CLI', () => {
 
   it('prints an error as JSON on stdout too with --json', async () => {
     const {exitCode, stdout} = await runCli(['listen', '--json'])
-    expect(exitCode).toBe(ERRORS.NOT_IMPLEMENTED.exit)
-    expect(JSON.parse(stdout)).toEqual({error: expect.objectContaining({code: 'NOT_IMPLEMENTED', exit: ERRORS.NOT_IMPLEMENTED.exit})})
+    expect(exitCode).toBe(ERRORS.BAD_USAGE.exit)
+    expect(JSON.parse(stdout)).toEqual({error: expect.objectContaining({code: 'BAD_USAGE', exit: ERRORS.BAD_USAGE.exit, message: 'this command needs --user (or IVC_USER)'})})
   })
 })

@@ -80,3 +80,42 @@ export function waitForLine(child: ResultPromise, stream: 'stdout' | 'stderr', p
     source.on('data', onData)
   })
 }
+
+/**
+ * Every line a child writes to `stream`, kept from the start, so a test can wait for a line that may already have
+ * been printed (waitForLine only sees lines that arrive after it is called).
+ */
+export function lineLog(child: ResultPromise, stream: 'stdout' | 'stderr' = 'stdout') {
+  const lines: string[] = []
+  const waiters = new Set<{predicate: (line: string) => boolean; resolve: (line: string) => void}>()
+  let partial = ''
+  child[stream]!.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString()).split('\n')
+    partial = parts.pop() ?? ''
+    for (const line of parts) {
+      lines.push(line)
+      for (const waiter of waiters) {
+        if (waiter.predicate(line)) {
+          waiters.delete(waiter)
+          waiter.resolve(line)
+        }
+      }
+    }
+  })
+  return {
+    lines,
+    /** The first line (at index `from` or later) that matches. */
+    waitFor(predicate: (line: string) => boolean, timeoutMs = 10_000, from = 0): Promise<string> {
+      const seen = lines.slice(from).find(predicate)
+      if (seen !== undefined) return Promise.resolve(seen)
+      return new Promise((resolve, reject) => {
+        const waiter = {predicate, resolve: (line: string) => (clearTimeout(timer), resolve(line))}
+        const timer = setTimeout(() => {
+          waiters.delete(waiter)
+          reject(new Error(`no matching ${stream} line within ${timeoutMs} ms; last lines:\n${lines.slice(-5).join('\n')}`))
+        }, timeoutMs)
+        waiters.add(waiter)
+      })
+    },
+  }
+}

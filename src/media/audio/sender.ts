@@ -21,6 +21,8 @@ export class AudioSenderPipeline {
   constructor(
     private readonly source: AudioSource,
     private readonly sender: MediaSender,
+    /** False while the user has audio off in a call. */
+    private readonly sending: () => boolean = () => true,
   ) {
     sender.on('echo', (echo: EchoSample) => this.#oneWay.add(echo.rttUs / 2000))
   }
@@ -42,7 +44,9 @@ export class AudioSenderPipeline {
     this.#startUs = monotonicUs()
     try {
       for await (const frame of this.source.frames(stop.signal)) {
-        this.sender.send(frame.pcm, frame.captureUs)
+        // Muted, we still send a frame every 20 ms, of silence: no captured sample leaves the host, and the peer's
+        // jitter buffer keeps its clock instead of counting 50 underruns a second.
+        this.sender.send(this.sending() ? frame.pcm : Buffer.alloc(frame.pcm.length), frame.captureUs)
         this.#frames++
         this.#windowFrames++
         this.#windowBytes += frame.pcm.length

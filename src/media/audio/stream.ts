@@ -14,6 +14,8 @@ export interface StreamHooks {
   onStats(event: Record<string, unknown>): void
   /** Register a closer with the command's lifecycle. */
   onShutdown(name: string, close: () => unknown): void
+  /** In a call: whether the user has audio on (audio off sends silence). */
+  sending?: () => boolean
 }
 
 /** `HOST[:PORT]` → host and port (IPv6 as `[::1]:PORT`). */
@@ -60,7 +62,7 @@ export async function sendAudio(
   const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, token: options.token})
   hooks.onShutdown('audio sender', () => sender.close())
   hooks.logger.info(`sending audio to ${options.host}:${options.port} over ${options.connections} connections`)
-  const pipeline = new AudioSenderPipeline(options.source, sender)
+  const pipeline = new AudioSenderPipeline(options.source, sender, hooks.sending)
   const timer = setInterval(() => hooks.onStats(pipeline.interval()), 1000)
   try {
     await pipeline.run(hooks.signal)

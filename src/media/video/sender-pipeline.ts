@@ -15,6 +15,8 @@ export interface VideoSenderOptions {
   /** Stop when aborted. */
   signal: AbortSignal
   clock?: Clock
+  /** False while the user has video off in a call: frames are captured (to keep pace) but not sent. */
+  sending?: () => boolean
 }
 
 /**
@@ -49,6 +51,11 @@ export class VideoSenderPipeline {
       if (signal.aborted || peerGone) break
       const frame = await source.read()
       if (!frame) return 'source-ended'
+      if (this.options.sending?.() === false) {
+        slot = Math.max(slot + 1, Math.floor((this.#clock() - start) / intervalUs) + 1)
+        continue
+      }
+
       const captureUs = this.#clock()
       const payload = await codec.encode(frame)
       if (peerGone) break

@@ -16,6 +16,8 @@ export interface VideoHooks {
   onShutdown(name: string, close: () => unknown): void
   /** Once a second: cumulative stats plus the last second's fps and kbit/s. */
   onStats?(stats: VideoStats, recent: {fps: number; kbps: number}): void
+  /** In a call: whether the user has video on (video off sends nothing). */
+  sending?: () => boolean
 }
 
 /** `HOST[:PORT]` (IPv6 as `[addr]:port`) → host and port; undefined when malformed. */
@@ -39,7 +41,7 @@ export async function sendVideo(
   const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'video', connections: options.connections, token: options.token, logger: hooks.logger})
   hooks.onShutdown('video sender', () => sender.close())
   hooks.onShutdown('video source', () => options.source.close())
-  const pipeline = new VideoSenderPipeline({source: options.source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal})
+  const pipeline = new VideoSenderPipeline({source: options.source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal, sending: hooks.sending})
   const ticker = setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent()), 1000)
   try {
     const end = await pipeline.run()

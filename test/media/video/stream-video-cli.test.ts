@@ -112,7 +112,7 @@ describe('ivc stream-video (processes over loopback)', () => {
       const sender = startCli(['stream-video', '--to', `127.0.0.1:${port}`, '--duration', '3', '--connections', '2'])
       const envelope = await published
       expect(envelope).toMatchObject({type: 'video.stats', callId: 'call-1', body: {role: 'receiver'}})
-      expect((await bus.getState('stream-video')).stats).toMatchObject({role: 'receiver'})
+      expect((await bus.getState('stream-video')).receiver).toMatchObject({role: 'receiver'})
       await Promise.all([sender, receiver])
     } finally {
       await bus.close()

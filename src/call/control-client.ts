@@ -1,0 +1,31 @@
+import type {Bus} from '../bus/bus.js'
+
+/** The `ivc control ACTION` verbs that are one request to the user's running call component. */
+export const CONTROL_REQUESTS = {
+  status: {type: 'call.status', body: {}},
+  accept: {type: 'call.accept', body: {}},
+  reject: {type: 'call.reject', body: {reason: 'declined'}},
+  hangup: {type: 'call.hangup', body: {reason: 'hung up'}},
+  mute: {type: 'call.set-media', body: {kind: 'audio', on: false}},
+  unmute: {type: 'call.set-media', body: {kind: 'audio', on: true}},
+  'video-off': {type: 'call.set-media', body: {kind: 'video', on: false}},
+  'video-on': {type: 'call.set-media', body: {kind: 'video', on: true}},
+  stats: {type: 'call.stats', body: {}},
+} as const
+
+export type ControlRequest = keyof typeof CONTROL_REQUESTS
+
+export function requestCall(bus: Bus, action: ControlRequest, timeoutMs = 8000): Promise<Record<string, unknown>> {
+  const {type, body} = CONTROL_REQUESTS[action]
+  return bus.request('call', type, body, {timeoutMs})
+}
+
+export function describeStatus(status: Record<string, unknown>): string {
+  const parts = [`state: ${String(status.state)}`]
+  if (status.peer) parts.push(`peer: ${String(status.peer)}`)
+  if (status.callId) parts.push(`call: ${String(status.callId)}`)
+  const sending = status.sending as {local?: Record<string, boolean>; peer?: Record<string, boolean>} | undefined
+  if (sending?.local) parts.push(`you send: audio ${sending.local.audio ? 'on' : 'OFF'}, video ${sending.local.video ? 'on' : 'OFF'}`)
+  if (sending?.peer) parts.push(`peer sends: audio ${sending.peer.audio ? 'on' : 'OFF'}, video ${sending.peer.video ? 'on' : 'OFF'}`)
+  return parts.join('\n') + '\n'
+}

@@ -1,0 +1,116 @@
+import type {Bus} from '../bus/bus.js'
+import {IvcError} from '../cli/errors.js'
+import type {Logger} from '../cli/logger.js'
+import {controlCodec, type ControlMessage} from '../protocol/call/control.js'
+import {type ControlConnection, listenFramed} from './connections.js'
+import {admitControl, presentControlAuth} from './control-auth.js'
+import {FramedConnection} from './signalling.js'
+
+/**
+ * The call's control component (`ivc control run`, started by the call component): one authenticated TCP connection
+ * to the peer's control component for the length of the call. It relays local commands from the bus to the peer
+ * (`control.send`) and the peer's toggles, hang-up and loss to the bus (topic `control`). The callee listens, the
+ * caller connects; either way the connection is admitted only with the call's secret.
+ */
+export const CONTROL_KEEPALIVE = {intervalMs: 500, timeoutMs: 2000}
+
+export interface ControlComponentOptions {
+  bus: Bus
+  logger: Logger
+  callId: string
+  secret: string
+  user: string
+  peer: string
+  /** Callee: listen on this port (0 = any) and report it. Caller: connect to host:port. */
+  listenPort?: number
+  connect?: {host: string; port: number}
+  /** Machine-readable progress for the supervisor: {"event":"listening","port"} and {"event":"ready"}. */
+  report: (event: Record<string, unknown>) => void
+  signal: AbortSignal
+}
+
+export async function runControlComponent(options: ControlComponentOptions): Promise<void> {
+  const {bus, logger, callId} = options
+  const connection = await establish(options)
+  const publish = (type: string, body: Record<string, unknown>) => bus.publish('control', type, body, {callId}).catch(() => 0)
+  connection.onMessage((message) => {
+    switch (message.type) {
+      case 'audio':
+      case 'video':
+        void publish('control.peer-media', {kind: message.type, on: message.on})
+        break
+      case 'hangup':
+        void publish('control.hangup', {reason: message.reason})
+        break
+      case 'chat':
+        void publish('control.chat', {text: message.text})
+        break
+      default:
+        break
+    }
+  })
+  const stopServing = await bus.serve(async (request) => {
+    if (request.type !== 'control.send') throw new IvcError('BAD_USAGE', `control does not handle ${request.type}`)
+    const message = (request.body as {message?: ControlMessage}).message
+    if (!message || !['audio', 'video', 'hangup', 'chat'].includes(message.type)) throw new IvcError('BAD_USAGE', 'control.send needs an audio, video, hangup or chat message')
+    if (!connection.send(message)) throw new IvcError('PEER_GONE', 'the control connection is closed')
+    await connection.drained()
+    return {sent: message.type}
+  })
+  await publish('control.ready', {peer: options.peer})
+  options.report({event: 'ready', peer: options.peer})
+
+  const stopped = new Promise<'stopped'>((resolve) => options.signal.addEventListener('abort', () => resolve('stopped'), {once: true}))
+  const outcome = await Promise.race([connection.closed, stopped])
+  await stopServing()
+  if (outcome === 'stopped') {
+    await connection.close('call over')
+    return
+  }
+
+  logger.warn(`control connection lost: ${outcome.reason}`)
+  await publish('control.lost', {reason: outcome.reason})
+}
+
+async function establish(options: ControlComponentOptions): Promise<ControlConnection> {
+  const framed = {codec: controlCodec, logger: options.logger, keepalive: CONTROL_KEEPALIVE, name: `control with ${options.peer}`}
+  if (options.connect) {
+    const connection = await FramedConnection.connect<ControlMessage>(options.connect.host, options.connect.port, framed)
+    await presentControlAuth(connection, {callId: options.callId, from: options.user, secret: options.secret})
+    return connection
+  }
+
+  let admitted = false
+  let resolveAdmitted!: (connection: ControlConnection) => void
+  const admittedConnection = new Promise<ControlConnection>((resolve) => (resolveAdmitted = resolve))
+  const expected = {callId: options.callId, secret: options.secret, peer: options.peer}
+  const listener = await listenFramed<ControlMessage>({
+    ...framed,
+    port: options.listenPort ?? 0,
+    onConnection: (connection) => {
+      if (admitted) {
+        connection.destroy('the call already has its control connection')
+        return
+      }
+
+      void admitControl(connection, expected).then((check) => {
+        if (check.ok && !admitted) {
+          admitted = true
+          resolveAdmitted(connection)
+        } else if (!check.ok) {
+          options.logger.warn(`control: refused a connection: ${check.reason}`)
+        }
+      })
+    },
+  })
+  options.report({event: 'listening', port: listener.port})
+  const aborted = new Promise<never>((_, reject) => {
+    options.signal.addEventListener('abort', () => reject(new IvcError('PEER_GONE', 'stopped before the peer connected')), {once: true})
+  })
+  try {
+    return await Promise.race([admittedConnection, aborted])
+  } finally {
+    // Stop accepting; server.close() would wait for the admitted connection to end, so don't wait for it.
+    void listener.close()
+  }
+}

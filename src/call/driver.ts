@@ -1,0 +1,314 @@
+import type {Bus} from '../bus/bus.js'
+import {IvcError} from '../cli/errors.js'
+import type {Logger} from '../cli/logger.js'
+import type {MediaOffer} from '../protocol/call/fields.js'
+import {newCallId, newCallSecret} from '../protocol/call/secret.js'
+import {signalCodec, type SignalMessage} from '../protocol/call/signalling.js'
+import {type FramedListener, listenFramed, type SignalConnection} from './connections.js'
+import {type ComponentContext, type MediaPlan, MediaSession, type MediaSummaries} from './media-session.js'
+import {FramedConnection} from './signalling.js'
+import {initialCallState, reduceCall} from './state-machine.js'
+import {Supervisor} from './supervisor.js'
+import type {CallEffect, CallEnd, CallEvent, CallState, ConnId, MediaKind} from './types.js'
+
+export const SIGNAL_KEEPALIVE = {intervalMs: 1000, timeoutMs: 5000}
+
+export interface CallDriverOptions {
+  bus: Bus
+  logger: Logger
+  context: ComponentContext
+  plan: MediaPlan
+  /** Our address as peers reach us (goes into invites). */
+  address: string
+  answerTimeoutMs?: number
+  /** Called for every call event (the same ones published on the bus topic `call`). */
+  onEvent: (event: string, body: Record<string, unknown>) => void
+  /** Presence status changes (the directory shows in-call). */
+  onPresence?: (status: 'online' | 'in-call' | 'offline') => void
+}
+
+export interface CallSummary {
+  callId: string
+  peer: string
+  role: string
+  durationS: number
+  endReason: string
+  endCode: string
+  video?: Record<string, unknown>
+  audio?: Record<string, unknown>
+}
+
+/**
+ * Runs the call state machine (state-machine.ts) against the real world: signalling sockets, timers, the call's
+ * component processes (through MediaSession and the Supervisor), the bus, and the local user's commands. The
+ * reducer decides; this class only carries out its effects and turns what happens into events.
+ */
+export class CallDriver {
+  #state: CallState
+  readonly #connections = new Map<ConnId, SignalConnection>()
+  readonly #timers = new Map<string, NodeJS.Timeout>()
+  readonly #supervisor: Supervisor
+  #session: MediaSession | undefined
+  #summaries: MediaSummaries = {}
+  #listener: FramedListener | undefined
+  #nextConn = 0
+  #ended: Array<(summary: CallSummary) => void> = []
+  #idle: Array<() => void> = []
+
+  constructor(private readonly options: CallDriverOptions) {
+    this.#state = initialCallState({user: options.context.user, ...(options.answerTimeoutMs ? {answerTimeoutMs: options.answerTimeoutMs} : {})})
+    this.#supervisor = new Supervisor(options.logger, (exit) => {
+      const call = this.#activeCallId()
+      if (call) this.dispatch({type: 'component-exited', callId: call, component: exit.name, reason: exit.signal ?? `exit ${exit.code}`})
+    })
+  }
+
+  get state(): CallState {
+    return this.#state
+  }
+
+  /** Listen for calls on `port` (0 = any); returns the bound port. */
+  async listen(port: number): Promise<number> {
+    this.#listener = await listenFramed<SignalMessage>({
+      codec: signalCodec,
+      logger: this.options.logger,
+      keepalive: SIGNAL_KEEPALIVE,
+      port,
+      onConnection: (connection) => this.#adopt(connection),
+    })
+    this.dispatch({type: 'go-online'})
+    return this.#listener.port
+  }
+
+  /** Go online without a listener (a one-shot `ivc call`). */
+  goOnline(): void {
+    this.dispatch({type: 'go-online'})
+  }
+
+  async subscribeControl(): Promise<void> {
+    await this.options.bus.subscribe('control', (envelope) => {
+      const callId = envelope.callId
+      if (!callId) return
+      const body = envelope.body as {kind?: MediaKind; on?: boolean; reason?: string}
+      if (envelope.type === 'control.peer-media' && body.kind) this.dispatch({type: 'peer-media', callId, kind: body.kind, on: Boolean(body.on)})
+      else if (envelope.type === 'control.hangup') this.dispatch({type: 'control-hangup', callId, reason: body.reason ?? 'hung up'})
+      else if (envelope.type === 'control.lost') this.dispatch({type: 'control-lost', callId, reason: body.reason ?? 'lost'})
+    })
+  }
+
+  /** Place a call; resolves when it has ended (with its summary). */
+  async dial(peer: string, host: string, port: number): Promise<CallSummary> {
+    this.#session = new MediaSession(this.#supervisor, this.options.plan, this.options.context, this.options.logger)
+    const media = await this.#session.offer(true)
+    const ended = this.nextEnd()
+    this.#command({type: 'dial', callId: newCallId(), peer, host, port, address: this.options.address, conn: this.#connId(), media})
+    return ended
+  }
+
+  /** Accept the ringing call: start our receivers and control listener, then answer with their ports. */
+  async accept(): Promise<void> {
+    if (this.#state.kind !== 'incoming') throw new IvcError('NO_CALL', 'no incoming call to accept')
+    const {call} = this.#state
+    const secret = newCallSecret()
+    const session = new MediaSession(this.#supervisor, this.options.plan, this.options.context, this.options.logger)
+    this.#session = session
+    try {
+      const local = await session.startReceivers({callId: call.callId, secret}, await session.offer(false), call.offer, false)
+      const controlPort = await session.startControlListener({callId: call.callId, secret, peer: call.peer})
+      this.#command({type: 'accept', secret, controlPort, media: local})
+    } catch (error) {
+      await session.stop()
+      this.#session = undefined
+      this.#command({type: 'reject', reason: 'media could not start'})
+      throw error
+    }
+  }
+
+  reject(reason?: string): void {
+    this.#command({type: 'reject', reason})
+  }
+
+  hangup(reason?: string): void {
+    this.#command({type: 'hangup', reason})
+  }
+
+  setMedia(kind: MediaKind, on: boolean): void {
+    this.#command({type: 'set-media', kind, on})
+  }
+
+  /** Resolves with the summary of the next call that ends. */
+  nextEnd(): Promise<CallSummary> {
+    return new Promise((resolve) => this.#ended.push(resolve))
+  }
+
+  /** End any call, stop listening and every component. */
+  async shutdown(reason = 'shutting down'): Promise<void> {
+    const settled = this.#state.kind === 'in-call' || this.#state.kind === 'ending' ? new Promise<void>((resolve) => this.#idle.push(resolve)) : Promise.resolve()
+    this.dispatch({type: 'shutdown', reason})
+    if (this.#state.kind === 'in-call') this.dispatch({type: 'hangup', reason})
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 4000).unref())])
+    await this.#supervisor.stopAll()
+    await this.#listener?.close()
+    for (const connection of this.#connections.values()) connection.destroy(reason)
+    for (const timer of this.#timers.values()) clearTimeout(timer)
+  }
+
+  dispatch(event: CallEvent): void {
+    const step = reduceCall(this.#state, event, Date.now())
+    if (step.outcome === 'ignored') this.options.logger.debug(`ignored ${event.type}: ${step.note}`)
+    this.#state = step.state
+    for (const effect of step.effects) this.#run(effect)
+    if (this.#state.kind === 'listening' || this.#state.kind === 'idle') for (const resolve of this.#idle.splice(0)) resolve()
+    if (step.outcome === 'invalid' && step.error) throw new IvcError(step.error.code, step.error.message)
+  }
+
+  #command(event: CallEvent): void {
+    this.dispatch(event)
+  }
+
+  #activeCallId(): string | undefined {
+    const state = this.#state
+    return state.kind === 'in-call' || state.kind === 'ending' ? state.call.callId : undefined
+  }
+
+  #connId(): ConnId {
+    return `c${++this.#nextConn}`
+  }
+
+  #adopt(connection: SignalConnection): ConnId {
+    const id = this.#connId()
+    this.#connections.set(id, connection)
+    connection.onMessage((message) => this.dispatch({type: 'signal', conn: id, message}))
+    void connection.closed.then((info) => {
+      this.#connections.delete(id)
+      this.dispatch({type: 'signal-closed', conn: id, reason: info.reason})
+    })
+    return id
+  }
+
+  #run(effect: CallEffect): void {
+    const {logger, bus} = this.options
+    switch (effect.type) {
+      case 'connect':
+        void FramedConnection.connect<SignalMessage>(effect.host, effect.port, {codec: signalCodec, logger, keepalive: SIGNAL_KEEPALIVE}).then(
+          (connection) => {
+            this.#connections.set(effect.conn, connection)
+            connection.onMessage((message) => this.dispatch({type: 'signal', conn: effect.conn, message}))
+            void connection.closed.then((info) => {
+              this.#connections.delete(effect.conn)
+              this.dispatch({type: 'signal-closed', conn: effect.conn, reason: info.reason})
+            })
+            this.dispatch({type: 'connected', conn: effect.conn})
+          },
+          (error: Error) => this.dispatch({type: 'connect-failed', conn: effect.conn, reason: error.message}),
+        )
+        break
+      case 'send':
+        this.#connections.get(effect.conn)?.send(effect.message)
+        break
+      case 'close':
+        void this.#connections.get(effect.conn)?.close(effect.reason)
+        break
+      case 'start-media':
+        void this.#startMedia()
+        break
+      case 'stop-media':
+        void this.#stopMedia(effect.callId)
+        break
+      case 'set-local-media':
+        void this.#setLocalMedia(effect.callId, effect.kind, effect.on)
+        break
+      case 'set-presence':
+        this.options.onPresence?.(effect.status)
+        void bus.publish('call', 'call.state', {state: effect.status === 'in-call' ? 'in-call' : 'listening'}).catch(() => 0)
+        break
+      case 'start-timer': {
+        const key = `${effect.timer}:${effect.callId}`
+        clearTimeout(this.#timers.get(key))
+        this.#timers.set(key, setTimeout(() => {
+          this.#timers.delete(key)
+          this.dispatch({type: 'timer', timer: effect.timer, callId: effect.callId})
+        }, effect.ms))
+        break
+      }
+
+      case 'cancel-timer': {
+        const key = `${effect.timer}:${effect.callId}`
+        clearTimeout(this.#timers.get(key))
+        this.#timers.delete(key)
+        break
+      }
+
+      case 'log':
+        logger[effect.level](effect.message)
+        break
+      case 'emit':
+        this.#emit(effect.event, effect.callId, effect.body)
+        break
+    }
+  }
+
+  #emit(event: string, callId: string, body: Record<string, unknown>): void {
+    const payload = {callId, ...body}
+    if (event === 'call.ended') {
+      const end = body as unknown as CallEnd
+      const summary: CallSummary = {
+        callId,
+        peer: end.peer,
+        role: end.role,
+        durationS: Math.round(end.durationMs / 100) / 10,
+        endReason: end.reason,
+        endCode: end.code,
+        ...this.#summaries,
+      }
+      this.#summaries = {}
+      Object.assign(payload, {summary})
+      for (const resolve of this.#ended.splice(0)) resolve(summary)
+    }
+
+    this.options.onEvent(event, payload)
+    void this.options.bus.publish('call', event, payload, {callId}).catch(() => 0)
+  }
+
+  async #startMedia(): Promise<void> {
+    const state = this.#state
+    if (state.kind !== 'in-call' || !this.#session) return
+    const {call} = state
+    try {
+      if (call.role === 'caller') {
+        const local: MediaOffer = call.local
+        await this.#session.startReceivers(call, local, call.remote, true)
+        this.#session.startControlConnect(call)
+      }
+
+      await this.#session.controlReady()
+      if (this.#state.kind !== 'in-call' || this.#state.call.callId !== call.callId) return
+      this.#session.startSenders(call)
+      await this.#session.mediaFlowing()
+      if (this.#state.kind !== 'in-call' || this.#state.call.callId !== call.callId) return
+      this.#emit('call.media-up', call.callId, {peer: call.peer})
+    } catch (error) {
+      this.options.logger.warn(`media for call ${call.callId} failed: ${(error as Error).message}`)
+      this.dispatch({type: 'component-exited', callId: call.callId, component: 'media', reason: (error as Error).message})
+    }
+  }
+
+  async #stopMedia(callId: string): Promise<void> {
+    const session = this.#session
+    this.#session = undefined
+    this.#summaries = session ? await session.stop() : {}
+    this.dispatch({type: 'media-stopped', callId})
+  }
+
+  async #setLocalMedia(callId: string, kind: MediaKind, on: boolean): Promise<void> {
+    const state = this.#state
+    if (state.kind !== 'in-call' || state.call.callId !== callId) return
+    try {
+      // Our sender of that medium follows `media.set` on the bus (video off sends nothing, audio off silence).
+      await this.options.bus.publish('media', 'media.set', {kind, on}, {callId})
+      await this.options.bus.request('control', 'control.send', {message: {type: kind, on}}, {callId})
+    } catch (error) {
+      this.options.logger.warn(`turning ${kind} ${on ? 'on' : 'off'} failed: ${(error as Error).message}`)
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import {Flags} from '@oclif/core'
+
+import type {MediaPlan} from './media-session.js'
+
+export const DEFAULT_CALL_PORT = 12_344
+
+/** Flags of the call component shared by `ivc listen` and `ivc call`: which media, from where, to where. */
+export const callFlags = {
+  video: Flags.boolean({env: 'IVC_VIDEO', default: true, allowNo: true, helpGroup: 'MEDIA', description: 'Send and receive video (--no-video: audio only).'}),
+  audio: Flags.boolean({env: 'IVC_AUDIO', default: true, allowNo: true, helpGroup: 'MEDIA', description: 'Send and receive audio (--no-audio: video only).'}),
+  'video-source': Flags.string({env: 'IVC_VIDEO_SOURCE', default: 'synthetic', helpGroup: 'MEDIA', description: 'Video source backend: synthetic, camera, file.'}),
+  'video-sink': Flags.string({env: 'IVC_VIDEO_SINK', default: 'null', helpGroup: 'MEDIA', description: 'Video sink backend: ffplay (a window), null, file.'}),
+  'audio-source': Flags.string({env: 'IVC_AUDIO_SOURCE', default: 'tone', helpGroup: 'MEDIA', description: 'Audio source backend: tone, file, mic.'}),
+  'audio-sink': Flags.string({env: 'IVC_AUDIO_SINK', default: 'null', helpGroup: 'MEDIA', description: 'Audio sink backend: speaker, ffplay, null, file.'}),
+  size: Flags.string({env: 'IVC_VIDEO_SIZE', default: '640x480', helpGroup: 'MEDIA', description: 'Video frame size WxH.'}),
+  fps: Flags.integer({env: 'IVC_VIDEO_FPS', default: 30, min: 1, max: 120, helpGroup: 'MEDIA', description: 'Video frames per second.'}),
+  quality: Flags.integer({env: 'IVC_VIDEO_QUALITY', default: 80, min: 1, max: 100, helpGroup: 'MEDIA', description: 'JPEG quality.'}),
+  frequency: Flags.integer({env: 'IVC_AUDIO_FREQUENCY', default: 440, min: 1, max: 23_999, helpGroup: 'MEDIA', description: 'Tone frequency (Hz) for --audio-source tone.'}),
+  'video-connections': Flags.integer({env: 'IVC_VIDEO_CONNECTIONS', default: 20, min: 1, max: 64, helpGroup: 'MEDIA', description: 'Parallel TCP connections for video.'}),
+  'audio-connections': Flags.integer({env: 'IVC_AUDIO_CONNECTIONS', default: 10, min: 1, max: 64, helpGroup: 'MEDIA', description: 'Parallel TCP connections for audio.'}),
+  address: Flags.string({env: 'IVC_ADDRESS', description: 'Address peers reach this host at; default: the primary non-loopback IPv4, else 127.0.0.1.'}),
+  timeout: Flags.integer({env: 'IVC_CALL_TIMEOUT', default: 30, min: 1, description: 'Seconds to wait for an answer before giving up.'}),
+}
+
+export interface CallFlagValues {
+  video: boolean
+  audio: boolean
+  'video-source': string
+  'video-sink': string
+  'audio-source': string
+  'audio-sink': string
+  size: string
+  fps: number
+  quality: number
+  frequency: number
+  'video-connections': number
+  'audio-connections': number
+}
+
+export function mediaPlanFromFlags(flags: CallFlagValues): MediaPlan {
+  return {
+    ...(flags.video ? {video: {source: flags['video-source'], sink: flags['video-sink'], connections: flags['video-connections'], size: flags.size, fps: flags.fps, quality: flags.quality}} : {}),
+    ...(flags.audio ? {audio: {source: flags['audio-source'], sink: flags['audio-sink'], connections: flags['audio-connections'], frequency: flags.frequency}} : {}),
+  }
+}

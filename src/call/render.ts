@@ -1,0 +1,40 @@
+import type {CallSummary} from './driver.js'
+
+/** One human line per call event (stderr), e.g. "bob turned video off" — the seed's "VIDEO OFF". */
+export function describeCallEvent(event: string, body: Record<string, unknown>): string | undefined {
+  const peer = String(body.peer ?? 'the peer')
+  switch (event) {
+    case 'call.incoming':
+      return `incoming call from ${peer}`
+    case 'call.outgoing':
+      return `calling ${peer}…`
+    case 'call.ringing':
+      return `ringing ${peer}…`
+    case 'call.started':
+      return `connected with ${peer}`
+    case 'call.media-up':
+      return `media flowing with ${peer}`
+    case 'call.media': {
+      const who = body.side === 'local' ? 'you' : peer
+      return `${who} turned ${String(body.kind)} ${body.on ? 'on' : 'off'} (${String(body.kind).toUpperCase()} ${body.on ? 'ON' : 'OFF'})`
+    }
+
+    case 'call.refused':
+      return `refused a call from ${peer}: ${String(body.reason)}`
+    case 'call.ended':
+      return `call with ${peer} ended: ${String(body.reason ?? body.code)}`
+    default:
+      return undefined
+  }
+}
+
+export function describeSummary(summary: CallSummary): string {
+  const media = (['video', 'audio'] as const)
+    .map((kind) => {
+      const stats = summary[kind] as {frames?: number; fps?: number; latencyMs?: {p95?: number}} | undefined
+      if (!stats) return `${kind}: -`
+      return `${kind}: ${stats.frames ?? 0} frames${stats.fps ? ` (${stats.fps} fps)` : ''}, p95 ${stats.latencyMs?.p95 ?? '-'} ms`
+    })
+    .join('; ')
+  return `call ${summary.callId} with ${summary.peer}: ${summary.durationS} s, ended (${summary.endCode}): ${summary.endReason}; ${media}\n`
+}

@@ -1,0 +1,48 @@
+import type {Bus} from '../bus/bus.js'
+import {IvcError} from '../cli/errors.js'
+import type {CallDriver} from './driver.js'
+
+/** What `ivc control` can ask the call component over the bus (request types `call.*`). */
+export async function serveCallRequests(bus: Bus, driver: CallDriver): Promise<() => Promise<void>> {
+  return bus.serve(async (request) => {
+    const body = (request.body ?? {}) as {reason?: string; kind?: 'audio' | 'video'; on?: boolean}
+    switch (request.type) {
+      case 'call.status':
+        return describeState(driver)
+      case 'call.accept':
+        await driver.accept()
+        return describeState(driver)
+      case 'call.reject':
+        driver.reject(body.reason)
+        return describeState(driver)
+      case 'call.hangup':
+        driver.hangup(body.reason ?? 'hung up')
+        return describeState(driver)
+      case 'call.set-media':
+        if (body.kind !== 'audio' && body.kind !== 'video') throw new IvcError('BAD_USAGE', 'set-media needs kind audio or video')
+        driver.setMedia(body.kind, Boolean(body.on))
+        return describeState(driver)
+      case 'call.stats':
+        return {
+          ...describeState(driver),
+          video: (await bus.getState('stream-video')) ?? {},
+          audio: (await bus.getState('stream-audio')) ?? {},
+        }
+      default:
+        throw new IvcError('BAD_USAGE', `the call component does not handle ${request.type}`)
+    }
+  })
+}
+
+export function describeState(driver: CallDriver): Record<string, unknown> {
+  const state = driver.state
+  const base: Record<string, unknown> = {state: state.kind}
+  if ('call' in state) {
+    const call = state.call
+    Object.assign(base, {callId: call.callId, peer: call.peer})
+    if ('sending' in call) Object.assign(base, {role: call.role, sending: call.sending, startedAt: call.startedAt})
+  }
+
+  if (state.lastEnd) base.lastEnd = state.lastEnd
+  return base
+}
