@@ -42,9 +42,10 @@ export class Supervisor {
     private readonly graceMs = 3000,
   ) {}
 
-  start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Component {
+  /** `endsByItself`: a process expected to finish on its own (e.g. `ivc call --duration`), so exit 0 is no crash. */
+  start(name: string, args: string[], options: {env?: NodeJS.ProcessEnv; endsByItself?: boolean} = {}): Component {
     const child = spawn(process.execPath, [IVC_BIN, ...args], {
-      env: {...process.env, ...env, IVC_SUPERVISED: '1'},
+      env: {...process.env, ...options.env, IVC_SUPERVISED: '1'},
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     const listeners = new Set<(event: Record<string, unknown>) => void>()
@@ -70,7 +71,7 @@ export class Supervisor {
       exited: new Promise((resolve) => {
         child.once('exit', (code, signal) => {
           this.#components.delete(component)
-          const exit = {name, code, signal, expected: this.#stopping.has(component)}
+          const exit = {name, code, signal, expected: this.#stopping.has(component) || (options.endsByItself === true && code === 0)}
           this.#stopping.delete(component)
           if (!exit.expected) {
             this.logger.warn(`${name} ended unexpectedly (${signal ?? `exit ${code}`})`)
