@@ -5,7 +5,7 @@ import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../cli/errors.js'
 import {runControlComponent} from '../call/control-component.js'
 import {CONTROL_REQUESTS, type ControlRequest, describeStatus, requestCall} from '../call/control-client.js'
-import {parseVideoTarget} from '../media/video/stream.js'
+import {parseHostPort} from '../transport/target.js'
 
 const ACTIONS = [...Object.keys(CONTROL_REQUESTS), 'watch', 'run'] as const
 
@@ -57,7 +57,7 @@ export default class Control extends IvcCommand<typeof Control> {
   private async runComponent(bus: Bus): Promise<void> {
     const {flags} = this
     if (!flags['call-id'] || !flags.secret || !flags.peer) throw new IvcError('BAD_USAGE', 'control run needs --call-id, --secret and --peer')
-    const connect = flags.connect ? parseVideoTarget(flags.connect) : undefined
+    const connect = flags.connect ? parseHostPort(flags.connect, 0) : undefined
     if (flags.connect && !connect) throw new IvcError('BAD_USAGE', `--connect "${flags.connect}" is not HOST:PORT`)
     if (!connect && flags['control-port'] === undefined) throw new IvcError('BAD_USAGE', 'control run needs --control-port (callee) or --connect (caller)')
     await bus.startLiveness(3000, {callId: flags['call-id']})

@@ -22,10 +22,7 @@ export interface ProbeResult {
   hint?: string
 }
 
-/**
- * What `create()` returns, per kind. Each media module narrows its entry by declaration merging:
- * `declare module '../plugins/types.js' { interface BackendInstances { 'video-source': VideoSource } }`.
- */
+/** What `create()` returns, per kind; callers narrow it to the media interface of their kind (src/media/types.ts). */
 export interface BackendInstances {
   'video-source': unknown
   'video-sink': unknown

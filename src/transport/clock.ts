@@ -6,3 +6,17 @@
 export type Clock = () => number
 
 export const monotonicUs: Clock = () => Number(process.hrtime.bigint() / 1000n)
+
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects): pacing loops check the signal after it. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+
+    signal.addEventListener('abort', done, {once: true})
+  })
+}

@@ -2,6 +2,7 @@
  * Time for audio: the transport's clock (CLOCK_MONOTONIC, shared by every process on a host) in ms, and a drift-free
  * 20 ms tick for pacing sources and the playout clock.
  */
+import {sleep} from '../../transport/clock.js'
 import {monotonicUs} from '../../transport/index.js'
 
 export {monotonicUs} from '../../transport/index.js'
@@ -23,17 +24,4 @@ export async function* ticks(periodMs: number, signal: AbortSignal, now: () => n
     if (signal.aborted) return
     yield {index, atMs: dueMs}
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-
-    signal.addEventListener('abort', done, {once: true})
-  })
 }

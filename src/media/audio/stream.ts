@@ -1,5 +1,6 @@
 import type {Logger} from '../../cli/logger.js'
 import {MediaReceiver, MediaSender} from '../../transport/index.js'
+import {parseHostPort} from '../../transport/target.js'
 import {DEFAULT_AUDIO_PORT} from './format.js'
 import {AudioReceiverPipeline} from './receiver.js'
 import {AudioSenderPipeline} from './sender.js'
@@ -18,13 +19,9 @@ export interface StreamHooks {
   sending?: () => boolean
 }
 
-/** `HOST[:PORT]` → host and port (IPv6 as `[::1]:PORT`). */
+/** `HOST[:PORT]` for audio, default port 12346. */
 export function parseTarget(target: string, defaultPort = DEFAULT_AUDIO_PORT): {host: string; port: number} | undefined {
-  const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(target.trim())
-  if (!match) return undefined
-  const port = match[3] === undefined ? defaultPort : Number(match[3])
-  if (port < 1 || port > 65_535) return undefined
-  return {host: match[1] ?? match[2], port}
+  return parseHostPort(target, defaultPort)
 }
 
 /**

@@ -1,4 +1,5 @@
 import type {Logger} from '../../cli/logger.js'
+import {sleep} from '../../transport/clock.js'
 import {type Clock, type MediaSender, monotonicUs} from '../../transport/index.js'
 import {FreezeDetector} from '../stats/freeze-detector.js'
 import {Percentiles} from '../stats/percentiles.js'
@@ -93,17 +94,4 @@ export class VideoSenderPipeline {
       outOfOrder: 0,
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-
-    signal.addEventListener('abort', done, {once: true})
-  })
 }

@@ -1,6 +1,7 @@
 import {IvcError} from '../../cli/errors.js'
 import type {Logger} from '../../cli/logger.js'
 import {MediaReceiver, MediaSender, monotonicUs} from '../../transport/index.js'
+import {parseHostPort} from '../../transport/target.js'
 import type {VideoCodec, VideoSink, VideoSource} from '../types.js'
 import {type ReceiverEnd, VideoReceiverPipeline} from './receiver-pipeline.js'
 import {VideoSenderPipeline} from './sender-pipeline.js'
@@ -20,13 +21,9 @@ export interface VideoHooks {
   sending?: () => boolean
 }
 
-/** `HOST[:PORT]` (IPv6 as `[addr]:port`) → host and port; undefined when malformed. */
+/** `HOST[:PORT]` for video, default port 12345. */
 export function parseVideoTarget(target: string, defaultPort = DEFAULT_VIDEO_PORT): {host: string; port: number} | undefined {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(target.trim())
-  if (!match) return undefined
-  const port = match[3] === undefined ? defaultPort : Number(match[3])
-  if (port < 1 || port > 65_535) return undefined
-  return {host: match[1] ?? match[2], port}
+  return parseHostPort(target, defaultPort)
 }
 
 /** Pick the codec for a received payload: JPEG starts with FF D8, anything else is taken as raw. */
