@@ -98,11 +98,26 @@ export class CallDriver {
 
   /** Place a call; resolves when it has ended (with its summary). */
   async dial(peer: string, host: string, port: number): Promise<CallSummary> {
-    this.#session = new MediaSession(this.#supervisor, this.options.plan, this.options.context, this.options.logger)
-    const media = await this.#session.offer(true)
+    return (await this.placeCall(peer, host, port)).ended
+  }
+
+  /** Start a call; returns its id at once and, as `ended`, its summary when it is over. */
+  async placeCall(peer: string, host: string, port: number): Promise<{callId: string; ended: Promise<CallSummary>}> {
+    const session = new MediaSession(this.#supervisor, this.options.plan, this.options.context, this.options.logger)
+    const media = await session.offer(true)
+    const callId = newCallId()
+    const previous = this.#session
+    this.#session = session
     const ended = this.nextEnd()
-    this.#command({type: 'dial', callId: newCallId(), peer, host, port, address: this.options.address, conn: this.#connId(), media})
-    return ended
+    try {
+      this.#command({type: 'dial', callId, peer, host, port, address: this.options.address, conn: this.#connId(), media})
+    } catch (error) {
+      // Refused (already in a call, calling yourself): the running call keeps its session.
+      this.#session = previous
+      throw error
+    }
+
+    return {callId, ended}
   }
 
   /** Accept the ringing call: start our receivers and control listener, then answer with their ports. */

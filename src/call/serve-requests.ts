@@ -5,8 +5,15 @@ import type {CallDriver} from './driver.js'
 /** What `ivc control` can ask the call component over the bus (request types `call.*`). */
 export async function serveCallRequests(bus: Bus, driver: CallDriver): Promise<() => Promise<void>> {
   return bus.serve(async (request) => {
-    const body = (request.body ?? {}) as {reason?: string; kind?: 'audio' | 'video'; on?: boolean}
+    const body = (request.body ?? {}) as {reason?: string; kind?: 'audio' | 'video'; on?: boolean; peer?: string; host?: string; port?: number}
     switch (request.type) {
+      case 'call.dial': {
+        // `ivc call` run next to this user's `ivc listen`: the listener places the call (see commands/call.ts).
+        if (!body.peer || !body.host || !body.port) throw new IvcError('BAD_USAGE', 'call.dial needs peer, host and port')
+        const {callId} = await driver.placeCall(body.peer, body.host, body.port)
+        return {callId}
+      }
+
       case 'call.status':
         return describeState(driver)
       case 'call.accept':

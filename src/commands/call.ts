@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../cli/errors.js'
+import {callThroughListener} from '../call/delegate.js'
 import {CallDriver, type CallSummary} from '../call/driver.js'
 import {callFlags, mediaPlanFromFlags} from '../call/flags.js'
 import {findCallee} from '../call/place-call.js'
@@ -42,11 +43,25 @@ export default class Call extends IvcCommand<typeof Call> {
     const directory = await openDirectoryFromFlags(flags, this.logger)
     this.lifecycle.onShutdown('directory', () => directory.close())
     const callee = await findCallee(directory, this.args.name)
-    const bus = await this.connectBus('call')
-    if ((await bus.alive('call')).length > 0) {
-      throw new IvcError('BAD_USAGE', `a call component is already running for ${user}`, {suggestion: 'Stop that `ivc listen`/`ivc call` first, or call as another --user.'})
+    const onEvent = (event: string, body: Record<string, unknown>) => {
+      const line = describeCallEvent(event, body)
+      if (line) process.stderr.write(`${line}\n`)
     }
 
+    const client = await this.connectBus('call-client')
+    const summary = (await client.alive('call')).length > 0
+      ? await callThroughListener({bus: client, peer: this.args.name, ...callee, durationS: flags.duration, signal: this.lifecycle.signal, onEvent})
+      : await this.callAlone(user, callee, onEvent)
+    this.output(summary, () => describeSummary(summary))
+    const failure = endErrorCode(summary.endCode as EndCode)
+    if (failure) this.failAfterOutput(new IvcError(failure, summary.endReason))
+    return summary
+  }
+
+  /** No `ivc listen` for this user: run the call component here, for this one call. */
+  private async callAlone(user: string, callee: {host: string; port: number}, onEvent: (event: string, body: Record<string, unknown>) => void): Promise<CallSummary> {
+    const {flags} = this
+    const bus = await this.connectBus('call')
     await bus.startLiveness()
     let durationTimer: NodeJS.Timeout | undefined
     const driver: CallDriver = new CallDriver({
@@ -57,8 +72,7 @@ export default class Call extends IvcCommand<typeof Call> {
       context: {user, redis: flags.redis, logLevel: flags['log-level']},
       plan: mediaPlanFromFlags(flags),
       onEvent: (event, body) => {
-        const line = describeCallEvent(event, body)
-        if (line) process.stderr.write(`${line}\n`)
+        onEvent(event, body)
         // --duration counts from when media flows, not from the answer: starting the components takes a moment.
         if (event === 'call.media-up' && flags.duration) durationTimer = setTimeout(() => driver.hangup('duration over'), flags.duration * 1000)
       },
@@ -69,12 +83,11 @@ export default class Call extends IvcCommand<typeof Call> {
     driver.goOnline()
     const onStop = () => driver.hangup('interrupted')
     this.lifecycle.signal.addEventListener('abort', onStop, {once: true})
-    const summary = await driver.dial(this.args.name, callee.host, callee.port)
-    clearTimeout(durationTimer)
-    this.lifecycle.signal.removeEventListener('abort', onStop)
-    this.output(summary, () => describeSummary(summary))
-    const failure = endErrorCode(summary.endCode as EndCode)
-    if (failure) this.failAfterOutput(new IvcError(failure, summary.endReason))
-    return summary
+    try {
+      return await driver.dial(this.args.name, callee.host, callee.port)
+    } finally {
+      clearTimeout(durationTimer)
+      this.lifecycle.signal.removeEventListener('abort', onStop)
+    }
   }
 }

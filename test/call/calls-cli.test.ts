@@ -57,6 +57,24 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     expect(processesWith(summary.callId)).toEqual([])
   })
 
+  it('places the call through the user\'s running ivc listen when there is one', async () => {
+    const gina = name('gina')
+    const alice = name('alice')
+    const callee = await listen(gina, ['--auto-accept'])
+    const caller = await listen(alice)
+    const result = await runCli(['call', gina, '--user', alice, '--duration', '2', '--json', ...common], {timeoutMs: 30_000})
+    expect(result.exitCode, result.stderr).toBe(0)
+    const summary = JSON.parse(result.stdout)
+    expect(summary).toMatchObject({peer: gina, role: 'caller', endCode: 'hangup'})
+    expect(summary.video.frames).toBeGreaterThan(10)
+    // The call ran inside alice's listener: its own events show it, and it is back to listening afterwards.
+    const ended = JSON.parse(await caller.waitFor((line) => line.includes('"call.ended"')))
+    expect(ended.callId).toBe(summary.callId)
+    await callee.waitFor((line) => line.includes('"call.ended"'))
+    const status = await runCli(['control', 'status', '--user', alice, '--redis', redis, '--json'])
+    expect(JSON.parse(status.stdout)).toMatchObject({state: 'listening'})
+  })
+
   it('says plainly when the user is unknown, or declines', async () => {
     const unknown = await runCli(['call', name('zed'), '--user', name('alice'), ...common])
     expect(unknown.exitCode).toBe(ERRORS.UNKNOWN_USER.exit)

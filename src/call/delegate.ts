@@ -1,0 +1,49 @@
+import type {Bus} from '../bus/bus.js'
+import type {Envelope} from '../bus/envelope.js'
+import type {CallSummary} from './driver.js'
+
+/**
+ * `ivc call` while the same user's `ivc listen` runs: the listener is the user's one call component, so it places
+ * the call (request `call.dial`) and `ivc call` follows it on the bus — progress, --duration, Ctrl-C → hang-up —
+ * until `call.ended` brings the summary.
+ */
+export async function callThroughListener(options: {
+  bus: Bus
+  peer: string
+  host: string
+  port: number
+  durationS?: number
+  signal: AbortSignal
+  onEvent: (event: string, body: Record<string, unknown>) => void
+}): Promise<CallSummary> {
+  const {bus} = options
+  let callId: string | undefined
+  const early: Envelope[] = []
+  let durationTimer: NodeJS.Timeout | undefined
+  const hangup = (reason: string) => void bus.request('call', 'call.hangup', {reason}).catch(() => undefined)
+  let finish!: (summary: CallSummary) => void
+  const ended = new Promise<CallSummary>((resolve) => (finish = resolve))
+  const handle = (envelope: Envelope) => {
+    const body = envelope.body as Record<string, unknown>
+    options.onEvent(envelope.type, body)
+    if (envelope.type === 'call.media-up' && options.durationS) durationTimer = setTimeout(() => hangup('duration over'), options.durationS * 1000)
+    if (envelope.type === 'call.ended') finish(body.summary as CallSummary)
+  }
+
+  // Subscribe before dialling so no event of the call is missed; keep those that come before we know its id.
+  const unsubscribe = await bus.subscribe('call', (envelope) => {
+    if (callId === undefined) early.push(envelope)
+    else if (envelope.callId === callId) handle(envelope)
+  })
+  const onStop = () => hangup('interrupted')
+  options.signal.addEventListener('abort', onStop, {once: true})
+  try {
+    ;({callId} = await bus.request<{callId: string}>('call', 'call.dial', {peer: options.peer, host: options.host, port: options.port}, {timeoutMs: 10_000}))
+    for (const envelope of early.splice(0)) if (envelope.callId === callId) handle(envelope)
+    return await ended
+  } finally {
+    clearTimeout(durationTimer)
+    options.signal.removeEventListener('abort', onStop)
+    await unsubscribe()
+  }
+}
