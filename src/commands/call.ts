@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../cli/errors.js'
+import {CallProgress} from '../call/call-progress.js'
 import {callThroughListener} from '../call/delegate.js'
 import {CallDriver, type CallSummary} from '../call/driver.js'
 import {callFlags, mediaPlanFromFlags} from '../call/flags.js'
@@ -42,16 +43,23 @@ export default class Call extends IvcCommand<typeof Call> {
     const {flags} = this
     const directory = await openDirectoryFromFlags(flags, this.logger)
     this.lifecycle.onShutdown('directory', () => directory.close())
-    const callee = await findCallee(directory, this.args.name)
+    const progress = new CallProgress()
+    let callLine: ((line: string) => void) | undefined
     const onEvent = (event: string, body: Record<string, unknown>) => {
-      const line = describeCallEvent(event, body)
-      if (line) process.stderr.write(`${line}\n`)
+      progress.event(event, body)
+      const line = event === 'call.media' ? describeCallEvent(event, body) : undefined
+      if (line) callLine?.(line)
     }
 
+    // A failed lookup is one error line; progress starts once there is someone to call.
+    const callee = await findCallee(directory, this.args.name)
+    progress.event('lookup')
+    const shown = progress.run(this.args.name, (set) => (callLine = set))
     const client = await this.connectBus('call-client')
     const summary = (await client.alive('call')).length > 0
       ? await callThroughListener({bus: client, peer: this.args.name, ...callee, durationS: flags.duration, signal: this.lifecycle.signal, onEvent})
       : await this.callAlone(user, callee, onEvent)
+    await shown
     this.output(summary, () => describeSummary(summary))
     const failure = endErrorCode(summary.endCode as EndCode)
     if (failure) this.failAfterOutput(new IvcError(failure, summary.endReason))

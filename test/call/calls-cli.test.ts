@@ -32,7 +32,7 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     const alice = name('alice')
     const listener = await listen(bob, ['--auto-accept'])
     const first = startCli(['call', bob, '--user', alice, '--duration', '4', '--json', ...common])
-    await listener.waitFor((line) => line.includes('"call.media-up"'), 15_000)
+    await listener.waitFor((line) => line.includes('"call.media-up"'), 30_000)
     const off = await runCli(['control', 'video-off', '--user', alice, '--redis', redis, '--json'])
     expect(off.exitCode).toBe(0)
     expect(JSON.parse(off.stdout)).toMatchObject({state: 'in-call', sending: {local: {video: false}}})
@@ -98,7 +98,7 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     const call = startCli(['call', dave, '--user', alice, '--json', ...common])
     await listener.waitFor((line) => line.includes('"call.incoming"'), 10_000, mark)
     expect((await runCli(['control', 'accept', '--user', dave, '--redis', redis])).exitCode).toBe(0)
-    await listener.waitFor((line) => line.includes('"call.media-up"'), 15_000)
+    await listener.waitFor((line) => line.includes('"call.media-up"'), 30_000)
     expect((await runCli(['control', 'hangup', '--user', dave, '--redis', redis])).exitCode).toBe(0)
     const result = await call
     expect(result.exitCode).toBe(0)
@@ -112,7 +112,7 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     const alice = name('alice')
     const listener = await listen(erin, ['--auto-accept'])
     const call = startCli(['call', erin, '--user', alice, '--json', ...common])
-    const up = await listener.waitFor((line) => line.includes('"call.media-up"'), 15_000)
+    const up = await listener.waitFor((line) => line.includes('"call.media-up"'), 30_000)
     const callId = JSON.parse(up).callId as string
     listener.child.kill('SIGKILL')
     const result = await call
@@ -126,7 +126,7 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     const alice = name('alice')
     const listener = await listen(fred, ['--auto-accept'])
     const call = startCli(['call', fred, '--user', alice, '--json', ...common])
-    const up = await listener.waitFor((line) => line.includes('"call.media-up"'), 15_000)
+    const up = await listener.waitFor((line) => line.includes('"call.media-up"'), 30_000)
     const callId = JSON.parse(up).callId as string
     const audioReceiver = processesWith(callId).find((line) => line.includes('stream-audio') && line.includes('--listen') && line.includes(fred))
     expect(audioReceiver).toBeDefined()

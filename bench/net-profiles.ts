@@ -1,0 +1,45 @@
+// The link profiles of `npm run bench:net`: what the a → b direction (sender → receiver) allows over time.
+export interface LinkPhase {
+  atS: number
+  /** kbit/s; undefined = unlimited. */
+  rateKbit: number | undefined
+}
+
+export interface LinkProfile {
+  name: string
+  durationS: number
+  phases: LinkPhase[]
+  /** When the link steps down (for "time back under the bound"). */
+  stepDownAtS?: number
+  stepUpAtS?: number
+}
+
+export const PROFILES: LinkProfile[] = [
+  {name: 'unlimited', durationS: 12, phases: [{atS: 0, rateKbit: undefined}]},
+  {name: '2mbit', durationS: 15, phases: [{atS: 0, rateKbit: 2000}]},
+  {
+    name: 'step-8-1.5-8',
+    durationS: 40,
+    phases: [
+      {atS: 0, rateKbit: 8000},
+      {atS: 10, rateKbit: 1500},
+      {atS: 20, rateKbit: 8000},
+    ],
+    stepDownAtS: 10,
+    stepUpAtS: 20,
+  },
+]
+
+export const STRATEGIES = ['gcc', 'seed', 'off'] as const
+export const MAX_LATENCY_MS = 150
+
+/** Apply each phase of `profile` at its time, from now on; resolves when the last has been applied. */
+export async function playProfile(profile: LinkProfile, apply: (rateKbit: number | undefined) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  const start = Date.now()
+  for (const phase of profile.phases) {
+    const wait = start + phase.atS * 1000 - Date.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    if (signal?.aborted) return
+    await apply(phase.rateKbit)
+  }
+}

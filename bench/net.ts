@@ -1,0 +1,100 @@
+// `npm run bench:net` (as root): 640x480@30 synthetic video plus audio from one network namespace to another through
+// (a) an unlimited link, (b) a 2 Mbit/s tbf link, (c) 8 → 1.5 → 8 Mbit/s, each with --adapt gcc, seed and off.
+// Prints a table, writes bench/results/net-latest.json and a latency-over-time PNG of the step run.
+// Until `ivc stream-video` has --adapt, it says so and runs the link check only: a TCP bulk transfer through each
+// profile, measured per phase (and charted), so the harness and the profile switching are still exercised for real.
+import {mkdirSync, writeFileSync} from 'node:fs'
+
+import {execa} from 'execa'
+
+import {bulkTransfer, createLink, netnsSupport, type NetLink, rateKbit} from '../test/support/netns.js'
+import {lineChartPng, type Series} from './net-chart.js'
+import {type LinkProfile, MAX_LATENCY_MS, playProfile, PROFILES, STRATEGIES} from './net-profiles.js'
+import {runStreams} from './net-run.js'
+
+type Row = Record<string, string | number | null>
+
+const support = await netnsSupport()
+if (!support.ok) {
+  console.error(`bench:net cannot run here: ${support.reason}`)
+  process.exit(2)
+}
+
+const help = await execa('node', [new URL('../bin/run.js', import.meta.url).pathname, 'stream-video', '--help'], {reject: false, timeout: 30_000})
+const wired = help.stdout.includes('--adapt') && help.stdout.includes('--max-latency')
+const results = new URL('results/', import.meta.url)
+mkdirSync(results, {recursive: true})
+const rows: Row[] = []
+const chartSeries: Series[] = []
+let chartTitle = ''
+
+const link = await createLink()
+const stop = () => void link.close().finally(() => process.exit(130))
+process.once('SIGINT', stop)
+process.once('SIGTERM', stop)
+try {
+  if (wired) {
+    for (const profile of PROFILES) {
+      for (const strategy of STRATEGIES) {
+        console.error(`bench:net: ${profile.name} × ${strategy} (${profile.durationS} s)`)
+        const run = await runStreams(link, profile, strategy)
+        rows.push(run.row)
+        if (profile.stepDownAtS !== undefined) chartSeries.push({name: strategy, points: run.timeline})
+      }
+    }
+
+    chartTitle = `Latency p95 per second, link ${PROFILES.at(-1)!.name} Mbit/s`
+  } else {
+    console.error('bench:net: `ivc stream-video` has no --adapt/--max-latency yet: the video wiring is pending. Running the link check only.')
+    for (const profile of PROFILES) {
+      const {row, points} = await linkCheck(link, profile)
+      rows.push(row)
+      if (profile.stepDownAtS !== undefined) chartSeries.push({name: 'TCP bulk kbit/s', points})
+    }
+
+    chartTitle = `Link check: TCP bulk throughput through ${PROFILES.at(-1)!.name} (video --adapt wiring pending)`
+  }
+} finally {
+  await link.close()
+}
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+const body = JSON.stringify({date: new Date().toISOString(), node: process.version, wired, maxLatencyMs: MAX_LATENCY_MS, profiles: PROFILES, rows, chart: chartSeries}, null, 2) + '\n'
+for (const name of [`net-${stamp}.json`, 'net-latest.json']) writeFileSync(new URL(name, results), body)
+const png = lineChartPng({
+  title: chartTitle,
+  xName: 'seconds',
+  yName: wired ? 'ms' : 'kbit/s',
+  series: chartSeries,
+  markY: wired ? {value: MAX_LATENCY_MS, label: `bound ${MAX_LATENCY_MS} ms`} : undefined,
+})
+writeFileSync(new URL('net-step-latency.png', results), png)
+console.log(`\n## net${wired ? '' : ' (link check only: video --adapt wiring pending)'}\n${table(rows)}`)
+console.error('bench:net: wrote bench/results/net-latest.json and bench/results/net-step-latency.png')
+
+async function linkCheck(netLink: NetLink, profile: LinkProfile): Promise<{row: Row; points: Array<[number, number]>}> {
+  const durationMs = Math.min(profile.durationS, 30) * 1000
+  console.error(`bench:net: link check ${profile.name} (${durationMs / 1000} s)`)
+  const apply = (rateKbit: number | undefined) => netLink.shape('a-to-b', {rateKbit})
+  await apply(profile.phases[0].rateKbit)
+  const samples = await bulkTransfer(netLink, {port: 5201, durationMs, tickMs: 250, during: () => playProfile(profile, apply)})
+  await apply(undefined)
+  const row: Row = {profile: profile.name, strategy: '(link check)', status: 'video --adapt wiring pending'}
+  profile.phases.forEach((phase, index) => {
+    const endS = Math.min(profile.phases[index + 1]?.atS ?? durationMs / 1000, durationMs / 1000)
+    // Skip the first second of each phase: TCP needs it to settle onto the new rate.
+    row[`phase ${index + 1} limit kbit/s`] = phase.rateKbit ?? 'none'
+    row[`phase ${index + 1} measured kbit/s`] = Math.round(rateKbit(samples, (phase.atS + 1) * 1000, endS * 1000 - 100))
+  })
+  const points = samples.slice(1).map((sample, index): [number, number] => [sample.ms / 1000, ((sample.bytes - samples[index].bytes) * 8) / (sample.ms - samples[index].ms)])
+  return {row, points}
+}
+
+function table(data: Row[]): string {
+  if (data.length === 0) return '(no rows)'
+  const columns = [...new Set(data.flatMap((row) => Object.keys(row)))]
+  const cell = (value: Row[string] | undefined) => (value === null || value === undefined ? '-' : typeof value === 'number' ? String(Math.round(value * 100) / 100) : value)
+  const widths = columns.map((column) => Math.max(column.length, ...data.map((row) => cell(row[column]).length)))
+  const line = (values: string[]) => '| ' + values.map((value, index) => value.padEnd(widths[index])).join(' | ') + ' |'
+  return [line(columns), line(widths.map((width) => '-'.repeat(width))), ...data.map((row) => line(columns.map((column) => cell(row[column]))))].join('\n')
+}

@@ -1,0 +1,219 @@
+import {decodeFeedbackReport, type FeedbackReport, isNewerReport} from '../protocol/media-feedback.js'
+import {GccRateControl, type SenderSignal} from './gcc-rate.js'
+import {buildLadder, CostModel, type Encoding, type Rung, sameRung} from './ladder.js'
+import {SeedRule} from './seed-rule.js'
+
+export const ADAPT_STRATEGIES = ['gcc', 'seed', 'off'] as const
+export type AdaptStrategy = (typeof ADAPT_STRATEGIES)[number]
+export const DEFAULT_MAX_LATENCY_MS = 150
+
+export interface AdaptControllerOptions {
+  strategy: AdaptStrategy
+  /** The encoding asked for on the command line: the top of the ladder. */
+  top: Encoding
+  /** The latency bound (--max-latency), ms. Default 150. */
+  maxLatencyMs?: number
+  /** gcc's first target; default the top rung's estimated cost (start high, cut on the first overuse). */
+  startKbps?: number
+}
+
+/** What the stats line, `--json` summaries and `ivc control stats` show. */
+export interface AdaptState {
+  strategy: AdaptStrategy
+  targetKbps: number
+  scale: number
+  quality: number
+  fps: number
+  reason: string
+  /** Frames skipped at the sender: predicted to arrive after the bound, or over the rate budget. */
+  skippedLate: number
+  skippedBudget: number
+  badReports: number
+}
+
+const UP_SWITCH_HEADROOM = 0.95
+const BUDGET_BURST_US = 200_000
+const STALE_REPORT_US = 1_000_000
+const MAX_SKIP_RUN_US = 1_000_000
+
+/**
+ * The sender's half of adaptation: feed it the receiver's reports and its own queue, ask it per captured frame whether
+ * to send and at which encoding. Pure, clock injected through every call. `off` keeps the top encoding and never
+ * skips; `seed` only changes the scale (SeedRule); `gcc` sets a target bitrate (GccRateControl), picks the best rung
+ * of the ladder that fits it, and skips frames that would arrive after the bound or overrun the target.
+ *
+ * Audio is never starved: the target covers video alone. The receiver reports video's own received rate, so a cut
+ * to 0.85 × that rate leaves audio's share of the link untouched, and the delay signal is the shared bottleneck queue
+ * that audio crosses too: holding it under the bound keeps audio on time as well.
+ */
+export class AdaptController {
+  readonly strategy: AdaptStrategy
+  readonly #ladder: Rung[]
+  readonly #cost: CostModel
+  readonly #gcc: GccRateControl
+  readonly #seed: SeedRule
+  readonly #maxLatencyUs: number
+  readonly #followTopAtStart: boolean
+  #rung: Rung
+  #lastReport: {report: FeedbackReport; atUs: number} | undefined
+  #debtBits = 0
+  #debtAtUs: number | undefined
+  #lastSentUs: number | undefined
+  #counts = {skippedLate: 0, skippedBudget: 0, badReports: 0}
+  /** Frames sent and not yet covered by a report's highest seq: what is still between us and the receiver. */
+  readonly #inFlight: Array<{seq: number; bits: number}> = []
+
+  constructor(options: AdaptControllerOptions) {
+    this.strategy = options.strategy
+    this.#maxLatencyUs = (options.maxLatencyMs ?? DEFAULT_MAX_LATENCY_MS) * 1000
+    this.#ladder = buildLadder(options.top)
+    this.#cost = new CostModel(options.top)
+    this.#rung = this.#ladder[0]
+    const topKbps = this.#cost.kbps(this.#ladder[0])
+    this.#gcc = new GccRateControl({
+      maxLatencyUs: this.#maxLatencyUs,
+      startKbps: options.startKbps ?? topKbps,
+      minKbps: 50,
+      maxKbps: 1_000_000,
+    })
+    this.#seed = new SeedRule(this.#maxLatencyUs)
+    this.#followTopAtStart = options.startKbps === undefined
+  }
+
+  get ladder(): readonly Rung[] {
+    return this.#ladder
+  }
+
+  /** Encode the next frame at this. */
+  get encoding(): Rung {
+    if (this.strategy === 'seed') return {...this.#ladder[0], scale: this.#seed.scale}
+    return this.#rung
+  }
+
+  get state(): AdaptState {
+    const encoding = this.encoding
+    const targetKbps = this.strategy === 'gcc' ? this.#gcc.targetKbps : this.#cost.kbps(encoding)
+    const reason = this.strategy === 'gcc' ? this.#gcc.reason : this.strategy === 'seed' ? this.#seed.reason : 'off'
+    return {strategy: this.strategy, targetKbps: Math.round(targetKbps), ...encoding, reason, ...this.#counts}
+  }
+
+  /** A feedback payload from the transport; a malformed one is counted and ignored. Returns whether it was used. */
+  onFeedbackPayload(payload: Buffer, nowUs: number): boolean {
+    const decoded = decodeFeedbackReport(payload)
+    if (!decoded.ok) {
+      this.#counts.badReports++
+      return false
+    }
+
+    return this.onFeedback(decoded.report, nowUs)
+  }
+
+  onFeedback(report: FeedbackReport, nowUs: number): boolean {
+    // Reports travel on whichever connection is least loaded, so they may overtake each other: keep the newest only.
+    if (this.#lastReport && !isNewerReport(report.reportNumber, this.#lastReport.report.reportNumber)) return false
+    this.#lastReport = {report, atUs: nowUs}
+    if (report.framesReceived > 0) {
+      while (this.#inFlight.length > 0 && !seqNewer(this.#inFlight[0].seq, report.highestSeq)) this.#inFlight.shift()
+    }
+    if (this.strategy === 'seed' && report.latencyUs !== undefined) this.#seed.onLatency(report.latencyUs)
+    if (this.strategy === 'gcc') {
+      this.#gcc.onReport(report, nowUs)
+      this.#chooseRung()
+    }
+
+    return true
+  }
+
+  /** The transport's own queue (sender.stats), as often as convenient (every frame is fine). */
+  onSenderState(signal: SenderSignal, nowUs: number): void {
+    if (this.strategy !== 'gcc') return
+    this.#gcc.onSenderSignal(signal, nowUs)
+    this.#chooseRung()
+  }
+
+  /**
+   * Ask before encoding a captured frame `frameAgeUs` old (now − capture). gcc says no when the frame would reach
+   * the receiver after the bound (its age + the queue the last report saw, drained since at the link's rate + the
+   * base delay), or when the frames already sent at the current encoding run more than 200 ms ahead of the target.
+   * Never more than a second in a row, so reports keep flowing.
+   */
+  shouldSend(frameAgeUs: number, nowUs: number): boolean {
+    if (this.strategy !== 'gcc') return true
+    if (this.#lastSentUs !== undefined && nowUs - this.#lastSentUs >= MAX_SKIP_RUN_US) return true
+    this.#repay(nowUs)
+    if (this.#debtBits > (this.#gcc.targetKbps * 1000 * BUDGET_BURST_US) / 1e6) {
+      this.#counts.skippedBudget++
+      return false
+    }
+
+    const last = this.#lastReport
+    if (last && last.report.delayValid && nowUs - last.atUs < STALE_REPORT_US) {
+      const sinceReport = nowUs - last.atUs
+      const queueUs = Math.max(0, last.report.queuingDelayUs - sinceReport, this.#inFlightUs(nowUs) ?? 0)
+      const baseUs = last.report.latencyUs === undefined ? 0 : Math.max(0, last.report.latencyUs - last.report.queuingDelayUs)
+      if (frameAgeUs + queueUs + baseUs > this.#maxLatencyUs) {
+        this.#counts.skippedLate++
+        return false
+      }
+    }
+
+    return true
+  }
+
+  /** A frame of `bytes` went to the transport (which gave it `seq`), encoded at `this.encoding`. */
+  onFrameSent(bytes: number, nowUs: number, seq?: number): void {
+    this.#cost.observe(bytes, this.encoding)
+    if (seq !== undefined) {
+      this.#inFlight.push({seq, bits: bytes * 8})
+      if (this.#inFlight.length > 1024) this.#inFlight.shift()
+    }
+
+    this.#lastSentUs = nowUs
+    // Until the first report, start from what the top rung really costs (the first frames calibrate the model).
+    if (this.#followTopAtStart) this.#gcc.restart(this.#cost.kbps(this.#ladder[0]))
+    if (this.strategy === 'seed') this.#seed.onFrame()
+    if (this.strategy !== 'gcc') return
+    this.#repay(nowUs)
+    this.#debtBits += bytes * 8
+    this.#chooseRung()
+  }
+
+  /**
+   * The queue still ahead of a new frame by our own count: the frames sent after the last one reported take
+   * bits / received rate to cross the link, less the time they have had since the report's interval began. It grows
+   * the moment the link slows, before any late frame can be reported. Undefined before a rate is known.
+   */
+  #inFlightUs(nowUs: number): number | undefined {
+    const received = this.#gcc.receivedKbps
+    const last = this.#lastReport
+    if (!last || received === undefined || received <= 0 || this.#inFlight.length === 0) return undefined
+    const bits = this.#inFlight.reduce((sum, frame) => sum + frame.bits, 0)
+    return Math.max(0, (bits / (received * 1000)) * 1e6 - (nowUs - last.atUs) - last.report.intervalUs)
+  }
+
+  #repay(nowUs: number): void {
+    if (this.#debtAtUs !== undefined) this.#debtBits = Math.max(0, this.#debtBits - (this.#gcc.targetKbps * 1000 * (nowUs - this.#debtAtUs)) / 1e6)
+    this.#debtAtUs = nowUs
+  }
+
+  /** The best rung whose estimated cost fits the target; moving up needs 5 % headroom so it does not flap. */
+  #chooseRung(): void {
+    const target = this.#gcc.targetKbps
+    const fits = this.#ladder.find((rung) => this.#cost.kbps(rung) <= target) ?? this.#ladder.at(-1)!
+    const current = this.#ladder.findIndex((rung) => sameRung(rung, this.#rung))
+    const candidate = this.#ladder.indexOf(fits)
+    if (candidate > current) this.#rung = fits
+    else if (candidate < current) {
+      const up = this.#ladder.find((rung) => this.#cost.kbps(rung) <= UP_SWITCH_HEADROOM * target)
+      if (up && this.#ladder.indexOf(up) < current) this.#rung = up
+    }
+
+    const index = this.#ladder.findIndex((rung) => sameRung(rung, this.#rung))
+    this.#gcc.nextStepKbps = index > 0 ? this.#cost.kbps(this.#ladder[index - 1]) / UP_SWITCH_HEADROOM : 0
+  }
+}
+
+function seqNewer(a: number, b: number): boolean {
+  const diff = (a - b) >>> 0
+  return diff !== 0 && diff < 0x8000_0000
+}

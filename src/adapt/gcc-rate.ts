@@ -1,0 +1,184 @@
+import type {FeedbackReport} from '../protocol/media-feedback.js'
+
+/** What the sender can see of its own queue (the transport's `sender.stats`). */
+export interface SenderSignal {
+  /** Frames waiting because every connection is busy (`stats.queued`). */
+  queuedFrames: number
+  /** Cumulative count of writes that returned false (`stats.busyEvents`). */
+  busyEvents: number
+}
+
+export type GccReason =
+  | 'start'
+  | 'increase'
+  | 'hold'
+  | 'hold:busy-lanes'
+  | 'hold:at-cap'
+  | 'overuse:delay'
+  | 'overuse:trend'
+  | 'overuse:latency'
+  | 'overuse:send-queue'
+
+export interface GccOptions {
+  maxLatencyUs: number
+  startKbps: number
+  minKbps: number
+  maxKbps: number
+}
+
+const DECREASE_FACTOR = 0.85
+const INCREASE_PER_SECOND = 1.08
+const MIN_DECREASE_GAP_US = 200_000
+const TREND_WINDOW_US = 1_000_000
+const RATE_WINDOW_US = 500_000
+
+/**
+ * Delay-based rate control in the spirit of WebRTC's GCC, on 100 ms receiver reports. Overuse (the queuing delay
+ * above a quarter of the latency bound and still rising, above half of it at all, the latency estimate near the
+ * bound, or frames piling up in our own send queue) cuts the target at once to 0.85 × the rate the receiver
+ * actually got; normal (delay low and not rising) lets it grow by at most 8 % a second; anything between holds.
+ * A lane that just went busy (a socket buffer over its mark) is the earliest hint, so it blocks increases.
+ * Pure: the caller passes the time.
+ */
+export class GccRateControl {
+  #targetKbps: number
+  #reason: GccReason = 'start'
+  #lastUpdateUs: number | undefined
+  #lastDecreaseUs = -Infinity
+  #busyEvents: number | undefined
+  #lastBusyUs = -Infinity
+  #queuedSince: number | undefined
+  #delayAtDecreaseMs = 0
+  #lastDelayMs = 0
+  /** The cost of the next rung up (set by the controller): increases may always reach it, to find out. */
+  nextStepKbps = 0
+  readonly #delays: Array<{atUs: number; delayMs: number}> = []
+  readonly #rates: Array<{atUs: number; bits: number; intervalUs: number}> = []
+
+  constructor(private readonly options: GccOptions) {
+    this.#targetKbps = clamp(options.startKbps, options.minKbps, options.maxKbps)
+  }
+
+  get targetKbps(): number {
+    return this.#targetKbps
+  }
+
+  get reason(): GccReason {
+    return this.#reason
+  }
+
+  /** Before the first report, the starting target may still be moved (e.g. once real frame sizes are known). */
+  restart(kbps: number): void {
+    if (this.#reason === 'start') this.#set(kbps)
+  }
+
+  /** The rate the receiver got over the last half second, kbit/s (undefined before any report). */
+  get receivedKbps(): number | undefined {
+    const span = this.#rates.reduce((sum, rate) => sum + rate.intervalUs, 0)
+    return span > 0 ? (this.#rates.reduce((sum, rate) => sum + rate.bits, 0) / span) * 1000 : undefined
+  }
+
+  /** Queuing delay trend, ms per second, over the last second of valid reports. */
+  get trendMsPerS(): number {
+    return slope(this.#delays)
+  }
+
+  onReport(report: FeedbackReport, nowUs: number): void {
+    this.#rates.push({atUs: nowUs, bits: (report.receivedBitsPerSecond * report.intervalUs) / 1e6, intervalUs: report.intervalUs})
+    while (this.#rates.length > 1 && nowUs - this.#rates[0].atUs > RATE_WINDOW_US) this.#rates.shift()
+    if (!report.delayValid) return
+    const delayMs = report.queuingDelayUs / 1000
+    this.#lastDelayMs = delayMs
+    this.#delays.push({atUs: nowUs, delayMs})
+    while (this.#delays.length > 1 && nowUs - this.#delays[0].atUs > TREND_WINDOW_US) this.#delays.shift()
+
+    const boundMs = this.options.maxLatencyUs / 1000
+    const trend = this.trendMsPerS
+    if (delayMs > 0.5 * boundMs) this.#overuse('overuse:delay', nowUs)
+    else if (delayMs > 0.25 * boundMs && trend > 0) this.#overuse('overuse:trend', nowUs)
+    else if (report.latencyUs !== undefined && report.latencyUs > 0.8 * this.options.maxLatencyUs) this.#overuse('overuse:latency', nowUs)
+    else if (delayMs < 0.1 * boundMs && trend < 0.1 * boundMs) this.#increase(nowUs)
+    else this.#hold('hold', nowUs)
+  }
+
+  onSenderSignal(signal: SenderSignal, nowUs: number): void {
+    if (this.#busyEvents !== undefined && signal.busyEvents > this.#busyEvents) this.#lastBusyUs = nowUs
+    this.#busyEvents = signal.busyEvents
+    if (signal.queuedFrames === 0) {
+      this.#queuedSince = undefined
+      return
+    }
+
+    // A frame waiting for a free connection means every socket buffer is full: the link is already behind.
+    this.#queuedSince ??= nowUs
+    if (nowUs - this.#queuedSince >= 50_000) this.#overuse('overuse:send-queue', nowUs)
+  }
+
+  #overuse(reason: GccReason, nowUs: number): void {
+    this.#reason = reason
+    this.#lastUpdateUs = nowUs
+    if (nowUs - this.#lastDecreaseUs < MIN_DECREASE_GAP_US) return
+    // One cut per episode: while the queue is draining (delay lower than at the last cut and falling), cutting
+    // again would only chase the received rate down as we skip frames ourselves.
+    const recent = nowUs - this.#lastDecreaseUs < 2 * TREND_WINDOW_US
+    if (recent && reason !== 'overuse:send-queue' && this.#lastDelayMs <= this.#delayAtDecreaseMs && this.trendMsPerS <= 0) return
+    this.#delayAtDecreaseMs = this.#lastDelayMs
+    this.#cut(nowUs)
+  }
+
+  #cut(nowUs: number): void {
+    this.#lastDecreaseUs = nowUs
+    const received = this.receivedKbps
+    const cut = received !== undefined && received > 0 ? DECREASE_FACTOR * received : DECREASE_FACTOR * this.#targetKbps
+    this.#set(Math.min(this.#targetKbps, cut))
+  }
+
+  #increase(nowUs: number): void {
+    const elapsedUs = this.#lastUpdateUs === undefined ? 0 : Math.min(nowUs - this.#lastUpdateUs, 500_000)
+    this.#lastUpdateUs = nowUs
+    if (nowUs - this.#lastBusyUs < 500_000) {
+      this.#reason = 'hold:busy-lanes'
+      return
+    }
+
+    // Never run far ahead of what actually gets through (a source that sends less than the target says nothing).
+    const received = this.receivedKbps ?? this.#targetKbps
+    const cap = Math.max(1.5 * received + 50, this.options.minKbps, this.nextStepKbps)
+    if (this.#targetKbps >= cap || this.#targetKbps >= this.options.maxKbps) {
+      this.#reason = 'hold:at-cap'
+      return
+    }
+
+    this.#reason = 'increase'
+    this.#set(Math.min(cap, this.#targetKbps * INCREASE_PER_SECOND ** (elapsedUs / 1e6)))
+  }
+
+  #hold(reason: GccReason, nowUs: number): void {
+    this.#reason = reason
+    this.#lastUpdateUs = nowUs
+  }
+
+  #set(kbps: number): void {
+    this.#targetKbps = clamp(kbps, this.options.minKbps, this.options.maxKbps)
+  }
+}
+
+/** Least-squares slope of delay over time, ms per second (0 with fewer than three points). */
+function slope(points: Array<{atUs: number; delayMs: number}>): number {
+  if (points.length < 3) return 0
+  const n = points.length
+  const meanT = points.reduce((sum, p) => sum + p.atUs, 0) / n
+  const meanD = points.reduce((sum, p) => sum + p.delayMs, 0) / n
+  let num = 0
+  let den = 0
+  for (const p of points) {
+    num += (p.atUs - meanT) * (p.delayMs - meanD)
+    den += (p.atUs - meanT) ** 2
+  }
+
+  return den === 0 ? 0 : (num / den) * 1e6
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.min(high, Math.max(low, value))
+}

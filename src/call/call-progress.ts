@@ -1,0 +1,56 @@
+import type {ListrTask} from 'listr2'
+
+import {runSteps} from '../cli/progress.js'
+
+/**
+ * `ivc call`'s progress on stderr (listr2): connect, ring, answer, media up, then the call itself until it ends.
+ * Fed with the call's events; a call that ends early fails the step it was on, with the reason.
+ */
+export class CallProgress {
+  readonly #seen = new Map<string, Record<string, unknown>>()
+  readonly #waiters = new Map<string, Array<() => void>>()
+
+  /** A call event (or `lookup` when the directory answered). */
+  event(type: string, body: Record<string, unknown> = {}): void {
+    this.#seen.set(type, body)
+    for (const wake of [...this.#waiters.values()].flat()) wake()
+  }
+
+  run(peer: string, onCallLine: (set: (line: string) => void) => void): Promise<unknown> {
+    const step = (title: string, until: string): ListrTask<object> => ({title, task: () => this.#until(until)})
+    return runSteps<object>(
+      [
+        step(`look ${peer} up in the directory`, 'lookup'),
+        step(`connect to ${peer} and ring`, 'call.ringing'),
+        step(`${peer} answers`, 'call.started'),
+        step('media up: video and audio both ways', 'call.media-up'),
+        {
+          title: `in a call with ${peer} (Ctrl-C hangs up)`,
+          task: async (_, task) => {
+            onCallLine((line) => (task.output = line))
+            await this.#until('call.ended')
+            const ended = this.#seen.get('call.ended')!
+            task.title = `call with ${peer} ended: ${String(ended.reason)}`
+          },
+        },
+      ],
+      {},
+    ).catch(() => undefined)
+  }
+
+  /** Resolves when `type` has been seen; rejects with the end reason if the call ends first. */
+  #until(type: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.#seen.has(type)) return resolve()
+        const ended = this.#seen.get('call.ended')
+        if (ended) reject(new Error(String(ended.reason ?? ended.code)))
+      }
+
+      const list = this.#waiters.get(type) ?? []
+      list.push(check)
+      this.#waiters.set(type, list)
+      check()
+    })
+  }
+}

@@ -1,0 +1,112 @@
+import {describe, expect, it} from 'vitest'
+
+import {encodeFeedback} from '../../src/protocol/media-echo.js'
+import {decodeFeedbackReport, encodeFeedbackReport, FEEDBACK_REPORT_SIZE, type FeedbackReport, isNewerReport} from '../../src/protocol/media-feedback.js'
+import {encodeMessage, type MediaMessage, MediaMessageDecoder} from '../../src/protocol/media-message.js'
+
+const report: FeedbackReport = {
+  reportNumber: 0x0102,
+  delayValid: true,
+  intervalUs: 100_000,
+  queuingDelayUs: 12_345,
+  maxQueuingDelayUs: 40_000,
+  receivedBitsPerSecond: 2_000_000,
+  framesReceived: 3,
+  lateFrames: 1,
+  missingFrames: 2,
+  bufferLevelUs: 33_000,
+  highestSeq: 0xdeadbeef,
+  latencyUs: 61_000,
+}
+
+// prettier-ignore
+const golden = Buffer.from([
+  0x01, //                   version 1
+  0x01, //                   flags: delay valid
+  0x01, 0x02, //             report number 258
+  0x00, 0x01, 0x86, 0xa0, // interval 100 000 µs
+  0x00, 0x00, 0x30, 0x39, // queuing delay 12 345 µs
+  0x00, 0x00, 0x9c, 0x40, // max queuing delay 40 000 µs
+  0x00, 0x1e, 0x84, 0x80, // received 2 000 000 bit/s
+  0x00, 0x03, //             frames received 3
+  0x00, 0x01, //             late frames 1
+  0x00, 0x02, //             missing frames 2
+  0x00, 0x00, //             reserved
+  0x00, 0x00, 0x80, 0xe8, // jitter-buffer level 33 000 µs
+  0xde, 0xad, 0xbe, 0xef, // highest seq
+  0x00, 0x00, 0xee, 0x48, // latency 61 000 µs
+])
+
+describe('adaptation feedback report', () => {
+  it('encodes to the golden bytes, decodes them field by field, and re-encodes them (mirror)', () => {
+    expect(golden.length).toBe(FEEDBACK_REPORT_SIZE)
+    expect(encodeFeedbackReport(report)).toEqual(golden)
+    const decoded = decodeFeedbackReport(golden)
+    expect(decoded).toEqual({ok: true, report})
+    if (decoded.ok) expect(encodeFeedbackReport(decoded.report)).toEqual(golden)
+  })
+
+  it('marks an unknown latency with all ones and an empty interval as delay-invalid', () => {
+    const bytes = encodeFeedbackReport({...report, latencyUs: undefined, delayValid: false})
+    expect([...bytes.subarray(36)]).toEqual([0xff, 0xff, 0xff, 0xff])
+    expect(bytes[1]).toBe(0)
+    expect(decodeFeedbackReport(bytes)).toEqual({ok: true, report: {...report, latencyUs: undefined, delayValid: false}})
+  })
+
+  it('saturates out-of-range values instead of wrapping them', () => {
+    const bytes = encodeFeedbackReport({...report, framesReceived: 70_000, queuingDelayUs: -5, receivedBitsPerSecond: 1e12, latencyUs: 2 ** 40, reportNumber: 0x1_0003})
+    const decoded = decodeFeedbackReport(bytes)
+    expect(decoded.ok && decoded.report).toMatchObject({framesReceived: 0xffff, queuingDelayUs: 0, receivedBitsPerSecond: 0xffffffff, latencyUs: 0xfffffffe, reportNumber: 3})
+  })
+
+  it('refuses every proper prefix with a named reason', () => {
+    expect(decodeFeedbackReport(Buffer.alloc(0))).toEqual({ok: false, reason: 'empty feedback report'})
+    for (let n = 1; n < golden.length; n++) {
+      expect(decodeFeedbackReport(golden.subarray(0, n)), `prefix ${n}`).toEqual({ok: false, reason: `feedback report of ${n} bytes (must be 40)`})
+    }
+  })
+
+  it('names every other way a report can be wrong', () => {
+    const with_ = (offset: number, value: number) => {
+      const copy = Buffer.from(golden)
+      copy[offset] = value
+      return decodeFeedbackReport(copy)
+    }
+
+    expect(with_(0, 2)).toEqual({ok: false, reason: 'unsupported feedback version 2'})
+    expect(with_(0, 0x7b)).toEqual({ok: false, reason: 'unsupported feedback version 123'}) // JSON's "{"
+    expect(with_(1, 0x02)).toEqual({ok: false, reason: 'unknown feedback flags 0x2'})
+    expect(with_(27, 1)).toEqual({ok: false, reason: 'reserved feedback bits set'})
+    expect(decodeFeedbackReport(Buffer.concat([golden, Buffer.from([0])]))).toEqual({ok: false, reason: 'feedback report of 41 bytes (must be 40)'})
+  })
+
+  it('arrives whole inside a transport feedback message however the stream is split', () => {
+    const frame: MediaMessage = {type: 'frame', flags: 0, seq: 9, captureUs: 5, senderDelayUs: 0, payload: Buffer.from('x')}
+    const stream = Buffer.concat([encodeMessage(frame), encodeFeedback(golden), encodeFeedback(encodeFeedbackReport({...report, reportNumber: 0x0103}))])
+    const reportsOf = (chunks: Buffer[]) => {
+      const decoder = new MediaMessageDecoder(1024)
+      const out: Array<FeedbackReport | string> = []
+      for (const chunk of chunks) {
+        for (const message of decoder.push(chunk).messages) {
+          if (message.type !== 'feedback') continue
+          const decoded = decodeFeedbackReport(message.payload)
+          out.push(decoded.ok ? decoded.report : decoded.reason)
+        }
+      }
+
+      return out
+    }
+
+    const whole = reportsOf([stream])
+    expect(whole).toEqual([report, {...report, reportNumber: 0x0103}])
+    for (let cut = 0; cut <= stream.length; cut++) expect(reportsOf([stream.subarray(0, cut), stream.subarray(cut)]), `split at ${cut}`).toEqual(whole)
+    expect(reportsOf([...stream].map((byte) => Buffer.from([byte])))).toEqual(whole)
+  })
+
+  it('orders report numbers across the 16-bit wrap', () => {
+    expect(isNewerReport(1, 0)).toBe(true)
+    expect(isNewerReport(0, 0xffff)).toBe(true)
+    expect(isNewerReport(0xffff, 0)).toBe(false)
+    expect(isNewerReport(5, 5)).toBe(false)
+  })
+})
