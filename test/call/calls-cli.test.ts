@@ -121,17 +121,48 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     await expect.poll(() => processesWith(callId), {timeout: 10_000}).toEqual([])
   })
 
-  it('ends the call when one of its components is killed, and listens again', async () => {
+  it('refuses a second caller with busy, and a caller who gives up cancels the ringing call', async () => {
+    const hank = name('hank')
+    const alice = name('alice')
+    const listener = await listen(hank, ['--auto-accept'])
+    const first = startCli(['call', hank, '--user', alice, '--json', ...common])
+    await listener.waitFor((line) => line.includes('"call.media-up"'), 30_000)
+    const busy = await runCli(['call', hank, '--user', name('carol'), '--json', ...common])
+    expect(busy.exitCode).toBe(ERRORS.CALL_BUSY.exit)
+    expect(JSON.parse(busy.stdout.split('\n')[0])).toMatchObject({endCode: 'busy'})
+    expect((await runCli(['control', 'hangup', '--user', alice, '--redis', redis])).exitCode).toBe(0)
+    expect((await first).exitCode).toBe(0)
+
+    const ivan = name('ivan')
+    const ringing = await listen(ivan)
+    const caller = startCli(['call', ivan, '--user', alice, '--json', ...common])
+    await ringing.waitFor((line) => line.includes('"call.incoming"'))
+    caller.kill('SIGINT')
+    const cancelled = await caller
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({endCode: 'cancelled'})
+    const ended = JSON.parse(await ringing.waitFor((line) => line.includes('"call.ended"')))
+    expect(ended).toMatchObject({code: 'remote-cancelled', peer: alice})
+  })
+
+  const components = [
+    {label: 'the callee\'s video sender', side: 'callee', match: (line: string) => line.includes('stream-video') && line.includes('--to')},
+    {label: 'the callee\'s audio receiver', side: 'callee', match: (line: string) => line.includes('stream-audio') && line.includes('--listen')},
+    {label: 'the caller\'s control component', side: 'caller', match: (line: string) => line.includes(' control run ')},
+  ] as const
+
+  it.each(components)('ends the call on both sides when $label is killed, and listens again', async ({side, match}) => {
     const fred = name('fred')
     const alice = name('alice')
     const listener = await listen(fred, ['--auto-accept'])
     const call = startCli(['call', fred, '--user', alice, '--json', ...common])
     const up = await listener.waitFor((line) => line.includes('"call.media-up"'), 30_000)
     const callId = JSON.parse(up).callId as string
-    const audioReceiver = processesWith(callId).find((line) => line.includes('stream-audio') && line.includes('--listen') && line.includes(fred))
-    expect(audioReceiver).toBeDefined()
-    process.kill(Number(audioReceiver!.trim().split(/\s+/)[0]), 'SIGKILL')
-    await listener.waitFor((line) => line.includes('"call.ended"') && line.includes('component-crashed'))
+    const owner = side === 'callee' ? fred : alice
+    const victim = processesWith(callId).find((line) => match(line) && line.includes(`--user ${owner}`))
+    expect(victim).toBeDefined()
+    process.kill(Number(victim!.trim().split(/\s+/)[0]), 'SIGKILL')
+    const ended = JSON.parse(await listener.waitFor((line) => line.includes('"call.ended"')))
+    expect(ended.code).toMatch(/component-crashed|control-lost|peer-gone|remote-hangup/)
     const result = await call
     expect(JSON.parse(result.stdout)).toMatchObject({callId})
     await expect.poll(() => processesWith(callId), {timeout: 10_000}).toEqual([])
