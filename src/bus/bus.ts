@@ -34,6 +34,8 @@ export class Bus {
   /** This process's name on the bus: `<component>.<pid>.<random>`; replies to our requests come to it. */
   readonly instance: string
   #subscriber: Redis | undefined
+  #subscriberReady: Promise<Redis> | undefined
+  readonly #subscribing = new Map<string, Promise<void>>()
   #handlers = new Map<string, Set<EventHandler>>()
   #pending = new Map<string, Pending>()
   #liveness: NodeJS.Timeout | undefined
@@ -104,14 +106,26 @@ export class Bus {
       }, timeoutMs)
       this.#pending.set(id, {resolve, reject, timer})
     })
-    const receivers = await this.redis.publish(this.keys.commands(component), encodeEnvelope(this.envelope(type, body, {id, callId: options.callId})))
-    if (receivers === 0) {
+    const forget = () => {
       const pending = this.#pending.get(id)
       if (pending) {
         clearTimeout(pending.timer)
         this.#pending.delete(id)
       }
+    }
 
+    // The reply promise must never reject unobserved: on every early exit the pending entry goes first.
+    reply.catch(() => {})
+    let receivers: number
+    try {
+      receivers = await this.redis.publish(this.keys.commands(component), encodeEnvelope(this.envelope(type, body, {id, callId: options.callId})))
+    } catch (error) {
+      forget()
+      throw error
+    }
+
+    if (receivers === 0) {
+      forget()
       throw new IvcError('BUS_TIMEOUT', `no ${component} is running for user "${this.user}"`)
     }
 
@@ -213,10 +227,22 @@ export class Bus {
   async #listen(channel: string, handler: EventHandler): Promise<() => Promise<void>> {
     const subscriber = await this.#subscriberConnection()
     let handlers = this.#handlers.get(channel)
-    if (!handlers) {
+    if (handlers) {
+      // Someone else is subscribing this channel right now: our handler counts once that has worked.
+      await this.#subscribing.get(channel)
+    } else {
       handlers = new Set()
       this.#handlers.set(channel, handlers)
-      await subscriber.subscribe(channel)
+      const subscribing = subscriber.subscribe(channel).then(() => undefined)
+      this.#subscribing.set(channel, subscribing)
+      try {
+        await subscribing
+      } catch (error) {
+        // Forget the channel, so the next listener subscribes again instead of trusting a subscription that failed.
+        this.#handlers.delete(channel)
+        this.#subscribing.delete(channel)
+        throw error
+      }
     }
 
     handlers.add(handler)
@@ -229,14 +255,18 @@ export class Bus {
     }
   }
 
-  async #subscriberConnection(): Promise<Redis> {
-    if (this.#subscriber) return this.#subscriber
-    const subscriber = this.redis.duplicate()
-    subscriber.on('error', (error: Error) => this.options.logger.debug(`redis subscriber: ${error.message}`))
-    subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#dispatch(channel.toString(), message))
-    this.#subscriber = subscriber
-    await subscriber.connect()
-    return subscriber
+  /** The one subscriber connection, connected once; concurrent first callers share the same connect. */
+  #subscriberConnection(): Promise<Redis> {
+    this.#subscriberReady ??= (async () => {
+      const subscriber = this.redis.duplicate()
+      subscriber.on('error', (error: Error) => this.options.logger.debug(`redis subscriber: ${error.message}`))
+      subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#dispatch(channel.toString(), message))
+      this.#subscriber = subscriber
+      await subscriber.connect()
+      return subscriber
+    })()
+    this.#subscriberReady.catch(() => (this.#subscriberReady = undefined))
+    return this.#subscriberReady
   }
 
   #dispatch(channel: string, message: Buffer): void {

@@ -10,6 +10,11 @@ export class CallProgress {
   readonly #seen = new Map<string, Record<string, unknown>>()
   readonly #waiters = new Map<string, Array<() => void>>()
 
+  /** The call could not go on (an error before it ended normally): fail the step it was on. */
+  fail(error: Error): void {
+    if (!this.#seen.has('call.ended')) this.event('call.ended', {reason: error.message})
+  }
+
   /** A call event (or `lookup` when the directory answered). */
   event(type: string, body: Record<string, unknown> = {}): void {
     this.#seen.set(type, body)

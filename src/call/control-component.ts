@@ -97,7 +97,9 @@ async function establish(options: ControlComponentOptions): Promise<ControlConne
         if (check.ok && !admitted) {
           admitted = true
           resolveAdmitted(connection)
-        } else if (!check.ok) {
+        } else if (check.ok) {
+          connection.destroy('the call already has its control connection')
+        } else {
           options.logger.warn(`control: refused a connection: ${check.reason}`)
         }
       })

@@ -1,5 +1,6 @@
 import type {Bus} from '../bus/bus.js'
 import type {Envelope} from '../bus/envelope.js'
+import {IvcError} from '../cli/errors.js'
 import type {CallSummary} from './driver.js'
 
 /**
@@ -22,7 +23,17 @@ export async function callThroughListener(options: {
   let durationTimer: NodeJS.Timeout | undefined
   const hangup = (reason: string) => void bus.request('call', 'call.hangup', {reason}).catch(() => undefined)
   let finish!: (summary: CallSummary) => void
-  const ended = new Promise<CallSummary>((resolve) => (finish = resolve))
+  let fail!: (error: Error) => void
+  const ended = new Promise<CallSummary>((resolve, reject) => {
+    finish = resolve
+    fail = reject
+  })
+  // The listener placing our call may die (SIGKILL, crash): its liveness key expires and we stop waiting.
+  const watchdog = setInterval(() => {
+    void bus.alive('call').then((alive) => {
+      if (alive.length === 0) fail(new IvcError('BUS_TIMEOUT', `the ivc listen of ${bus.user} stopped during the call`))
+    }, () => undefined)
+  }, 2000)
   const handle = (envelope: Envelope) => {
     const body = envelope.body as Record<string, unknown>
     options.onEvent(envelope.type, body)
@@ -42,6 +53,7 @@ export async function callThroughListener(options: {
     for (const envelope of early.splice(0)) if (envelope.callId === callId) handle(envelope)
     return await ended
   } finally {
+    clearInterval(watchdog)
     clearTimeout(durationTimer)
     options.signal.removeEventListener('abort', onStop)
     await unsubscribe()

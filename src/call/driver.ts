@@ -49,17 +49,19 @@ export class CallDriver {
   readonly #timers = new Map<string, NodeJS.Timeout>()
   readonly #supervisor: Supervisor
   #session: MediaSession | undefined
-  #summaries: MediaSummaries = {}
+  /** Media summaries of calls whose components have stopped, until their call.ended is emitted. */
+  readonly #summaries = new Map<string, MediaSummaries>()
+  #accepting: Promise<void> | undefined
   #listener: FramedListener | undefined
   #nextConn = 0
-  #ended: Array<(summary: CallSummary) => void> = []
+  readonly #endWaiters = new Map<string, (summary: CallSummary) => void>()
   #idle: Array<() => void> = []
 
   constructor(private readonly options: CallDriverOptions) {
     this.#state = initialCallState({user: options.context.user, ...(options.answerTimeoutMs ? {answerTimeoutMs: options.answerTimeoutMs} : {})})
     this.#supervisor = new Supervisor(options.logger, (exit) => {
       const call = this.#activeCallId()
-      if (call) this.dispatch({type: 'component-exited', callId: call, component: exit.name, reason: exit.signal ?? `exit ${exit.code}`})
+      if (call) this.dispatch({type: 'component-exited', callId: call, component: exit.name, reason: exit.error ?? exit.signal ?? `exit ${exit.code}`})
     })
   }
 
@@ -108,12 +110,13 @@ export class CallDriver {
     const callId = newCallId()
     const previous = this.#session
     this.#session = session
-    const ended = this.nextEnd()
+    const ended = new Promise<CallSummary>((resolve) => this.#endWaiters.set(callId, resolve))
     try {
       this.#command({type: 'dial', callId, peer, host, port, address: this.options.address, conn: this.#connId(), media})
     } catch (error) {
       // Refused (already in a call, calling yourself): the running call keeps its session.
       this.#session = previous
+      this.#endWaiters.delete(callId)
       throw error
     }
 
@@ -121,20 +124,28 @@ export class CallDriver {
   }
 
   /** Accept the ringing call: start our receivers and control listener, then answer with their ports. */
-  async accept(): Promise<void> {
+  accept(): Promise<void> {
+    // A second accept (prompt, --auto-accept, `ivc control accept`) while the first is starting media joins it.
+    this.#accepting ??= this.#accept().finally(() => (this.#accepting = undefined))
+    return this.#accepting
+  }
+
+  async #accept(): Promise<void> {
     if (this.#state.kind !== 'incoming') throw new IvcError('NO_CALL', 'no incoming call to accept')
     const {call} = this.#state
     const secret = newCallSecret()
     const session = new MediaSession(this.#supervisor, this.options.plan, this.options.context, this.options.logger)
-    this.#session = session
+    const stillRinging = () => this.#state.kind === 'incoming' && this.#state.call.callId === call.callId
     try {
       const local = await session.startReceivers({callId: call.callId, secret}, await session.offer(false), call.offer, false)
       const controlPort = await session.startControlListener({callId: call.callId, secret, peer: call.peer})
+      // Starting media takes a moment: the caller may have given up, and another call may be ringing now.
+      if (!stillRinging()) throw new IvcError('NO_CALL', `the call from ${call.peer} ended before it could be accepted`)
+      this.#session = session
       this.#command({type: 'accept', secret, controlPort, media: local})
     } catch (error) {
       await session.stop()
-      this.#session = undefined
-      this.#command({type: 'reject', reason: 'media could not start'})
+      if (stillRinging()) this.#command({type: 'reject', reason: 'media could not start'})
       throw error
     }
   }
@@ -149,11 +160,6 @@ export class CallDriver {
 
   setMedia(kind: MediaKind, on: boolean): void {
     this.#command({type: 'set-media', kind, on})
-  }
-
-  /** Resolves with the summary of the next call that ends. */
-  nextEnd(): Promise<CallSummary> {
-    return new Promise((resolve) => this.#ended.push(resolve))
   }
 
   /** End any call, stop listening and every component. */
@@ -172,7 +178,15 @@ export class CallDriver {
     const step = reduceCall(this.#state, event, Date.now())
     if (step.outcome === 'ignored') this.options.logger.debug(`ignored ${event.type}: ${step.note}`)
     this.#state = step.state
-    for (const effect of step.effects) this.#run(effect)
+    for (const effect of step.effects) {
+      // One failing effect (a message the codec refuses, a closed socket) must not skip the others.
+      try {
+        this.#run(effect)
+      } catch (error) {
+        this.options.logger.warn(`${effect.type} failed: ${(error as Error).message}`)
+      }
+    }
+
     if (this.#state.kind === 'listening' || this.#state.kind === 'idle') for (const resolve of this.#idle.splice(0)) resolve()
     if (step.outcome === 'invalid' && step.error) throw new IvcError(step.error.code, step.error.message)
   }
@@ -207,6 +221,12 @@ export class CallDriver {
       case 'connect':
         void FramedConnection.connect<SignalMessage>(effect.host, effect.port, {codec: signalCodec, logger, keepalive: SIGNAL_KEEPALIVE}).then(
           (connection) => {
+            // The call may have ended (hung up, timed out) while we were connecting: nothing is waiting for this one.
+            if (this.#state.kind !== 'calling' || this.#state.call.conn !== effect.conn) {
+              connection.destroy('the call is over')
+              return
+            }
+
             this.#connections.set(effect.conn, connection)
             connection.onMessage((message) => this.dispatch({type: 'signal', conn: effect.conn, message}))
             void connection.closed.then((info) => {
@@ -274,11 +294,12 @@ export class CallDriver {
         durationS: Math.round(end.durationMs / 100) / 10,
         endReason: end.reason,
         endCode: end.code,
-        ...this.#summaries,
+        ...this.#summaries.get(callId),
       }
-      this.#summaries = {}
+      this.#summaries.delete(callId)
       Object.assign(payload, {summary})
-      for (const resolve of this.#ended.splice(0)) resolve(summary)
+      this.#endWaiters.get(callId)?.(summary)
+      this.#endWaiters.delete(callId)
     }
 
     this.options.onEvent(event, payload)
@@ -297,8 +318,14 @@ export class CallDriver {
       }
 
       await this.#session.controlReady()
-      if (this.#state.kind !== 'in-call' || this.#state.call.callId !== call.callId) return
-      this.#session.startSenders(call)
+      const now = this.#state
+      if (now.kind !== 'in-call' || now.call.callId !== call.callId) return
+      // Toggles made while media was starting: the senders start in that state, and the peer hears of it now.
+      this.#session.startSenders(now.call)
+      for (const kind of ['audio', 'video'] as const) {
+        if (!now.call.sending.local[kind]) void this.#setLocalMedia(call.callId, kind, false)
+      }
+
       await this.#session.mediaFlowing()
       if (this.#state.kind !== 'in-call' || this.#state.call.callId !== call.callId) return
       this.#emit('call.media-up', call.callId, {peer: call.peer})
@@ -311,8 +338,10 @@ export class CallDriver {
   async #stopMedia(callId: string): Promise<void> {
     const session = this.#session
     this.#session = undefined
-    this.#summaries = session ? await session.stop() : {}
+    this.#summaries.set(callId, session ? await session.stop() : {})
     this.dispatch({type: 'media-stopped', callId})
+    // Ended by the teardown timer before the components stopped: the summary went out without media stats.
+    if (this.#state.kind !== 'ending' || this.#state.call.callId !== callId) this.#summaries.delete(callId)
   }
 
   async #setLocalMedia(callId: string, kind: MediaKind, on: boolean): Promise<void> {

@@ -71,7 +71,7 @@ export class MediaSession {
       const theirs = remote[kind]
       if (!ours?.receive || !theirs?.send || !this.plan[kind]) return
       const args = [`stream-${kind}`, '--listen', '--port', String(fixedPorts ? ours.port : 0), '--sink', this.plan[kind]!.sink, ...this.#common(call)]
-      const receiver = this.supervisor.start(`${kind} receiver`, args)
+      const receiver = this.supervisor.start(`${kind} receiver`, args, {env: this.#secretEnv(call)})
       this.#receivers.set(kind, receiver)
       const listening = await receiver.waitForEvent((event) => event.event === 'listening')
       result[kind]!.port = listening.port as number
@@ -82,7 +82,7 @@ export class MediaSession {
 
   /** Callee: the control component listens; returns its port for the accept. */
   async startControlListener(call: {callId: string; secret: string; peer: string}): Promise<number> {
-    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', call.callId, '--secret', call.secret, '--peer', call.peer, '--control-port', '0', ...this.#context()])
+    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', call.callId, '--peer', call.peer, '--control-port', '0', ...this.#context()], {env: this.#secretEnv(call)})
     const listening = await this.#control.waitForEvent((event) => event.event === 'listening')
     return listening.port as number
   }
@@ -90,7 +90,7 @@ export class MediaSession {
   /** Caller: connect the control component to the callee's. */
   startControlConnect(call: ActiveCall): void {
     const target = `${call.peerHost}:${call.controlPort}`
-    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', call.callId, '--secret', call.secret, '--peer', call.peer, '--connect', target, ...this.#context()])
+    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', call.callId, '--peer', call.peer, '--connect', target, ...this.#context()], {env: this.#secretEnv(call)})
   }
 
   async controlReady(): Promise<void> {
@@ -118,7 +118,9 @@ export class MediaSession {
     }
 
     const args = [`stream-${kind}`, '--to', `${call.peerHost}:${theirs.port}`, '--connections', String(ours.connections), ...media, ...this.#common(call)]
-    this.#senders.set(kind, this.supervisor.start(`${kind} sender`, args))
+    // A medium the user turned off while media was starting starts off (media-switch.ts).
+    const env = {...this.#secretEnv(call), ...(call.sending.local[kind] ? {} : {IVC_MEDIA_START_OFF: '1'})}
+    this.#senders.set(kind, this.supervisor.start(`${kind} sender`, args, {env}))
   }
 
   /** Resolves once every receiver has reported frames (their once-a-second stats), or after `timeoutMs` anyway. */
@@ -145,8 +147,13 @@ export class MediaSession {
     return summaries
   }
 
-  #common(call: {callId: string; secret: string}): string[] {
-    return ['--token', call.secret, '--call-id', call.callId, '--json', ...this.#context()]
+  #common(call: {callId: string}): string[] {
+    return ['--call-id', call.callId, '--json', ...this.#context()]
+  }
+
+  /** The call secret goes to components in their environment: a command line is readable by every local user. */
+  #secretEnv(call: {secret: string}): NodeJS.ProcessEnv {
+    return {IVC_MEDIA_TOKEN: call.secret, IVC_CALL_SECRET: call.secret}
   }
 
   #context(): string[] {

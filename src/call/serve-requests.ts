@@ -1,11 +1,25 @@
+import {z} from 'zod'
+
 import type {Bus} from '../bus/bus.js'
 import {IvcError} from '../cli/errors.js'
 import type {CallDriver} from './driver.js'
 
+/** The fields requests may carry; a reason is cut to what the signalling protocol carries (200 characters). */
+const requestBody = z.object({
+  reason: z.string().transform((text) => text.slice(0, 200)).optional(),
+  kind: z.enum(['audio', 'video']).optional(),
+  on: z.boolean().optional(),
+  peer: z.string().max(32).optional(),
+  host: z.string().max(255).optional(),
+  port: z.number().int().min(1).max(65_535).optional(),
+})
+
 /** What `ivc control` can ask the call component over the bus (request types `call.*`). */
 export async function serveCallRequests(bus: Bus, driver: CallDriver): Promise<() => Promise<void>> {
   return bus.serve(async (request) => {
-    const body = (request.body ?? {}) as {reason?: string; kind?: 'audio' | 'video'; on?: boolean; peer?: string; host?: string; port?: number}
+    const parsed = requestBody.safeParse(request.body ?? {})
+    if (!parsed.success) throw new IvcError('BAD_USAGE', `bad ${request.type} request: ${parsed.error.issues[0]?.message}`)
+    const body = parsed.data
     switch (request.type) {
       case 'call.dial': {
         // `ivc call` run next to this user's `ivc listen`: the listener places the call (see commands/call.ts).

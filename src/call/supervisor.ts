@@ -13,6 +13,8 @@ export interface ComponentExit {
   signal: NodeJS.Signals | null
   /** true when we asked it to stop; false is a crash or an unexpected end. */
   expected: boolean
+  /** Its last error line, when it printed one. */
+  error?: string
 }
 
 export interface Component {
@@ -62,7 +64,17 @@ export class Supervisor {
       last = event
       for (const listener of listeners) listener(event)
     })
-    createInterface({input: child.stderr!}).on('line', (line) => this.logger.debug(`${name}: ${line}`))
+    let lastError = ''
+    createInterface({input: child.stderr!}).on('line', (line) => {
+      this.logger.debug(`${name}: ${line}`)
+      // A component's own one-line error ("ivc: ... [CODE]") says why it failed.
+      if (line.startsWith('ivc: ')) lastError = line.slice(5)
+    })
+    // A failed spawn (EAGAIN, EMFILE) is reported like an exit, never thrown.
+    child.on('error', (error) => {
+      lastError = error.message
+      if (child.exitCode === null && child.signalCode === null) child.emit('exit', null, null)
+    })
     const component: Component = {
       name,
       child,
@@ -71,10 +83,10 @@ export class Supervisor {
       exited: new Promise((resolve) => {
         child.once('exit', (code, signal) => {
           this.#components.delete(component)
-          const exit = {name, code, signal, expected: this.#stopping.has(component) || (options.endsByItself === true && code === 0)}
+          const exit = {name, code, signal, expected: this.#stopping.has(component) || (options.endsByItself === true && code === 0), error: lastError || undefined}
           this.#stopping.delete(component)
           if (!exit.expected) {
-            this.logger.warn(`${name} ended unexpectedly (${signal ?? `exit ${code}`})`)
+            this.logger.warn(`${name} ended unexpectedly (${signal ?? `exit ${code}`})${lastError ? `: ${lastError}` : ''}`)
             this.onCrash(exit)
           }
 
@@ -99,6 +111,8 @@ export class Supervisor {
         }),
     }
     child.stdin!.on('error', () => {})
+    child.stdout!.on('error', () => {})
+    child.stderr!.on('error', () => {})
     this.#components.add(component)
     return component
   }

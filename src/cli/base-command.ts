@@ -78,7 +78,7 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
     this.parsed = true
     const ivcError = toIvcError(error)
     const debug = (this.flags?.['log-level'] ?? argvLogLevel(this.argv)) === 'debug'
-    if (this.flags?.json ?? this.argv.includes('--json')) {
+    if (this.flags?.json ?? (this.argv.includes('--json') || ['1', 'true'].includes(process.env.IVC_JSON ?? ''))) {
       process.stdout.write(JSON.stringify({error: ivcError.toJSON()}) + '\n')
     }
 

@@ -65,6 +65,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           task: async (ctx) => {
             ctx.bob = supervisor.start('bob', ['listen', '--user', 'bob', '--port', '0', '--auto-accept', '--json', '--redis', ctx.redis!, ...media])
             ctx.bobEnded = ctx.bob.waitForEvent((event) => event.event === 'call.ended', (options.durationS + 60) * 1000)
+            // Awaited in the last step; if an earlier step fails, its rejection must not go unhandled.
+            ctx.bobEnded.catch(() => undefined)
             await ctx.bob.waitForEvent((event) => event.event === 'listening', 15_000)
           },
         },

@@ -73,6 +73,7 @@ export function renderError(error: IvcError): string {
   return `ivc: ${error.message} [${error.code}]\n  Try this: ${error.suggestion}\n`
 }
 
-function firstLine(text: string): string {
+/** The first non-empty line of a message: errors are reported in one line. */
+export function firstLine(text: string): string {
   return text.split('\n').map((line) => line.trim()).find((line) => line.length > 0) ?? text
 }

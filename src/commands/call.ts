@@ -3,12 +3,12 @@ import {Args, Flags} from '@oclif/core'
 import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../cli/errors.js'
 import {CallProgress} from '../call/call-progress.js'
+import {callAlone} from '../call/call-alone.js'
 import {callThroughListener} from '../call/delegate.js'
-import {CallDriver, type CallSummary} from '../call/driver.js'
+import type {CallSummary} from '../call/driver.js'
 import {callFlags, mediaPlanFromFlags} from '../call/flags.js'
 import {findCallee} from '../call/place-call.js'
 import {describeCallEvent, describeSummary} from '../call/render.js'
-import {serveCallRequests} from '../call/serve-requests.js'
 import {endErrorCode} from '../call/steps.js'
 import type {EndCode} from '../call/types.js'
 import {primaryAddress} from '../directory/address.js'
@@ -55,47 +55,37 @@ export default class Call extends IvcCommand<typeof Call> {
     const callee = await findCallee(directory, this.args.name)
     progress.event('lookup')
     const shown = progress.run(this.args.name, (set) => (callLine = set))
-    const client = await this.connectBus('call-client')
-    const summary = (await client.alive('call')).length > 0
-      ? await callThroughListener({bus: client, peer: this.args.name, ...callee, durationS: flags.duration, signal: this.lifecycle.signal, onEvent})
-      : await this.callAlone(user, callee, onEvent)
+    let summary: CallSummary
+    try {
+      if (this.lifecycle.stopping) this.exit(0)
+      const client = await this.connectBus('call-client')
+      summary = (await client.alive('call')).length > 0
+        ? await callThroughListener({bus: client, peer: this.args.name, ...callee, durationS: flags.duration, signal: this.lifecycle.signal, onEvent})
+        : await callAlone({
+            bus: await this.connectBus('call'),
+            logger: this.logger,
+            context: {user, redis: flags.redis, logLevel: flags['log-level']},
+            address: flags.address ?? primaryAddress(),
+            answerTimeoutMs: flags.timeout * 1000,
+            plan: mediaPlanFromFlags(flags),
+            peer: this.args.name,
+            callee,
+            durationS: flags.duration,
+            signal: this.lifecycle.signal,
+            onShutdown: (close) => this.lifecycle.onShutdown('call', close),
+            onEvent,
+          })
+    } catch (error) {
+      // The progress display holds stderr until its list ends: end it, so the error line is seen.
+      progress.fail(error as Error)
+      await shown
+      throw error
+    }
+
     await shown
     this.output(summary, () => describeSummary(summary))
     const failure = endErrorCode(summary.endCode as EndCode)
     if (failure) this.failAfterOutput(new IvcError(failure, summary.endReason))
     return summary
-  }
-
-  /** No `ivc listen` for this user: run the call component here, for this one call. */
-  private async callAlone(user: string, callee: {host: string; port: number}, onEvent: (event: string, body: Record<string, unknown>) => void): Promise<CallSummary> {
-    const {flags} = this
-    const bus = await this.connectBus('call')
-    await bus.startLiveness()
-    let durationTimer: NodeJS.Timeout | undefined
-    const driver: CallDriver = new CallDriver({
-      bus,
-      logger: this.logger,
-      address: flags.address ?? primaryAddress(),
-      answerTimeoutMs: flags.timeout * 1000,
-      context: {user, redis: flags.redis, logLevel: flags['log-level']},
-      plan: mediaPlanFromFlags(flags),
-      onEvent: (event, body) => {
-        onEvent(event, body)
-        // --duration counts from when media flows, not from the answer: starting the components takes a moment.
-        if (event === 'call.media-up' && flags.duration) durationTimer = setTimeout(() => driver.hangup('duration over'), flags.duration * 1000)
-      },
-    })
-    this.lifecycle.onShutdown('call', () => driver.shutdown())
-    await driver.subscribeControl()
-    await serveCallRequests(bus, driver)
-    driver.goOnline()
-    const onStop = () => driver.hangup('interrupted')
-    this.lifecycle.signal.addEventListener('abort', onStop, {once: true})
-    try {
-      return await driver.dial(this.args.name, callee.host, callee.port)
-    } finally {
-      clearTimeout(durationTimer)
-      this.lifecycle.signal.removeEventListener('abort', onStop)
-    }
   }
 }

@@ -33,7 +33,7 @@ export default class Control extends IvcCommand<typeof Control> {
 
   static override flags = {
     'call-id': Flags.string({env: 'IVC_CALL_ID', helpGroup: 'COMPONENT', description: '(run) The call this control component belongs to.'}),
-    secret: Flags.string({env: 'IVC_CALL_SECRET', helpGroup: 'COMPONENT', description: '(run) The call secret the peer must present.'}),
+    secret: Flags.string({env: 'IVC_CALL_SECRET', helpGroup: 'COMPONENT', description: '(run) The call secret the peer must present; pass it as IVC_CALL_SECRET, since a command line is visible to every local user.'}),
     peer: Flags.string({env: 'IVC_PEER', helpGroup: 'COMPONENT', description: '(run) The peer\'s username.'}),
     'control-port': Flags.integer({min: 0, max: 65_535, helpGroup: 'COMPONENT', description: '(run, callee) Listen for the peer\'s control connection here (0: any).'}),
     connect: Flags.string({helpGroup: 'COMPONENT', description: '(run, caller) Connect to the peer\'s control component at HOST:PORT.'}),
@@ -56,7 +56,7 @@ export default class Control extends IvcCommand<typeof Control> {
 
   private async runComponent(bus: Bus): Promise<void> {
     const {flags} = this
-    if (!flags['call-id'] || !flags.secret || !flags.peer) throw new IvcError('BAD_USAGE', 'control run needs --call-id, --secret and --peer')
+    if (!flags['call-id'] || !flags.secret || !flags.peer) throw new IvcError('BAD_USAGE', 'control run needs --call-id, --peer and the secret (IVC_CALL_SECRET)')
     const connect = flags.connect ? parseHostPort(flags.connect, 0) : undefined
     if (flags.connect && !connect) throw new IvcError('BAD_USAGE', `--connect "${flags.connect}" is not HOST:PORT`)
     if (!connect && flags['control-port'] === undefined) throw new IvcError('BAD_USAGE', 'control run needs --control-port (callee) or --connect (caller)')

@@ -9,7 +9,7 @@ import {describeCallEvent} from '../call/render.js'
 import {serveCallRequests} from '../call/serve-requests.js'
 import {primaryAddress} from '../directory/address.js'
 import {directoryFlags, openDirectoryFromFlags} from '../directory/flags.js'
-import {startPresence} from '../directory/presence-runner.js'
+import {type PresenceHandle, startPresence} from '../directory/presence-runner.js'
 
 export default class Listen extends IvcCommand<typeof Listen> {
   static override summary = 'Wait for calls: go online and answer incoming calls, any number of them.'
@@ -41,6 +41,7 @@ export default class Listen extends IvcCommand<typeof Listen> {
     const directory = await openDirectoryFromFlags(flags, this.logger)
     this.lifecycle.onShutdown('directory', () => directory.close())
     const address = flags.address ?? primaryAddress()
+    let presence: PresenceHandle | undefined
     const driver: CallDriver = new CallDriver({
       bus,
       logger: this.logger,
@@ -48,6 +49,10 @@ export default class Listen extends IvcCommand<typeof Listen> {
       answerTimeoutMs: flags.timeout * 1000,
       context: {user, redis: flags.redis, logLevel: flags['log-level']},
       plan: mediaPlanFromFlags(flags),
+      // In-call in the directory as soon as the call starts (presence also follows call.state on the bus).
+      onPresence: (status) => {
+        if (status !== 'offline') presence?.setStatus(status).catch((error: Error) => this.logger.warn(`presence: ${error.message}`))
+      },
       onEvent: (event, body) => {
         this.output({event, ...body}, () => '')
         const line = describeCallEvent(event, body)
@@ -62,7 +67,7 @@ export default class Listen extends IvcCommand<typeof Listen> {
     // Presence is its own component on the bus (it answers presence.* requests), so it gets its own connection.
     const presenceBus = await Bus.connect({redis: flags.redis, user, component: 'presence', logger: this.logger})
     this.lifecycle.onShutdown('presence bus', () => presenceBus.close())
-    const presence = await startPresence({
+    presence = await startPresence({
       directory,
       bus: presenceBus,
       registration: {name: user, address, ports: {call: port}, version: this.config.version},

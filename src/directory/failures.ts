@@ -1,4 +1,4 @@
-import {IvcError, isIvcError} from '../cli/errors.js'
+import {firstLine, IvcError, isIvcError} from '../cli/errors.js'
 
 /**
  * Store errors after the first connect (connection dropped, server selection timed out, a command refused while
@@ -16,8 +16,4 @@ export async function guard<T>(where: string, work: () => Promise<T>): Promise<T
 export function asUnreachable(where: string, error: unknown): IvcError {
   if (isIvcError(error)) return error
   return new IvcError('DIRECTORY_UNREACHABLE', `cannot reach the directory (${where}): ${firstLine((error as Error)?.message ?? String(error))}`, {cause: error})
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0]
 }

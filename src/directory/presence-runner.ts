@@ -109,7 +109,8 @@ class PresenceRunner implements PresenceHandle {
   }
 
   async stop(): Promise<void> {
-    if (this.#stopped) return this.done
+    // Stopped already, or failed (its error reaches the caller through `done`, reported once, not again here).
+    if (this.#stopped) return this.done.catch(() => undefined)
     this.#stopped = true
     clearTimeout(this.#timer)
     await this.#beating
@@ -179,7 +180,6 @@ class PresenceRunner implements PresenceHandle {
   #fail(error: IvcError): void {
     this.#stopped = true
     clearTimeout(this.#timer)
-    this.options.logger.error(error.message)
     this.#reject(error)
   }
 

@@ -5,7 +5,8 @@ import type {Bus} from '../bus/bus.js'
  * `media` (with the call id). A stream-video / stream-audio sender of that call follows it through this switch.
  */
 export async function followMediaSwitch(bus: Bus | undefined, callId: string | undefined, kind: 'video' | 'audio'): Promise<() => boolean> {
-  let on = true
+  // Started while the user has this medium off (set by the call component's MediaSession).
+  let on = process.env.IVC_MEDIA_START_OFF !== '1'
   if (bus && callId) {
     await bus.subscribe('media', (envelope) => {
       const body = envelope.body as {kind?: string; on?: boolean}

@@ -1,6 +1,6 @@
 import {createRequire} from 'node:module'
 
-import {IvcError} from '../cli/errors.js'
+import {firstLine, IvcError} from '../cli/errors.js'
 import type {ProbeResult} from './types.js'
 
 /**
@@ -46,7 +46,7 @@ function tryLoadOpenCV(): Loaded<OpenCV> {
     const cv = require('@u4/opencv4nodejs')
     return {ok: true, module: cv, detail: `OpenCV ${cv.version ? `${cv.version.major}.${cv.version.minor}.${cv.version.revision}` : 'loaded'}`}
   } catch (error) {
-    return {ok: false, detail: `@u4/opencv4nodejs does not load: ${firstLine(error)}`}
+    return {ok: false, detail: `@u4/opencv4nodejs does not load: ${firstLine(String((error as Error)?.message ?? error))}`}
   }
 }
 
@@ -56,7 +56,7 @@ function tryLoadNaudiodon(): Loaded<Naudiodon> {
     const portAudio = require('naudiodon')
     return {ok: true, module: portAudio, detail: 'naudiodon (PortAudio) loaded'}
   } catch (error) {
-    return {ok: false, detail: `naudiodon does not load: ${firstLine(error)}`}
+    return {ok: false, detail: `naudiodon does not load: ${firstLine(String((error as Error)?.message ?? error))}`}
   }
 }
 
@@ -80,8 +80,4 @@ export function loadNaudiodon(): Naudiodon {
   naudiodon ??= tryLoadNaudiodon()
   if (!naudiodon.ok) throw new IvcError('BACKEND_MISSING', naudiodon.detail, {suggestion: NAUDIODON_HINT})
   return naudiodon.module
-}
-
-function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0]
 }

@@ -1,9 +1,9 @@
-import {timingSafeEqual} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import {createServer, type Server, type Socket} from 'node:net'
 
 import {IvcError} from '../cli/errors.js'
 import type {Logger} from '../cli/logger.js'
+import {secretsEqual} from '../protocol/call/secret.js'
 import {decodeRttReport, encodeEcho, encodeFeedback} from '../protocol/media-echo.js'
 import {decodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
 import {FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
@@ -179,7 +179,7 @@ export class MediaReceiver extends EventEmitter {
 
   #check(hello: Hello): {reason: string; status: HelloStatus} | undefined {
     if (hello.kind !== this.options.kind) return {reason: `a ${hello.kind} stream was offered to a ${this.options.kind} receiver`, status: 'badRequest'}
-    if (this.options.token !== undefined && !sameToken(hello.token, this.options.token)) {
+    if (this.options.token !== undefined && !secretsEqual(hello.token, this.options.token)) {
       return {reason: 'AUTH_FAILED: the hello does not carry the stream token', status: 'authFailed'}
     }
 
@@ -288,10 +288,4 @@ export class MediaReceiver extends EventEmitter {
     conn.socket.write(message)
     return true
   }
-}
-
-function sameToken(offered: string, expected: string): boolean {
-  const a = Buffer.from(offered)
-  const b = Buffer.from(expected)
-  return a.length === b.length && timingSafeEqual(a, b)
 }

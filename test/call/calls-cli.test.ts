@@ -79,6 +79,11 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     const unknown = await runCli(['call', name('zed'), '--user', name('alice'), ...common])
     expect(unknown.exitCode).toBe(ERRORS.UNKNOWN_USER.exit)
     expect(unknown.stderr).toContain('[UNKNOWN_USER]')
+    for (const bad of [['--size', '1920*1080'], ['--size', '9000x9000'], ['--address', 'not an address']]) {
+      const result = await runCli(['call', 'bob', '--user', name('alice'), ...common, ...bad])
+      expect(result.exitCode, bad.join(' ')).toBe(ERRORS.BAD_USAGE.exit)
+      expect(result.stderr.trim().split('\n'), bad.join(' ')).toHaveLength(2)
+    }
 
     const carol = name('carol')
     const listener = await listen(carol, ['--auto-reject'])
@@ -145,12 +150,13 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
   })
 
   const components = [
-    {label: 'the callee\'s video sender', side: 'callee', match: (line: string) => line.includes('stream-video') && line.includes('--to')},
-    {label: 'the callee\'s audio receiver', side: 'callee', match: (line: string) => line.includes('stream-audio') && line.includes('--listen')},
-    {label: 'the caller\'s control component', side: 'caller', match: (line: string) => line.includes(' control run ')},
+    {label: 'the callee\'s video sender', side: 'callee', ends: /^component-crashed$/, match: (line: string) => line.includes('stream-video') && line.includes('--to')},
+    {label: 'the callee\'s audio receiver', side: 'callee', ends: /^component-crashed$/, match: (line: string) => line.includes('stream-audio') && line.includes('--listen')},
+    // The caller notices first and hangs up; the callee hears the hang-up or loses the control connection.
+    {label: 'the caller\'s control component', side: 'caller', ends: /^(remote-hangup|control-lost|peer-gone)$/, match: (line: string) => line.includes(' control run ')},
   ] as const
 
-  it.each(components)('ends the call on both sides when $label is killed, and listens again', async ({side, match}) => {
+  it.each(components)('ends the call on both sides when $label is killed, and listens again', async ({side, ends, match}) => {
     const fred = name('fred')
     const alice = name('alice')
     const listener = await listen(fred, ['--auto-accept'])
@@ -162,7 +168,7 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     expect(victim).toBeDefined()
     process.kill(Number(victim!.trim().split(/\s+/)[0]), 'SIGKILL')
     const ended = JSON.parse(await listener.waitFor((line) => line.includes('"call.ended"')))
-    expect(ended.code).toMatch(/component-crashed|control-lost|peer-gone|remote-hangup/)
+    expect(ended.code).toMatch(ends)
     const result = await call
     expect(JSON.parse(result.stdout)).toMatchObject({callId})
     await expect.poll(() => processesWith(callId), {timeout: 10_000}).toEqual([])

@@ -1,0 +1,62 @@
+import type {Bus} from '../bus/bus.js'
+import type {Logger} from '../cli/logger.js'
+import {CallDriver, type CallSummary} from './driver.js'
+import type {ComponentContext, MediaPlan} from './media-session.js'
+import {serveCallRequests} from './serve-requests.js'
+
+/**
+ * `ivc call` with no `ivc listen` running for the user: the command is the user's call component for this one call
+ * (on the bus as `call`, so `ivc control` works on it too).
+ */
+export async function callAlone(options: {
+  bus: Bus
+  logger: Logger
+  context: ComponentContext
+  address: string
+  answerTimeoutMs: number
+  plan: MediaPlan
+  peer: string
+  callee: {host: string; port: number}
+  durationS?: number
+  signal: AbortSignal
+  onShutdown: (close: () => unknown) => void
+  onEvent: (event: string, body: Record<string, unknown>) => void
+}): Promise<CallSummary> {
+  const {bus, signal} = options
+  await bus.startLiveness()
+  let durationTimer: NodeJS.Timeout | undefined
+  const driver: CallDriver = new CallDriver({
+    bus,
+    logger: options.logger,
+    address: options.address,
+    answerTimeoutMs: options.answerTimeoutMs,
+    context: options.context,
+    plan: options.plan,
+    onEvent: (event, body) => {
+      options.onEvent(event, body)
+      // --duration counts from when media flows, not from the answer: starting the components takes a moment.
+      if (event === 'call.media-up' && options.durationS) durationTimer = setTimeout(() => driver.hangup('duration over'), options.durationS * 1000)
+    },
+  })
+  options.onShutdown(() => driver.shutdown())
+  await driver.subscribeControl()
+  await serveCallRequests(bus, driver)
+  driver.goOnline()
+  const onStop = () => {
+    try {
+      driver.hangup('interrupted')
+    } catch {
+      // Nothing to hang up yet (the call is still being prepared): checked again once it is placed.
+    }
+  }
+
+  signal.addEventListener('abort', onStop, {once: true})
+  try {
+    const placed = await driver.placeCall(options.peer, options.callee.host, options.callee.port)
+    if (signal.aborted) onStop()
+    return await placed.ended
+  } finally {
+    clearTimeout(durationTimer)
+    signal.removeEventListener('abort', onStop)
+  }
+}
