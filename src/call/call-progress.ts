@@ -6,6 +6,9 @@ import {runSteps} from '../cli/progress.js'
  * `ivc call`'s progress on stderr (listr2): connect, ring, answer, media up, then the call itself until it ends.
  * Fed with the call's events; a call that ends early fails the step it was on, with the reason.
  */
+/** The stages of a call in order; `call.ended` is not one (it fails the stage in progress, unless it is the last). */
+const STAGES = ['lookup', 'call.ringing', 'call.started', 'call.media-up']
+
 export class CallProgress {
   readonly #seen = new Map<string, Record<string, unknown>>()
   readonly #waiters = new Map<string, Array<() => void>>()
@@ -33,7 +36,7 @@ export class CallProgress {
           title: `in a call with ${peer} (Ctrl-C hangs up)`,
           task: async (_, task) => {
             onCallLine((line) => (task.output = line))
-            await this.#until('call.ended')
+            await this.#ended()
             const ended = this.#seen.get('call.ended')!
             task.title = `call with ${peer} ended: ${String(ended.reason)}`
           },
@@ -43,11 +46,23 @@ export class CallProgress {
     ).catch(() => undefined)
   }
 
+  #ended(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.#seen.has('call.ended')) resolve()
+      }
+
+      this.#waiters.set('call.ended', [...(this.#waiters.get('call.ended') ?? []), check])
+      check()
+    })
+  }
+
   /** Resolves when `type` has been seen; rejects with the end reason if the call ends first. */
   #until(type: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        if (this.#seen.has(type)) return resolve()
+        // A later stage implies this one (after glare the call we take never rang on our side).
+        if (STAGES.slice(STAGES.indexOf(type)).some((stage) => this.#seen.has(stage))) return resolve()
         const ended = this.#seen.get('call.ended')
         if (ended) reject(new Error(String(ended.reason ?? ended.code)))
       }

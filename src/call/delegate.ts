@@ -39,6 +39,8 @@ export async function callThroughListener(options: {
     options.onEvent(envelope.type, body)
     if (envelope.type === 'call.media-up' && options.durationS) durationTimer = setTimeout(() => hangup('duration over'), options.durationS * 1000)
     if (envelope.type === 'call.ended') finish(body.summary as CallSummary)
+    // Glare: our call yielded to the peer's call to us, which goes on as the same conversation.
+    if (envelope.type === 'call.replaced') callId = String(body.replacedBy)
   }
 
   // Subscribe before dialling so no event of the call is missed; keep those that come before we know its id.

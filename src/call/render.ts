@@ -19,6 +19,8 @@ export function describeCallEvent(event: string, body: Record<string, unknown>):
       return `${who} turned ${String(body.kind)} ${body.on ? 'on' : 'off'} (${String(body.kind).toUpperCase()} ${body.on ? 'ON' : 'OFF'})`
     }
 
+    case 'call.replaced':
+      return 'you both called at once: taking their call instead (glare)'
     case 'call.refused':
       return `refused a call from ${peer}: ${String(body.reason)}`
     case 'call.ended':
