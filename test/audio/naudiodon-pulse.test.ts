@@ -63,6 +63,8 @@ describe('naudiodon through PulseAudio', () => {
     expect(sender.exitCode, sender.stderr).toBe(0)
     const result = await receiver
     expect(result.exitCode, String(result.stderr)).toBe(0)
+    // naudiodon's C code prints to stdout; it runs in a helper process, so our stdout is JSON lines only.
+    for (const line of String(result.stdout).trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow()
     const summary = JSON.parse(String(result.stdout).trim().split('\n').at(-1)!)
     expect(summary.sink).toMatchObject({sink: 'speaker', device: 'pulse'})
     const heard = audibleSpan(await recorder.stop())
@@ -82,10 +84,11 @@ describe('naudiodon through PulseAudio', () => {
     player.stdin.end(pcm)
     const path = join(dir, 'mic.wav')
     const {receiver, port} = await listen(['--sink', 'file', '--file', path], {})
-    const sender = await runCli(['stream-audio', '--to', `127.0.0.1:${port}`, '--source', 'mic', '--device', 'pulse', '--duration', '5'], {
+    const sender = await runCli(['stream-audio', '--to', `127.0.0.1:${port}`, '--source', 'mic', '--device', 'pulse', '--duration', '5', '--json'], {
       env: {...pulse.env, PULSE_SOURCE: pulse.monitor},
     })
     expect(sender.exitCode, sender.stderr).toBe(0)
+    for (const line of sender.stdout.trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow()
     expect((await receiver).exitCode).toBe(0)
     player.kill()
     const recorded = decodeWav(readFileSync(path)).pcm

@@ -1,31 +1,21 @@
-import {IvcError} from '../../cli/errors.js'
 import type {Logger} from '../../cli/logger.js'
-import {type AudioFrame, CHANNELS, FRAME_BYTES, FRAME_SAMPLES, pcmDurationMs, SAMPLE_RATE} from '../../media/audio/format.js'
+import {type AudioFrame, FRAME_BYTES, pcmDurationMs} from '../../media/audio/format.js'
 import type {AudioSource} from '../../media/audio/types.js'
 import {monotonicUs} from '../../transport/index.js'
-import {loadNaudiodon} from '../native.js'
 import {resolveAudioDevice} from './devices.js'
+import {openPortAudio} from './portaudio-host.js'
 
 /** Frames held when the sender falls behind the microphone; older ones are dropped. */
 const MAX_QUEUED_FRAMES = 50
 
 /**
- * The `mic` source: a PortAudio input stream (naudiodon) cut into 20 ms frames. A frame's capture time is when its
+ * The `mic` source: a PortAudio input stream (naudiodon, in a helper process: portaudio-host.ts) cut into 20 ms frames. A frame's capture time is when its
  * last byte arrived minus its length. The device's clock paces the stream.
  */
 export async function createMicSource(device: string | undefined, logger?: Logger): Promise<AudioSource> {
   const chosen = await resolveAudioDevice(device, 'input')
-  // Through PulseAudio's ALSA plugin the default buffer is about 2 s; ask for real-time latency instead.
-  process.env.PULSE_LATENCY_MSEC ??= '20'
-  const portAudio = loadNaudiodon()
-  let input: ReturnType<typeof portAudio.AudioIO>
-  try {
-    input = portAudio.AudioIO({
-      inOptions: {channelCount: CHANNELS, sampleFormat: portAudio.SampleFormat16Bit, sampleRate: SAMPLE_RATE, deviceId: chosen.id, framesPerBuffer: FRAME_SAMPLES, highwaterMark: FRAME_BYTES, closeOnError: false},
-    })
-  } catch (error) {
-    throw new IvcError('NO_DEVICE', `cannot open audio capture device ${chosen.id} "${chosen.name}": ${(error as Error).message}`)
-  }
+  const stream = await openPortAudio('input', chosen, logger)
+  const input = stream.pcm
 
   logger?.info(`capturing from ${chosen.id} "${chosen.name}" (${chosen.hostAPIName})`)
   const queue: AudioFrame[] = []
@@ -48,20 +38,12 @@ export async function createMicSource(device: string | undefined, logger?: Logge
 
     wake?.()
   })
-  input.on('error', (error: Error) => logger?.warn(`audio capture: ${error.message}`))
-  input.start()
   let closed = false
   const close = async () => {
     if (closed) return
     closed = true
     if (dropped > 0) logger?.warn(`dropped ${dropped} captured frames the sender could not take`)
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 1000)
-      input.quit(() => {
-        clearTimeout(timer)
-        resolve()
-      })
-    })
+    await stream.close()
   }
 
   return {

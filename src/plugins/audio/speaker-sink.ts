@@ -1,9 +1,8 @@
-import {IvcError} from '../../cli/errors.js'
 import type {Logger} from '../../cli/logger.js'
-import {CHANNELS, FRAME_BYTES, FRAME_SAMPLES, SAMPLE_RATE} from '../../media/audio/format.js'
+import {FRAME_BYTES} from '../../media/audio/format.js'
 import type {AudioSink} from '../../media/audio/types.js'
-import {loadNaudiodon} from '../native.js'
 import {resolveAudioDevice} from './devices.js'
+import {openPortAudio} from './portaudio-host.js'
 
 /**
  * Frames that may wait in the output stream before new ones are dropped (2 s). Through ALSA's PulseAudio plugin the
@@ -12,25 +11,13 @@ import {resolveAudioDevice} from './devices.js'
  */
 const MAX_QUEUED_BYTES = 100 * FRAME_BYTES
 
-/** The `speaker` sink: a PortAudio output stream (naudiodon) fed one 20 ms frame per playout tick. */
+/** The `speaker` sink: a PortAudio output stream (naudiodon, in a helper process) fed one 20 ms frame per playout tick. */
 export async function createSpeakerSink(device: string | undefined, logger?: Logger): Promise<AudioSink> {
   const chosen = await resolveAudioDevice(device, 'output')
-  // Through PulseAudio's ALSA plugin the default buffer is about 2 s; ask for real-time latency instead.
-  process.env.PULSE_LATENCY_MSEC ??= '20'
-  const portAudio = loadNaudiodon()
-  let output: ReturnType<typeof portAudio.AudioIO>
-  try {
-    output = portAudio.AudioIO({
-      outOptions: {channelCount: CHANNELS, sampleFormat: portAudio.SampleFormat16Bit, sampleRate: SAMPLE_RATE, deviceId: chosen.id, framesPerBuffer: FRAME_SAMPLES, highwaterMark: FRAME_BYTES, closeOnError: false},
-    })
-  } catch (error) {
-    throw new IvcError('NO_DEVICE', `cannot open audio playback device ${chosen.id} "${chosen.name}": ${(error as Error).message}`)
-  }
-
+  // Open now: opening the ALSA→PulseAudio path takes about a second, better spent before the stream arrives.
+  const stream = await openPortAudio('output', chosen, logger)
+  const output = stream.pcm
   logger?.info(`playing on ${chosen.id} "${chosen.name}" (${chosen.hostAPIName})`)
-  output.on('error', (error: Error) => logger?.warn(`audio playback: ${error.message}`))
-  // Start now: opening the ALSA→PulseAudio path takes about a second, better spent before the stream arrives.
-  output.start()
   let frames = 0
   let dropped = 0
   let maxQueuedBytes = 0
@@ -46,15 +33,15 @@ export async function createSpeakerSink(device: string | undefined, logger?: Log
       output.write(pcm)
     },
     async close() {
+      // Let what is queued play out (bounded), then stop the stream.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 2000)
-        const done = () => {
+        output.end(() => {
           clearTimeout(timer)
           resolve()
-        }
-
-        output.quit(done)
+        })
       })
+      await stream.close()
       return {sink: 'speaker', device: chosen.name, frames, dropped, maxQueuedMs: (maxQueuedBytes / FRAME_BYTES) * 20}
     },
   }

@@ -1,0 +1,33 @@
+// Run by portaudio-host.ts as a child process: one PortAudio stream (naudiodon) whose PCM goes through fd 3.
+// naudiodon's C code printf()s to stdout ("PortAudio V19...", stream options), which no JavaScript can silence;
+// in this child stdout goes nowhere that matters, so ivc's own stdout stays data only.
+import {Socket} from 'node:net'
+
+import {toIvcError} from '../../cli/errors.js'
+import {CHANNELS, FRAME_BYTES, FRAME_SAMPLES, SAMPLE_RATE} from '../../media/audio/format.js'
+import {loadNaudiodon} from '../native.js'
+
+const [direction, deviceId] = process.argv.slice(2)
+const pcm = new Socket({fd: 3, readable: direction === 'output', writable: direction === 'input'})
+const report = (message: Record<string, unknown>) => process.stderr.write(`@portaudio ${JSON.stringify(message)}\n`)
+
+try {
+  // Through PulseAudio's ALSA plugin the default buffer is about 2 s; ask for real-time latency instead.
+  process.env.PULSE_LATENCY_MSEC ??= '20'
+  const portAudio = loadNaudiodon()
+  const options = {channelCount: CHANNELS, sampleFormat: portAudio.SampleFormat16Bit, sampleRate: SAMPLE_RATE, deviceId: Number(deviceId), framesPerBuffer: FRAME_SAMPLES, highwaterMark: FRAME_BYTES, closeOnError: false}
+  const stream = portAudio.AudioIO(direction === 'input' ? {inOptions: options} : {outOptions: options})
+  stream.on('error', (error: Error) => report({warn: error.message}))
+  if (direction === 'input') stream.pipe(pcm)
+  else pcm.pipe(stream)
+  stream.start()
+  report({ok: true})
+  // The parent closes fd 3 (or dies): stop the stream and leave.
+  const quit = () => stream.quit(() => process.exit(0))
+  pcm.on('close', quit)
+  pcm.on('error', quit)
+  process.on('SIGTERM', quit)
+} catch (error) {
+  report({ok: false, error: toIvcError(error).toJSON()})
+  process.exit(1)
+}

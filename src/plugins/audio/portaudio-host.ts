@@ -1,0 +1,56 @@
+import {type ChildProcess, spawn} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import type {Socket} from 'node:net'
+import {createInterface} from 'node:readline'
+import {fileURLToPath} from 'node:url'
+
+import {type ErrorCode, ERRORS, IvcError} from '../../cli/errors.js'
+import type {Logger} from '../../cli/logger.js'
+
+const CHILD_JS = fileURLToPath(new URL('portaudio-child.js', import.meta.url))
+// Under ./bin/dev.js the sources run through tsx, and only the .ts exists.
+const CHILD_ARGS = existsSync(CHILD_JS) ? [CHILD_JS] : ['--import', 'tsx', fileURLToPath(new URL('portaudio-child.ts', import.meta.url))]
+
+export interface PortAudioStream {
+  /** The PCM: readable for an input (microphone), writable for an output (speaker). */
+  pcm: Socket
+  close(): Promise<void>
+}
+
+/**
+ * Opens a PortAudio stream in a child process (portaudio-child.ts) so naudiodon's printf()s never reach our stdout;
+ * the PCM flows through a pipe on the child's fd 3. Resolves once the stream runs; an open failure becomes the
+ * child's one-line error (NO_DEVICE, BACKEND_MISSING).
+ */
+export async function openPortAudio(direction: 'input' | 'output', device: {id: number; name: string}, logger?: Logger): Promise<PortAudioStream> {
+  const child: ChildProcess = spawn(process.execPath, [...CHILD_ARGS, direction, String(device.id)], {stdio: ['ignore', 'ignore', 'pipe', 'pipe']})
+  const pcm = child.stdio[3] as Socket
+  pcm.on('error', () => {})
+  const opened = new Promise<void>((resolve, reject) => {
+    // The child's stderr carries PortAudio/ALSA noise plus our @portaudio status lines.
+    createInterface({input: child.stderr!}).on('line', (line) => {
+      if (!line.startsWith('@portaudio ')) return logger?.debug(`portaudio: ${line}`)
+      const message = JSON.parse(line.slice('@portaudio '.length)) as {ok?: boolean; warn?: string; error?: {code: string; message: string}}
+      if (message.warn) logger?.warn(`audio ${direction}: ${message.warn}`)
+      else if (message.ok) resolve()
+      else {
+        const code = (message.error?.code && message.error.code in ERRORS ? message.error.code : 'NO_DEVICE') as ErrorCode
+        reject(new IvcError(code, `cannot open audio ${direction} device ${device.id} "${device.name}": ${message.error?.message}`))
+      }
+    })
+    child.once('exit', (code) => reject(new IvcError('NO_DEVICE', `the audio ${direction} of device ${device.id} "${device.name}" stopped (exit ${code})`)))
+    child.once('error', (error) => reject(new IvcError('BACKEND_MISSING', `cannot start the audio helper: ${error.message}`)))
+  })
+  await opened
+  return {
+    pcm,
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      pcm.destroy()
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
