@@ -1,5 +1,6 @@
 // One bench:net run: an audio and a video stream from namespace a to namespace b through the shaped link, with the
-// given adaptation strategy, while the link plays its profile. Reads the receivers' NDJSON stats and summaries.
+// given adaptation strategy, while the link plays its profile. Reads both sides' NDJSON as it comes, stamped with
+// the time since the profile started, so the per-second latency lines up with the link's steps.
 import {fileURLToPath} from 'node:url'
 
 import type {ResultPromise} from 'execa'
@@ -8,28 +9,34 @@ import {ADDRESS_B, firstLine, type NetLink} from '../test/support/netns.js'
 import {type LinkProfile, MAX_LATENCY_MS, playProfile} from './net-profiles.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+const TOP = {scale: 1, quality: 80, fps: 30}
 
 export interface RunResult {
   profile: string
   strategy: string
-  /** Per second of the receiver's stats: [seconds since start, latency p95 ms]. */
+  /** The receiver's last-second latency p95, once a second: [seconds since the profile started, ms]. */
   timeline: Array<[number, number]>
   row: Record<string, string | number | null>
 }
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Stamped = {s: number; event: Json}
 
-function ndjson(stdout: unknown): Json[] {
-  return String(stdout ?? '')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .flatMap((line) => {
+/** Collect a child's JSON lines as they come, each with the seconds since `t0()`. */
+function stamped(child: ResultPromise, t0: () => number): Stamped[] {
+  const lines: Stamped[] = []
+  let partial = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString()).split('\n')
+    partial = parts.pop() ?? ''
+    for (const line of parts) {
+      if (!line.startsWith('{')) continue
       try {
-        return [JSON.parse(line) as Json]
-      } catch {
-        return []
-      }
-    })
+        lines.push({s: (Date.now() - t0()) / 1000, event: JSON.parse(line) as Json})
+      } catch {}
+    }
+  })
+  return lines
 }
 
 function cli(link: NetLink, ns: 'a' | 'b', args: string[], seconds: number): ResultPromise {
@@ -39,47 +46,87 @@ function cli(link: NetLink, ns: 'a' | 'b', args: string[], seconds: number): Res
 
 export async function runStreams(link: NetLink, profile: LinkProfile, strategy: string): Promise<RunResult> {
   const seconds = profile.durationS
-  const videoRx = cli(link, 'b', ['stream-video', '--listen', '--port', '12345', '--sink', 'null', '--json', '--duration', String(seconds + 6)], seconds)
-  const audioRx = cli(link, 'b', ['stream-audio', '--listen', '--port', '12346', '--sink', 'null', '--json', '--duration', String(seconds + 6)], seconds)
+  let start = Date.now()
+  const t0 = () => start
+  const videoRx = cli(link, 'b', ['stream-video', '--listen', '--port', '12345', '--sink', 'null', '--json', '--duration', String(seconds + 8)], seconds)
+  const audioRx = cli(link, 'b', ['stream-audio', '--listen', '--port', '12346', '--sink', 'null', '--json', '--duration', String(seconds + 8)], seconds)
+  const rxLines = stamped(videoRx, t0)
   await Promise.all([firstLine(videoRx, (line) => line.includes('"listening"'), 15_000), firstLine(audioRx, (line) => line.includes('"listening"'), 15_000)])
   const apply = (rateKbit: number | undefined) => link.shape('a-to-b', {rateKbit})
+  await apply(profile.phases[0].rateKbit)
+  start = Date.now()
   const audioTx = cli(link, 'a', ['stream-audio', '--to', ADDRESS_B, '--source', 'tone', '--duration', String(seconds), '--json'], seconds)
   const videoTx = cli(link, 'a', ['stream-video', '--to', ADDRESS_B, '--source', 'synthetic', '--size', '640x480', '--fps', '30', '--duration', String(seconds), '--adapt', strategy, '--max-latency', String(MAX_LATENCY_MS), '--json'], seconds)
-  await playProfile(profile, apply)
+  const txLines = stamped(videoTx, t0)
+  // The profile's clock starts with the video sender's first stats line (the stream is up), not its spawn.
+  const up = await firstLine(videoTx, (line) => line.includes('"event":"stats"'), 15_000).then(
+    () => true,
+    () => false,
+  )
+  if (up) start = Date.now() - 1000
+  const lead = (Date.now() - start) / 1000
+  await playProfile({...profile, phases: profile.phases.map((phase) => ({...phase, atS: Math.max(0, phase.atS - lead)}))}, apply)
   const [vtx, atx] = await Promise.all([videoTx, audioTx])
   videoRx.kill('SIGINT')
   audioRx.kill('SIGINT')
   const [vrx, arx] = await Promise.all([videoRx, audioRx])
   await apply(undefined)
+  return summarise(profile, strategy, {rxLines, txLines, audio: lastSummary(arx.stdout), exit: `${vtx.exitCode}/${vrx.exitCode}/${atx.exitCode}/${arx.exitCode}`})
+}
 
-  const rxEvents = ndjson(vrx.stdout)
-  const stats = rxEvents.filter((event) => event.event === 'stats')
-  const summary = rxEvents.filter((event) => event.event === undefined).at(-1)
-  const sender = ndjson(vtx.stdout).filter((event) => event.event === undefined || event.event === 'stats')
-  const adapt = sender.at(-1)?.adapt as Json | undefined
-  const audio = ndjson(arx.stdout).filter((event) => event.event === undefined).at(-1)
-  const timeline = stats.map((event, index): [number, number] => [index + 1, Number(event.latencyMs?.p95 ?? Number.NaN)])
-  const after3 = timeline.filter(([second]) => second > 3).map(([, p95]) => p95)
-  const backUnder = profile.stepDownAtS === undefined ? null : timeline.find(([second, p95]) => second > profile.stepDownAtS! && p95 < MAX_LATENCY_MS)
-  const fullAgain = profile.stepUpAtS === undefined ? null : null // needs the sender's per-second adapt state (see the wiring plan)
-  return {
+function lastSummary(stdout: unknown): Json | undefined {
+  const events = String(stdout ?? '').split('\n').filter((line) => line.startsWith('{')).flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Json]
+    } catch {
+      return []
+    }
+  })
+  return events.filter((event) => event.event === undefined).at(-1)
+}
+
+function summarise(profile: LinkProfile, strategy: string, run: {rxLines: Stamped[]; txLines: Stamped[]; audio: Json | undefined; exit: string}): RunResult {
+  const rxStats = run.rxLines.filter(({event}) => event.event === 'stats')
+  const rxSummary = run.rxLines.filter(({event}) => event.event === undefined).at(-1)?.event
+  const txStats = run.txLines.filter(({event}) => event.event === 'stats')
+  const txSummary = run.txLines.filter(({event}) => event.event === undefined).at(-1)?.event
+  // A second with no frame shown counts as over the bound (a freeze is not low latency).
+  const perSecond = rxStats.filter(({s}) => s > 0 && s <= profile.durationS + 0.5).map(({s, event}): [number, number] => [Math.round(s * 10) / 10, event.recent?.fps > 0 ? Number(event.recent.latencyMs?.p95) : Number.POSITIVE_INFINITY])
+  const after3 = perSecond.filter(([s]) => s > 3).map(([, p95]) => p95)
+  const row: RunResult['row'] = {
     profile: profile.name,
     strategy,
-    timeline,
-    row: {
-      profile: profile.name,
-      strategy,
-      'p50 ms': summary?.latencyMs?.p50 ?? null,
-      'p95 ms': summary?.latencyMs?.p95 ?? null,
-      'worst 1s p95 after 3s': after3.length > 0 ? Math.max(...after3) : null,
-      'back under bound s': backUnder ? backUnder[0] - profile.stepDownAtS! : profile.stepDownAtS === undefined ? null : 'never',
-      'full again s': fullAgain,
-      freezes: summary?.freezes ?? null,
-      fps: summary?.fps ?? null,
-      kbps: summary?.kbps ?? null,
-      'last scale/q/fps': adapt ? `${adapt.scale}/${adapt.quality}/${adapt.fps}` : null,
-      'audio underruns': audio?.underruns ?? null,
-      exit: `${vtx.exitCode}/${vrx.exitCode}/${atx.exitCode}/${arx.exitCode}`,
-    },
+    'p50 ms': rxSummary?.latencyMs?.p50 ?? null,
+    'p95 ms': rxSummary?.latencyMs?.p95 ?? null,
+    'worst 1s p95 after 3s': after3.length > 0 ? Math.max(...after3) : null,
+    'back under bound s': backUnder(perSecond, profile),
+    'full quality again s': fullAgain(txStats, profile, strategy),
+    freezes: rxSummary?.freezes ?? null,
+    fps: rxSummary?.fps ?? null,
+    kbps: rxSummary?.kbps ?? null,
+    'mean frame KB': txSummary && txSummary.frames > 0 ? Math.round(txSummary.bytes / txSummary.frames / 102.4) / 10 : null,
+    'last scale/q/fps': txSummary?.adapt ? `${txSummary.adapt.scale}/${txSummary.adapt.quality}/${txSummary.adapt.fps}` : null,
+    'audio underruns': run.audio?.underruns ?? null,
+    'audio p95 ms': run.audio?.latencyMs?.p95 ?? null,
+    exit: run.exit,
   }
+  return {profile: profile.name, strategy, timeline: perSecond.map(([s, p95]) => [s, Number.isFinite(p95) ? p95 : 10_000]), row}
+}
+
+/** Seconds from the step down until the 1 s latency p95 is under the bound for good (until the step up). */
+function backUnder(perSecond: Array<[number, number]>, profile: LinkProfile): number | string | null {
+  if (profile.stepDownAtS === undefined) return null
+  const low = perSecond.filter(([s]) => s > profile.stepDownAtS! && s <= (profile.stepUpAtS ?? Infinity))
+  if (low.length === 0) return null
+  if (low.at(-1)![1] >= MAX_LATENCY_MS) return 'never'
+  const lastOver = low.findLast(([, p95]) => p95 >= MAX_LATENCY_MS)
+  return lastOver ? Math.round((lastOver[0] - profile.stepDownAtS!) * 10) / 10 : 0
+}
+
+/** Seconds from the step up until the sender is back at the top encoding (scale 1, quality 80, 30 fps). */
+function fullAgain(txStats: Stamped[], profile: LinkProfile, strategy: string): number | string | null {
+  if (profile.stepUpAtS === undefined) return null
+  if (strategy === 'off') return 0
+  const full = txStats.find(({s, event}) => s > profile.stepUpAtS! && event.adapt?.scale === TOP.scale && event.adapt?.quality === TOP.quality && event.adapt?.fps === TOP.fps)
+  return full ? Math.round((full.s - profile.stepUpAtS) * 10) / 10 : 'never'
 }

@@ -1,8 +1,10 @@
 // `npm run bench:net` (as root): 640x480@30 synthetic video plus audio from one network namespace to another through
 // (a) an unlimited link, (b) a 2 Mbit/s tbf link, (c) 8 → 1.5 → 8 Mbit/s, each with --adapt gcc, seed and off.
 // Prints a table, writes bench/results/net-latest.json and a latency-over-time PNG of the step run.
-// Until `ivc stream-video` has --adapt, it says so and runs the link check only: a TCP bulk transfer through each
-// profile, measured per phase (and charted), so the harness and the profile switching are still exercised for real.
+// Columns: latency p50/p95 (receiver, capture → sink), the worst 1 s p95 after 3 s, seconds until back under the bound
+// after the step down, seconds until full quality after the step up, freezes, delivered fps, kbit/s, mean frame size,
+// the last encoding, audio underruns and audio p95. If the built CLI lacks --adapt (an old dist/), it says so and runs
+// the link check only: a TCP bulk transfer through each profile, measured per phase (and charted).
 import {mkdirSync, writeFileSync} from 'node:fs'
 
 import {execa} from 'execa'

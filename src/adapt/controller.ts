@@ -13,7 +13,10 @@ export interface AdaptControllerOptions {
   top: Encoding
   /** The latency bound (--max-latency), ms. Default 150. */
   maxLatencyMs?: number
-  /** gcc's first target; default the top rung's estimated cost (start high, cut on the first overuse). */
+  /**
+   * gcc's first target. Default: the top rung's estimated cost as the first frames calibrate it (start at the quality
+   * asked for, so a window opens at full size; cut on the first overuse).
+   */
   startKbps?: number
 }
 
@@ -29,6 +32,8 @@ export interface AdaptState {
   skippedLate: number
   skippedBudget: number
   badReports: number
+  /** Feedback reports taken (newest first; stale and malformed ones are not). */
+  reports: number
 }
 
 const UP_SWITCH_HEADROOM = 0.95
@@ -59,7 +64,7 @@ export class AdaptController {
   #debtBits = 0
   #debtAtUs: number | undefined
   #lastSentUs: number | undefined
-  #counts = {skippedLate: 0, skippedBudget: 0, badReports: 0}
+  #counts = {skippedLate: 0, skippedBudget: 0, badReports: 0, reports: 0}
   /** Frames sent and not yet covered by a report's highest seq: what is still between us and the receiver. */
   readonly #inFlight: Array<{seq: number; bits: number}> = []
 
@@ -112,6 +117,7 @@ export class AdaptController {
     // Reports travel on whichever connection is least loaded, so they may overtake each other: keep the newest only.
     if (this.#lastReport && !isNewerReport(report.reportNumber, this.#lastReport.report.reportNumber)) return false
     this.#lastReport = {report, atUs: nowUs}
+    this.#counts.reports++
     if (report.framesReceived > 0) {
       while (this.#inFlight.length > 0 && !seqNewer(this.#inFlight[0].seq, report.highestSeq)) this.#inFlight.shift()
     }
@@ -169,7 +175,7 @@ export class AdaptController {
     }
 
     this.#lastSentUs = nowUs
-    // Until the first report, start from what the top rung really costs (the first frames calibrate the model).
+    // Start from what the top rung really costs (the first frames calibrate the model), until the first cut.
     if (this.#followTopAtStart) this.#gcc.restart(this.#cost.kbps(this.#ladder[0]))
     if (this.strategy === 'seed') this.#seed.onFrame()
     if (this.strategy !== 'gcc') return

@@ -11,6 +11,7 @@ export interface SenderSignal {
 export type GccReason =
   | 'start'
   | 'increase'
+  | 'increase:fast'
   | 'hold'
   | 'hold:busy-lanes'
   | 'hold:at-cap'
@@ -31,6 +32,13 @@ const INCREASE_PER_SECOND = 1.08
 const MIN_DECREASE_GAP_US = 200_000
 const TREND_WINDOW_US = 1_000_000
 const RATE_WINDOW_US = 500_000
+/** Far below what the link carried lately, the increase may be this much faster (a second). */
+const FAST_INCREASE_PER_SECOND = 1.5
+const FAST_BELOW = 0.5
+const HELD_WINDOW_US = 30_000_000
+/** After a cut, a fast ramp waits this long at first; one that ends in overuse doubles it (to 6 s at most). */
+const PROBE_WAIT_US = 3_000_000
+const MAX_PROBE_WAIT_US = 6_000_000
 
 /**
  * Delay-based rate control in the spirit of WebRTC's GCC, on 100 ms receiver reports. Overuse (the queuing delay
@@ -38,7 +46,12 @@ const RATE_WINDOW_US = 500_000
  * bound, or frames piling up in our own send queue) cuts the target at once to 0.85 × the rate the receiver
  * actually got; normal (delay low and not rising) lets it grow by at most 8 % a second; anything between holds.
  * A lane that just went busy (a socket buffer over its mark) is the earliest hint, so it blocks increases.
- * Pure: the caller passes the time.
+ *
+ * Recovery: while the target is under half the highest rate the receiver got without overuse in the last 30 s, and
+ * the link has been calm for a while since the last cut, the increase runs at up to ×1.5 a second instead (the
+ * link carried that much a moment ago: likely it can again). Such a fast ramp that ends in overuse was a failed
+ * probe: the calm required before the next one doubles (3 s, then 6 s), so a link that really got slower sees a
+ * bump now and then, not a saw-tooth. Pure: the caller passes the time.
  */
 export class GccRateControl {
   #targetKbps: number
@@ -50,6 +63,10 @@ export class GccRateControl {
   #queuedSince: number | undefined
   #delayAtDecreaseMs = 0
   #lastDelayMs = 0
+  #everCut = false
+  #probeWaitUs = PROBE_WAIT_US
+  #fastUntilUs = -Infinity
+  readonly #held: Array<{atUs: number; kbps: number}> = []
   /** The cost of the next rung up (set by the controller): increases may always reach it, to find out. */
   nextStepKbps = 0
   readonly #delays: Array<{atUs: number; delayMs: number}> = []
@@ -67,9 +84,18 @@ export class GccRateControl {
     return this.#reason
   }
 
-  /** Before the first report, the starting target may still be moved (e.g. once real frame sizes are known). */
+  /**
+   * Before the first report, the starting target may still be moved (e.g. once real frame sizes are known); after
+   * it, until the first cut, only raised (so a top rung that turns out dearer than first thought keeps being sent).
+   */
   restart(kbps: number): void {
     if (this.#reason === 'start') this.#set(kbps)
+    else if (!this.#everCut && kbps > this.#targetKbps) this.#set(kbps)
+  }
+
+  /** The highest rate the receiver got without overuse over the last 30 s, kbit/s (0 before any). */
+  get heldKbps(): number {
+    return this.#held.reduce((best, sample) => Math.max(best, sample.kbps), 0)
   }
 
   /** The rate the receiver got over the last half second, kbit/s (undefined before any report). */
@@ -99,6 +125,13 @@ export class GccRateControl {
     else if (report.latencyUs !== undefined && report.latencyUs > 0.8 * this.options.maxLatencyUs) this.#overuse('overuse:latency', nowUs)
     else if (delayMs < 0.1 * boundMs && trend < 0.1 * boundMs) this.#increase(nowUs)
     else this.#hold('hold', nowUs)
+    if (!this.#reason.startsWith('overuse')) this.#noteHeld(nowUs)
+  }
+
+  #noteHeld(nowUs: number): void {
+    const received = this.receivedKbps
+    if (received !== undefined) this.#held.push({atUs: nowUs, kbps: received})
+    while (this.#held.length > 0 && nowUs - this.#held[0].atUs > HELD_WINDOW_US) this.#held.shift()
   }
 
   onSenderSignal(signal: SenderSignal, nowUs: number): void {
@@ -127,6 +160,10 @@ export class GccRateControl {
   }
 
   #cut(nowUs: number): void {
+    // A fast ramp that runs into overuse was a probe that failed: wait longer before the next.
+    if (nowUs <= this.#fastUntilUs) this.#probeWaitUs = Math.min(MAX_PROBE_WAIT_US, 2 * this.#probeWaitUs)
+    this.#fastUntilUs = -Infinity
+    this.#everCut = true
     this.#lastDecreaseUs = nowUs
     const received = this.receivedKbps
     const cut = received !== undefined && received > 0 ? DECREASE_FACTOR * received : DECREASE_FACTOR * this.#targetKbps
@@ -149,8 +186,12 @@ export class GccRateControl {
       return
     }
 
-    this.#reason = 'increase'
-    this.#set(Math.min(cap, this.#targetKbps * INCREASE_PER_SECOND ** (elapsedUs / 1e6)))
+    const fast = this.#targetKbps < FAST_BELOW * this.heldKbps && nowUs - this.#lastDecreaseUs >= this.#probeWaitUs
+    if (fast) this.#fastUntilUs = nowUs + 1_000_000
+    // A fast ramp that got back to where the link was is a probe that worked: the next may come sooner again.
+    else if (this.#fastUntilUs > -Infinity && this.#targetKbps >= FAST_BELOW * this.heldKbps) this.#probeWaitUs = PROBE_WAIT_US
+    this.#reason = fast ? 'increase:fast' : 'increase'
+    this.#set(Math.min(cap, this.#targetKbps * (fast ? FAST_INCREASE_PER_SECOND : INCREASE_PER_SECOND) ** (elapsedUs / 1e6)))
   }
 
   #hold(reason: GccReason, nowUs: number): void {

@@ -1,11 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {IvcCommand} from '../cli/base-command.js'
-import {IvcError, isIvcError} from '../cli/errors.js'
+import {ADAPT_STRATEGIES, DEFAULT_MAX_LATENCY_MS} from '../adapt/index.js'
+import {IvcError} from '../cli/errors.js'
 import {followMediaSwitch} from '../media/media-switch.js'
 import type {VideoCodec, VideoSink, VideoSource} from '../media/types.js'
-import {codecForPayload, DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverFailure, sendVideo, unavailableCodec, type VideoHooks} from '../media/video/stream.js'
-import {statsLine, type VideoStats} from '../media/video/video-stats.js'
+import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverCodecs, receiverFailure, sendVideo, type VideoHooks} from '../media/video/stream.js'
+import {statsLine, summaryLine, type VideoStats} from '../media/video/video-stats.js'
 import {loadBackends} from '../plugins/index.js'
 
 export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
@@ -17,6 +18,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     {description: 'Receive on a free port, verify order, JSON out', command: '<%= config.bin %> stream-video --listen --port 0 --sink null --duration 8 --json'},
     {description: 'Send the webcam at 1280x720', command: '<%= config.bin %> stream-video --to 10.0.0.5:12345 --source camera --device 0 --size 1280x720'},
     {description: 'Record what arrives', command: '<%= config.bin %> stream-video --listen --sink file --device call.avi'},
+    {description: 'Send with the seed\'s frame-size rule and its 90 ms bound (--adapt off: no adaptation)', command: '<%= config.bin %> stream-video --to 10.0.0.5 --adapt seed --max-latency 90'},
   ]
 
   static override flags = {
@@ -28,7 +30,9 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     codec: Flags.string({env: 'IVC_VIDEO_CODEC', default: 'jpeg', description: 'Video codec backend for sending: jpeg, raw (the receiver detects it).'}),
     size: Flags.string({env: 'IVC_VIDEO_SIZE', default: '640x480', description: 'Frame size WxH (the camera is asked for it; other sources are scaled).'}),
     fps: Flags.integer({env: 'IVC_VIDEO_FPS', default: 30, min: 1, max: 120, description: 'Frames per second to capture.'}),
-    quality: Flags.integer({env: 'IVC_VIDEO_QUALITY', default: 80, min: 1, max: 100, description: 'JPEG quality.'}),
+    quality: Flags.integer({env: 'IVC_VIDEO_QUALITY', default: 80, min: 1, max: 100, description: 'JPEG quality (the best adaptation uses).'}),
+    adapt: Flags.option({options: ADAPT_STRATEGIES, env: 'IVC_VIDEO_ADAPT', default: 'gcc' as const, description: 'Adaptation: gcc (delay-based rate control), seed (the paper\'s frame-size rule) or off.'})(),
+    'max-latency': Flags.integer({env: 'IVC_VIDEO_MAX_LATENCY', default: DEFAULT_MAX_LATENCY_MS, min: 10, max: 10_000, description: 'Latency bound, ms, that adaptation keeps frames under.'}),
     connections: Flags.integer({env: 'IVC_VIDEO_CONNECTIONS', default: DEFAULT_VIDEO_CONNECTIONS, min: 1, max: 64, description: 'Parallel TCP connections.'}),
     duration: Flags.integer({env: 'IVC_VIDEO_DURATION', min: 1, description: 'Stop after this many seconds.'}),
     device: Flags.string({env: 'IVC_VIDEO_DEVICE', description: 'Camera index or /dev/videoN (--source camera), or a file path (--source file, --sink file).'}),
@@ -47,14 +51,10 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const hooks = await this.hooks()
     if (flags.listen) {
       const sink = (await backends.create('video-sink', flags.sink, options)) as VideoSink
-      const raw = (await backends.create('video-codec', 'raw')) as VideoCodec
-      const jpeg = await (backends.create('video-codec', 'jpeg', options) as Promise<VideoCodec>).catch((error: unknown) => {
-        if (isIvcError(error) && error.code === 'BACKEND_MISSING') return unavailableCodec('jpeg', error)
-        throw error
-      })
+      const codecFor = await receiverCodecs(backends, options)
       const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : process.stderr.write(`listening for video on port ${port}\n`))
-      const result = await receiveVideo({port: flags.port, token: flags.token, codecFor: codecForPayload({jpeg, raw}), sink, onListening}, hooks)
-      this.output(result.stats, () => render(result.stats))
+      const result = await receiveVideo({port: flags.port, token: flags.token, codecFor, sink, onListening}, hooks)
+      this.output(result.stats, () => summaryLine(result.stats))
       const failure = receiverFailure(result)
       if (failure) this.failAfterOutput(failure)
       return result.stats
@@ -64,8 +64,9 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     if (!target) throw new IvcError('BAD_USAGE', `--to "${flags.to}" is not HOST[:PORT]`)
     const codec = (await backends.create('video-codec', flags.codec, options)) as VideoCodec
     const source = (await backends.create('video-source', flags.source, options)) as VideoSource
-    const sent = await sendVideo({...target, connections: flags.connections, token: flags.token, source, codec, fps: flags.fps}, hooks)
-    this.output(sent.stats, () => render(sent.stats))
+    const adapt = {strategy: flags.adapt, maxLatencyMs: flags['max-latency'], quality: flags.quality}
+    const sent = await sendVideo({...target, connections: flags.connections, token: flags.token, source, codec, fps: flags.fps, adapt}, hooks)
+    this.output(sent.stats, () => summaryLine(sent.stats))
     if (sent.end === 'peer-gone') this.failAfterOutput(new IvcError('PEER_GONE', 'the receiver closed every video connection'))
     return sent.stats
   }
@@ -89,15 +90,10 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
       sending: await followMediaSwitch(bus, callId, 'video'),
       onShutdown: (name, close) => this.lifecycle.onShutdown(name, close),
       onStats: (stats, recent) => {
-        if (this.flags.json) this.output({event: 'stats', ...stats})
+        if (this.flags.json) this.output({event: 'stats', ...stats, recent})
         process.stderr.write(statsLine(stats, recent) + '\n')
         void publish(stats)
       },
     }
   }
-}
-
-function render(stats: VideoStats): string {
-  const {latencyMs: latency} = stats
-  return `${stats.role}: ${stats.frames} frames, ${stats.fps} fps, ${stats.kbps} kbit/s, latency p50 ${latency.p50} / p95 ${latency.p95} / max ${latency.max} ms, dropped ${stats.dropped}, freezes ${stats.freezes}, out of order ${stats.outOfOrder}\n`
 }

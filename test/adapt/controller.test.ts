@@ -50,13 +50,17 @@ describe('adaptation through a step 8 → 1.5 → 8 Mbit/s', () => {
     expect(gcc.states.find((state) => state.atUs > 10e6 && state.reason.startsWith('overuse'))!.atUs).toBeLessThan(10.5e6)
   })
 
-  it('gcc climbs back to full quality after the step up, at most ~8 % a second', () => {
+  it('gcc climbs back to full quality after the step up: fast while far below the old rate, then ~8 % a second', () => {
     const full = gcc.states.find((state) => state.atUs > 25e6 && state.scale === 1 && state.quality === 80 && state.fps === 30)
     expect(full, 'back to full quality').toBeDefined()
-    // From about 0.6 Mbit/s to about 5 Mbit/s at 8 %/s takes over 20 s: the gentle increase the issue asks for.
-    expect(full!.atUs - 25e6).toBeLessThan(30e6)
-    const targets = gcc.states.filter((state) => state.atUs > 27e6 && state.atUs < 40e6)
-    for (let i = 10; i < targets.length; i++) expect(targets[i].targetKbps / targets[i - 10].targetKbps).toBeLessThanOrEqual(1.081)
+    // From about 0.7 Mbit/s to about 6 Mbit/s: ×1.5/s up to half the rate held before the step, 8 %/s after
+    // (at 8 %/s alone it took about 24 s).
+    expect(full!.atUs - 25e6).toBeLessThan(18e6)
+    const climb = gcc.states.filter((state) => state.atUs > 25e6 && state.atUs < full!.atUs)
+    expect(climb.some((state) => state.reason === 'increase:fast')).toBe(true)
+    const lastFast = climb.findLast((state) => state.reason === 'increase:fast')!
+    const gentle = climb.filter((state) => state.atUs > lastFast.atUs + 500_000)
+    for (let i = 10; i < gentle.length; i++) expect(gentle[i].targetKbps / gentle[i - 10].targetKbps).toBeLessThanOrEqual(1.081)
     expect(p95(latenciesMs(gcc.frames, 25e6))).toBeLessThan(BOUND_MS)
   })
 
@@ -135,6 +139,41 @@ describe('AdaptController', () => {
     expect(controller.state.reason).toBe('increase')
     expect(controller.state.targetKbps).toBeGreaterThan(1000)
     expect(controller.state.targetKbps).toBeLessThanOrEqual(Math.round(1000 * 1.08 ** 2))
+  })
+
+  it('ramps ×1.5 a second far below the rate the link held, and waits longer after a probe that fails', () => {
+    const controller = new AdaptController({strategy: 'gcc', top, startKbps: 4000})
+    let now = 0
+    let n = 0
+    const feed = (seconds: number, fields: Partial<FeedbackReport>) => {
+      for (const end = now + seconds * 1e6; now < end; ) {
+        now += 100_000
+        controller.onFeedback(report(n++, fields), now)
+      }
+    }
+
+    feed(2, {receivedBitsPerSecond: 4_000_000})
+    // The link slows (what gets through drops, then the queue shows): a cut to 0.85 × what got through.
+    feed(0.5, {receivedBitsPerSecond: 500_000})
+    feed(0.1, {queuingDelayUs: 100_000, receivedBitsPerSecond: 500_000})
+    const cut = controller.state.targetKbps
+    expect(cut).toBeLessThan(1000)
+    // Calm, but only 2.9 s since the cut: the gentle 8 %/s.
+    feed(2.9, {receivedBitsPerSecond: cut * 1000})
+    expect(controller.state.reason).toBe('increase')
+    const before = controller.state.targetKbps
+    expect(before / cut).toBeLessThan(1.08 ** 3)
+    // From 3 s after the cut, under half of the 4 Mbit/s held before: ×1.5 a second (what gets through follows).
+    feed(1, {receivedBitsPerSecond: before * 1000})
+    expect(controller.state.reason).toBe('increase:fast')
+    expect(controller.state.targetKbps / before).toBeGreaterThan(1.4)
+    expect(controller.state.targetKbps / before).toBeLessThan(1.51)
+    // That probe runs into overuse: cut again, and the next fast ramp waits 6 s, not 3.
+    feed(0.1, {queuingDelayUs: 100_000, receivedBitsPerSecond: 500_000})
+    feed(5.5, {receivedBitsPerSecond: 500_000})
+    expect(controller.state.reason).toBe('increase')
+    feed(1, {receivedBitsPerSecond: 500_000})
+    expect(controller.state.reason).toBe('increase:fast')
   })
 
   it('treats frames waiting for a free connection as overuse', () => {

@@ -24,13 +24,17 @@ function bitsOf(seq: number): number[] {
   return Array.from({length: STAMP_BITS}, (_, bit) => (word >>> (STAMP_BITS - 1 - bit)) & 1)
 }
 
+/** Where bit `index`'s block starts: the strip is cut into 32 equal parts, so a scaled frame's blocks still line up. */
+function blockStart(width: number, index: number): number {
+  return Math.round((index * width) / STAMP_BITS)
+}
+
 /** Write `seq` into the top strip of `frame` (in place). */
 export function stampSeq(frame: VideoFrame, seq: number): void {
   const channels = CHANNELS[frame.format]
   const rowBytes = frame.width * channels
-  const block = Math.floor(frame.width / STAMP_BITS)
   const row = Buffer.alloc(rowBytes, 128)
-  bitsOf(seq).forEach((bit, index) => row.fill(bit ? 0 : 255, index * block * channels, (index + 1) * block * channels))
+  bitsOf(seq).forEach((bit, index) => row.fill(bit ? 0 : 255, blockStart(frame.width, index) * channels, blockStart(frame.width, index + 1) * channels))
   for (let y = 0; y < stampHeight(frame.height); y++) row.copy(frame.data, y * rowBytes)
 }
 
@@ -38,21 +42,21 @@ export function stampSeq(frame: VideoFrame, seq: number): void {
 export function readSeq(frame: VideoFrame): number | undefined {
   const channels = CHANNELS[frame.format]
   const rowBytes = frame.width * channels
-  const block = Math.floor(frame.width / STAMP_BITS)
+  const block = frame.width / STAMP_BITS
   const strip = stampHeight(frame.height)
   if (block < 2 || frame.data.length < strip * rowBytes) return undefined
   // Sample the middle of each block, away from edges where JPEG rings.
   const y0 = Math.floor(strip / 4)
   const y1 = Math.max(y0 + 1, Math.ceil((strip * 3) / 4))
-  const x0 = Math.floor(block / 4)
-  const x1 = Math.max(x0 + 1, Math.ceil((block * 3) / 4))
   let word = 0
   for (let bit = 0; bit < STAMP_BITS; bit++) {
+    const x0 = Math.floor(bit * block + block / 4)
+    const x1 = Math.max(x0 + 1, Math.ceil(bit * block + (block * 3) / 4))
     let sum = 0
     let n = 0
     for (let y = y0; y < y1; y++) {
-      const start = y * rowBytes + (bit * block + x0) * channels
-      const end = y * rowBytes + (bit * block + x1) * channels
+      const start = y * rowBytes + x0 * channels
+      const end = y * rowBytes + x1 * channels
       for (let i = start; i < end; i++) sum += frame.data[i]
       n += end - start
     }

@@ -1,10 +1,11 @@
+import {encodeFeedbackReport, FeedbackReporter} from '../../adapt/index.js'
 import type {Logger} from '../../cli/logger.js'
 import {type Clock, DelayEstimator, JitterBuffer, type MediaReceiver, monotonicUs, type ReceivedFrame, type StreamEndReason} from '../../transport/index.js'
 import {FreezeDetector} from '../stats/freeze-detector.js'
-import {Percentiles} from '../stats/percentiles.js'
+import {Percentiles, round1} from '../stats/percentiles.js'
 import {RateMeter} from '../stats/rate-meter.js'
 import type {VideoCodec, VideoSink} from '../types.js'
-import type {VideoStats} from './video-stats.js'
+import type {RecentVideoStats, VideoStats} from './video-stats.js'
 
 export interface VideoReceiverOptions {
   receiver: MediaReceiver
@@ -15,11 +16,15 @@ export interface VideoReceiverOptions {
   /** Playout delay bounds above the fastest delivery; default 0..150 ms. */
   minDelayMs?: number
   maxDelayMs?: number
+  /** Arrivals the playout delay adapts over; default 30. */
+  adaptWindow?: number
   /** Frames the jitter buffer holds; default 60 (two seconds at 30 fps). */
   capacity?: number
   /** Frames allowed to wait for the sink before new ones are dropped; default 2. */
   maxSinkBacklog?: number
   clock?: Clock
+  /** How often to check whether a feedback report is due (reports go every 100 ms); default 20 ms. */
+  feedbackPollMs?: number
 }
 
 export type ReceiverEnd = StreamEndReason | 'sink-failed' | 'stopped'
@@ -28,6 +33,8 @@ export type ReceiverEnd = StreamEndReason | 'sink-failed' | 'stopped'
  * Receive → jitter buffer → sink. Frames go into the buffer as they arrive on any connection and leave it in order at
  * their playout time; each is handed to the sink one at a time (a slow sink drops frames instead of building a
  * backlog). Latency is capture → the sink finished with the frame, mapped onto our clock by the DelayEstimator.
+ * Every 100 ms a FeedbackReporter's report (queuing delay, received rate, late and missing frames, buffer level) goes
+ * back to the sender, which adapts to it (docs/protocol.md, "Adaptation feedback").
  */
 export class VideoReceiverPipeline {
   readonly ended: Promise<ReceiverEnd>
@@ -38,6 +45,11 @@ export class VideoReceiverPipeline {
   readonly #freezes = new FreezeDetector()
   readonly #arrivals = new RateMeter()
   readonly #rendered = new RateMeter()
+  readonly #reporter: FeedbackReporter
+  readonly #feedbackTimer: NodeJS.Timeout
+  #feedbackSent = 0
+  /** Latencies of the last second's frames, for `recent`. */
+  readonly #recentLatency: Array<{atUs: number; ms: number}> = []
   #end!: (reason: ReceiverEnd) => void
   #timer: NodeJS.Timeout | undefined
   #chain: Promise<void> = Promise.resolve()
@@ -52,8 +64,14 @@ export class VideoReceiverPipeline {
       capacity: options.capacity ?? 60,
       minDelayUs: (options.minDelayMs ?? 0) * 1000,
       maxDelayUs: (options.maxDelayMs ?? 150) * 1000,
+      // The target follows the p95 of the last 30 arrivals (a second at 30 fps), so a queue the sender has already
+      // drained stops holding every frame back (with 120, a spike kept the delay at its maximum for 4-8 s).
+      adaptWindow: options.adaptWindow ?? 30,
     })
     this.ended = new Promise((resolve) => (this.#end = resolve))
+    this.#reporter = new FeedbackReporter({startUs: this.#clock()})
+    this.#feedbackTimer = setInterval(() => this.#sendFeedback(), options.feedbackPollMs ?? 20)
+    this.#feedbackTimer.unref()
     const {receiver, sink} = options
     receiver.on('frame', this.#onFrame)
     receiver.on('rtt', this.#onRtt)
@@ -69,13 +87,22 @@ export class VideoReceiverPipeline {
     return this.#sinkError
   }
 
+  /** Feedback reports sent to the sender so far. */
+  get feedbackSent(): number {
+    return this.#feedbackSent
+  }
+
   /** Stop taking frames; what is buffered is played out first. */
   stop(): Promise<void> {
     return this.#finish('stopped')
   }
 
-  recent(nowUs = this.#clock()): {fps: number; kbps: number} {
-    return {fps: this.#rendered.recent(nowUs).rate, kbps: this.#arrivals.recent(nowUs).kbps}
+  recent(nowUs = this.#clock()): RecentVideoStats {
+    while (this.#recentLatency.length > 0 && nowUs - this.#recentLatency[0].atUs > 1_000_000) this.#recentLatency.shift()
+    const latencies = new Percentiles()
+    for (const sample of this.#recentLatency) latencies.add(sample.ms)
+    const latencyMs = {p50: round1(latencies.percentile(50)), p95: round1(latencies.percentile(95))}
+    return {fps: round1(this.#rendered.recent(nowUs).rate), kbps: round1(this.#arrivals.recent(nowUs).kbps), latencyMs}
   }
 
   stats(): VideoStats {
@@ -98,16 +125,39 @@ export class VideoReceiverPipeline {
     if (this.#done) return
     this.#estimator.observe(frame.captureUs + frame.senderDelayUs, frame.receivedUs)
     this.#arrivals.add(frame.receivedUs, frame.payload.length)
+    this.#reporter.onFrame({seq: frame.seq, captureUs: frame.captureUs, senderDelayUs: frame.senderDelayUs, receivedUs: frame.receivedUs, bytes: frame.payload.length})
     this.#buffer.push(frame.seq, frame.captureUs, frame, frame.receivedUs)
     this.#play()
   }
 
-  #onRtt = (rttUs: number): void => this.#estimator.setRtt(rttUs)
+  #onRtt = (rttUs: number): void => {
+    this.#estimator.setRtt(rttUs)
+    this.#reporter.onRtt(rttUs)
+  }
+
+  #sendFeedback(): void {
+    const report = this.#reporter.poll(this.#clock())
+    if (report && this.options.receiver.sendFeedback(encodeFeedbackReport(report))) this.#feedbackSent++
+  }
+
+  /**
+   * The buffer's state for the reporter. The level is estimated: the head's time until due, plus one frame interval
+   * (at the arrival rate) for each frame behind it.
+   */
+  #notePlayout(nowUs: number): void {
+    const {late, missing, queued} = this.#buffer.stats
+    const due = this.#buffer.nextDueUs()
+    const fps = this.#arrivals.recent(nowUs).rate
+    const levelUs = due === undefined ? 0 : Math.max(0, due - nowUs) + (fps > 0 ? ((queued - 1) * 1e6) / fps : 0)
+    this.#reporter.onPlayout({late, missing, levelUs})
+  }
 
   /** Hand every due frame to the sink, then sleep until the next one is due. */
   #play(): void {
     clearTimeout(this.#timer)
-    for (const {item} of this.#buffer.pop(this.#clock())) this.#render(item)
+    const now = this.#clock()
+    for (const {item} of this.#buffer.pop(now)) this.#render(item)
+    this.#notePlayout(now)
     const due = this.#buffer.nextDueUs()
     if (due !== undefined) this.#timer = setTimeout(() => this.#play(), Math.max(0, Math.ceil((due - this.#clock()) / 1000)))
   }
@@ -126,7 +176,11 @@ export class VideoReceiverPipeline {
         if (outcome !== 'rendered') return
         const at = this.#clock()
         const delay = this.#estimator.delayUs(frame.captureUs, at)
-        if (delay !== undefined) this.#latency.add(delay / 1000)
+        if (delay !== undefined) {
+          this.#latency.add(delay / 1000)
+          this.#recentLatency.push({atUs: at, ms: delay / 1000})
+          if (this.#recentLatency.length > 1000) this.#recentLatency.shift()
+        }
         this.#freezes.frame(at)
         this.#rendered.add(at, frame.payload.length)
       } catch (error) {
@@ -141,6 +195,7 @@ export class VideoReceiverPipeline {
     if (this.#done) return
     this.#done = true
     clearTimeout(this.#timer)
+    clearInterval(this.#feedbackTimer)
     const {receiver} = this.options
     receiver.off('frame', this.#onFrame)
     receiver.off('rtt', this.#onRtt)

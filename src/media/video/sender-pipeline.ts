@@ -1,11 +1,20 @@
+import {type AdaptController, scaledSize} from '../../adapt/index.js'
 import type {Logger} from '../../cli/logger.js'
+import {MESSAGE_HEADER_SIZE} from '../../protocol/media-message.js'
 import {sleep} from '../../transport/clock.js'
 import {type Clock, type MediaSender, monotonicUs} from '../../transport/index.js'
 import {FreezeDetector} from '../stats/freeze-detector.js'
-import {Percentiles} from '../stats/percentiles.js'
+import {Percentiles, round1} from '../stats/percentiles.js'
 import {RateMeter} from '../stats/rate-meter.js'
-import type {VideoCodec, VideoSource} from '../types.js'
-import type {VideoStats} from './video-stats.js'
+import type {VideoCodec, VideoFrame, VideoSource} from '../types.js'
+import {encodeAt} from './encode-at.js'
+import type {RecentVideoStats, VideoStats} from './video-stats.js'
+
+/**
+ * A socket's write() returns false once its buffer holds its high-water mark (16 KiB in Node 20), so writing one
+ * frame at least that big always does: that says nothing about the link, and such writes are not counted as busy.
+ */
+const SOCKET_HIGH_WATER_MARK = 16 * 1024
 
 export interface VideoSenderOptions {
   source: VideoSource
@@ -15,6 +24,8 @@ export interface VideoSenderOptions {
   logger: Logger
   /** Stop when aborted. */
   signal: AbortSignal
+  /** Adaptation (src/adapt): which frames to send and at which size, quality and rate. Its top is the source's size at `fps`. */
+  controller: AdaptController
   clock?: Clock
   /** False while the user has video off in a call: frames are captured (to keep pace) but not sent. */
   sending?: () => boolean
@@ -23,6 +34,8 @@ export interface VideoSenderOptions {
 /**
  * Capture → encode → send, paced by the monotonic clock: frame n is due at start + n / fps, so timer lateness never
  * accumulates into drift. When encoding falls behind, due slots are skipped (counted as dropped) rather than bunched.
+ * Capture always runs at the top fps; the controller's encoding says how many of those frames go out (a credit of
+ * encoding fps / top fps per frame), at which size and quality, and it may skip a frame that would arrive too late.
  * Latency on this side is capture → handed to the transport (mostly encode time).
  */
 export class VideoSenderPipeline {
@@ -31,15 +44,32 @@ export class VideoSenderPipeline {
   readonly #freezes = new FreezeDetector()
   readonly #meter = new RateMeter()
   #skipped = 0
+  #credit = 0
+  /** Frames big enough to fill a socket's buffer on their own (see SOCKET_HIGH_WATER_MARK). */
+  #bigWrites = 0
   #startUs: number | undefined
 
   constructor(private readonly options: VideoSenderOptions) {
     this.#clock = options.clock ?? monotonicUs
+    options.sender.on('feedback', (payload: Buffer) => {
+      options.controller.onFeedbackPayload(payload, this.#clock())
+      this.#logChange()
+    })
+  }
+
+  #lastLogged = ''
+
+  /** Debug log of every change of the adaptation's reason or encoding. */
+  #logChange(): void {
+    const {reason, targetKbps, scale, quality, fps} = this.options.controller.state
+    const line = `${reason} scale ${scale} q${quality} ${fps} fps`
+    if (line !== this.#lastLogged) this.options.logger.debug(`adapt: ${line}, target ${targetKbps} kbit/s`)
+    this.#lastLogged = line
   }
 
   /** Runs until the signal aborts, the source ends, or the transport loses every connection; returns why. */
   async run(): Promise<'stopped' | 'source-ended' | 'peer-gone'> {
-    const {source, codec, sender, signal} = this.options
+    const {source, sender, signal} = this.options
     const intervalUs = 1e6 / this.options.fps
     let peerGone = false
     sender.once('closed', () => (peerGone = true))
@@ -52,19 +82,8 @@ export class VideoSenderPipeline {
       if (signal.aborted || peerGone) break
       const frame = await source.read()
       if (!frame) return 'source-ended'
-      if (this.options.sending?.() === false) {
-        slot = Math.max(slot + 1, Math.floor((this.#clock() - start) / intervalUs) + 1)
-        continue
-      }
-
-      const captureUs = this.#clock()
-      const payload = await codec.encode(frame)
+      if (this.options.sending?.() !== false) await this.#sendFrame(frame)
       if (peerGone) break
-      const sentUs = this.#clock()
-      sender.send(payload, captureUs, {key: true})
-      this.#latency.add((sentUs - captureUs) / 1000)
-      this.#freezes.frame(captureUs)
-      this.#meter.add(sentUs, payload.length)
       // If we are more than a slot late, skip the missed slots instead of sending a burst.
       const next = Math.floor((this.#clock() - start) / intervalUs) + 1
       if (next > slot + 1) this.#skipped += next - slot - 1
@@ -74,9 +93,9 @@ export class VideoSenderPipeline {
     return peerGone ? 'peer-gone' : 'stopped'
   }
 
-  recent(nowUs = this.#clock()): {fps: number; kbps: number} {
+  recent(nowUs = this.#clock()): RecentVideoStats {
     const recent = this.#meter.recent(nowUs)
-    return {fps: recent.rate, kbps: recent.kbps}
+    return {fps: round1(recent.rate), kbps: round1(recent.kbps)}
   }
 
   stats(nowUs = this.#clock()): VideoStats {
@@ -92,6 +111,29 @@ export class VideoSenderPipeline {
       dropped: transport.dropped + this.#skipped,
       freezes: this.#freezes.freezes,
       outOfOrder: 0,
+      adapt: this.options.controller.state,
     }
+  }
+
+  /** Ask the controller, then encode at its encoding and send. Frames it declines are not drops: it chose them. */
+  async #sendFrame(frame: VideoFrame): Promise<void> {
+    const {controller, sender, codec} = this.options
+    const captureUs = this.#clock()
+    const transport = sender.stats
+    controller.onSenderState({queuedFrames: transport.queued, busyEvents: Math.max(0, transport.busyEvents - this.#bigWrites)}, captureUs)
+    const encoding = controller.encoding
+    this.#credit = Math.min(1, this.#credit) + encoding.fps / this.options.fps
+    if (this.#credit < 1 - 1e-9) return
+    this.#credit -= 1
+    if (!controller.shouldSend(0, captureUs)) return
+    const size = scaledSize(frame.width, frame.height, encoding.scale)
+    const payload = await encodeAt(codec, frame, {...size, quality: encoding.quality})
+    const sentUs = this.#clock()
+    const seq = sender.send(payload, captureUs, {key: true})
+    if (payload.length + MESSAGE_HEADER_SIZE >= SOCKET_HIGH_WATER_MARK) this.#bigWrites++
+    controller.onFrameSent(payload.length, sentUs, seq)
+    this.#latency.add((sentUs - captureUs) / 1000)
+    this.#freezes.frame(captureUs)
+    this.#meter.add(sentUs, payload.length)
   }
 }

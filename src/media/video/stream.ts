@@ -1,11 +1,13 @@
-import {IvcError} from '../../cli/errors.js'
+import {AdaptController, type AdaptStrategy, DEFAULT_MAX_LATENCY_MS} from '../../adapt/index.js'
+import {IvcError, isIvcError} from '../../cli/errors.js'
 import type {Logger} from '../../cli/logger.js'
+import type {BackendRegistry} from '../../plugins/registry.js'
 import {MediaReceiver, MediaSender, monotonicUs} from '../../transport/index.js'
 import {parseHostPort} from '../../transport/target.js'
 import type {VideoCodec, VideoSink, VideoSource} from '../types.js'
 import {type ReceiverEnd, VideoReceiverPipeline} from './receiver-pipeline.js'
 import {VideoSenderPipeline} from './sender-pipeline.js'
-import {roundStats, type VideoStats} from './video-stats.js'
+import {type RecentVideoStats, roundStats, type VideoStats} from './video-stats.js'
 
 export const DEFAULT_VIDEO_PORT = 12_345
 export const DEFAULT_VIDEO_CONNECTIONS = 20
@@ -16,7 +18,7 @@ export interface VideoHooks {
   signal: AbortSignal
   onShutdown(name: string, close: () => unknown): void
   /** Once a second: cumulative stats plus the last second's fps and kbit/s. */
-  onStats?(stats: VideoStats, recent: {fps: number; kbps: number}): void
+  onStats?(stats: VideoStats, recent: RecentVideoStats): void
   /** In a call: whether the user has video on (video off sends nothing). */
   sending?: () => boolean
 }
@@ -26,19 +28,39 @@ export function parseVideoTarget(target: string, defaultPort = DEFAULT_VIDEO_POR
   return parseHostPort(target, defaultPort)
 }
 
+/** The receiver's codecs: raw always; JPEG when its backend is here (without it, pass-through sinks still work). */
+export async function receiverCodecs(backends: BackendRegistry, options: Record<string, unknown>): Promise<(payload: Buffer) => VideoCodec> {
+  const raw = (await backends.create('video-codec', 'raw')) as VideoCodec
+  const jpeg = await (backends.create('video-codec', 'jpeg', options) as Promise<VideoCodec>).catch((error: unknown) => {
+    if (isIvcError(error) && error.code === 'BACKEND_MISSING') return unavailableCodec('jpeg', error)
+    throw error
+  })
+  return codecForPayload({jpeg, raw})
+}
+
 /** Pick the codec for a received payload: JPEG starts with FF D8, anything else is taken as raw. */
 export function codecForPayload(codecs: {jpeg: VideoCodec; raw: VideoCodec}): (payload: Buffer) => VideoCodec {
   return (payload) => (payload.length >= 2 && payload[0] === 0xff && payload[1] === 0xd8 ? codecs.jpeg : codecs.raw)
 }
 
+/** How the sender adapts (issue 8): `--adapt` and `--max-latency`; the top of the ladder is the source at `--quality`. */
+export interface VideoAdaptOptions {
+  strategy: AdaptStrategy
+  maxLatencyMs?: number
+  quality: number
+}
+
 export async function sendVideo(
-  options: {host: string; port: number; connections: number; token?: string; source: VideoSource; codec: VideoCodec; fps: number},
+  options: {host: string; port: number; connections: number; token?: string; source: VideoSource; codec: VideoCodec; fps: number; adapt: VideoAdaptOptions},
   hooks: VideoHooks,
 ): Promise<{stats: VideoStats; end: 'stopped' | 'source-ended' | 'peer-gone'}> {
+  const {source, adapt} = options
   const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'video', connections: options.connections, token: options.token, logger: hooks.logger})
   hooks.onShutdown('video sender', () => sender.close())
-  hooks.onShutdown('video source', () => options.source.close())
-  const pipeline = new VideoSenderPipeline({source: options.source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal, sending: hooks.sending})
+  hooks.onShutdown('video source', () => source.close())
+  const top = {width: source.width, height: source.height, fps: options.fps, quality: adapt.quality}
+  const controller = new AdaptController({strategy: adapt.strategy, top, maxLatencyMs: adapt.maxLatencyMs ?? DEFAULT_MAX_LATENCY_MS})
+  const pipeline = new VideoSenderPipeline({source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal, sending: hooks.sending, controller})
   const ticker = setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent()), 1000)
   try {
     const end = await pipeline.run()
@@ -69,6 +91,7 @@ export async function receiveVideo(
     await receiver.close()
     await options.sink.close()
     const report = options.sink.report
+    hooks.logger.info(`video feedback: ${pipeline.feedbackSent} reports sent to the sender`)
     if (report.verified !== undefined) hooks.logger.info(`video sink ${options.sink.name}: ${report.verified} stamps verified, ${report.unreadable ?? 0} unreadable, ${report.outOfOrder ?? 0} out of order`)
     return {stats: roundStats(pipeline.stats()), end, sinkError: pipeline.sinkError}
   } finally {

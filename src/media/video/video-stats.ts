@@ -1,6 +1,11 @@
+import type {AdaptState} from '../../adapt/index.js'
 import {round1} from '../stats/percentiles.js'
 
-/** The stats object of `ivc stream-video` (issue 5): live NDJSON events carry it with `event: "stats"`; the final summary is exactly this. */
+/**
+ * The stats object of `ivc stream-video` (issue 5): live NDJSON events carry it with `event: "stats"`; the final
+ * summary is exactly this. The sender adds `adapt`, the adaptation state (issue 8); the receiver's keys are the
+ * issue's, unchanged.
+ */
 export interface VideoStats {
   role: 'receiver' | 'sender'
   frames: number
@@ -11,6 +16,15 @@ export interface VideoStats {
   dropped: number
   freezes: number
   outOfOrder: number
+  adapt?: AdaptState
+}
+
+/** The last second: what the live line shows, and (with --json) each stats event's `recent`. */
+export interface RecentVideoStats {
+  fps: number
+  kbps: number
+  /** Latency of the frames of the last second (the receiver's capture → sink), ms. */
+  latencyMs?: {p50: number; p95: number}
 }
 
 export function roundStats(stats: VideoStats): VideoStats {
@@ -18,11 +32,26 @@ export function roundStats(stats: VideoStats): VideoStats {
 }
 
 /** The once-a-second stderr line. */
-export function statsLine(stats: VideoStats, recent: {fps: number; kbps: number}): string {
+export function statsLine(stats: VideoStats, recent: RecentVideoStats): string {
   const arrow = stats.role === 'sender' ? 'tx' : 'rx'
   return (
     `video ${arrow}: ${recent.fps.toFixed(1)} fps  ${Math.round(recent.kbps)} kbit/s  ` +
     `latency p50 ${stats.latencyMs.p50} ms p95 ${stats.latencyMs.p95} ms  frames ${stats.frames}  dropped ${stats.dropped}  freezes ${stats.freezes}` +
-    (stats.outOfOrder > 0 ? `  out-of-order ${stats.outOfOrder}` : '')
+    (stats.outOfOrder > 0 ? `  out-of-order ${stats.outOfOrder}` : '') +
+    (stats.adapt ? `  ${adaptLine(stats.adapt)}` : '')
+  )
+}
+
+/** "adapt gcc: target 1234 kbit/s, scale 0.75 q65 30 fps (increase)". */
+export function adaptLine(adapt: AdaptState): string {
+  return `adapt ${adapt.strategy}: target ${adapt.targetKbps} kbit/s, scale ${adapt.scale} q${adapt.quality} ${adapt.fps} fps (${adapt.reason})`
+}
+
+/** The human summary at the end. */
+export function summaryLine(stats: VideoStats): string {
+  const {latencyMs: latency} = stats
+  return (
+    `${stats.role}: ${stats.frames} frames, ${stats.fps} fps, ${stats.kbps} kbit/s, latency p50 ${latency.p50} / p95 ${latency.p95} / max ${latency.max} ms, ` +
+    `dropped ${stats.dropped}, freezes ${stats.freezes}, out of order ${stats.outOfOrder}${stats.adapt ? `; ${adaptLine(stats.adapt)}` : ''}\n`
   )
 }

@@ -1,23 +1,27 @@
 import {loadOpenCV, type OpenCV} from '../native.js'
-import {CHANNELS, type VideoCodec, type VideoFrame} from '../../media/types.js'
+import {CHANNELS, type VideoFrame} from '../../media/types.js'
+import type {FrameEncoding, TunableVideoCodec} from '../../media/video/encode-at.js'
 
 /**
  * JPEG through OpenCV imencode/imdecode, on libuv's thread pool (the async variants), so encoding one frame does not
  * hold up the socket work of the next. Mats wrap our Buffers directly (building one with a fill value costs ~60 ms).
+ * Adaptation may ask for a smaller size (area resize, also on the pool) and another quality, frame by frame.
  */
-export class JpegCodec implements VideoCodec {
+export class JpegCodec implements TunableVideoCodec {
   readonly name = 'jpeg'
+  readonly tunable = true
   readonly #cv: OpenCV
 
   constructor(private readonly quality = 80) {
     this.#cv = loadOpenCV()
   }
 
-  async encode(frame: VideoFrame): Promise<Buffer> {
+  async encode(frame: VideoFrame, encoding?: FrameEncoding): Promise<Buffer> {
     const cv = this.#cv
     const type = CHANNELS[frame.format] === 3 ? cv.CV_8UC3 : cv.CV_8UC1
-    const mat = new cv.Mat(frame.data, frame.height, frame.width, type)
-    return cv.imencodeAsync('.jpg', mat, [cv.IMWRITE_JPEG_QUALITY, this.quality])
+    let mat = new cv.Mat(frame.data, frame.height, frame.width, type)
+    if (encoding && (encoding.width !== frame.width || encoding.height !== frame.height)) mat = await mat.resizeAsync(encoding.height, encoding.width, 0, 0, cv.INTER_AREA)
+    return cv.imencodeAsync('.jpg', mat, [cv.IMWRITE_JPEG_QUALITY, Math.round(encoding?.quality ?? this.quality)])
   }
 
   async decode(payload: Buffer): Promise<VideoFrame> {
