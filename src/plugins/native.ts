@@ -27,7 +27,7 @@ export type Naudiodon = any
  * IVC_DISABLE_NATIVE=opencv,naudiodon makes the named modules behave as if missing, so tests (and people) can check
  * the fallbacks and install hints without uninstalling anything.
  */
-export function nativeDisabled(name: 'opencv' | 'naudiodon'): boolean {
+export function nativeDisabled(name: 'opencv' | 'naudiodon' | 'sharp'): boolean {
   return (process.env.IVC_DISABLE_NATIVE ?? '').split(',').map((each) => each.trim().toLowerCase()).includes(name)
 }
 
@@ -80,4 +80,30 @@ export function loadNaudiodon(): Naudiodon {
   naudiodon ??= tryLoadNaudiodon()
   if (!naudiodon.ok) throw new IvcError('BACKEND_MISSING', naudiodon.detail, {suggestion: NAUDIODON_HINT})
   return naudiodon.module
+}
+
+export const SHARP_HINT = 'npm install sharp (prebuilt for linux-x64; the JPEG fallback when OpenCV is missing)'
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Sharp = any
+let sharp: Loaded<Sharp> | undefined
+
+function tryLoadSharp(): Loaded<Sharp> {
+  if (nativeDisabled('sharp')) return {ok: false, detail: 'sharp is disabled by IVC_DISABLE_NATIVE'}
+  try {
+    const module = require('sharp')
+    return {ok: true, module, detail: `sharp ${module.versions?.sharp ?? ''} (libvips ${module.versions?.vips ?? '?'})`.trim()}
+  } catch (error) {
+    return {ok: false, detail: `sharp does not load: ${firstLine(String((error as Error)?.message ?? error))}`}
+  }
+}
+
+export function probeSharp(): ProbeResult {
+  sharp ??= tryLoadSharp()
+  return sharp.ok ? {ok: true, detail: sharp.detail} : {ok: false, detail: sharp.detail, hint: SHARP_HINT}
+}
+
+export function loadSharp(): Sharp {
+  sharp ??= tryLoadSharp()
+  if (!sharp.ok) throw new IvcError('BACKEND_MISSING', sharp.detail, {suggestion: SHARP_HINT})
+  return sharp.module
 }

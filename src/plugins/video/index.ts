@@ -3,13 +3,14 @@ import {createLogger} from '../../cli/logger.js'
 import {MIN_STAMP_HEIGHT, MIN_STAMP_WIDTH} from '../../media/video/frame-stamp.js'
 import type {VideoBackendOptions} from '../../media/types.js'
 import {FFMPEG_HINT, probeProgram} from '../external.js'
-import {probeOpenCV} from '../native.js'
+import {probeOpenCV, probeSharp} from '../native.js'
 import type {Backend, ProbeResult} from '../types.js'
 import {JpegCodec} from './jpeg-codec.js'
 import {NullSink} from './null-sink.js'
 import {OpenCVSource} from './opencv-source.js'
 import {PipeSink} from './pipe-sink.js'
 import {RawCodec} from './raw-codec.js'
+import {SharpJpegCodec} from './sharp-jpeg-codec.js'
 import {SyntheticSource} from './synthetic-source.js'
 
 const pureJs = async (): Promise<ProbeResult> => ({ok: true, detail: 'pure JavaScript'})
@@ -63,9 +64,15 @@ export function videoBackends(): Backend[] {
     {
       name: 'jpeg',
       kind: 'video-codec',
-      description: 'JPEG through OpenCV imencode/imdecode (--quality)',
-      probe: opencv,
-      create: async (raw) => new JpegCodec(options(raw).quality ?? 80),
+      description: 'JPEG through OpenCV imencode/imdecode (--quality), or sharp when OpenCV is missing',
+      // OpenCV when it loads; otherwise sharp (libvips), so JPEG works without OpenCV.
+      async probe() {
+        const viaOpenCV = probeOpenCV()
+        if (viaOpenCV.ok) return viaOpenCV
+        const viaSharp = probeSharp()
+        return viaSharp.ok ? {ok: true, detail: `${viaSharp.detail} (OpenCV missing: ${viaOpenCV.detail})`} : {...viaOpenCV, detail: `${viaOpenCV.detail}; ${viaSharp.detail}`}
+      },
+      create: async (raw) => (probeOpenCV().ok ? new JpegCodec(options(raw).quality ?? 80) : new SharpJpegCodec(options(raw).quality ?? 80)),
     },
     {name: 'raw', kind: 'video-codec', description: 'uncompressed frames (tests)', probe: pureJs, create: async () => new RawCodec()},
     {

@@ -89,6 +89,21 @@ describe('ivc stream-video (processes over loopback)', () => {
     expect(summary.outOfOrder).toBe(0)
   })
 
+  it('without OpenCV, JPEG comes from sharp: frames stream and the null sink reads every stamp back', async () => {
+    const env = {IVC_DISABLE_NATIVE: 'opencv'}
+    const doctor = await runCli(['doctor', '--json', '--redis', inject('redisUrl')], {env})
+    expect(JSON.parse(doctor.stdout).backends).toContainEqual(expect.objectContaining({kind: 'video-codec', name: 'jpeg', ok: true, detail: expect.stringContaining('sharp')}))
+    const receiver = startCli(['stream-video', '--listen', '--port', '0', '--sink', 'null', '--json', '--duration', '5', '--log-level', 'info'], {env})
+    const port = await listening(receiver)
+    const sender = await runCli(['stream-video', '--to', `127.0.0.1:${port}`, '--codec', 'jpeg', '--size', '320x240', '--duration', '2', '--connections', '4'], {env})
+    expect(sender.exitCode, sender.stderr).toBe(0)
+    const result = await receiver
+    const summary = summaryOf(String(result.stdout))
+    expect(summary.frames).toBeGreaterThan(30)
+    expect(summary.outOfOrder).toBe(0)
+    expect(String(result.stderr)).toMatch(/\d+ stamps verified, 0 unreadable, 0 out of order/)
+  })
+
   it('says what is wrong with bad flags', async () => {
     expect((await runCli(['stream-video'])).exitCode).toBe(2)
     expect((await runCli(['stream-video', '--to', 'a:b:c'])).exitCode).toBe(2)
