@@ -207,8 +207,8 @@ export class CallDriver {
     return `c${++this.#nextConn}`
   }
 
-  #adopt(connection: SignalConnection): ConnId {
-    const id = this.#connId()
+  /** A signalling connection (accepted, or dialled by us) under its id: its messages and its end become events. */
+  #adopt(connection: SignalConnection, id: ConnId = this.#connId()): ConnId {
     this.#connections.set(id, connection)
     connection.onMessage((message) => this.dispatch({type: 'signal', conn: id, message}))
     void connection.closed.then((info) => {
@@ -230,12 +230,7 @@ export class CallDriver {
               return
             }
 
-            this.#connections.set(effect.conn, connection)
-            connection.onMessage((message) => this.dispatch({type: 'signal', conn: effect.conn, message}))
-            void connection.closed.then((info) => {
-              this.#connections.delete(effect.conn)
-              this.dispatch({type: 'signal-closed', conn: effect.conn, reason: info.reason})
-            })
+            this.#adopt(connection, effect.conn)
             this.dispatch({type: 'connected', conn: effect.conn})
           },
           (error: Error) => this.dispatch({type: 'connect-failed', conn: effect.conn, reason: error.message}),
