@@ -52,7 +52,6 @@ export class CallDriver {
   /** Media summaries of calls whose components have stopped, until their call.ended is emitted. */
   readonly #summaries = new Map<string, MediaSummaries>()
   #accepting: Promise<void> | undefined
-  #yieldedTo: {peer: string; until: number} | undefined
   #listener: FramedListener | undefined
   #nextConn = 0
   readonly #endWaiters = new Map<string, (summary: CallSummary) => void>()
@@ -176,11 +175,9 @@ export class CallDriver {
   }
 
   dispatch(event: CallEvent): void {
-    const before = this.#state
-    const step = reduceCall(before, event, Date.now())
+    const step = reduceCall(this.#state, event, Date.now())
     if (step.outcome === 'ignored') this.options.logger.debug(`ignored ${event.type}: ${step.note}`)
     this.#state = step.state
-    if (before.kind === 'calling' && step.state.kind === 'incoming' && step.state.call.glare) this.#replaced(before.call.callId, step.state.call.callId)
     for (const effect of step.effects) {
       // One failing effect (a message the codec refuses, a closed socket) must not skip the others.
       try {
@@ -281,26 +278,13 @@ export class CallDriver {
     }
   }
 
-  /**
-   * Glare, and we yielded: our outgoing call is withdrawn and the peer's call to us goes on in its place. Whoever
-   * waits for our call's end (a delegated `ivc call`) follows the new call id.
-   */
-  #replaced(ours: string, theirs: string): void {
-    const waiter = this.#endWaiters.get(ours)
-    this.#endWaiters.delete(ours)
-    if (waiter) this.#endWaiters.set(theirs, waiter)
-    this.#emit('call.replaced', ours, {replacedBy: theirs})
-  }
-
   #emit(event: string, callId: string, body: Record<string, unknown>): void {
     const payload: Record<string, unknown> = {callId, ...body}
-    // Glare where the winner's reject overtook its invite: our call ended as `glare`, and the winner's invite that
-    // follows is the call we yielded to, so it is answered at once like any glare call.
-    if (event === 'call.ended' && body.code === 'glare') this.#yieldedTo = {peer: String(body.peer), until: Date.now() + 10_000}
-    const yielded = this.#yieldedTo
-    if (event === 'call.incoming' && yielded && yielded.peer === body.peer && Date.now() < yielded.until) {
-      payload.glare = true
-      this.#yieldedTo = undefined
+    // Glare, and we yielded: whoever waits for our call's end (a delegated `ivc call`) follows the peer's call.
+    if (event === 'call.replaced') {
+      const waiter = this.#endWaiters.get(callId)
+      this.#endWaiters.delete(callId)
+      if (waiter) this.#endWaiters.set(String(body.replacedBy), waiter)
     }
 
     if (event === 'call.ended') {

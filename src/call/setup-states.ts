@@ -93,7 +93,12 @@ function glare(state: Calling, conn: string, invite: Invite, now: number): Step 
   // and the incoming one is marked so the driver accepts it without asking.
   const withdrawn = [...cancel(state, 'glare'), close(state.call.conn, 'glare'), {type: 'cancel-timer', timer: 'answer', callId: state.call.callId} as const]
   const ringing = takeInvite({kind: 'listening', config: state.config, lastEnd: state.lastEnd}, conn, invite, now, true)
-  return ok(ringing.state, [...withdrawn, {type: 'log', level: 'info', message: `glare with ${invite.from}: their call ${invite.callId} wins`}, ...ringing.effects])
+  return ok(ringing.state, [
+    ...withdrawn,
+    {type: 'log', level: 'info', message: `glare with ${invite.from}: their call ${invite.callId} wins`},
+    {type: 'emit', event: 'call.replaced', callId: state.call.callId, body: {peer: invite.from, replacedBy: invite.callId}},
+    ...ringing.effects,
+  ])
 }
 
 function callerSignal(state: Calling, message: SignalMessage, now: number): Step {

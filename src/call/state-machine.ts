@@ -35,6 +35,16 @@ export function reduceCall(state: CallState, event: CallEvent, now: number): Ste
   }
 }
 
+/**
+ * Glare where the winner's reject overtook its invite (they travel on different connections): our call ended as
+ * `glare` a moment ago, so this invite from the same peer is the call we yielded to, answered like any glare call.
+ */
+const GLARE_WINDOW_MS = 10_000
+function yieldedTo(state: CallState, peer: string, now: number): boolean {
+  const end = state.lastEnd
+  return end !== undefined && end.code === 'glare' && end.peer === peer && now - end.endedAt < GLARE_WINDOW_MS
+}
+
 function idleStep(state: Extract<CallState, {kind: 'idle'}>, event: CallEvent): Step {
   switch (event.type) {
     case 'go-online':
@@ -82,7 +92,7 @@ function listeningStep(state: Extract<CallState, {kind: 'listening'}>, event: Ca
     case 'signal': {
       const {message, conn} = event
       if (message.type !== 'invite') return ignored(state, `${message.type} on a connection with no call`)
-      return takeInvite(state, conn, message, now, false)
+      return takeInvite(state, conn, message, now, yieldedTo(state, message.from, now))
     }
 
     default:

@@ -134,7 +134,7 @@ export type CallEvent =
 
 export type EventType = CallEvent['type']
 
-export type BusEventType = 'call.outgoing' | 'call.incoming' | 'call.ringing' | 'call.started' | 'call.media' | 'call.ending' | 'call.ended' | 'call.refused'
+export type BusEventType = 'call.outgoing' | 'call.incoming' | 'call.ringing' | 'call.started' | 'call.media' | 'call.ending' | 'call.ended' | 'call.refused' | 'call.replaced'
 
 export type CallEffect =
   | {type: 'connect'; conn: ConnId; host: string; port: number}

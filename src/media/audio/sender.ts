@@ -46,7 +46,7 @@ export class AudioSenderPipeline {
       for await (const frame of this.source.frames(stop.signal)) {
         // Muted, we still send a frame every 20 ms, of silence: no captured sample leaves the host, and the peer's
         // jitter buffer keeps its clock instead of counting 50 underruns a second.
-        this.sender.send(this.sending() ? frame.pcm : Buffer.alloc(frame.pcm.length), frame.captureUs)
+        this.sender.send(this.sending() ? frame.pcm : silence(frame.pcm.length), frame.captureUs)
         this.#frames++
         this.#windowFrames++
         this.#windowBytes += frame.pcm.length
@@ -95,4 +95,11 @@ export class AudioSenderPipeline {
 
 export function senderStatsLine(event: Record<string, unknown>): string {
   return `audio tx: ${event.frames} frames  ${event.fps} fps  ${event.kbps} kbit/s  dropped ${event.dropped}  connections ${event.connections}`
+}
+
+let silent = Buffer.alloc(0)
+/** A frame of silence; one buffer serves every muted frame (the transport only reads it). */
+function silence(bytes: number): Buffer {
+  if (silent.length !== bytes) silent = Buffer.alloc(bytes)
+  return silent
 }
