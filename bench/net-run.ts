@@ -16,6 +16,8 @@ export interface RunResult {
   strategy: string
   /** The receiver's last-second latency p95, once a second: [seconds since the profile started, ms]. */
   timeline: Array<[number, number]>
+  /** Once a second: the receiver's last second and the sender's adaptation state, to see why a run went as it did. */
+  trace: Array<Record<string, string | number | null>>
   row: Record<string, string | number | null>
 }
 
@@ -51,6 +53,7 @@ export async function runStreams(link: NetLink, profile: LinkProfile, strategy: 
   const videoRx = cli(link, 'b', ['stream-video', '--listen', '--port', '12345', '--sink', 'null', '--json', '--duration', String(seconds + 8)], seconds)
   const audioRx = cli(link, 'b', ['stream-audio', '--listen', '--port', '12346', '--sink', 'null', '--json', '--duration', String(seconds + 8)], seconds)
   const rxLines = stamped(videoRx, t0)
+  const audioLines = stamped(audioRx, t0)
   await Promise.all([firstLine(videoRx, (line) => line.includes('"listening"'), 15_000), firstLine(audioRx, (line) => line.includes('"listening"'), 15_000)])
   const apply = (rateKbit: number | undefined) => link.shape('a-to-b', {rateKbit})
   await apply(profile.phases[0].rateKbit)
@@ -71,7 +74,7 @@ export async function runStreams(link: NetLink, profile: LinkProfile, strategy: 
   audioRx.kill('SIGINT')
   const [vrx, arx] = await Promise.all([videoRx, audioRx])
   await apply(undefined)
-  return summarise(profile, strategy, {rxLines, txLines, audio: lastSummary(arx.stdout), exit: `${vtx.exitCode}/${vrx.exitCode}/${atx.exitCode}/${arx.exitCode}`})
+  return summarise(profile, strategy, {rxLines, txLines, audioLines, audio: lastSummary(arx.stdout), exit: `${vtx.exitCode}/${vrx.exitCode}/${atx.exitCode}/${arx.exitCode}`})
 }
 
 function lastSummary(stdout: unknown): Json | undefined {
@@ -85,7 +88,7 @@ function lastSummary(stdout: unknown): Json | undefined {
   return events.filter((event) => event.event === undefined).at(-1)
 }
 
-function summarise(profile: LinkProfile, strategy: string, run: {rxLines: Stamped[]; txLines: Stamped[]; audio: Json | undefined; exit: string}): RunResult {
+function summarise(profile: LinkProfile, strategy: string, run: {rxLines: Stamped[]; txLines: Stamped[]; audioLines: Stamped[]; audio: Json | undefined; exit: string}): RunResult {
   const rxStats = run.rxLines.filter(({event}) => event.event === 'stats')
   const rxSummary = run.rxLines.filter(({event}) => event.event === undefined).at(-1)?.event
   const txStats = run.txLines.filter(({event}) => event.event === 'stats')
@@ -110,7 +113,12 @@ function summarise(profile: LinkProfile, strategy: string, run: {rxLines: Stampe
     'audio p95 ms': run.audio?.latencyMs?.p95 ?? null,
     exit: run.exit,
   }
-  return {profile: profile.name, strategy, timeline: perSecond.map(([s, p95]) => [s, Number.isFinite(p95) ? p95 : 10_000]), row}
+  const trace = rxStats.map(({s, event}) => {
+    const tx = txStats.findLast((line) => line.s <= s + 0.5)?.event
+    const audio = run.audioLines.findLast((line) => line.s <= s + 0.5 && line.event.role === 'receiver')?.event
+    return {s: Math.round(s * 10) / 10, 'rx fps': event.recent?.fps ?? null, 'rx p95': event.recent?.latencyMs?.p95 ?? null, 'rx kbps': event.recent?.kbps ?? null, 'target kbps': tx?.adapt?.targetKbps ?? null, rung: tx?.adapt ? `${tx.adapt.scale}/${tx.adapt.quality}/${tx.adapt.fps}` : null, reason: tx?.adapt?.reason ?? null, 'audio underruns': audio?.underruns ?? null, 'audio p95': audio?.latencyMs?.p95 ?? null}
+  })
+  return {profile: profile.name, strategy, timeline: perSecond.map(([s, p95]) => [s, Number.isFinite(p95) ? p95 : 10_000]), trace, row}
 }
 
 /** Seconds from the step down until the 1 s latency p95 is under the bound for good (until the step up). */

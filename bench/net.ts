@@ -16,6 +16,11 @@ import {runStreams} from './net-run.js'
 
 type Row = Record<string, string | number | null>
 
+// `npm run bench:net -- --only 2mbit:gcc` runs one profile (and strategy) and prints its once-a-second trace.
+const onlyAt = process.argv.indexOf('--only')
+const only = onlyAt > 0 ? process.argv[onlyAt + 1] ?? '' : undefined
+const selected = (profile: string, strategy: string) => only === undefined || only === profile || only === `${profile}:${strategy}`
+
 const support = await netnsSupport()
 if (!support.ok) {
   console.error(`bench:net cannot run here: ${support.reason}`)
@@ -38,9 +43,11 @@ try {
   if (wired) {
     for (const profile of PROFILES) {
       for (const strategy of STRATEGIES) {
+        if (!selected(profile.name, strategy)) continue
         console.error(`bench:net: ${profile.name} × ${strategy} (${profile.durationS} s)`)
         const run = await runStreams(link, profile, strategy)
         rows.push(run.row)
+        if (only !== undefined) console.log(`\n### ${profile.name} × ${strategy}, once a second\n${table(run.trace)}`)
         if (profile.stepDownAtS !== undefined) chartSeries.push({name: strategy, points: run.timeline})
       }
     }
@@ -61,8 +68,9 @@ try {
 }
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-const body = JSON.stringify({date: new Date().toISOString(), node: process.version, wired, maxLatencyMs: MAX_LATENCY_MS, profiles: PROFILES, rows, chart: chartSeries}, null, 2) + '\n'
-for (const name of [`net-${stamp}.json`, 'net-latest.json']) writeFileSync(new URL(name, results), body)
+const body = JSON.stringify({date: new Date().toISOString(), node: process.version, wired, maxLatencyMs: MAX_LATENCY_MS, profiles: PROFILES, rows, chart: chartSeries, ...(only === undefined ? {} : {only})}, null, 2) + '\n'
+// A partial run (--only) leaves the full run's files alone.
+for (const name of only === undefined ? [`net-${stamp}.json`, 'net-latest.json'] : [`net-only-${stamp}.json`]) writeFileSync(new URL(name, results), body)
 const png = lineChartPng({
   title: chartTitle,
   xName: 'seconds',
@@ -70,7 +78,7 @@ const png = lineChartPng({
   series: chartSeries,
   markY: wired ? {value: MAX_LATENCY_MS, label: `bound ${MAX_LATENCY_MS} ms`} : undefined,
 })
-writeFileSync(new URL('net-step-latency.png', results), png)
+if (only === undefined) writeFileSync(new URL('net-step-latency.png', results), png)
 console.log(`\n## net${wired ? '' : ' (link check only: video --adapt wiring pending)'}\n${table(rows)}`)
 console.error('bench:net: wrote bench/results/net-latest.json and bench/results/net-step-latency.png')
 

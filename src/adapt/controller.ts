@@ -6,6 +6,7 @@ import {SeedRule} from './seed-rule.js'
 export const ADAPT_STRATEGIES = ['gcc', 'seed', 'off'] as const
 export type AdaptStrategy = (typeof ADAPT_STRATEGIES)[number]
 export const DEFAULT_MAX_LATENCY_MS = 150
+const DEFAULT_START_KBPS = 1000
 
 export interface AdaptControllerOptions {
   strategy: AdaptStrategy
@@ -13,10 +14,7 @@ export interface AdaptControllerOptions {
   top: Encoding
   /** The latency bound (--max-latency), ms. Default 150. */
   maxLatencyMs?: number
-  /**
-   * gcc's first target. Default: the top rung's estimated cost as the first frames calibrate it (start at the quality
-   * asked for, so a window opens at full size; cut on the first overuse).
-   */
+  /** gcc's first target, from which it doubles every second until the link pushes back. Default 1000 kbit/s. */
   startKbps?: number
 }
 
@@ -58,15 +56,12 @@ export class AdaptController {
   readonly #gcc: GccRateControl
   readonly #seed: SeedRule
   readonly #maxLatencyUs: number
-  readonly #followTopAtStart: boolean
   #rung: Rung
   #lastReport: {report: FeedbackReport; atUs: number} | undefined
   #debtBits = 0
   #debtAtUs: number | undefined
   #lastSentUs: number | undefined
   #counts = {skippedLate: 0, skippedBudget: 0, badReports: 0, reports: 0}
-  /** Frames sent and not yet covered by a report's highest seq: what is still between us and the receiver. */
-  readonly #inFlight: Array<{seq: number; bits: number}> = []
 
   constructor(options: AdaptControllerOptions) {
     this.strategy = options.strategy
@@ -74,24 +69,27 @@ export class AdaptController {
     this.#ladder = buildLadder(options.top)
     this.#cost = new CostModel(options.top)
     this.#rung = this.#ladder[0]
-    const topKbps = this.#cost.kbps(this.#ladder[0])
     this.#gcc = new GccRateControl({
       maxLatencyUs: this.#maxLatencyUs,
-      startKbps: options.startKbps ?? topKbps,
+      startKbps: options.startKbps ?? DEFAULT_START_KBPS,
       minKbps: 50,
       maxKbps: 1_000_000,
     })
     this.#seed = new SeedRule(this.#maxLatencyUs)
-    this.#followTopAtStart = options.startKbps === undefined
+    if (this.strategy === 'gcc') this.#chooseRung()
   }
 
   get ladder(): readonly Rung[] {
     return this.#ladder
   }
 
-  /** Encode the next frame at this. */
+  /**
+   * Encode the next frame at this. The first frame always has the full size, whatever its quality: a player sizes
+   * its window by the first frame it shows, and later smaller frames are scaled up to fill it.
+   */
   get encoding(): Rung {
     if (this.strategy === 'seed') return {...this.#ladder[0], scale: this.#seed.scale}
+    if (this.#lastSentUs === undefined) return {...this.#rung, scale: this.#ladder[0].scale}
     return this.#rung
   }
 
@@ -118,9 +116,6 @@ export class AdaptController {
     if (this.#lastReport && !isNewerReport(report.reportNumber, this.#lastReport.report.reportNumber)) return false
     this.#lastReport = {report, atUs: nowUs}
     this.#counts.reports++
-    if (report.framesReceived > 0) {
-      while (this.#inFlight.length > 0 && !seqNewer(this.#inFlight[0].seq, report.highestSeq)) this.#inFlight.shift()
-    }
     if (this.strategy === 'seed' && report.latencyUs !== undefined) this.#seed.onLatency(report.latencyUs)
     if (this.strategy === 'gcc') {
       this.#gcc.onReport(report, nowUs)
@@ -139,9 +134,10 @@ export class AdaptController {
 
   /**
    * Ask before encoding a captured frame `frameAgeUs` old (now − capture). gcc says no when the frame would reach
-   * the receiver after the bound (its age + the queue the last report saw, drained since at the link's rate + the
-   * base delay), or when the frames already sent at the current encoding run more than 200 ms ahead of the target.
-   * Never more than a second in a row, so reports keep flowing.
+   * the receiver after the bound (its age + the longer of the queue the last report saw, less the time since, and
+   * the queuing the oldest frame still in flight has met so far + the base delay), or when the frames already
+   * sent at the current encoding run more than 200 ms ahead of the target. Never more than a second in a row, so
+   * reports keep flowing.
    */
   shouldSend(frameAgeUs: number, nowUs: number): boolean {
     if (this.strategy !== 'gcc') return true
@@ -153,48 +149,29 @@ export class AdaptController {
     }
 
     const last = this.#lastReport
-    if (last && last.report.delayValid && nowUs - last.atUs < STALE_REPORT_US) {
-      const sinceReport = nowUs - last.atUs
-      const queueUs = Math.max(0, last.report.queuingDelayUs - sinceReport, this.#inFlightUs(nowUs) ?? 0)
-      const baseUs = last.report.latencyUs === undefined ? 0 : Math.max(0, last.report.latencyUs - last.report.queuingDelayUs)
-      if (frameAgeUs + queueUs + baseUs > this.#maxLatencyUs) {
-        this.#counts.skippedLate++
-        return false
-      }
+    const fresh = last !== undefined && last.report.delayValid && nowUs - last.atUs < STALE_REPORT_US
+    const reportedUs = fresh ? Math.max(0, last.report.queuingDelayUs - (nowUs - last.atUs)) : 0
+    const baseUs = fresh && last.report.latencyUs !== undefined ? Math.max(0, last.report.latencyUs - last.report.queuingDelayUs) : 0
+    if (frameAgeUs + Math.max(reportedUs, this.#gcc.inFlightDelayUs) + baseUs > this.#maxLatencyUs) {
+      this.#counts.skippedLate++
+      return false
     }
 
     return true
   }
 
-  /** A frame of `bytes` went to the transport (which gave it `seq`), encoded at `this.encoding`. */
-  onFrameSent(bytes: number, nowUs: number, seq?: number): void {
+  /** A frame of `bytes` went to the transport, encoded at `this.encoding`. */
+  onFrameSent(bytes: number, nowUs: number): void {
     this.#cost.observe(bytes, this.encoding)
-    if (seq !== undefined) {
-      this.#inFlight.push({seq, bits: bytes * 8})
-      if (this.#inFlight.length > 1024) this.#inFlight.shift()
-    }
-
+    const first = this.#lastSentUs === undefined
     this.#lastSentUs = nowUs
-    // Start from what the top rung really costs (the first frames calibrate the model), until the first cut.
-    if (this.#followTopAtStart) this.#gcc.restart(this.#cost.kbps(this.#ladder[0]))
     if (this.strategy === 'seed') this.#seed.onFrame()
     if (this.strategy !== 'gcc') return
     this.#repay(nowUs)
-    this.#debtBits += bytes * 8
+    // The first frame has the full size for the player's window (see encoding), not what the target allows: a raw
+    // one alone would otherwise hold the stream back for seconds.
+    if (!first) this.#debtBits += bytes * 8
     this.#chooseRung()
-  }
-
-  /**
-   * The queue still ahead of a new frame by our own count: the frames sent after the last one reported take
-   * bits / received rate to cross the link, less the time they have had since the report's interval began. It grows
-   * the moment the link slows, before any late frame can be reported. Undefined before a rate is known.
-   */
-  #inFlightUs(nowUs: number): number | undefined {
-    const received = this.#gcc.receivedKbps
-    const last = this.#lastReport
-    if (!last || received === undefined || received <= 0 || this.#inFlight.length === 0) return undefined
-    const bits = this.#inFlight.reduce((sum, frame) => sum + frame.bits, 0)
-    return Math.max(0, (bits / (received * 1000)) * 1e6 - (nowUs - last.atUs) - last.report.intervalUs)
   }
 
   #repay(nowUs: number): void {
@@ -217,9 +194,4 @@ export class AdaptController {
     const index = this.#ladder.findIndex((rung) => sameRung(rung, this.#rung))
     this.#gcc.nextStepKbps = index > 0 ? this.#cost.kbps(this.#ladder[index - 1]) / UP_SWITCH_HEADROOM : 0
   }
-}
-
-function seqNewer(a: number, b: number): boolean {
-  const diff = (a - b) >>> 0
-  return diff !== 0 && diff < 0x8000_0000
 }

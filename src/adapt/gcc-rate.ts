@@ -6,10 +6,17 @@ export interface SenderSignal {
   queuedFrames: number
   /** Cumulative count of writes that returned false (`stats.busyEvents`). */
   busyEvents: number
+  /** How long the oldest frame not yet echoed has been in flight, µs (`stats.oldestInFlightUs`). */
+  oldestInFlightUs: number
+  /** The fastest round trip seen, µs (`stats.minRttUs`); undefined before the first echo. */
+  minRttUs: number | undefined
+  /** Cumulative bytes the receiver has echoed (`stats.deliveredBytes`). */
+  deliveredBytes: number
 }
 
 export type GccReason =
   | 'start'
+  | 'increase:start'
   | 'increase'
   | 'increase:fast'
   | 'hold'
@@ -19,6 +26,7 @@ export type GccReason =
   | 'overuse:trend'
   | 'overuse:latency'
   | 'overuse:send-queue'
+  | 'overuse:in-flight'
 
 export interface GccOptions {
   maxLatencyUs: number
@@ -32,9 +40,14 @@ const INCREASE_PER_SECOND = 1.08
 const MIN_DECREASE_GAP_US = 200_000
 const TREND_WINDOW_US = 1_000_000
 const RATE_WINDOW_US = 500_000
+/** Delivery (echoes) is measured over this window: short, so a link that just slowed shows at once. */
+const DELIVERY_WINDOW_US = 300_000
+const MIN_DELIVERY_SPAN_US = 100_000
 /** Far below what the link carried lately, the increase may be this much faster (a second). */
 const FAST_INCREASE_PER_SECOND = 1.5
-const FAST_BELOW = 0.5
+const FAST_BELOW = 0.9
+/** Until the first overuse, nothing is known of the link: double every second from a modest start (slow start). */
+const START_INCREASE_PER_SECOND = 2
 const HELD_WINDOW_US = 30_000_000
 /** After a cut, a fast ramp waits this long at first; one that ends in overuse doubles it (to 6 s at most). */
 const PROBE_WAIT_US = 3_000_000
@@ -47,8 +60,17 @@ const MAX_PROBE_WAIT_US = 6_000_000
  * actually got; normal (delay low and not rising) lets it grow by at most 8 % a second; anything between holds.
  * A lane that just went busy (a socket buffer over its mark) is the earliest hint, so it blocks increases.
  *
- * Recovery: while the target is under half the highest rate the receiver got without overuse in the last 30 s, and
- * the link has been calm for a while since the last cut, the increase runs at up to ×1.5 a second instead (the
+ * The sender's own view comes first, though: the receiver echoes every frame, so the sender knows at once how long
+ * its oldest unechoed frame has been on the way. Beyond the fastest round trip, that is queuing the frame has
+ * already suffered, whatever the send rate: more than half the bound is overuse before any report can say so. The
+ * cut goes to 0.85 × the lower of the reported and the delivered (echoed) rate: the report's half second still
+ * remembers the faster link.
+ *
+ * Start: the first target is modest (the caller's startKbps) and doubles every second until the first overuse, so
+ * a slow link is found from below, without first filling its queue (which would delay the audio sharing it).
+ *
+ * Recovery: while the target is under 90 % of the highest rate the receiver got without overuse in the last 30 s,
+ * and the link has been calm for a while since the last cut, the increase runs at up to ×1.5 a second instead (the
  * link carried that much a moment ago: likely it can again). Such a fast ramp that ends in overuse was a failed
  * probe: the calm required before the next one doubles (3 s, then 6 s), so a link that really got slower sees a
  * bump now and then, not a saw-tooth. Pure: the caller passes the time.
@@ -70,6 +92,8 @@ export class GccRateControl {
   /** The cost of the next rung up (set by the controller): increases may always reach it, to find out. */
   nextStepKbps = 0
   readonly #delays: Array<{atUs: number; delayMs: number}> = []
+  readonly #deliveries: Array<{atUs: number; bytes: number}> = []
+  #inFlightDelayUs = 0
   readonly #rates: Array<{atUs: number; bits: number; intervalUs: number}> = []
 
   constructor(private readonly options: GccOptions) {
@@ -84,15 +108,6 @@ export class GccRateControl {
     return this.#reason
   }
 
-  /**
-   * Before the first report, the starting target may still be moved (e.g. once real frame sizes are known); after
-   * it, until the first cut, only raised (so a top rung that turns out dearer than first thought keeps being sent).
-   */
-  restart(kbps: number): void {
-    if (this.#reason === 'start') this.#set(kbps)
-    else if (!this.#everCut && kbps > this.#targetKbps) this.#set(kbps)
-  }
-
   /** The highest rate the receiver got without overuse over the last 30 s, kbit/s (0 before any). */
   get heldKbps(): number {
     return this.#held.reduce((best, sample) => Math.max(best, sample.kbps), 0)
@@ -102,6 +117,19 @@ export class GccRateControl {
   get receivedKbps(): number | undefined {
     const span = this.#rates.reduce((sum, rate) => sum + rate.intervalUs, 0)
     return span > 0 ? (this.#rates.reduce((sum, rate) => sum + rate.bits, 0) / span) * 1000 : undefined
+  }
+
+  /** The rate the receiver echoed our frames at over the last 300 ms, kbit/s (undefined before 100 ms of echoes). */
+  get deliveredKbps(): number | undefined {
+    const first = this.#deliveries[0]
+    const last = this.#deliveries.at(-1)
+    if (!first || !last || last.atUs - first.atUs < MIN_DELIVERY_SPAN_US) return undefined
+    return ((last.bytes - first.bytes) * 8) / (last.atUs - first.atUs) * 1000
+  }
+
+  /** How long the oldest unechoed frame has waited beyond the fastest round trip, µs (0 with none in flight). */
+  get inFlightDelayUs(): number {
+    return this.#inFlightDelayUs
   }
 
   /** Queuing delay trend, ms per second, over the last second of valid reports. */
@@ -137,6 +165,10 @@ export class GccRateControl {
   onSenderSignal(signal: SenderSignal, nowUs: number): void {
     if (this.#busyEvents !== undefined && signal.busyEvents > this.#busyEvents) this.#lastBusyUs = nowUs
     this.#busyEvents = signal.busyEvents
+    this.#inFlightDelayUs = Math.max(0, signal.oldestInFlightUs - (signal.minRttUs ?? 0))
+    this.#deliveries.push({atUs: nowUs, bytes: signal.deliveredBytes})
+    while (this.#deliveries.length > 2 && nowUs - this.#deliveries[1].atUs >= DELIVERY_WINDOW_US) this.#deliveries.shift()
+    if (this.#inFlightDelayUs > 0.5 * this.options.maxLatencyUs) this.#overuse('overuse:in-flight', nowUs)
     if (signal.queuedFrames === 0) {
       this.#queuedSince = undefined
       return
@@ -154,7 +186,8 @@ export class GccRateControl {
     // One cut per episode: while the queue is draining (delay lower than at the last cut and falling), cutting
     // again would only chase the received rate down as we skip frames ourselves.
     const recent = nowUs - this.#lastDecreaseUs < 2 * TREND_WINDOW_US
-    if (recent && reason !== 'overuse:send-queue' && this.#lastDelayMs <= this.#delayAtDecreaseMs && this.trendMsPerS <= 0) return
+    const ownQueue = reason === 'overuse:send-queue' || reason === 'overuse:in-flight'
+    if (recent && !ownQueue && this.#lastDelayMs <= this.#delayAtDecreaseMs && this.trendMsPerS <= 0) return
     this.#delayAtDecreaseMs = this.#lastDelayMs
     this.#cut(nowUs)
   }
@@ -165,8 +198,8 @@ export class GccRateControl {
     this.#fastUntilUs = -Infinity
     this.#everCut = true
     this.#lastDecreaseUs = nowUs
-    const received = this.receivedKbps
-    const cut = received !== undefined && received > 0 ? DECREASE_FACTOR * received : DECREASE_FACTOR * this.#targetKbps
+    const rates = [this.receivedKbps, this.deliveredKbps].filter((rate): rate is number => rate !== undefined && rate > 0)
+    const cut = DECREASE_FACTOR * (rates.length > 0 ? Math.min(...rates) : this.#targetKbps)
     this.#set(Math.min(this.#targetKbps, cut))
   }
 
@@ -183,6 +216,12 @@ export class GccRateControl {
     const cap = Math.max(1.5 * received + 50, this.options.minKbps, this.nextStepKbps)
     if (this.#targetKbps >= cap || this.#targetKbps >= this.options.maxKbps) {
       this.#reason = 'hold:at-cap'
+      return
+    }
+
+    if (!this.#everCut) {
+      this.#reason = 'increase:start'
+      this.#set(Math.min(cap, this.#targetKbps * START_INCREASE_PER_SECOND ** (elapsedUs / 1e6)))
       return
     }
 

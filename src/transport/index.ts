@@ -5,8 +5,10 @@
  *   maxQueueDelayMs?, maxQueuedFrames?})` opens N TCP connections and handshakes each (rejects with IvcError
  *   PEER_UNREACHABLE / AUTH_FAILED / PROTOCOL_ERROR; BAD_USAGE for connections outside 1..64).
  *   `sender.send(payload, captureUs, {key?})` → seq (u32, assigned in order). Never blocks: a frame goes on the
- *   least-queued non-busy connection or waits in a small queue; frames older than maxQueueDelayMs (default 250) are
- *   dropped and counted. `sender.stats` → {sent, bytes, dropped, queued, busyEvents, openConnections, rttUs, minRttUs}.
+ *   lowest-numbered connection with nothing in flight (unechoed), else the one with the fewest bytes in flight, among
+ *   those not busy, or waits in a small queue; frames older than maxQueueDelayMs (default 250) are dropped and
+ *   counted. `sender.stats` → {sent, bytes, dropped, queued, busyEvents, inFlightBytes, deliveredBytes,
+ *   oldestInFlightUs, openConnections, rttUs, minRttUs}.
  *   `sender.sendFeedback(buf)`; events 'echo' {seq, rttUs}, 'feedback' (Buffer), 'lane-lost' {index, reason},
  *   'closed' {reason} (every connection gone: the peer left). `await sender.end()` sends end-of-stream and closes;
  *   `sender.close()` closes at once.
@@ -16,9 +18,9 @@
  *   'rtt' (µs, the sender's RTT, about once a second); 'feedback' (Buffer); 'rejected' {remote, reason} (also logged:
  *   bad handshake, wrong token = "AUTH_FAILED: ...", oversize, garbage); 'stream-end' {streamId, reason:
  *   'end-of-stream' | 'connections-closed'}. One stream at a time; after its end a new sender may connect.
- *   `receiver.sendFeedback(buf)`; `await receiver.close()`. Echoes for the sender's RTT are automatic (every 200 ms).
+ *   `receiver.sendFeedback(buf)`; `await receiver.close()`. Every frame is echoed at once on its connection.
  * TIMING — capture times are `monotonicUs()` (CLOCK_MONOTONIC µs, shared by processes on one host).
- *   `JitterBuffer<T>` ({capacity, minDelayUs, maxDelayUs}): push(seq, captureUs, item, arrivalUs) → 'queued' | 'late'
+ *   `JitterBuffer<T>` ({capacity, minDelayUs, maxDelayUs, adaptWindowUs?, decayUs?}): push(seq, captureUs, item, arrivalUs) → 'queued' | 'late'
  *   | 'duplicate'; pop(nowUs) → due frames in seq order; nextDueUs(); drain(); stats {played, late, duplicates,
  *   missing, overflow, reordered, queued, targetDelayUs}. Audio adds its own concealment on top (use `stats.missing`
  *   deltas or gaps in popped seqs).

@@ -8,8 +8,10 @@ export interface JitterBufferOptions {
   maxDelayUs: number
   /** Where the target starts; default minDelayUs. */
   initialDelayUs?: number
-  /** Arrivals the target adapts over (the p95 of their excess delay). Default 120. */
-  adaptWindow?: number
+  /** The target follows the p95 of the excess delay of the arrivals in this window. Default 1 s. */
+  adaptWindowUs?: number
+  /** Going down, the target closes the gap to that p95 with this time constant (going up is at once). Default 0.5 s. */
+  decayUs?: number
   /** Window of the fastest-delivery minimum, µs. Default 10 s. */
   baseWindowUs?: number
 }
@@ -42,14 +44,17 @@ export interface JitterBufferStats {
 /**
  * Reorders frames by sequence number and releases them at a steady playout time: capture time, mapped onto our clock
  * through the fastest delivery seen (min of arrival − capture over a window), plus a target delay. The target adapts
- * between its bounds to the p95 of recent excess delays — up at once, down slowly. A frame whose turn has passed is
- * dropped as late; playout never goes backwards. Pure: every method takes the current time.
+ * between its bounds to the p95 of the last second's excess delays — up at once, down with a half-second time
+ * constant, by the clock rather than per arrival (at a low frame rate, a per-arrival decay kept a spike's delay for
+ * several seconds after the queue that caused it had gone). A frame whose turn has passed is dropped as late;
+ * playout never goes backwards. Pure: every method takes the current time.
  */
 export class JitterBuffer<T> {
   readonly #frames: Array<BufferedFrame<T> & {ext: number}> = []
   readonly #base: WindowedMin
-  readonly #excess: number[] = []
+  readonly #excess: Array<{atUs: number; excessUs: number}> = []
   #target: number
+  #lastAdaptUs: number | undefined
   #lastPlayedExt: number | undefined
   #highestExt: number | undefined
   #lastSeq: number | undefined
@@ -129,13 +134,16 @@ export class JitterBuffer<T> {
 
   #adapt(arrivalUs: number, transitUs: number): void {
     this.#base.add(arrivalUs, transitUs)
-    this.#excess.push(transitUs - this.#base.min()!)
-    if (this.#excess.length > (this.options.adaptWindow ?? 120)) this.#excess.shift()
-    const sorted = [...this.#excess].sort((a, b) => a - b)
+    this.#excess.push({atUs: arrivalUs, excessUs: transitUs - this.#base.min()!})
+    const windowUs = this.options.adaptWindowUs ?? 1_000_000
+    while (this.#excess.length > 1 && arrivalUs - this.#excess[0].atUs > windowUs) this.#excess.shift()
+    const sorted = this.#excess.map((sample) => sample.excessUs).sort((a, b) => a - b)
     const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]
     const wanted = clamp(p95, this.options.minDelayUs, this.options.maxDelayUs)
-    // Up at once (a late frame is a visible glitch), down slowly (so one calm second does not invite the next glitch).
-    this.#target = wanted > this.#target ? wanted : this.#target - (this.#target - wanted) * 0.02
+    const elapsedUs = Math.max(0, arrivalUs - (this.#lastAdaptUs ?? arrivalUs))
+    this.#lastAdaptUs = arrivalUs
+    // Up at once (a late frame is a visible glitch), down smoothly (so one calm moment does not invite the next).
+    this.#target = wanted > this.#target ? wanted : wanted + (this.#target - wanted) * Math.exp(-elapsedUs / (this.options.decayUs ?? 500_000))
   }
 
   /** Sequence numbers are u32 and wrap; extend them to a monotonic number by the shortest signed distance. */

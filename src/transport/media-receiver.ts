@@ -21,8 +21,6 @@ export interface MediaReceiverOptions {
   token?: string
   /** Largest frame payload accepted; a bigger header closes the connection. Default by kind: video 4 MiB, audio 64 KiB. */
   maxFrameBytes?: number
-  /** How often to echo the latest frame back for the sender's RTT. Default 200 ms. */
-  echoIntervalMs?: number
   handshakeTimeoutMs?: number
   /** After the first end-of-stream, how long to wait for the other connections' ends. Default 1000 ms. */
   endGraceMs?: number
@@ -72,13 +70,10 @@ export class MediaReceiver extends EventEmitter {
   readonly #server: Server
   readonly #clock: Clock
   readonly #maxFrameBytes: number
-  readonly #echoTimer: NodeJS.Timeout
   readonly #finished = new Set<number>()
   readonly #handshaking = new Set<Socket>()
   readonly #sockets = new Set<Socket>()
   #stream: ActiveStream | undefined
-  #latest: ReceivedFrame | undefined
-  #echoed: ReceivedFrame | undefined
 
   private constructor(
     server: Server,
@@ -88,8 +83,6 @@ export class MediaReceiver extends EventEmitter {
     this.#server = server
     this.#clock = options.clock ?? monotonicUs
     this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES[options.kind]
-    this.#echoTimer = setInterval(() => this.#echo(), options.echoIntervalMs ?? 200)
-    this.#echoTimer.unref()
     server.on('connection', (socket) => this.#accept(socket))
   }
 
@@ -124,7 +117,6 @@ export class MediaReceiver extends EventEmitter {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#echoTimer)
     for (const socket of this.#handshaking) socket.destroy()
     if (this.#stream) this.#endStream('connections-closed')
     for (const socket of this.#sockets) socket.destroy()
@@ -232,7 +224,9 @@ export class MediaReceiver extends EventEmitter {
         receivedUs: this.#clock(),
         connectionIndex: conn.index,
       }
-      this.#latest = frame
+      // Echo at once, on the connection it came by: the sender learns the round trip and what each connection still
+      // has in flight (docs/protocol.md).
+      if (conn.socket.writable) conn.socket.write(encodeEcho({seq: frame.seq, sendUs: frame.captureUs + frame.senderDelayUs, holdUs: 0}))
       this.emit('frame', frame)
     } else if (message.type === 'rtt') {
       this.emit('rtt', decodeRttReport(message))
@@ -263,8 +257,6 @@ export class MediaReceiver extends EventEmitter {
     this.#stream = undefined
     clearTimeout(stream.endTimer)
     this.#finished.add(stream.streamId)
-    this.#latest = undefined
-    this.#echoed = undefined
     for (const conn of stream.conns.values()) conn.socket.destroy()
     this.emit('stream-end', {streamId: stream.streamId, reason})
   }
@@ -272,13 +264,6 @@ export class MediaReceiver extends EventEmitter {
   #reject(remote: string, reason: string): void {
     this.options.logger.warn(`media connection from ${remote} rejected: ${reason}`)
     this.emit('rejected', {remote, reason})
-  }
-
-  #echo(): void {
-    const frame = this.#latest
-    if (!frame || frame === this.#echoed) return
-    this.#echoed = frame
-    this.#control(encodeEcho({seq: frame.seq, sendUs: frame.captureUs + frame.senderDelayUs, holdUs: this.#clock() - frame.receivedUs}))
   }
 
   #control(message: Buffer): boolean {

@@ -41,6 +41,12 @@ export interface SenderStats {
   queued: number
   /** Times a connection became busy (write() returned false). */
   busyEvents: number
+  /** Bytes written and not yet echoed by the receiver, over every connection. */
+  inFlightBytes: number
+  /** Bytes the receiver has echoed, over every connection (header included, as inFlightBytes). */
+  deliveredBytes: number
+  /** How long the oldest frame not yet echoed has been in flight, µs (0 with none). */
+  oldestInFlightUs: number
   openConnections: number
   /** Latest and minimum round-trip time from echoes, µs (undefined before the first echo). */
   rttUs: number | undefined
@@ -58,6 +64,9 @@ interface Lane {
   busy: boolean
   open: boolean
   decoder: MediaMessageDecoder
+  /** Frames written on this connection and not yet echoed, oldest first (TCP delivers them in this order). */
+  inFlight: InFlight[]
+  inFlightBytes: number
 }
 
 interface Pending {
@@ -66,12 +75,26 @@ interface Pending {
   captureUs: number
 }
 
+interface InFlight {
+  seq: number
+  bytes: number
+  sentUs: number
+}
+
+/** Tracking stops at this many unechoed frames on one connection (a peer that does not echo costs no memory). */
+const MAX_TRACKED_PER_LANE = 256
+
 /**
- * The sending end of one media stream over N parallel TCP connections ("lanes"). Each frame goes whole onto the
- * lane with the fewest queued bytes among those not busy; a lane whose write() returned false is busy until it
- * drains, so one stalled socket never stalls the stream. When every lane is busy frames wait in a small queue and
- * are dropped (counted) once older than maxQueueDelayMs. Events: 'echo' (EchoSample), 'feedback' (Buffer),
- * 'lane-lost' ({index, reason}), 'closed' ({reason}) when no lane is left.
+ * The sending end of one media stream over N parallel TCP connections ("lanes"). The receiver echoes every frame on
+ * the lane it came by, so the sender knows what each lane still has in flight: bytes in Node's buffer, the kernel's,
+ * or the network. Each frame goes whole onto a lane with nothing in flight (the lowest-numbered, to keep few lanes
+ * warm), else onto the one with the fewest bytes in flight. A lane whose segment was lost waits for TCP to retransmit
+ * it and holds everything behind it, so new frames go around it instead of joining the wait. (Copying a stuck frame
+ * onto an idle lane was tried for audio: the copies, sent just when the link is full, made the queue worse.) A lane
+ * whose write() returned false is busy until it drains.
+ * When every lane is busy frames wait in a small queue and are dropped (counted) once older than maxQueueDelayMs.
+ * Events: 'echo' (EchoSample), 'feedback' (Buffer), 'lane-lost' ({index, reason}), 'closed' ({reason}) when no lane
+ * is left.
  */
 export class MediaSender extends EventEmitter {
   readonly streamId: number
@@ -82,7 +105,7 @@ export class MediaSender extends EventEmitter {
   readonly #maxQueuedFrames: number
   readonly #rttTimer: NodeJS.Timeout
   #seq = 0
-  #stats = {sent: 0, bytes: 0, dropped: 0, busyEvents: 0}
+  #stats = {sent: 0, bytes: 0, dropped: 0, busyEvents: 0, deliveredBytes: 0}
   #rttUs: number | undefined
   #minRttUs: number | undefined
   #closed = false
@@ -127,6 +150,8 @@ export class MediaSender extends EventEmitter {
     return {
       ...this.#stats,
       queued: this.#queue.length,
+      inFlightBytes: this.#lanes.reduce((sum, lane) => sum + lane.inFlightBytes, 0),
+      oldestInFlightUs: this.#oldestInFlightUs(),
       openConnections: this.#lanes.filter((lane) => lane.open).length,
       rttUs: this.#rttUs,
       minRttUs: this.#minRttUs,
@@ -184,7 +209,7 @@ export class MediaSender extends EventEmitter {
 
   #attach(index: number, socket: Socket, rest: Buffer): Lane {
     // Frames from the receiver are never legal: a zero frame bound rejects them.
-    const lane: Lane = {index, socket, busy: false, open: true, decoder: new MediaMessageDecoder(0)}
+    const lane: Lane = {index, socket, busy: false, open: true, decoder: new MediaMessageDecoder(0), inFlight: [], inFlightBytes: 0}
     socket.on('drain', () => {
       lane.busy = false
       this.#flush()
@@ -199,16 +224,17 @@ export class MediaSender extends EventEmitter {
 
   #onData(lane: Lane, chunk: Buffer): void {
     const {messages, error} = lane.decoder.push(chunk)
-    for (const message of messages) this.#onMessage(message)
+    for (const message of messages) this.#onMessage(lane, message)
     if (error) {
       this.options.logger.warn(`media connection ${lane.index}: ${error}; closing it`)
       lane.socket.destroy()
     }
   }
 
-  #onMessage(message: MediaMessage): void {
+  #onMessage(lane: Lane, message: MediaMessage): void {
     if (message.type === 'echo') {
       const echo = decodeEcho(message)
+      this.#delivered(lane, echo.seq)
       const rttUs = this.#clock() - echo.sendUs - echo.holdUs
       if (rttUs < 0) return
       this.#rttUs = rttUs
@@ -223,12 +249,29 @@ export class MediaSender extends EventEmitter {
     if (!lane.open) return
     lane.open = false
     if (this.#closed) return
+    lane.inFlight = []
+    lane.inFlightBytes = 0
     this.emit('lane-lost', {index: lane.index, reason})
     if (this.#lanes.every((each) => !each.open)) {
       this.close()
       this.emit('closed', {reason: 'every connection closed'})
     } else {
       this.#flush()
+    }
+  }
+
+  #oldestInFlightUs(): number {
+    const oldest = Math.min(...this.#lanes.map((lane) => lane.inFlight[0]?.sentUs ?? Number.POSITIVE_INFINITY))
+    return Number.isFinite(oldest) ? Math.max(0, this.#clock() - oldest) : 0
+  }
+
+  /** The receiver has `seq` from this lane, so everything written on the lane before it too. */
+  #delivered(lane: Lane, seq: number): void {
+    const at = lane.inFlight.findIndex((entry) => entry.seq === seq)
+    if (at < 0) return
+    for (const entry of lane.inFlight.splice(0, at + 1)) {
+      lane.inFlightBytes -= entry.bytes
+      this.#stats.deliveredBytes += entry.bytes
     }
   }
 
@@ -250,6 +293,12 @@ export class MediaSender extends EventEmitter {
       lane.socket.write(head.header)
       const accepted = lane.socket.write(head.payload)
       lane.socket.uncork()
+      const bytes = head.header.length + head.payload.length
+      if (lane.inFlight.length < MAX_TRACKED_PER_LANE) {
+        lane.inFlight.push({seq: head.header.readUInt32BE(4), bytes, sentUs: now})
+        lane.inFlightBytes += bytes
+      }
+
       this.#stats.sent++
       this.#stats.bytes += head.payload.length
       if (!accepted) {
@@ -259,11 +308,12 @@ export class MediaSender extends EventEmitter {
     }
   }
 
+  /** A lane with nothing in flight (the lowest-numbered), else the one with the fewest bytes in flight. */
   #freeLane(): Lane | undefined {
     let best: Lane | undefined
     for (const lane of this.#lanes) {
       if (!lane.open || lane.busy) continue
-      if (!best || lane.socket.writableLength < best.socket.writableLength) best = lane
+      if (!best || lane.inFlightBytes < best.inFlightBytes) best = lane
     }
 
     return best

@@ -71,6 +71,7 @@ describe('adaptation through a step 8 → 1.5 → 8 Mbit/s', () => {
 
 describe('AdaptController', () => {
   const top = {width: 640, height: 480, fps: 30, quality: 80}
+  const idle = {queuedFrames: 0, busyEvents: 0, oldestInFlightUs: 0, minRttUs: undefined, deliveredBytes: 0}
   const report = (n: number, fields: Partial<FeedbackReport> = {}): FeedbackReport => ({
     reportNumber: n,
     delayValid: true,
@@ -89,6 +90,7 @@ describe('AdaptController', () => {
 
   it('cuts to 0.85 × the received rate on overuse, at once', () => {
     const controller = new AdaptController({strategy: 'gcc', top, startKbps: 6000})
+    controller.onFrameSent(20_000, 50_000)
     controller.onFeedback(report(0), 100_000)
     controller.onFeedback(report(1, {queuingDelayUs: 90_000, receivedBitsPerSecond: 1_000_000}), 200_000)
     expect(controller.state.reason).toBe('overuse:delay')
@@ -109,7 +111,7 @@ describe('AdaptController', () => {
 
   it('skips a frame that would arrive after the bound, but never for more than a second', () => {
     const controller = new AdaptController({strategy: 'gcc', top, maxLatencyMs: 150})
-    controller.onFrameSent(30_000, 0, 0)
+    controller.onFrameSent(30_000, 0)
     controller.onFeedback(report(0, {queuingDelayUs: 140_000, latencyUs: 150_000, receivedBitsPerSecond: 50_000_000}), 100_000)
     expect(controller.shouldSend(20_000, 100_000)).toBe(false)
     expect(controller.state.skippedLate).toBe(1)
@@ -119,26 +121,39 @@ describe('AdaptController', () => {
     expect(off.shouldSend(500_000, 100_000)).toBe(true)
   })
 
-  it('holds increases while lanes go busy, then grows by at most 8 % a second', () => {
+  it('starts modestly but sends its first frame at full size, then at the rung the target allows', () => {
+    const controller = new AdaptController({strategy: 'gcc', top})
+    expect(controller.state.targetKbps).toBe(1000)
+    expect(controller.encoding.scale).toBe(1)
+    const quality = controller.encoding.quality
+    expect(quality).toBeLessThan(80)
+    controller.onFrameSent(12_000, 10_000)
+    expect(controller.encoding.scale).toBeLessThan(1)
+    expect(controller.encoding.quality).toBe(quality)
+  })
+
+  it('holds increases while lanes go busy, then doubles a second until the first overuse', () => {
     const controller = new AdaptController({strategy: 'gcc', top, startKbps: 1000})
     let now = 0
     let busy = 0
     for (let n = 0; n < 10; n++) {
       now += 100_000
-      controller.onSenderState({queuedFrames: 0, busyEvents: busy++}, now)
+      controller.onSenderState({...idle, busyEvents: busy++}, now)
       controller.onFeedback(report(n, {receivedBitsPerSecond: 1_000_000}), now)
     }
 
     expect(controller.state).toMatchObject({targetKbps: 1000, reason: 'hold:busy-lanes'})
     for (let n = 10; n < 30; n++) {
       now += 100_000
-      controller.onSenderState({queuedFrames: 0, busyEvents: busy}, now)
+      controller.onSenderState({...idle, busyEvents: busy}, now)
       controller.onFeedback(report(n, {receivedBitsPerSecond: 1_000_000}), now)
     }
 
-    expect(controller.state.reason).toBe('increase')
-    expect(controller.state.targetKbps).toBeGreaterThan(1000)
-    expect(controller.state.targetKbps).toBeLessThanOrEqual(Math.round(1000 * 1.08 ** 2))
+    // Two calm seconds of slow start (the first half second still held by the last busy lane): up to ×2 a second,
+    // far faster than the gentle 8 %.
+    expect(controller.state.reason).toBe('increase:start')
+    expect(controller.state.targetKbps).toBeGreaterThan(1000 * 1.08 ** 2 * 1.2)
+    expect(controller.state.targetKbps).toBeLessThanOrEqual(1000 * 2 ** 2)
   })
 
   it('ramps ×1.5 a second far below the rate the link held, and waits longer after a probe that fails', () => {
@@ -176,11 +191,30 @@ describe('AdaptController', () => {
     expect(controller.state.reason).toBe('increase:fast')
   })
 
+  it('treats a frame in flight for over half the bound (beyond the fastest round trip) as overuse, and skips behind it', () => {
+    const controller = new AdaptController({strategy: 'gcc', top, startKbps: 6000, maxLatencyMs: 150})
+    controller.onFrameSent(16_000, 0)
+    // Echoes deliver 1 Mbit/s (12.5 KB per 100 ms); the oldest frame in flight has been on its way 60 ms, 40 of them
+    // the round trip: fine.
+    for (let step = 0; step <= 3; step++) controller.onSenderState({...idle, oldestInFlightUs: 60_000, minRttUs: 40_000, deliveredBytes: step * 12_500}, step * 100_000)
+    expect(controller.state.reason).toBe('start')
+    expect(controller.shouldSend(0, 300_000)).toBe(true)
+    // The link slows: the oldest has now waited 80 ms beyond the round trip. Cut to 0.85 × the delivered rate.
+    controller.onSenderState({...idle, oldestInFlightUs: 120_000, minRttUs: 40_000, deliveredBytes: 4 * 12_500}, 400_000)
+    expect(controller.state).toMatchObject({reason: 'overuse:in-flight', targetKbps: 850})
+    expect(controller.shouldSend(0, 400_000)).toBe(true)
+    // Once it has waited 150 ms, a new frame would arrive after the bound: skipped, but never for more than a second.
+    controller.onSenderState({...idle, oldestInFlightUs: 200_000, minRttUs: 40_000, deliveredBytes: 4 * 12_500}, 480_000)
+    expect(controller.shouldSend(0, 480_000)).toBe(false)
+    expect(controller.state.skippedLate).toBe(1)
+    expect(controller.shouldSend(0, 1_000_000)).toBe(true)
+  })
+
   it('treats frames waiting for a free connection as overuse', () => {
     const controller = new AdaptController({strategy: 'gcc', top, startKbps: 6000})
     controller.onFeedback(report(0, {receivedBitsPerSecond: 3_000_000}), 100_000)
-    controller.onSenderState({queuedFrames: 2, busyEvents: 0}, 110_000)
-    controller.onSenderState({queuedFrames: 2, busyEvents: 0}, 170_000)
+    controller.onSenderState({...idle, queuedFrames: 2}, 110_000)
+    controller.onSenderState({...idle, queuedFrames: 2}, 170_000)
     expect(controller.state).toMatchObject({reason: 'overuse:send-queue', targetKbps: 2550})
   })
 

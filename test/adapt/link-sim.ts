@@ -2,7 +2,8 @@
  * A tiny, pure model of one video call over a bottleneck, for replaying link traces through the real reporter and
  * controller without sockets or sleeps. One FIFO stands for the TCP send buffers plus the bottleneck queue: video
  * frames and audio packets join it when sent and leave at the link's (possibly changing) rate, then cross a fixed
- * base delay. The sender's own queue signals come from that backlog, as they would from sockets.
+ * base delay. The sender's own queue signals come from that backlog, as they would from sockets, and each video frame
+ * is echoed back a base delay after it arrives, as the receiver does.
  */
 import {AdaptController, type AdaptStrategy} from '../../src/adapt/controller.js'
 import {FeedbackReporter} from '../../src/adapt/feedback-reporter.js'
@@ -65,6 +66,10 @@ export function simulate(options: SimOptions): SimResult {
   let frameCredit = 0
   let noise = 12_345
   let nextCaptureUs = 0
+  // What the transport knows from echoes: when each video frame not yet echoed was sent, and the bytes echoed so far.
+  const unechoed: number[] = []
+  let videoDelivered = 0
+  const echoes: Array<{atUs: number; bytes: number}> = []
 
   for (let now = 0; now < options.durationUs; now += STEP_US) {
     // Capture at the top frame rate; the encoding's fps decides how many of those frames are used.
@@ -78,14 +83,15 @@ export function simulate(options: SimOptions): SimResult {
           const {width: w, height: h} = scaledSize(width, height, encoding.scale)
           noise = (noise * 1_103_515_245 + 12_345) % 2 ** 31
           const bytes = Math.round((complexity * (w * h) ** 0.9 * qualityFactor(encoding.quality) * (0.85 + (0.3 * noise) / 2 ** 31)) / 8)
-          controller.onFrameSent(bytes, now, seq)
+          controller.onFrameSent(bytes, now)
+          unechoed.push(now)
           queue.push({kind: 'video', captureUs: now - ENCODE_US, sendUs: now, senderDelayUs: ENCODE_US, bytes, bitsLeft: bytes * 8, seq: seq++})
           backlogBytes += bytes
           if (backlogBytes > 128 * 1024) busyEvents++
         }
       }
 
-      controller.onSenderState({queuedFrames: backlogBytes > 512 * 1024 ? 1 : 0, busyEvents}, now)
+      controller.onSenderState({queuedFrames: backlogBytes > 512 * 1024 ? 1 : 0, busyEvents, oldestInFlightUs: unechoed.length > 0 ? now - unechoed[0] : 0, minRttUs: 2 * baseDelayUs, deliveredBytes: videoDelivered}, now)
     }
 
     if (now % 20_000 === 0) {
@@ -113,8 +119,15 @@ export function simulate(options: SimOptions): SimResult {
         continue
       }
 
+      echoes.push({atUs: arrivalUs + baseDelayUs, bytes: packet.bytes})
       reporter.onFrame({seq: packet.seq, captureUs: packet.captureUs, senderDelayUs: packet.senderDelayUs, receivedUs: arrivalUs, bytes: packet.bytes})
       result.frames.push({captureUs: packet.captureUs, arrivalUs, latencyUs: arrivalUs - packet.captureUs, bytes: packet.bytes})
+    }
+
+    while (echoes.length > 0 && echoes[0].atUs <= now) {
+      const echo = echoes.shift()!
+      unechoed.shift()
+      videoDelivered += echo.bytes
     }
 
     const report = reporter.poll(now)

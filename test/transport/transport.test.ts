@@ -4,6 +4,7 @@ import {connect, createServer, type Server, type Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {IvcError} from '../../src/cli/errors.js'
+import {encodeEcho} from '../../src/protocol/media-echo.js'
 import {decodeHello, encodeHello, encodeReply} from '../../src/protocol/media-handshake.js'
 import {encodeHeader, MediaMessageDecoder} from '../../src/protocol/media-message.js'
 import {JitterBuffer, MediaReceiver, type MediaReceiverOptions, MediaSender, monotonicUs, type ReceivedFrame} from '../../src/transport/index.js'
@@ -85,7 +86,7 @@ describe('media transport over TCP', () => {
   })
 
   it('echoes for RTT both ways and carries feedback in both directions', async () => {
-    const {rx} = await receiver({echoIntervalMs: 20})
+    const {rx} = await receiver()
     const tx = await sender(rx.port, 2, {rttReportMs: 20})
     const echo = once(tx, 'echo')
     const rtt = once(rx, 'rtt')
@@ -100,6 +101,59 @@ describe('media transport over TCP', () => {
     const toReceiver = once(rx, 'feedback')
     tx.sendFeedback(Buffer.from('{"loss":0}'))
     expect(String((await toReceiver)[0])).toBe('{"loss":0}')
+  })
+
+  it('echoes every frame on its own connection, so nothing stays in flight', async () => {
+    const {rx, frames} = await receiver()
+    const tx = await sender(rx.port, 3)
+    const echoes: number[] = []
+    tx.on('echo', (echo: {seq: number}) => echoes.push(echo.seq))
+    for (let i = 0; i < 20; i++) {
+      tx.send(Buffer.alloc(1000, i), monotonicUs())
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+
+    await until(() => echoes.length === 20, 'an echo per frame')
+    expect(echoes.toSorted((a, b) => a - b)).toEqual(Array.from({length: 20}, (_, i) => i))
+    expect(frames).toHaveLength(20)
+    expect(tx.stats.inFlightBytes).toBe(0)
+  })
+
+  /** A receiver that echoes what arrives, except on the connections in `silent` (as if a segment there were lost). */
+  async function echoingReceiver(silent: Set<number>) {
+    const byLane = new Map<number, number[]>()
+    const {port} = await rawReceiver((socket, index, rest) => {
+      const decoder = new MediaMessageDecoder(1 << 20)
+      const onData = (chunk: Buffer) => {
+        for (const message of decoder.push(chunk).messages) {
+          byLane.set(index, [...(byLane.get(index) ?? []), message.seq])
+          if (!silent.has(index)) socket.write(encodeEcho({seq: message.seq, sendUs: message.captureUs, holdUs: 0}))
+        }
+      }
+
+      onData(rest)
+      socket.on('data', onData)
+    })
+    return {port, byLane}
+  }
+
+  it('sends new frames around a connection that has not delivered its last one', async () => {
+    const {port, byLane} = await echoingReceiver(new Set([0]))
+    const tx = await sender(port, 3)
+    const echoes: number[] = []
+    tx.on('echo', (echo: {seq: number}) => echoes.push(echo.seq))
+    tx.send(Buffer.alloc(500), monotonicUs())
+    for (let i = 1; i <= 5; i++) {
+      tx.send(Buffer.alloc(500), monotonicUs())
+      await until(() => echoes.length === i, `frame ${i}'s echo`)
+    }
+
+    // Frame 0 took the lowest-numbered idle connection and is never echoed there: everything after it goes by 1, the
+    // lowest-numbered connection with nothing in flight (2 is never needed).
+    expect(byLane.get(0)).toEqual([0])
+    expect(byLane.get(1)).toEqual([1, 2, 3, 4, 5])
+    expect(byLane.get(2)).toBeUndefined()
+    expect(tx.stats.inFlightBytes).toBe(500 + 24)
   })
 
   it('keeps streaming when one connection stalls', async () => {

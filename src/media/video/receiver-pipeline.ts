@@ -13,11 +13,12 @@ export interface VideoReceiverOptions {
   codecFor: (payload: Buffer) => VideoCodec
   sink: VideoSink
   logger: Logger
-  /** Playout delay bounds above the fastest delivery; default 0..150 ms. */
+  /**
+   * Playout delay bounds above the fastest delivery; default 0..100 ms. The top stays under the senders' default
+   * latency bound (150 ms): holding frames longer only turns a queue that has already drained into latency.
+   */
   minDelayMs?: number
   maxDelayMs?: number
-  /** Arrivals the playout delay adapts over; default 30. */
-  adaptWindow?: number
   /** Frames the jitter buffer holds; default 60 (two seconds at 30 fps). */
   capacity?: number
   /** Frames allowed to wait for the sink before new ones are dropped; default 2. */
@@ -63,10 +64,7 @@ export class VideoReceiverPipeline {
     this.#buffer = new JitterBuffer({
       capacity: options.capacity ?? 60,
       minDelayUs: (options.minDelayMs ?? 0) * 1000,
-      maxDelayUs: (options.maxDelayMs ?? 150) * 1000,
-      // The target follows the p95 of the last 30 arrivals (a second at 30 fps), so a queue the sender has already
-      // drained stops holding every frame back (with 120, a spike kept the delay at its maximum for 4-8 s).
-      adaptWindow: options.adaptWindow ?? 30,
+      maxDelayUs: (options.maxDelayMs ?? 100) * 1000,
     })
     this.ended = new Promise((resolve) => (this.#end = resolve))
     this.#reporter = new FeedbackReporter({startUs: this.#clock()})

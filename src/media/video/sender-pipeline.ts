@@ -120,7 +120,10 @@ export class VideoSenderPipeline {
     const {controller, sender, codec} = this.options
     const captureUs = this.#clock()
     const transport = sender.stats
-    controller.onSenderState({queuedFrames: transport.queued, busyEvents: Math.max(0, transport.busyEvents - this.#bigWrites)}, captureUs)
+    controller.onSenderState(
+      {queuedFrames: transport.queued, busyEvents: Math.max(0, transport.busyEvents - this.#bigWrites), oldestInFlightUs: transport.oldestInFlightUs, minRttUs: transport.minRttUs, deliveredBytes: transport.deliveredBytes},
+      captureUs,
+    )
     const encoding = controller.encoding
     this.#credit = Math.min(1, this.#credit) + encoding.fps / this.options.fps
     if (this.#credit < 1 - 1e-9) return
@@ -129,9 +132,9 @@ export class VideoSenderPipeline {
     const size = scaledSize(frame.width, frame.height, encoding.scale)
     const payload = await encodeAt(codec, frame, {...size, quality: encoding.quality})
     const sentUs = this.#clock()
-    const seq = sender.send(payload, captureUs, {key: true})
+    sender.send(payload, captureUs, {key: true})
     if (payload.length + MESSAGE_HEADER_SIZE >= SOCKET_HIGH_WATER_MARK) this.#bigWrites++
-    controller.onFrameSent(payload.length, sentUs, seq)
+    controller.onFrameSent(payload.length, sentUs)
     this.#latency.add((sentUs - captureUs) / 1000)
     this.#freezes.frame(captureUs)
     this.#meter.add(sentUs, payload.length)

@@ -8,7 +8,7 @@ import type {Backend, ProbeResult} from '../types.js'
 import {JpegCodec} from './jpeg-codec.js'
 import {NullSink} from './null-sink.js'
 import {OpenCVSource} from './opencv-source.js'
-import {PipeSink} from './pipe-sink.js'
+import {type PipeInput, PipeSink} from './pipe-sink.js'
 import {RawCodec} from './raw-codec.js'
 import {SharpJpegCodec} from './sharp-jpeg-codec.js'
 import {SyntheticSource} from './synthetic-source.js'
@@ -20,6 +20,13 @@ const ffmpeg = () => probeProgram('ffmpeg', FFMPEG_HINT)
 
 /** Low-delay ffplay: no input buffering or probing, drop late frames. (Its status line is kept: with it ffplay also logs the input it found.) */
 export const FFPLAY_ARGS = ['-hide_banner', '-loglevel', 'info', '-fflags', 'nobuffer', '-flags', 'low_delay', '-framedrop', '-probesize', '32', '-analyzeduration', '0', '-sync', 'ext', '-left', '0', '-top', '0', '-window_title', 'ivc video']
+
+/**
+ * The window takes the first frame's size (a sender's first frame is always full size, docs/protocol.md); frames
+ * shrunk by adaptation are scaled up to fill it. Without it ffplay sizes its window by whichever frame it happens to
+ * show first.
+ */
+const windowSize = (input: PipeInput) => (input.size ? ['-x', String(input.size.width), '-y', String(input.size.height)] : [])
 
 const options = (raw: Record<string, unknown>) => raw as VideoBackendOptions
 const size = (o: VideoBackendOptions) => (o.width && o.height ? {width: o.width, height: o.height} : undefined)
@@ -80,7 +87,7 @@ export function videoBackends(): Backend[] {
       kind: 'video-sink',
       description: 'a window through ffplay (MJPEG on stdin; SDL_VIDEODRIVER=dummy for none)',
       probe: ffplay,
-      create: async (raw) => new PipeSink('ffplay', 'ffplay', (input) => [...FFPLAY_ARGS, ...input, '-i', 'pipe:0'], options(raw).logger ?? createLogger('warn')),
+      create: async (raw) => new PipeSink('ffplay', 'ffplay', (input) => [...FFPLAY_ARGS, ...windowSize(input), ...input.args, '-i', 'pipe:0'], options(raw).logger ?? createLogger('warn')),
     },
     {name: 'null', kind: 'video-sink', description: 'decode, count and check the stamped frame order', probe: pureJs, create: async () => new NullSink()},
     {
@@ -92,7 +99,7 @@ export function videoBackends(): Backend[] {
         const o = options(raw)
         const path = o.path ?? o.device
         if (!path) throw new IvcError('BAD_USAGE', 'the file sink needs a path: --device PATH')
-        return new PipeSink('file', 'ffmpeg', (input) => ['-hide_banner', '-loglevel', 'error', '-y', ...input, '-i', 'pipe:0', ...(input.includes('mjpeg') ? ['-c:v', 'copy'] : ['-c:v', 'mjpeg', '-q:v', '3']), path], o.logger ?? createLogger('warn'))
+        return new PipeSink('file', 'ffmpeg', (input) => ['-hide_banner', '-loglevel', 'error', '-y', ...input.args, '-i', 'pipe:0', ...(input.args.includes('mjpeg') ? ['-c:v', 'copy'] : ['-c:v', 'mjpeg', '-q:v', '3']), path], o.logger ?? createLogger('warn'))
       },
     },
   ]

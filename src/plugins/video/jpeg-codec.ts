@@ -5,7 +5,8 @@ import type {FrameEncoding, TunableVideoCodec} from '../../media/video/encode-at
 /**
  * JPEG through OpenCV imencode/imdecode, on libuv's thread pool (the async variants), so encoding one frame does not
  * hold up the socket work of the next. Mats wrap our Buffers directly (building one with a fill value costs ~60 ms).
- * Adaptation may ask for a smaller size (area resize, also on the pool) and another quality, frame by frame.
+ * Adaptation may ask for a smaller size (area resize, on the main thread: see encode) and another quality, frame by
+ * frame.
  */
 export class JpegCodec implements TunableVideoCodec {
   readonly name = 'jpeg'
@@ -20,7 +21,9 @@ export class JpegCodec implements TunableVideoCodec {
     const cv = this.#cv
     const type = CHANNELS[frame.format] === 3 ? cv.CV_8UC3 : cv.CV_8UC1
     let mat = new cv.Mat(frame.data, frame.height, frame.width, type)
-    if (encoding && (encoding.width !== frame.width || encoding.height !== frame.height)) mat = await mat.resizeAsync(encoding.height, encoding.width, 0, 0, cv.INTER_AREA)
+    // Resize synchronously: resizeAsync of @u4/opencv4nodejs 7 aborts V8 within a few thousand calls ("Check failed:
+    // marking_done_" in a garbage collection); the area resize of a 640x480 frame takes well under a millisecond.
+    if (encoding && (encoding.width !== frame.width || encoding.height !== frame.height)) mat = mat.resize(encoding.height, encoding.width, 0, 0, cv.INTER_AREA)
     return cv.imencodeAsync('.jpg', mat, [cv.IMWRITE_JPEG_QUALITY, Math.round(encoding?.quality ?? this.quality)])
   }
 

@@ -46,8 +46,9 @@ export class OpenCVSource implements VideoSource {
     let mat = this.#pending ?? (await this.#capture.readAsync())
     this.#pending = undefined
     if (!mat || mat.empty) return undefined
-    if (mat.cols !== this.width || mat.rows !== this.height) mat = await mat.resizeAsync(this.height, this.width)
-    if (mat.channels === 1) mat = await mat.cvtColorAsync(this.#cv.COLOR_GRAY2BGR)
+    // Synchronous on purpose: resizeAsync aborts V8 after a while (see JpegCodec.encode); both take well under 1 ms.
+    if (mat.cols !== this.width || mat.rows !== this.height) mat = mat.resize(this.height, this.width)
+    if (mat.channels === 1) mat = mat.cvtColor(this.#cv.COLOR_GRAY2BGR)
     return {width: this.width, height: this.height, format: 'bgr', data: mat.getData()}
   }
 

@@ -8,17 +8,45 @@ import type {EncodedVideoFrame, SinkReport, VideoSink} from '../../media/types.j
 /** ffplay's once-a-frame status line ("  1.23 M-V: ..."), too chatty even for debug. */
 const STATUS_LINE = /^\s*(nan|-?[\d.]+)\s+(M-V|A-V|M-A|V-A):/
 
-/** The input options ffmpeg/ffplay need for what a codec produces: MJPEG passes through, raw becomes rawvideo. */
-export function inputArgs(frame: EncodedVideoFrame): {args: string[]; strip: number} {
-  if (frame.codec.name === 'jpeg') return {args: ['-f', 'mjpeg'], strip: 0}
+export interface PipeInput {
+  /** The input options ffmpeg/ffplay need for what a codec produces: MJPEG passes through, raw becomes rawvideo. */
+  args: string[]
+  /** Header bytes to cut from each frame before it goes down the pipe. */
+  strip: number
+  /** The first frame's size, when it can be read. */
+  size: {width: number; height: number} | undefined
+}
+
+export function inputArgs(frame: EncodedVideoFrame): PipeInput {
+  if (frame.codec.name === 'jpeg') return {args: ['-f', 'mjpeg'], strip: 0, size: jpegSize(frame.payload)}
   const raw = decodeRaw(frame.payload)
   const pixelFormat = raw.format === 'bgr' ? 'bgr24' : 'gray'
-  return {args: ['-f', 'rawvideo', '-pixel_format', pixelFormat, '-video_size', `${raw.width}x${raw.height}`], strip: frame.payload.length - raw.data.length}
+  return {args: ['-f', 'rawvideo', '-pixel_format', pixelFormat, '-video_size', `${raw.width}x${raw.height}`], strip: frame.payload.length - raw.data.length, size: {width: raw.width, height: raw.height}}
+}
+
+/** A baseline or progressive JPEG's size from its start-of-frame segment; undefined if there is none. */
+export function jpegSize(jpeg: Buffer): {width: number; height: number} | undefined {
+  if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined
+  let at = 2
+  while (at + 4 <= jpeg.length) {
+    if (jpeg[at] !== 0xff) return undefined
+    const marker = jpeg[at + 1]
+    // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (at + 9 > jpeg.length) return undefined
+      return {height: jpeg.readUInt16BE(at + 5), width: jpeg.readUInt16BE(at + 7)}
+    }
+
+    if (marker === 0xda) return undefined // start of scan: no frame header before it
+    at += 2 + jpeg.readUInt16BE(at + 2)
+  }
+
+  return undefined
 }
 
 /**
  * A sink that feeds frames to an external program's stdin (ffplay, ffmpeg). The program starts on the first frame
- * (raw input needs its size). A full pipe drops frames rather than queueing them; the program dying or a broken pipe
+ * (raw input needs its size; a window takes it). A full pipe drops frames rather than queueing them; the program dying or a broken pipe
  * is EXTERNAL_TOOL_FAILED, and its stderr goes to the debug log. Its exit code is not trusted either way.
  */
 export class PipeSink implements VideoSink {
@@ -32,7 +60,7 @@ export class PipeSink implements VideoSink {
   constructor(
     readonly name: string,
     private readonly program: string,
-    private readonly args: (input: string[]) => string[],
+    private readonly args: (input: PipeInput) => string[],
     private readonly logger: Logger,
     private readonly env: Record<string, string | undefined> = {},
     /** Most bytes allowed to wait in the pipe before frames are dropped. */
@@ -71,7 +99,7 @@ export class PipeSink implements VideoSink {
   #start(frame: EncodedVideoFrame): ResultPromise {
     const input = inputArgs(frame)
     this.#strip = input.strip
-    const args = this.args(input.args)
+    const args = this.args(input)
     this.logger.debug(`starting ${this.program} ${args.join(' ')}`)
     const child = execa(this.program, args, {stdin: 'pipe', stdout: 'ignore', stderr: 'pipe', reject: false, env: this.env, extendEnv: true, buffer: false})
     this.#child = child
