@@ -74,7 +74,7 @@ export async function runStreams(link: NetLink, profile: LinkProfile, strategy: 
   audioRx.kill('SIGINT')
   const [vrx, arx] = await Promise.all([videoRx, audioRx])
   await apply(undefined)
-  return summarise(profile, strategy, {rxLines, txLines, audioLines, audio: lastSummary(arx.stdout), exit: `${vtx.exitCode}/${vrx.exitCode}/${atx.exitCode}/${arx.exitCode}`})
+  return summarise(profile, strategy, {rxLines, txLines, audioLines, audio: lastSummary(arx.stdout), exit: [vtx, vrx, atx, arx].map((result) => result.exitCode ?? result.signal).join('/')})
 }
 
 function lastSummary(stdout: unknown): Json | undefined {

@@ -20,6 +20,11 @@ type Row = Record<string, string | number | null>
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt > 0 ? process.argv[onlyAt + 1] ?? '' : undefined
 const selected = (profile: string, strategy: string) => only === undefined || only === profile || only === `${profile}:${strategy}`
+if (only !== undefined && !PROFILES.some((profile) => STRATEGIES.some((strategy) => selected(profile.name, strategy)))) {
+  const names = PROFILES.flatMap((profile) => [profile.name, ...STRATEGIES.map((strategy) => `${profile.name}:${strategy}`)])
+  console.error(`bench:net: --only takes one of: ${names.join(', ')}`)
+  process.exit(2)
+}
 
 const support = await netnsSupport()
 if (!support.ok) {
@@ -80,7 +85,7 @@ const png = lineChartPng({
 })
 if (only === undefined) writeFileSync(new URL('net-step-latency.png', results), png)
 console.log(`\n## net${wired ? '' : ' (link check only: video --adapt wiring pending)'}\n${table(rows)}`)
-console.error('bench:net: wrote bench/results/net-latest.json and bench/results/net-step-latency.png')
+console.error(only === undefined ? 'bench:net: wrote bench/results/net-latest.json and bench/results/net-step-latency.png' : `bench:net: wrote bench/results/net-only-${stamp}.json`)
 
 async function linkCheck(netLink: NetLink, profile: LinkProfile): Promise<{row: Row; points: Array<[number, number]>}> {
   const durationMs = Math.min(profile.durationS, 30) * 1000

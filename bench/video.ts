@@ -1,6 +1,8 @@
 // Suite `video`: ivc stream-video over loopback (640x480 and 1280x720 at 30 fps, 1 and 20 connections), measured by
 // the receiver's summary and /proc CPU time of both processes; plus ffmpeg → MJPEG over one TCP connection → ffmpeg
 // decode, fed the same synthetic frames, as a reference. IVC_BENCH_VIDEO_SECONDS shortens the runs (default 10).
+// The sender runs with --adapt off: this measures the pipeline at the size asked for (gcc would spend the first
+// seconds climbing to it); adaptation has its own benchmark, bench:net.
 import {readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {fileURLToPath} from 'node:url'
@@ -53,7 +55,7 @@ async function ivcCase(width: number, height: number, connections: number): Prom
     })
     void receiver.then(() => reject(new Error('receiver exited before listening')))
   })
-  const sender = ivc(['stream-video', '--to', `127.0.0.1:${port}`, '--size', `${width}x${height}`, '--fps', '30', '--connections', String(connections), '--duration', String(SECONDS), '--json'])
+  const sender = ivc(['stream-video', '--to', `127.0.0.1:${port}`, '--size', `${width}x${height}`, '--fps', '30', '--connections', String(connections), '--duration', String(SECONDS), '--adapt', 'off', '--json'])
   const senderCpu = cpuMeter(sender)
   const [tx, rx] = await Promise.all([sender, receiver])
   const summary = JSON.parse(String(rx.stdout).trim().split('\n').at(-1)!)

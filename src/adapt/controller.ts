@@ -14,7 +14,7 @@ export interface AdaptControllerOptions {
   top: Encoding
   /** The latency bound (--max-latency), ms. Default 150. */
   maxLatencyMs?: number
-  /** gcc's first target, from which it doubles every second until the link pushes back. Default 1000 kbit/s. */
+  /** gcc's first target, from which slow start climbs until a queue forms (GccRateControl). Default 1000 kbit/s. */
   startKbps?: number
 }
 
@@ -160,9 +160,9 @@ export class AdaptController {
     return true
   }
 
-  /** A frame of `bytes` went to the transport, encoded at `this.encoding`. */
-  onFrameSent(bytes: number, nowUs: number): void {
-    this.#cost.observe(bytes, this.encoding)
+  /** A frame of `bytes` went to the transport, encoded at `encoding` (what `this.encoding` said when it was asked). */
+  onFrameSent(bytes: number, nowUs: number, encoding: Rung): void {
+    this.#cost.observe(bytes, encoding)
     const first = this.#lastSentUs === undefined
     this.#lastSentUs = nowUs
     if (this.strategy === 'seed') this.#seed.onFrame()
@@ -192,6 +192,8 @@ export class AdaptController {
     }
 
     const index = this.#ladder.findIndex((rung) => sameRung(rung, this.#rung))
-    this.#gcc.nextStepKbps = index > 0 ? this.#cost.kbps(this.#ladder[index - 1]) / UP_SWITCH_HEADROOM : 0
+    // 1 % over the switching point, so a target capped at it does switch (not miss by a rounding error).
+    this.#gcc.nextStepKbps = index > 0 ? (1.01 * this.#cost.kbps(this.#ladder[index - 1])) / UP_SWITCH_HEADROOM : 0
+    this.#gcc.currentStepKbps = this.#cost.kbps(this.#rung)
   }
 }

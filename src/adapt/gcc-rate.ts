@@ -6,8 +6,8 @@ export interface SenderSignal {
   queuedFrames: number
   /** Cumulative count of writes that returned false (`stats.busyEvents`). */
   busyEvents: number
-  /** How long the oldest frame not yet echoed has been in flight, µs (`stats.oldestInFlightUs`). */
-  oldestInFlightUs: number
+  /** How long the oldest frame queued on the link has been in flight, µs (`stats.inFlightQueueUs`). */
+  inFlightQueueUs: number
   /** The fastest round trip seen, µs (`stats.minRttUs`); undefined before the first echo. */
   minRttUs: number | undefined
   /** Cumulative bytes the receiver has echoed (`stats.deliveredBytes`). */
@@ -48,6 +48,9 @@ const FAST_INCREASE_PER_SECOND = 1.5
 const FAST_BELOW = 0.9
 /** Until the first overuse, nothing is known of the link: double every second from a modest start (slow start). */
 const START_INCREASE_PER_SECOND = 2
+/** In slow start, the next rung is tried once the receiver gets this much of the current one's cost. */
+const SLOW_START_EVIDENCE = 0.8
+const SLOW_START_DWELL_US = 700_000
 const HELD_WINDOW_US = 30_000_000
 /** After a cut, a fast ramp waits this long at first; one that ends in overuse doubles it (to 6 s at most). */
 const PROBE_WAIT_US = 3_000_000
@@ -61,13 +64,16 @@ const MAX_PROBE_WAIT_US = 6_000_000
  * A lane that just went busy (a socket buffer over its mark) is the earliest hint, so it blocks increases.
  *
  * The sender's own view comes first, though: the receiver echoes every frame, so the sender knows at once how long
- * its oldest unechoed frame has been on the way. Beyond the fastest round trip, that is queuing the frame has
- * already suffered, whatever the send rate: more than half the bound is overuse before any report can say so. The
- * cut goes to 0.85 × the lower of the reported and the delivered (echoed) rate: the report's half second still
- * remembers the faster link.
+ * the oldest frame queued on the link has been on the way (frames stuck behind a lost segment on their connection do
+ * not count: later ones went around them). Beyond the fastest round trip, that is queuing the frame has already
+ * suffered, whatever the send rate: more than half the bound is overuse before any report can say so. The cut goes
+ * to 0.85 × the lower of the reported and the delivered (echoed) rate: the report's half second still remembers the
+ * faster link.
  *
- * Start: the first target is modest (the caller's startKbps) and doubles every second until the first overuse, so
- * a slow link is found from below, without first filling its queue (which would delay the audio sharing it).
+ * Start: the first target is modest (the caller's startKbps) and doubles every second, one rung of the ladder at a
+ * time with 0.7 s at each, until a queue starts to form (delay over a tenth of the bound and rising) or
+ * overuse, so a slow link is found from below, without first filling its queue (which would delay the audio
+ * sharing it).
  *
  * Recovery: while the target is under 90 % of the highest rate the receiver got without overuse in the last 30 s,
  * and the link has been calm for a while since the last cut, the increase runs at up to ×1.5 a second instead (the
@@ -85,12 +91,15 @@ export class GccRateControl {
   #queuedSince: number | undefined
   #delayAtDecreaseMs = 0
   #lastDelayMs = 0
-  #everCut = false
+  #slowStart = true
+  #dwellUntilUs = -Infinity
   #probeWaitUs = PROBE_WAIT_US
   #fastUntilUs = -Infinity
   readonly #held: Array<{atUs: number; kbps: number}> = []
   /** The cost of the next rung up (set by the controller): increases may always reach it, to find out. */
   nextStepKbps = 0
+  /** The cost of the rung being sent (set by the controller). */
+  currentStepKbps = 0
   readonly #delays: Array<{atUs: number; delayMs: number}> = []
   readonly #deliveries: Array<{atUs: number; bytes: number}> = []
   #inFlightDelayUs = 0
@@ -127,7 +136,7 @@ export class GccRateControl {
     return ((last.bytes - first.bytes) * 8) / (last.atUs - first.atUs) * 1000
   }
 
-  /** How long the oldest unechoed frame has waited beyond the fastest round trip, µs (0 with none in flight). */
+  /** How long the oldest frame queued on the link has waited beyond the fastest round trip, µs (0 before an RTT). */
   get inFlightDelayUs(): number {
     return this.#inFlightDelayUs
   }
@@ -148,6 +157,8 @@ export class GccRateControl {
 
     const boundMs = this.options.maxLatencyUs / 1000
     const trend = this.trendMsPerS
+    // Slow start ends at the first sign of a queue, well before overuse: doubling any further would overshoot.
+    if (this.#slowStart && delayMs >= 0.1 * boundMs && trend > 0) this.#slowStart = false
     if (delayMs > 0.5 * boundMs) this.#overuse('overuse:delay', nowUs)
     else if (delayMs > 0.25 * boundMs && trend > 0) this.#overuse('overuse:trend', nowUs)
     else if (report.latencyUs !== undefined && report.latencyUs > 0.8 * this.options.maxLatencyUs) this.#overuse('overuse:latency', nowUs)
@@ -165,10 +176,10 @@ export class GccRateControl {
   onSenderSignal(signal: SenderSignal, nowUs: number): void {
     if (this.#busyEvents !== undefined && signal.busyEvents > this.#busyEvents) this.#lastBusyUs = nowUs
     this.#busyEvents = signal.busyEvents
-    this.#inFlightDelayUs = Math.max(0, signal.oldestInFlightUs - (signal.minRttUs ?? 0))
+    this.#inFlightDelayUs = signal.minRttUs === undefined ? 0 : Math.max(0, signal.inFlightQueueUs - signal.minRttUs)
     this.#deliveries.push({atUs: nowUs, bytes: signal.deliveredBytes})
     while (this.#deliveries.length > 2 && nowUs - this.#deliveries[1].atUs >= DELIVERY_WINDOW_US) this.#deliveries.shift()
-    if (this.#inFlightDelayUs > 0.5 * this.options.maxLatencyUs) this.#overuse('overuse:in-flight', nowUs)
+    if (this.#inFlightDelayUs > 0.5 * this.options.maxLatencyUs) this.#overuse('overuse:in-flight', nowUs, this.#inFlightDelayUs / 1000)
     if (signal.queuedFrames === 0) {
       this.#queuedSince = undefined
       return
@@ -179,16 +190,18 @@ export class GccRateControl {
     if (nowUs - this.#queuedSince >= 50_000) this.#overuse('overuse:send-queue', nowUs)
   }
 
-  #overuse(reason: GccReason, nowUs: number): void {
+  /** `delayMs`: the queuing delay this signal saw (default: the last report's). */
+  #overuse(reason: GccReason, nowUs: number, delayMs = this.#lastDelayMs): void {
     this.#reason = reason
     this.#lastUpdateUs = nowUs
     if (nowUs - this.#lastDecreaseUs < MIN_DECREASE_GAP_US) return
-    // One cut per episode: while the queue is draining (delay lower than at the last cut and falling), cutting
-    // again would only chase the received rate down as we skip frames ourselves.
+    // One cut per episode: while the queue is draining (delay no higher than at the last cut, and for reports not
+    // rising), cutting again would only chase the rate down as we skip frames ourselves. Frames waiting in our own
+    // send queue are the exception: every socket is full.
     const recent = nowUs - this.#lastDecreaseUs < 2 * TREND_WINDOW_US
-    const ownQueue = reason === 'overuse:send-queue' || reason === 'overuse:in-flight'
-    if (recent && !ownQueue && this.#lastDelayMs <= this.#delayAtDecreaseMs && this.trendMsPerS <= 0) return
-    this.#delayAtDecreaseMs = this.#lastDelayMs
+    const easing = delayMs <= this.#delayAtDecreaseMs && (reason === 'overuse:in-flight' || this.trendMsPerS <= 0)
+    if (recent && reason !== 'overuse:send-queue' && easing) return
+    this.#delayAtDecreaseMs = delayMs
     this.#cut(nowUs)
   }
 
@@ -196,7 +209,7 @@ export class GccRateControl {
     // A fast ramp that runs into overuse was a probe that failed: wait longer before the next.
     if (nowUs <= this.#fastUntilUs) this.#probeWaitUs = Math.min(MAX_PROBE_WAIT_US, 2 * this.#probeWaitUs)
     this.#fastUntilUs = -Infinity
-    this.#everCut = true
+    this.#slowStart = false
     this.#lastDecreaseUs = nowUs
     const rates = [this.receivedKbps, this.deliveredKbps].filter((rate): rate is number => rate !== undefined && rate > 0)
     const cut = DECREASE_FACTOR * (rates.length > 0 ? Math.min(...rates) : this.#targetKbps)
@@ -211,17 +224,32 @@ export class GccRateControl {
       return
     }
 
-    // Never run far ahead of what actually gets through (a source that sends less than the target says nothing).
+    // Never run far ahead of what actually gets through (a source that sends less than the target says nothing);
+    // past that, increases may always reach the next rung up, to find out. In slow start, one rung at a time, 0.7 s
+    // at each, and only once most of the current rung's rate is getting through: doubling past several rungs
+    // at once overshot a slow link by a third before its queue could show it.
     const received = this.receivedKbps ?? this.#targetKbps
-    const cap = Math.max(1.5 * received + 50, this.options.minKbps, this.nextStepKbps)
+    if (this.#slowStart && (nowUs < this.#dwellUntilUs || received < SLOW_START_EVIDENCE * this.currentStepKbps)) {
+      this.#reason = 'hold:at-cap'
+      return
+    }
+
+    const evidence = 1.5 * received + 50
+    const nextStep = this.nextStepKbps > 0 ? this.nextStepKbps : evidence
+    const cap = Math.max(this.options.minKbps, this.#slowStart ? nextStep : Math.max(evidence, nextStep))
     if (this.#targetKbps >= cap || this.#targetKbps >= this.options.maxKbps) {
       this.#reason = 'hold:at-cap'
       return
     }
 
-    if (!this.#everCut) {
+    if (this.#slowStart) {
       this.#reason = 'increase:start'
       this.#set(Math.min(cap, this.#targetKbps * START_INCREASE_PER_SECOND ** (elapsedUs / 1e6)))
+      // At a new rung, stay long enough for the reports to show whether the link takes it (a queue builds slowly
+      // when the overshoot is small, and a token bucket hides it at first), and for the received rate to be that
+      // rung's alone. (Measured on a 2 Mbit/s tbf link shared with audio: 0.5 s still cost an audio underrun in
+      // two runs of three; 0.7 s none in four.)
+      if (this.#targetKbps >= cap) this.#dwellUntilUs = nowUs + SLOW_START_DWELL_US
       return
     }
 

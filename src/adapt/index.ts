@@ -8,11 +8,11 @@
  *   when defined, `receiver.sendFeedback(encodeFeedbackReport(report))`. Reports come every 100 ms, frames or not.
  * SENDER — `const controller = new AdaptController({strategy, top: {width, height, fps, quality}, maxLatencyMs})`;
  *   on the transport's 'feedback' event `controller.onFeedbackPayload(buf, now)`; per captured frame
- *   `controller.onSenderState({queuedFrames: stats.queued, busyEvents: stats.busyEvents, oldestInFlightUs:
- *   stats.oldestInFlightUs, minRttUs: stats.minRttUs, deliveredBytes: stats.deliveredBytes}, now)`, then
+ *   `controller.onSenderState({queuedFrames: stats.queued, busyEvents: stats.busyEvents, inFlightQueueUs:
+ *   stats.inFlightQueueUs, minRttUs: stats.minRttUs, deliveredBytes: stats.deliveredBytes}, now)`, then
  *   `if (!controller.shouldSend(now - captureUs, now)) skip`, else encode at `controller.encoding` ({scale, quality,
  *   fps}: capture is at the top fps, use a frame only when the rung's fps allows it), `sender.send(...)`,
- *   `controller.onFrameSent(bytes, now)`. `controller.state` ({strategy, targetKbps, scale, quality, fps, reason,
+ *   `controller.onFrameSent(bytes, now, encoding)`. `controller.state` ({strategy, targetKbps, scale, quality, fps, reason,
  *   skippedLate, skippedBudget, badReports}) goes into the stats events, summaries and the bus.
  */
 export {ADAPT_STRATEGIES, AdaptController, type AdaptControllerOptions, type AdaptState, type AdaptStrategy, DEFAULT_MAX_LATENCY_MS} from './controller.js'

@@ -9,7 +9,8 @@
  *   16 token length u8 (0..64)   17 token, 64 bytes, zero padded
  * Reply, 8 bytes: 0 magic "IVCR"   4 version u8   5 status u8   6 reserved u16 (0)
  */
-export const MEDIA_PROTOCOL_VERSION = 1
+/** 2: the receiver echoes every frame on the connection it came by (1 echoed its latest frame every 200 ms). */
+export const MEDIA_PROTOCOL_VERSION = 2
 export const HELLO_MAGIC = Buffer.from('IVCM', 'latin1')
 export const REPLY_MAGIC = Buffer.from('IVCR', 'latin1')
 export const HELLO_SIZE = 81

@@ -8,7 +8,7 @@
  *   lowest-numbered connection with nothing in flight (unechoed), else the one with the fewest bytes in flight, among
  *   those not busy, or waits in a small queue; frames older than maxQueueDelayMs (default 250) are dropped and
  *   counted. `sender.stats` → {sent, bytes, dropped, queued, busyEvents, inFlightBytes, deliveredBytes,
- *   oldestInFlightUs, openConnections, rttUs, minRttUs}.
+ *   inFlightQueueUs, openConnections, rttUs, minRttUs}.
  *   `sender.sendFeedback(buf)`; events 'echo' {seq, rttUs}, 'feedback' (Buffer), 'lane-lost' {index, reason},
  *   'closed' {reason} (every connection gone: the peer left). `await sender.end()` sends end-of-stream and closes;
  *   `sender.close()` closes at once.

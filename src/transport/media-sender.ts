@@ -45,8 +45,12 @@ export interface SenderStats {
   inFlightBytes: number
   /** Bytes the receiver has echoed, over every connection (header included, as inFlightBytes). */
   deliveredBytes: number
-  /** How long the oldest frame not yet echoed has been in flight, µs (0 with none). */
-  oldestInFlightUs: number
+  /**
+   * How long the oldest frame still in flight among those sent after the newest one echoed has been on its way, µs
+   * (0 with none): the queue the link is holding. Older unechoed frames are not counted: frames sent after them
+   * have arrived, so they wait for TCP to resend a lost segment on their connection, which new frames go around.
+   */
+  inFlightQueueUs: number
   openConnections: number
   /** Latest and minimum round-trip time from echoes, µs (undefined before the first echo). */
   rttUs: number | undefined
@@ -81,7 +85,7 @@ interface InFlight {
   sentUs: number
 }
 
-/** Tracking stops at this many unechoed frames on one connection (a peer that does not echo costs no memory). */
+/** A connection holding this many unechoed frames takes no more (a peer that does not echo costs bounded memory). */
 const MAX_TRACKED_PER_LANE = 256
 
 /**
@@ -108,6 +112,7 @@ export class MediaSender extends EventEmitter {
   #stats = {sent: 0, bytes: 0, dropped: 0, busyEvents: 0, deliveredBytes: 0}
   #rttUs: number | undefined
   #minRttUs: number | undefined
+  #newestEchoedSentUs = Number.NEGATIVE_INFINITY
   #closed = false
 
   private constructor(
@@ -151,7 +156,7 @@ export class MediaSender extends EventEmitter {
       ...this.#stats,
       queued: this.#queue.length,
       inFlightBytes: this.#lanes.reduce((sum, lane) => sum + lane.inFlightBytes, 0),
-      oldestInFlightUs: this.#oldestInFlightUs(),
+      inFlightQueueUs: this.#inFlightQueueUs(),
       openConnections: this.#lanes.filter((lane) => lane.open).length,
       rttUs: this.#rttUs,
       minRttUs: this.#minRttUs,
@@ -260,8 +265,13 @@ export class MediaSender extends EventEmitter {
     }
   }
 
-  #oldestInFlightUs(): number {
-    const oldest = Math.min(...this.#lanes.map((lane) => lane.inFlight[0]?.sentUs ?? Number.POSITIVE_INFINITY))
+  #inFlightQueueUs(): number {
+    let oldest = Number.POSITIVE_INFINITY
+    for (const lane of this.#lanes) {
+      const queued = lane.inFlight.find((entry) => entry.sentUs > this.#newestEchoedSentUs)
+      if (queued) oldest = Math.min(oldest, queued.sentUs)
+    }
+
     return Number.isFinite(oldest) ? Math.max(0, this.#clock() - oldest) : 0
   }
 
@@ -272,6 +282,7 @@ export class MediaSender extends EventEmitter {
     for (const entry of lane.inFlight.splice(0, at + 1)) {
       lane.inFlightBytes -= entry.bytes
       this.#stats.deliveredBytes += entry.bytes
+      this.#newestEchoedSentUs = Math.max(this.#newestEchoedSentUs, entry.sentUs)
     }
   }
 
@@ -294,10 +305,8 @@ export class MediaSender extends EventEmitter {
       const accepted = lane.socket.write(head.payload)
       lane.socket.uncork()
       const bytes = head.header.length + head.payload.length
-      if (lane.inFlight.length < MAX_TRACKED_PER_LANE) {
-        lane.inFlight.push({seq: head.header.readUInt32BE(4), bytes, sentUs: now})
-        lane.inFlightBytes += bytes
-      }
+      lane.inFlight.push({seq: head.header.readUInt32BE(4), bytes, sentUs: now})
+      lane.inFlightBytes += bytes
 
       this.#stats.sent++
       this.#stats.bytes += head.payload.length
@@ -312,7 +321,7 @@ export class MediaSender extends EventEmitter {
   #freeLane(): Lane | undefined {
     let best: Lane | undefined
     for (const lane of this.#lanes) {
-      if (!lane.open || lane.busy) continue
+      if (!lane.open || lane.busy || lane.inFlight.length >= MAX_TRACKED_PER_LANE) continue
       if (!best || lane.inFlightBytes < best.inFlightBytes) best = lane
     }
 

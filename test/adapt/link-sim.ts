@@ -83,7 +83,7 @@ export function simulate(options: SimOptions): SimResult {
           const {width: w, height: h} = scaledSize(width, height, encoding.scale)
           noise = (noise * 1_103_515_245 + 12_345) % 2 ** 31
           const bytes = Math.round((complexity * (w * h) ** 0.9 * qualityFactor(encoding.quality) * (0.85 + (0.3 * noise) / 2 ** 31)) / 8)
-          controller.onFrameSent(bytes, now)
+          controller.onFrameSent(bytes, now, encoding)
           unechoed.push(now)
           queue.push({kind: 'video', captureUs: now - ENCODE_US, sendUs: now, senderDelayUs: ENCODE_US, bytes, bitsLeft: bytes * 8, seq: seq++})
           backlogBytes += bytes
@@ -91,7 +91,7 @@ export function simulate(options: SimOptions): SimResult {
         }
       }
 
-      controller.onSenderState({queuedFrames: backlogBytes > 512 * 1024 ? 1 : 0, busyEvents, oldestInFlightUs: unechoed.length > 0 ? now - unechoed[0] : 0, minRttUs: 2 * baseDelayUs, deliveredBytes: videoDelivered}, now)
+      controller.onSenderState({queuedFrames: backlogBytes > 512 * 1024 ? 1 : 0, busyEvents, inFlightQueueUs: unechoed.length > 0 ? now - unechoed[0] : 0, minRttUs: 2 * baseDelayUs, deliveredBytes: videoDelivered}, now)
     }
 
     if (now % 20_000 === 0) {

@@ -143,6 +143,9 @@ describe('media transport over TCP', () => {
     const echoes: number[] = []
     tx.on('echo', (echo: {seq: number}) => echoes.push(echo.seq))
     tx.send(Buffer.alloc(500), monotonicUs())
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    // Nothing echoed yet: frame 0 counts as queued on the link.
+    expect(tx.stats.inFlightQueueUs).toBeGreaterThanOrEqual(15_000)
     for (let i = 1; i <= 5; i++) {
       tx.send(Buffer.alloc(500), monotonicUs())
       await until(() => echoes.length === i, `frame ${i}'s echo`)
@@ -154,6 +157,9 @@ describe('media transport over TCP', () => {
     expect(byLane.get(1)).toEqual([1, 2, 3, 4, 5])
     expect(byLane.get(2)).toBeUndefined()
     expect(tx.stats.inFlightBytes).toBe(500 + 24)
+    // Frames sent after it have arrived: it waits on its own connection (for a retransmission), not in a queue.
+    expect(tx.stats.inFlightQueueUs).toBe(0)
+    expect(tx.stats.deliveredBytes).toBe(5 * (500 + 24))
   })
 
   it('keeps streaming when one connection stalls', async () => {
@@ -210,7 +216,7 @@ describe('media transport over TCP', () => {
     await raw(Buffer.concat([hello, encodeHeader({type: 'frame', flags: 0, seq: 0, captureUs: 1, senderDelayUs: 0, payloadLength: 1001})]))
     expect(rejected).toEqual([
       'bad media handshake: bad magic "GET " (expected "IVCM")',
-      'bad media handshake: unsupported protocol version 7 (this side speaks 1)',
+      'bad media handshake: unsupported protocol version 7 (this side speaks 2)',
       'media connection 0: frame payload of 1001 bytes exceeds the limit of 1000; closing it',
     ])
     expect(logger.lines.filter((line) => line.includes('rejected'))).toHaveLength(3)

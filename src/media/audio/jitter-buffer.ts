@@ -12,7 +12,10 @@ export interface AudioJitterBufferOptions {
   capacityFrames?: number
   /** Width of the sequence number on the wire (32 for the media transport); sequence numbers wrap at 2^bits. */
   seqBits?: number
-  /** Arrivals the jitter measurement looks back over (150 × 20 ms = 3 s). */
+  /**
+   * Arrivals the jitter measurement looks back over (500 × 20 ms = 10 s): long enough to keep the headroom a queue
+   * bump needed until the next such bump (a rate probe on a tight link comes every few seconds).
+   */
   windowFrames?: number
   /** Arrivals needed before the measured jitter replaces the initial delay. */
   warmupFrames?: number
@@ -87,7 +90,7 @@ export class AudioJitterBuffer {
     this.#capacity = options.capacityFrames ?? Math.ceil((2 * this.#maxDelayMs) / this.#frameMs)
     this.#seqModulo = 2 ** (options.seqBits ?? 32)
     this.#warmup = options.warmupFrames ?? 25
-    this.#spread = new ArrivalSpread(this.#frameMs, options.windowFrames ?? 150)
+    this.#spread = new ArrivalSpread(this.#frameMs, options.windowFrames ?? 500)
   }
 
   /** A frame arrived at `nowMs` (receiver's clock) with wire sequence number `seq`. */

@@ -3,6 +3,8 @@ import {monotonicUs} from '../../transport/index.js'
 import {type AudioSummary, kbps, LatencyRecord, round} from './summary.js'
 import type {AudioSource} from './types.js'
 
+const ECHO_SAMPLE_US = 200_000
+
 /**
  * The sending audio pipeline: every frame the source captures goes straight to the media transport (which spreads
  * frames over its connections and drops, counted, any that wait too long). It ends when the source ends, `signal`
@@ -24,7 +26,15 @@ export class AudioSenderPipeline {
     /** False while the user has audio off in a call. */
     private readonly sending: () => boolean = () => true,
   ) {
-    sender.on('echo', (echo: EchoSample) => this.#oneWay.add(echo.rttUs / 2000))
+    // Every frame is echoed (50 a second); a sample every 200 ms describes the delay as well and keeps the record
+    // bounded for a long call.
+    let lastSampleUs = Number.NEGATIVE_INFINITY
+    sender.on('echo', (echo: EchoSample) => {
+      const nowUs = monotonicUs()
+      if (nowUs - lastSampleUs < ECHO_SAMPLE_US) return
+      lastSampleUs = nowUs
+      this.#oneWay.add(echo.rttUs / 2000)
+    })
   }
 
   get peerGone(): boolean {

@@ -8,7 +8,7 @@ export interface FrameEncoding {
 }
 
 /**
- * A codec that can scale and set the quality per frame itself (the OpenCV JPEG codec: resize and encode on the
+ * A codec that can scale and set the quality per frame itself (the OpenCV JPEG codec: resize, then encode on the
  * thread pool). Codecs without it get the frame scaled here, in JavaScript, and ignore the quality.
  */
 export interface TunableVideoCodec extends VideoCodec {

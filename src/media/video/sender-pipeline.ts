@@ -121,7 +121,7 @@ export class VideoSenderPipeline {
     const captureUs = this.#clock()
     const transport = sender.stats
     controller.onSenderState(
-      {queuedFrames: transport.queued, busyEvents: Math.max(0, transport.busyEvents - this.#bigWrites), oldestInFlightUs: transport.oldestInFlightUs, minRttUs: transport.minRttUs, deliveredBytes: transport.deliveredBytes},
+      {queuedFrames: transport.queued, busyEvents: Math.max(0, transport.busyEvents - this.#bigWrites), inFlightQueueUs: transport.inFlightQueueUs, minRttUs: transport.minRttUs, deliveredBytes: transport.deliveredBytes},
       captureUs,
     )
     const encoding = controller.encoding
@@ -134,7 +134,7 @@ export class VideoSenderPipeline {
     const sentUs = this.#clock()
     sender.send(payload, captureUs, {key: true})
     if (payload.length + MESSAGE_HEADER_SIZE >= SOCKET_HIGH_WATER_MARK) this.#bigWrites++
-    controller.onFrameSent(payload.length, sentUs)
+    controller.onFrameSent(payload.length, sentUs, encoding)
     this.#latency.add((sentUs - captureUs) / 1000)
     this.#freezes.frame(captureUs)
     this.#meter.add(sentUs, payload.length)

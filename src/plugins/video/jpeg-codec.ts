@@ -3,7 +3,7 @@ import {CHANNELS, type VideoFrame} from '../../media/types.js'
 import type {FrameEncoding, TunableVideoCodec} from '../../media/video/encode-at.js'
 
 /**
- * JPEG through OpenCV imencode/imdecode, on libuv's thread pool (the async variants), so encoding one frame does not
+ * JPEG through OpenCV imencode/imdecode, on libuv's thread pool (their async variants), so encoding one frame does not
  * hold up the socket work of the next. Mats wrap our Buffers directly (building one with a fill value costs ~60 ms).
  * Adaptation may ask for a smaller size (area resize, on the main thread: see encode) and another quality, frame by
  * frame.

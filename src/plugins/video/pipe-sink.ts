@@ -2,6 +2,7 @@ import {execa, type ResultPromise} from 'execa'
 
 import {IvcError} from '../../cli/errors.js'
 import type {Logger} from '../../cli/logger.js'
+import {scaleFrame} from '../../media/video/encode-at.js'
 import {decodeRaw} from './raw-codec.js'
 import type {EncodedVideoFrame, SinkReport, VideoSink} from '../../media/types.js'
 
@@ -11,17 +12,17 @@ const STATUS_LINE = /^\s*(nan|-?[\d.]+)\s+(M-V|A-V|M-A|V-A):/
 export interface PipeInput {
   /** The input options ffmpeg/ffplay need for what a codec produces: MJPEG passes through, raw becomes rawvideo. */
   args: string[]
-  /** Header bytes to cut from each frame before it goes down the pipe. */
-  strip: number
+  /** Raw frames lose their header on the pipe (and must all have the first one's size). */
+  raw: boolean
   /** The first frame's size, when it can be read. */
   size: {width: number; height: number} | undefined
 }
 
 export function inputArgs(frame: EncodedVideoFrame): PipeInput {
-  if (frame.codec.name === 'jpeg') return {args: ['-f', 'mjpeg'], strip: 0, size: jpegSize(frame.payload)}
+  if (frame.codec.name === 'jpeg') return {args: ['-f', 'mjpeg'], raw: false, size: jpegSize(frame.payload)}
   const raw = decodeRaw(frame.payload)
   const pixelFormat = raw.format === 'bgr' ? 'bgr24' : 'gray'
-  return {args: ['-f', 'rawvideo', '-pixel_format', pixelFormat, '-video_size', `${raw.width}x${raw.height}`], strip: frame.payload.length - raw.data.length, size: {width: raw.width, height: raw.height}}
+  return {args: ['-f', 'rawvideo', '-pixel_format', pixelFormat, '-video_size', `${raw.width}x${raw.height}`], raw: true, size: {width: raw.width, height: raw.height}}
 }
 
 /** A baseline or progressive JPEG's size from its start-of-frame segment; undefined if there is none. */
@@ -53,7 +54,8 @@ export class PipeSink implements VideoSink {
   readonly failed: Promise<Error>
   #fail!: (error: Error) => void
   #child: ResultPromise | undefined
-  #strip = 0
+  #raw = false
+  #size: {width: number; height: number} | undefined
   #closing = false
   #dropped = 0
 
@@ -77,7 +79,7 @@ export class PipeSink implements VideoSink {
       return 'dropped'
     }
 
-    const payload = this.#strip > 0 ? frame.payload.subarray(this.#strip) : frame.payload
+    const payload = this.#raw ? this.#rawAtFirstSize(frame.payload) : frame.payload
     return new Promise((resolve) => stdin.write(payload, (error) => resolve(error ? 'dropped' : 'rendered')))
   }
 
@@ -96,9 +98,20 @@ export class PipeSink implements VideoSink {
     }
   }
 
+  /**
+   * Raw video is headerless on the pipe, so every frame must have the first one's size: adaptation's smaller frames
+   * are scaled back up to it (MJPEG needs none of this: each JPEG carries its size and the player scales it).
+   */
+  #rawAtFirstSize(payload: Buffer): Buffer {
+    const raw = decodeRaw(payload)
+    const size = this.#size!
+    return raw.width === size.width && raw.height === size.height ? raw.data : scaleFrame(raw, size.width, size.height).data
+  }
+
   #start(frame: EncodedVideoFrame): ResultPromise {
     const input = inputArgs(frame)
-    this.#strip = input.strip
+    this.#raw = input.raw
+    this.#size = input.size
     const args = this.args(input)
     this.logger.debug(`starting ${this.program} ${args.join(' ')}`)
     const child = execa(this.program, args, {stdin: 'pipe', stdout: 'ignore', stderr: 'pipe', reject: false, env: this.env, extendEnv: true, buffer: false})

@@ -1,9 +1,15 @@
+import {mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {describe, expect, it} from 'vitest'
 
-import {encodeAt} from '../../../src/media/video/encode-at.js'
+import {encodeAt, scaleFrame} from '../../../src/media/video/encode-at.js'
 import {JpegCodec} from '../../../src/plugins/video/jpeg-codec.js'
-import {jpegSize} from '../../../src/plugins/video/pipe-sink.js'
+import {jpegSize, PipeSink} from '../../../src/plugins/video/pipe-sink.js'
+import {RawCodec} from '../../../src/plugins/video/raw-codec.js'
 import {SyntheticSource} from '../../../src/plugins/video/synthetic-source.js'
+import {recordingLogger} from '../../support/logger.js'
 
 describe('the size a player window takes: jpegSize', () => {
   it('reads a real JPEG\'s size from its frame header, and nothing from any prefix cut before it', async () => {
@@ -26,5 +32,25 @@ describe('the size a player window takes: jpegSize', () => {
     expect(jpegSize(Buffer.from([0xff, 0xd8, 0x00, 0xc0, 0x00, 0x11, 0x08, 0x00, 0xf0, 0x01, 0x40]))).toBeUndefined()
     // A DHT segment (C4) sits in the SOF range and is skipped, not read as a size.
     expect(jpegSize(Buffer.from([0xff, 0xd8, 0xff, 0xc4, 0x00, 0x02, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x10, 0x00, 0x20]))).toEqual({width: 32, height: 16})
+  })
+})
+
+describe('PipeSink with raw video', () => {
+  it('sends pixels without their header, every frame at the first one\'s size (adaptation shrinks later ones)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ivc-pipe-')), 'frames.bgr')
+    let started: string[] = []
+    const sink = new PipeSink('capture', 'sh', (input) => ((started = input.args), ['-c', `cat > ${out}`]), recordingLogger())
+    const codec = new RawCodec()
+    const source = new SyntheticSource(64, 48)
+    const full = await source.read()
+    const small = scaleFrame(await source.read(), 32, 24)
+    expect(await sink.render({seq: 0, captureUs: 0, payload: await codec.encode(full), codec})).toBe('rendered')
+    expect(await sink.render({seq: 1, captureUs: 1, payload: await codec.encode(small), codec})).toBe('rendered')
+    await sink.close()
+    expect(started).toEqual(['-f', 'rawvideo', '-pixel_format', 'bgr24', '-video_size', '64x48'])
+    const written = readFileSync(out)
+    expect(written.length).toBe(2 * 64 * 48 * 3)
+    expect(written.subarray(0, 64 * 48 * 3).equals(full.data)).toBe(true)
+    expect(written.subarray(64 * 48 * 3).equals(scaleFrame(small, 64, 48).data)).toBe(true)
   })
 })
