@@ -11,13 +11,15 @@ export const CONTROL_REQUESTS = {
   'video-off': {type: 'call.set-media', body: {kind: 'video', on: false}},
   'video-on': {type: 'call.set-media', body: {kind: 'video', on: true}},
   stats: {type: 'call.stats', body: {}},
+  chat: {type: 'call.chat', body: {}},
 } as const
 
 export type ControlRequest = keyof typeof CONTROL_REQUESTS
 
-export function requestCall(bus: Bus, action: ControlRequest, timeoutMs = 8000): Promise<Record<string, unknown>> {
+/** `extra`: what the verb takes from the command line (chat: its text). */
+export function requestCall(bus: Bus, action: ControlRequest, extra: Record<string, unknown> = {}, timeoutMs = 8000): Promise<Record<string, unknown>> {
   const {type, body} = CONTROL_REQUESTS[action]
-  return bus.request('call', type, body, {timeoutMs})
+  return bus.request('call', type, {...body, ...extra}, {timeoutMs})
 }
 
 export function describeStatus(status: Record<string, unknown>): string {

@@ -91,10 +91,14 @@ export class CallDriver {
     await this.options.bus.subscribe('control', (envelope) => {
       const callId = envelope.callId
       if (!callId) return
-      const body = envelope.body as {kind?: MediaKind; on?: boolean; reason?: string}
+      const body = envelope.body as {kind?: MediaKind; on?: boolean; reason?: string; text?: string}
       if (envelope.type === 'control.peer-media' && body.kind) this.dispatch({type: 'peer-media', callId, kind: body.kind, on: Boolean(body.on)})
       else if (envelope.type === 'control.hangup') this.dispatch({type: 'control-hangup', callId, reason: body.reason ?? 'hung up'})
       else if (envelope.type === 'control.lost') this.dispatch({type: 'control-lost', callId, reason: body.reason ?? 'lost'})
+      else if (envelope.type === 'control.chat' && typeof body.text === 'string') {
+        const state = this.#state
+        if (state.kind === 'in-call' && state.call.callId === callId) this.#emit('call.chat', callId, {peer: state.call.peer, direction: 'in', text: body.text})
+      }
     })
   }
 
@@ -160,6 +164,18 @@ export class CallDriver {
 
   setMedia(kind: MediaKind, on: boolean): void {
     this.#command({type: 'set-media', kind, on})
+  }
+
+  /**
+   * A text message to the peer of the call in progress, over the call's control connection (the peer's call
+   * component shows it as `call.chat`, and so do we). Not call state: the reducer never sees it.
+   */
+  async chat(text: string): Promise<void> {
+    const state = this.#state
+    if (state.kind !== 'in-call') throw new IvcError('NO_CALL', 'no call in progress to send a message in')
+    const {callId, peer} = state.call
+    await this.options.bus.request('control', 'control.send', {message: {type: 'chat', text}}, {callId})
+    this.#emit('call.chat', callId, {peer, direction: 'out', text})
   }
 
   /** End any call, stop listening and every component. */

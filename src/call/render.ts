@@ -19,6 +19,8 @@ export function describeCallEvent(event: string, body: Record<string, unknown>):
       return `${who} turned ${String(body.kind)} ${body.on ? 'on' : 'off'} (${String(body.kind).toUpperCase()} ${body.on ? 'ON' : 'OFF'})`
     }
 
+    case 'call.chat':
+      return `${body.direction === 'out' ? 'you' : peer}: ${printable(String(body.text))}`
     case 'call.replaced':
       return 'you both called at once: taking their call instead (glare)'
     case 'call.refused':
@@ -28,6 +30,15 @@ export function describeCallEvent(event: string, body: Record<string, unknown>):
     default:
       return undefined
   }
+}
+
+/**
+ * The peer's text as safe to print on a terminal: control characters (escape sequences could rewrite the screen or
+ * the title) become U+FFFD. JSON output needs none of this: the serialiser escapes them.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD')
 }
 
 export function describeSummary(summary: CallSummary): string {

@@ -2,6 +2,7 @@ import {z} from 'zod'
 
 import type {Bus} from '../bus/bus.js'
 import {IvcError} from '../cli/errors.js'
+import {MAX_CHAT_CHARS} from '../protocol/call/control.js'
 import type {CallDriver} from './driver.js'
 
 /** The fields requests may carry; a reason is cut to what the signalling protocol carries (200 characters). */
@@ -12,6 +13,7 @@ const requestBody = z.object({
   peer: z.string().max(32).optional(),
   host: z.string().max(255).optional(),
   port: z.number().int().min(1).max(65_535).optional(),
+  text: z.string().min(1).max(MAX_CHAT_CHARS).optional(),
 })
 
 /** What `ivc control` can ask the call component over the bus (request types `call.*`). */
@@ -43,6 +45,10 @@ export async function serveCallRequests(bus: Bus, driver: CallDriver): Promise<(
         if (body.kind !== 'audio' && body.kind !== 'video') throw new IvcError('BAD_USAGE', 'set-media needs kind audio or video')
         driver.setMedia(body.kind, Boolean(body.on))
         return describeState(driver)
+      case 'call.chat':
+        if (!body.text) throw new IvcError('BAD_USAGE', 'call.chat needs text')
+        await driver.chat(body.text)
+        return {...describeState(driver), sent: 'chat'}
       case 'call.stats':
         return {
           ...describeState(driver),

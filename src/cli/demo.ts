@@ -21,6 +21,8 @@ export interface DemoResult {
   alice: CallSummary
   bob: CallSummary
   redis: string
+  /** The text message alice sent, as bob's call component showed it (undefined if it never arrived). */
+  bobHeard?: string
 }
 
 interface DemoContext {
@@ -31,6 +33,7 @@ interface DemoContext {
   bobEnded?: Promise<Record<string, unknown>>
   aliceBus?: Bus
   result?: DemoResult
+  bobHeard?: string
 }
 
 /**
@@ -85,10 +88,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           },
         },
         {
-          title: `talking for ${options.durationS} s: video off/on, audio off/on`,
+          title: `talking for ${options.durationS} s: video off/on, audio off/on, a text message`,
           task: async (ctx, task) => {
             const stats = setInterval(() => {
-              void requestCall(ctx.aliceBus!, 'stats', 2000)
+              void requestCall(ctx.aliceBus!, 'stats', {}, 2000)
                 .then((status) => (task.output = statsLine(status)))
                 .catch(() => {})
             }, 1000)
@@ -100,14 +103,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             ]
             const timers = toggles.map(([at, action]) =>
               setTimeout(() => {
-                void requestCall(ctx.aliceBus!, action, 3000)
+                void requestCall(ctx.aliceBus!, action, {}, 3000)
                   .then(() => (task.output = `alice: ${action}`))
                   .catch((error: Error) => options.logger.warn(`demo: ${action} failed: ${error.message}`))
               }, at * options.durationS * 1000),
             )
+            const chat = 'hello bob, can you see me?'
+            void ctx
+              .bob!.waitForEvent((event) => event.event === 'call.chat', (options.durationS + 5) * 1000)
+              .then((event) => (ctx.bobHeard = String(event.text)))
+              .catch(() => {})
+            timers.push(
+              setTimeout(() => {
+                void requestCall(ctx.aliceBus!, 'chat', {text: chat}, 3000)
+                  .then(() => (task.output = `alice says: ${chat}`))
+                  .catch((error: Error) => options.logger.warn(`demo: chat failed: ${error.message}`))
+              }, 0.8 * options.durationS * 1000),
+            )
             try {
               const [alice, bob] = await Promise.all([ctx.aliceCall!.exited.then(() => ctx.aliceCall!.lastEvent()), ctx.bobEnded!])
-              ctx.result = {alice: alice as unknown as CallSummary, bob: bob.summary as CallSummary, redis: ctx.redis!}
+              ctx.result = {alice: alice as unknown as CallSummary, bob: bob.summary as CallSummary, redis: ctx.redis!, bobHeard: ctx.bobHeard}
             } finally {
               clearInterval(stats)
               for (const timer of timers) clearTimeout(timer)

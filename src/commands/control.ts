@@ -5,16 +5,18 @@ import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../cli/errors.js'
 import {runControlComponent} from '../call/control-component.js'
 import {CONTROL_REQUESTS, type ControlRequest, describeStatus, requestCall} from '../call/control-client.js'
+import {MAX_CHAT_CHARS} from '../protocol/call/control.js'
 import {parseHostPort} from '../transport/target.js'
 
 const ACTIONS = [...Object.keys(CONTROL_REQUESTS), 'watch', 'run'] as const
 
 export default class Control extends IvcCommand<typeof Control> {
-  static override summary = 'Drive the running call of a user: accept, hang up, mute, video off, stats.'
+  static override summary = 'Drive the running call of a user: accept, hang up, mute, video off, chat, stats.'
   static override description =
     'The local handle on a call, over the bus: asks the call component of --user (`ivc listen` or `ivc call`) to ' +
     'accept or reject the ringing call, hang up, turn audio (mute/unmute) or video (video-off/video-on) off and on — ' +
-    'the peer is told and shows it — or prints its status and both streams\' live statistics. `watch` prints call ' +
+    'the peer is told and shows it — send the peer a text message (`chat TEXT`, shown on both sides as `call.chat`), ' +
+    'or print its status and both streams\' live statistics. `watch` prints call ' +
     'events as JSON lines until Ctrl-C. `run` is the control component itself, started by the call component with ' +
     'the call\'s id and secret. Without a running call component: BUS_TIMEOUT (11); a verb that makes no sense now ' +
     '(hang up with no call): NO_CALL (27).'
@@ -23,12 +25,14 @@ export default class Control extends IvcCommand<typeof Control> {
     {description: 'What the call of alice is doing', command: '<%= config.bin %> control status --user alice'},
     {description: 'Accept the ringing call of bob', command: '<%= config.bin %> control accept --user bob'},
     {description: 'Mute, then turn video off', command: '<%= config.bin %> control mute --user alice && <%= config.bin %> control video-off --user alice'},
+    {description: 'Send bob, who alice is talking to, a text message', command: '<%= config.bin %> control chat "can you hear me?" --user alice'},
     {description: 'Live statistics of both streams as JSON', command: '<%= config.bin %> control stats --user alice --json'},
     {description: 'Follow call events', command: '<%= config.bin %> control watch --user alice'},
   ]
 
   static override args = {
     action: Args.string({description: 'What to do.', required: true, options: [...ACTIONS]}),
+    text: Args.string({description: '(chat) The message, 1-2000 characters; quote it.'}),
   }
 
   static override flags = {
@@ -41,6 +45,9 @@ export default class Control extends IvcCommand<typeof Control> {
 
   async run(): Promise<unknown> {
     const action = this.args.action as (typeof ACTIONS)[number]
+    const text = this.args.text
+    if (action === 'chat' && (!text || text.length > MAX_CHAT_CHARS)) throw new IvcError('BAD_USAGE', `chat needs a message of 1-${MAX_CHAT_CHARS} characters: ivc control chat "hello" --user NAME`)
+    if (action !== 'chat' && text !== undefined) throw new IvcError('BAD_USAGE', `${action} takes no text (only chat does)`)
     const bus = await this.connectBus(action === 'run' ? 'control' : 'control-client')
     if (action === 'watch') {
       await bus.subscribe('call', (envelope) => this.output({event: envelope.type, ...(envelope.body as object)}, () => `${envelope.type} ${JSON.stringify(envelope.body)}\n`))
@@ -49,8 +56,8 @@ export default class Control extends IvcCommand<typeof Control> {
     }
 
     if (action === 'run') return this.runComponent(bus)
-    const result = await requestCall(bus, action as ControlRequest)
-    this.output(result, () => (action === 'stats' ? JSON.stringify(result, null, 2) + '\n' : describeStatus(result)))
+    const result = await requestCall(bus, action as ControlRequest, text === undefined ? {} : {text})
+    this.output(result, () => (action === 'stats' ? JSON.stringify(result, null, 2) + '\n' : action === 'chat' ? 'sent\n' : describeStatus(result)))
     return result
   }
 

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {IvcCommand} from '../cli/base-command.js'
 import {type DemoResult, runDemo} from '../cli/demo.js'
 import {IvcError} from '../cli/errors.js'
-import {describeSummary} from '../call/render.js'
+import {describeSummary, printable} from '../call/render.js'
 
 export default class Demo extends IvcCommand<typeof Demo> {
   static override summary = 'Run a real call between two local users, alice and bob, and show what happened.'
@@ -36,7 +36,8 @@ export default class Demo extends IvcCommand<typeof Demo> {
       logger: this.logger,
       signal: this.lifecycle.signal,
     })
-    this.output({alice: result.alice, bob: result.bob}, () => `alice: ${describeSummary(result.alice)}bob:   ${describeSummary(result.bob)}`)
+    const heard = result.bobHeard === undefined ? 'bob never got alice\'s message\n' : `bob got alice's message: ${printable(result.bobHeard)}\n`
+    this.output({alice: result.alice, bob: result.bob, bobHeard: result.bobHeard ?? null}, () => `alice: ${describeSummary(result.alice)}bob:   ${describeSummary(result.bob)}${heard}`)
     if (!result.alice || !result.bob) throw new IvcError('PEER_GONE', 'the demo call did not complete')
     return result
   }

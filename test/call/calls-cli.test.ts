@@ -39,6 +39,15 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     await listener.waitFor((line) => line.includes('"call.media"') && line.includes('"side":"peer"') && line.includes('"on":false'))
     const status = await runCli(['control', 'status', '--user', bob, '--redis', redis, '--json'])
     expect(JSON.parse(status.stdout)).toMatchObject({state: 'in-call', peer: alice, sending: {peer: {video: false, audio: true}}})
+    // A text message crosses the control connection; the peer's call component shows it.
+    const chat = await runCli(['control', 'chat', 'hello bob', '--user', alice, '--redis', redis, '--json'])
+    expect(chat.exitCode, chat.stderr).toBe(0)
+    expect(JSON.parse(chat.stdout)).toMatchObject({state: 'in-call', sent: 'chat'})
+    const heard = await listener.waitFor((line) => line.includes('"call.chat"'))
+    expect(JSON.parse(heard)).toMatchObject({event: 'call.chat', peer: alice, direction: 'in', text: 'hello bob'})
+    const empty = await runCli(['control', 'chat', '--user', alice, '--redis', redis])
+    expect(empty.exitCode).toBe(ERRORS.BAD_USAGE.exit)
+    expect(empty.stderr).toContain('chat needs a message')
     const result = await first
     expect(result.exitCode).toBe(0)
     const summary = JSON.parse(result.stdout)
@@ -110,6 +119,9 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({endCode: 'remote-hangup'})
     const noCall = await runCli(['control', 'hangup', '--user', dave, '--redis', redis])
     expect(noCall.exitCode).toBe(ERRORS.NO_CALL.exit)
+    const noChat = await runCli(['control', 'chat', 'anyone?', '--user', dave, '--redis', redis])
+    expect(noChat.exitCode).toBe(ERRORS.NO_CALL.exit)
+    expect(noChat.stderr).toContain('no call in progress')
   })
 
   it('ends the call on the other side when a whole peer is killed, leaving no process behind', async () => {

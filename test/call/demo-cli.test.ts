@@ -20,5 +20,7 @@ describe('ivc demo', () => {
     // The toggles happened: bob saw alice's video pause (a freeze) and her muted audio (silence, unmarked frames).
     expect(bob.video.freezes).toBeGreaterThanOrEqual(1)
     expect(bob.audio.sink.continuity.unmarked).toBeGreaterThan(0)
+    // And alice's text message reached bob over the control connection.
+    expect(JSON.parse(stdout).bobHeard).toBe('hello bob, can you see me?')
   }, 120_000)
 })

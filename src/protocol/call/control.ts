@@ -23,7 +23,7 @@ export const controlCodec = defineCodec(
     hangup: {code: 0x06, schema: z.object({reason: reasonText}).strict()},
     keepalive: {code: 0x07, schema: keepaliveBody},
     'keepalive-ack': {code: 0x08, schema: keepaliveBody},
-    /** Reserved for text chat; accepted and passed on, not yet shown by any command. */
+    /** A text message (`ivc control chat`), shown by both call components as `call.chat`. */
     chat: {code: 0x09, schema: z.object({text: z.string().min(1).max(MAX_CHAT_CHARS)}).strict()},
   },
 )

@@ -1,0 +1,19 @@
+import {describe, expect, it} from 'vitest'
+
+import {describeCallEvent, printable} from '../../src/call/render.js'
+
+describe('call events for people', () => {
+  it('shows a text message from the peer, and our own, one line each', () => {
+    expect(describeCallEvent('call.chat', {peer: 'bob', direction: 'in', text: 'can you hear me?'})).toBe('bob: can you hear me?')
+    expect(describeCallEvent('call.chat', {peer: 'bob', direction: 'out', text: 'yes'})).toBe('you: yes')
+  })
+
+  it('never lets a peer\'s text reach the terminal with control characters (escape sequences, newlines, C1)', () => {
+    const hostile = 'hi\u001b]0;pwned\u0007\nfake line\u009b2J\u007f'
+    const shown = describeCallEvent('call.chat', {peer: 'mallory', direction: 'in', text: hostile})!
+    expect(shown).toBe('mallory: hi\uFFFD]0;pwned\uFFFD\uFFFDfake line\uFFFD2J\uFFFD')
+    expect(shown).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/)
+    // Ordinary text, accents and emoji pass untouched.
+    expect(printable('Grüße — 你好 👋')).toBe('Grüße — 你好 👋')
+  })
+})
