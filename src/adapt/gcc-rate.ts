@@ -46,7 +46,7 @@ const MIN_DELIVERY_SPAN_US = 100_000
 /** Far below what the link carried lately, the increase may be this much faster (a second). */
 const FAST_INCREASE_PER_SECOND = 1.5
 const FAST_BELOW = 0.9
-/** Until the first overuse, nothing is known of the link: double every second from a modest start (slow start). */
+/** Until a queue forms, nothing is known of the link: double every second from a modest start (slow start). */
 const START_INCREASE_PER_SECOND = 2
 /** In slow start, the next rung is tried once the receiver gets this much of the current one's cost. */
 const SLOW_START_EVIDENCE = 0.8

@@ -20,7 +20,7 @@
  *   'end-of-stream' | 'connections-closed'}. One stream at a time; after its end a new sender may connect.
  *   `receiver.sendFeedback(buf)`; `await receiver.close()`. Every frame is echoed at once on its connection.
  * TIMING — capture times are `monotonicUs()` (CLOCK_MONOTONIC µs, shared by processes on one host).
- *   `JitterBuffer<T>` ({capacity, minDelayUs, maxDelayUs, adaptWindowUs?, decayUs?}): push(seq, captureUs, item, arrivalUs) → 'queued' | 'late'
+ *   `JitterBuffer<T>` ({capacity, minDelayUs, maxDelayUs}): push(seq, captureUs, item, arrivalUs) → 'queued' | 'late'
  *   | 'duplicate'; pop(nowUs) → due frames in seq order; nextDueUs(); drain(); stats {played, late, duplicates,
  *   missing, overflow, reordered, queued, targetDelayUs}. Audio adds its own concealment on top (use `stats.missing`
  *   deltas or gaps in popped seqs).

@@ -8,10 +8,6 @@ export interface JitterBufferOptions {
   maxDelayUs: number
   /** Where the target starts; default minDelayUs. */
   initialDelayUs?: number
-  /** The target follows the p95 of the excess delay of the arrivals in this window. Default 1 s. */
-  adaptWindowUs?: number
-  /** Going down, the target closes the gap to that p95 with this time constant (going up is at once). Default 0.5 s. */
-  decayUs?: number
   /** Window of the fastest-delivery minimum, µs. Default 10 s. */
   baseWindowUs?: number
 }
@@ -49,6 +45,11 @@ export interface JitterBufferStats {
  * several seconds after the queue that caused it had gone). A frame whose turn has passed is dropped as late;
  * playout never goes backwards. Pure: every method takes the current time.
  */
+/** The target follows the p95 of the excess delay of the arrivals in this window... */
+const ADAPT_WINDOW_US = 1_000_000
+/** ...and, going down, closes the gap to it with this time constant (going up is at once). */
+const DECAY_US = 500_000
+
 export class JitterBuffer<T> {
   readonly #frames: Array<BufferedFrame<T> & {ext: number}> = []
   readonly #base: WindowedMin
@@ -135,15 +136,14 @@ export class JitterBuffer<T> {
   #adapt(arrivalUs: number, transitUs: number): void {
     this.#base.add(arrivalUs, transitUs)
     this.#excess.push({atUs: arrivalUs, excessUs: transitUs - this.#base.min()!})
-    const windowUs = this.options.adaptWindowUs ?? 1_000_000
-    while (this.#excess.length > 1 && arrivalUs - this.#excess[0].atUs > windowUs) this.#excess.shift()
+    while (this.#excess.length > 1 && arrivalUs - this.#excess[0].atUs > ADAPT_WINDOW_US) this.#excess.shift()
     const sorted = this.#excess.map((sample) => sample.excessUs).sort((a, b) => a - b)
     const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]
     const wanted = clamp(p95, this.options.minDelayUs, this.options.maxDelayUs)
     const elapsedUs = Math.max(0, arrivalUs - (this.#lastAdaptUs ?? arrivalUs))
     this.#lastAdaptUs = arrivalUs
     // Up at once (a late frame is a visible glitch), down smoothly (so one calm moment does not invite the next).
-    this.#target = wanted > this.#target ? wanted : wanted + (this.#target - wanted) * Math.exp(-elapsedUs / (this.options.decayUs ?? 500_000))
+    this.#target = wanted > this.#target ? wanted : wanted + (this.#target - wanted) * Math.exp(-elapsedUs / DECAY_US)
   }
 
   /** Sequence numbers are u32 and wrap; extend them to a monotonic number by the shortest signed distance. */

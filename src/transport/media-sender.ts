@@ -74,6 +74,7 @@ interface Lane {
 }
 
 interface Pending {
+  seq: number
   header: Buffer
   payload: Buffer
   captureUs: number
@@ -172,7 +173,7 @@ export class MediaSender extends EventEmitter {
     this.#seq = (this.#seq + 1) >>> 0
     if (this.#closed) return seq
     const header = {type: 'frame' as const, flags: options.key ? FLAG_KEY_FRAME : 0, seq, captureUs, senderDelayUs: 0, payloadLength: payload.length}
-    this.#queue.push({header: encodeHeader(header), payload, captureUs})
+    this.#queue.push({seq, header: encodeHeader(header), payload, captureUs})
     while (this.#queue.length > this.#maxQueuedFrames) this.#drop(this.#queue.shift()!)
     this.#flush()
     return seq
@@ -305,7 +306,7 @@ export class MediaSender extends EventEmitter {
       const accepted = lane.socket.write(head.payload)
       lane.socket.uncork()
       const bytes = head.header.length + head.payload.length
-      lane.inFlight.push({seq: head.header.readUInt32BE(4), bytes, sentUs: now})
+      lane.inFlight.push({seq: head.seq, bytes, sentUs: now})
       lane.inFlightBytes += bytes
 
       this.#stats.sent++

@@ -25,6 +25,15 @@ export function inputArgs(frame: EncodedVideoFrame): PipeInput {
   return {args: ['-f', 'rawvideo', '-pixel_format', pixelFormat, '-video_size', `${raw.width}x${raw.height}`], raw: true, size: {width: raw.width, height: raw.height}}
 }
 
+/**
+ * Raw video is headerless on the pipe, so every frame must have the first one's size: adaptation's smaller frames
+ * are scaled back up to it (MJPEG needs none of this: each JPEG carries its size and the player scales it).
+ */
+function rawAt(payload: Buffer, size: {width: number; height: number}): Buffer {
+  const raw = decodeRaw(payload)
+  return raw.width === size.width && raw.height === size.height ? raw.data : scaleFrame(raw, size.width, size.height).data
+}
+
 /** A baseline or progressive JPEG's size from its start-of-frame segment; undefined if there is none. */
 export function jpegSize(jpeg: Buffer): {width: number; height: number} | undefined {
   if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined
@@ -54,8 +63,8 @@ export class PipeSink implements VideoSink {
   readonly failed: Promise<Error>
   #fail!: (error: Error) => void
   #child: ResultPromise | undefined
-  #raw = false
-  #size: {width: number; height: number} | undefined
+  /** Set for raw video only: the size every frame goes down the pipe at. */
+  #rawSize: {width: number; height: number} | undefined
   #closing = false
   #dropped = 0
 
@@ -79,7 +88,7 @@ export class PipeSink implements VideoSink {
       return 'dropped'
     }
 
-    const payload = this.#raw ? this.#rawAtFirstSize(frame.payload) : frame.payload
+    const payload = this.#rawSize ? rawAt(frame.payload, this.#rawSize) : frame.payload
     return new Promise((resolve) => stdin.write(payload, (error) => resolve(error ? 'dropped' : 'rendered')))
   }
 
@@ -98,20 +107,9 @@ export class PipeSink implements VideoSink {
     }
   }
 
-  /**
-   * Raw video is headerless on the pipe, so every frame must have the first one's size: adaptation's smaller frames
-   * are scaled back up to it (MJPEG needs none of this: each JPEG carries its size and the player scales it).
-   */
-  #rawAtFirstSize(payload: Buffer): Buffer {
-    const raw = decodeRaw(payload)
-    const size = this.#size!
-    return raw.width === size.width && raw.height === size.height ? raw.data : scaleFrame(raw, size.width, size.height).data
-  }
-
   #start(frame: EncodedVideoFrame): ResultPromise {
     const input = inputArgs(frame)
-    this.#raw = input.raw
-    this.#size = input.size
+    this.#rawSize = input.raw ? input.size : undefined
     const args = this.args(input)
     this.logger.debug(`starting ${this.program} ${args.join(' ')}`)
     const child = execa(this.program, args, {stdin: 'pipe', stdout: 'ignore', stderr: 'pipe', reject: false, env: this.env, extendEnv: true, buffer: false})
