@@ -1,5 +1,9 @@
 import type {Logger} from './logger.js'
 
+function exitWithStatus(): void {
+  process.exit(process.exitCode ?? 0)
+}
+
 /**
  * Clean shutdown for a command process. Resources register a closer as they are opened; on SIGINT/SIGTERM (or when
  * the command ends) the closers run once, newest first, within a bounded grace period. A second signal, or a grace
@@ -75,9 +79,16 @@ export class Lifecycle {
     return this.#closing
   }
 
+  /**
+   * The command is over and its closers have run, but Node may still need a moment to finish (sockets closing). A
+   * signal in that moment would kill the process by its default action, and whoever started it would see a death by
+   * signal instead of the command's exit status: from now on a signal just ends the process with that status.
+   */
   dispose(): void {
-    process.off('SIGINT', this.#onSignal)
-    process.off('SIGTERM', this.#onSignal)
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.off(signal, this.#onSignal)
+      if (!process.listeners(signal).includes(exitWithStatus)) process.on(signal, exitWithStatus)
+    }
   }
 
   async #runClosers(): Promise<void> {
