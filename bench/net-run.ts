@@ -5,7 +5,7 @@ import {fileURLToPath} from 'node:url'
 
 import type {ResultPromise} from 'execa'
 
-import {ADDRESS_B, firstLine, type NetLink} from '../test/support/netns.js'
+import {ADDRESS_B, endReceiver, firstLine, type NetLink} from '../test/support/netns.js'
 import {type LinkProfile, MAX_LATENCY_MS, playProfile} from './net-profiles.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
@@ -70,9 +70,7 @@ export async function runStreams(link: NetLink, profile: LinkProfile, strategy: 
   const lead = (Date.now() - start) / 1000
   await playProfile({...profile, phases: profile.phases.map((phase) => ({...phase, atS: Math.max(0, phase.atS - lead)}))}, apply)
   const [vtx, atx] = await Promise.all([videoTx, audioTx])
-  videoRx.kill('SIGINT')
-  audioRx.kill('SIGINT')
-  const [vrx, arx] = await Promise.all([videoRx, audioRx])
+  const [vrx, arx] = await Promise.all([endReceiver(videoRx), endReceiver(audioRx)])
   await apply(undefined)
   return summarise(profile, strategy, {rxLines, txLines, audioLines, audio: lastSummary(arx.stdout), exit: [vtx, vrx, atx, arx].map((result) => result.exitCode ?? result.signal).join('/')})
 }

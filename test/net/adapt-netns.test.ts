@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {BIN} from '../support/cli.js'
-import {ADDRESS_B, createLink, firstLine, type NetLink, netnsSupport} from '../support/netns.js'
+import {ADDRESS_B, createLink, endReceiver, firstLine, type NetLink, netnsSupport} from '../support/netns.js'
 
 const support = await netnsSupport()
 if (!support.ok && !support.missing) console.warn(`SKIPPED adaptation-over-netns test: ${support.reason}`)
@@ -23,10 +23,9 @@ async function stream(link: NetLink, strategy: string, port: number): Promise<{r
   await firstLine(receiver, (line) => line.includes('"listening"'), 15_000)
   const sender = link.spawn('a', process.execPath, [BIN, 'stream-video', '--to', `${ADDRESS_B}:${port}`, '--duration', String(SECONDS), '--adapt', strategy, '--max-latency', String(BOUND_MS), '--json'], {timeoutMs: 30_000, env})
   const tx = await sender
-  receiver.kill('SIGINT')
-  const rx = await receiver
-  expect(tx.exitCode, String(tx.stderr)).toBe(0)
-  expect(rx.exitCode, String(rx.stderr)).toBe(0)
+  const rx = await endReceiver(receiver)
+  expect(tx.exitCode, `sender ${tx.signal ?? ''}: ${String(tx.stderr)}`).toBe(0)
+  expect(rx.exitCode, `receiver ${rx.signal ?? ''}: ${String(rx.stderr)}`).toBe(0)
   return {rx: ndjson(rx.stdout), tx: ndjson(tx.stdout)}
 }
 

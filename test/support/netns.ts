@@ -312,3 +312,16 @@ export function rateKbit(samples: Array<{ms: number; bytes: number}>, fromMs: nu
   const to = at(toMs)
   return ((to.bytes - from.bytes) * 8) / (to.ms - from.ms)
 }
+
+/**
+ * A receiver ends by itself once its sender has sent end-of-stream; wait for that (bounded), and only then signal it.
+ * Signalling it at once races with its own exit: a signal that lands while Node is tearing down, after the last
+ * handler is gone, kills the process instead of letting it exit with its status.
+ */
+export async function endReceiver(child: ResultPromise, graceMs = 5000): Promise<Awaited<ResultPromise>> {
+  let timer: NodeJS.Timeout | undefined
+  const ended = await Promise.race([child.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))])
+  clearTimeout(timer)
+  if (!ended) child.kill('SIGINT')
+  return child
+}
