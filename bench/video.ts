@@ -1,4 +1,5 @@
-// Suite `video`: ivc stream-video over loopback (640x480 and 1280x720 at 30 fps, 1 and 20 connections), measured by
+// Suite `video`: ivc stream-video over loopback (640x480 and 1280x720 at 30 fps, 1 and 20 connections, and 20
+// encrypted with TLS as in a call), measured by
 // the receiver's summary and /proc CPU time of both processes; plus ffmpeg → MJPEG over one TCP connection → ffmpeg
 // decode, fed the same synthetic frames, as a reference. IVC_BENCH_VIDEO_SECONDS shortens the runs (default 10).
 // The sender runs with --adapt off: this measures the pipeline at the size asked for (gcc would spend the first
@@ -43,10 +44,13 @@ function cpuMeter(child: ResultPromise): () => number {
   return () => (100 * last) / ((lastAt - started) / 1000 || 1)
 }
 
-const ivc = (args: string[]) => execa('node', [BIN, ...args], {reject: false, env: {XDG_CONFIG_HOME: '/nonexistent'}})
+const ivc = (args: string[], secret?: string) =>
+  execa('node', [BIN, ...args], {reject: false, env: {XDG_CONFIG_HOME: '/nonexistent', ...(secret ? {IVC_MEDIA_SECRET: secret} : {})}})
 
-async function ivcCase(width: number, height: number, connections: number): Promise<Row> {
-  const receiver = ivc(['stream-video', '--listen', '--port', '0', '--sink', 'null', '--json', '--duration', String(SECONDS + 6)])
+/** With `encrypted`, both ends share a secret, so every connection is TLS 1.3 (as in a call). */
+async function ivcCase(width: number, height: number, connections: number, encrypted = false): Promise<Row> {
+  const secret = encrypted ? 'bench-secret-0123456789abcdef' : undefined
+  const receiver = ivc(['stream-video', '--listen', '--port', '0', '--sink', 'null', '--json', '--duration', String(SECONDS + 6)], secret)
   const receiverCpu = cpuMeter(receiver)
   const port = await new Promise<number>((resolve, reject) => {
     receiver.stdout!.on('data', (chunk: Buffer) => {
@@ -55,13 +59,13 @@ async function ivcCase(width: number, height: number, connections: number): Prom
     })
     void receiver.then(() => reject(new Error('receiver exited before listening')))
   })
-  const sender = ivc(['stream-video', '--to', `127.0.0.1:${port}`, '--size', `${width}x${height}`, '--fps', '30', '--connections', String(connections), '--duration', String(SECONDS), '--adapt', 'off', '--json'])
+  const sender = ivc(['stream-video', '--to', `127.0.0.1:${port}`, '--size', `${width}x${height}`, '--fps', '30', '--connections', String(connections), '--duration', String(SECONDS), '--adapt', 'off', '--json'], secret)
   const senderCpu = cpuMeter(sender)
   const [tx, rx] = await Promise.all([sender, receiver])
   const summary = JSON.parse(String(rx.stdout).trim().split('\n').at(-1)!)
   const sent = JSON.parse(String(tx.stdout).trim().split('\n').at(-1)!)
   return {
-    case: `ivc ${width}x${height}@30, ${connections} conn`,
+    case: `ivc ${width}x${height}@30, ${connections} conn${encrypted ? ', TLS' : ''}`,
     fps: summary.fps,
     'p50 ms': summary.latencyMs.p50,
     'p95 ms': summary.latencyMs.p95,
@@ -130,6 +134,9 @@ export const videoSuite: Suite = {
         console.error(`bench video: ${width}x${height}, ${connections} connection(s)`)
         rows.push(await ivcCase(width, height, connections))
       }
+
+      console.error(`bench video: ${width}x${height}, 20 connections, encrypted`)
+      rows.push(await ivcCase(width, height, 20, true))
 
       rows.push(await ffmpegReference(width, height))
     }

@@ -10,7 +10,7 @@ import {FramedConnection} from './signalling.js'
  * The call's control component (`ivc control run`, started by the call component): one authenticated TCP connection
  * to the peer's control component for the length of the call. It relays local commands from the bus to the peer
  * (`control.send`) and the peer's toggles, hang-up and loss to the bus (topic `control`). The callee listens, the
- * caller connects; either way the connection is admitted only with the call's secret.
+ * caller connects; either way the connection is TLS keyed by the call's secret, and admitted only with it.
  */
 export const CONTROL_KEEPALIVE = {intervalMs: 500, timeoutMs: 2000}
 
@@ -75,7 +75,7 @@ export async function runControlComponent(options: ControlComponentOptions): Pro
 async function establish(options: ControlComponentOptions): Promise<ControlConnection> {
   const framed = {codec: controlCodec, logger: options.logger, keepalive: CONTROL_KEEPALIVE, name: `control with ${options.peer}`}
   if (options.connect) {
-    const connection = await FramedConnection.connect<ControlMessage>(options.connect.host, options.connect.port, framed)
+    const connection = await FramedConnection.connect<ControlMessage>(options.connect.host, options.connect.port, {...framed, secret: options.secret})
     await presentControlAuth(connection, {callId: options.callId, from: options.user, secret: options.secret})
     return connection
   }
@@ -86,6 +86,7 @@ async function establish(options: ControlComponentOptions): Promise<ControlConne
   const expected = {callId: options.callId, secret: options.secret, peer: options.peer}
   const listener = await listenFramed<ControlMessage>({
     ...framed,
+    secret: options.secret,
     port: options.listenPort ?? 0,
     onConnection: (connection) => {
       if (admitted) {

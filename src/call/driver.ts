@@ -2,7 +2,9 @@ import type {Bus} from '../bus/bus.js'
 import {IvcError} from '../cli/errors.js'
 import type {Logger} from '../cli/logger.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
-import {newCallId, newCallSecret} from '../protocol/call/secret.js'
+import {newCallId} from '../protocol/call/secret.js'
+import {newKeyShare} from '../security/key-share.js'
+import {answerKeys} from './call-keys.js'
 import {signalCodec, type SignalMessage} from '../protocol/call/signalling.js'
 import {type FramedListener, listenFramed, type SignalConnection} from './connections.js'
 import {type ComponentContext, type MediaPlan, MediaSession, type MediaSummaries} from './media-session.js'
@@ -116,7 +118,7 @@ export class CallDriver {
     this.#session = session
     const ended = new Promise<CallSummary>((resolve) => this.#endWaiters.set(callId, resolve))
     try {
-      this.#command({type: 'dial', callId, peer, host, port, address: this.options.address, conn: this.#connId(), media})
+      this.#command({type: 'dial', callId, peer, host, port, address: this.options.address, conn: this.#connId(), media, keyShare: newKeyShare()})
     } catch (error) {
       // Refused (already in a call, calling yourself): the running call keeps its session.
       this.#session = previous
@@ -137,7 +139,15 @@ export class CallDriver {
   async #accept(): Promise<void> {
     if (this.#state.kind !== 'incoming') throw new IvcError('NO_CALL', 'no incoming call to accept')
     const {call} = this.#state
-    const secret = newCallSecret()
+    let keys: {secret: string; keyShare: string}
+    try {
+      keys = answerKeys(call, this.options.context.user)
+    } catch (error) {
+      this.#command({type: 'reject', reason: 'unusable key share'})
+      throw new IvcError('PROTOCOL_ERROR', `the invite from ${call.peer} carries ${(error as Error).message}`)
+    }
+
+    const {secret} = keys
     const session = new MediaSession(this.#supervisor, this.options.plan, this.options.context, this.options.logger)
     const stillRinging = () => this.#state.kind === 'incoming' && this.#state.call.callId === call.callId
     try {
@@ -146,7 +156,7 @@ export class CallDriver {
       // Starting media takes a moment: the caller may have given up, and another call may be ringing now.
       if (!stillRinging()) throw new IvcError('NO_CALL', `the call from ${call.peer} ended before it could be accepted`)
       this.#session = session
-      this.#command({type: 'accept', secret, controlPort, media: local})
+      this.#command({type: 'accept', ...keys, controlPort, media: local})
     } catch (error) {
       await session.stop()
       if (stillRinging()) this.#command({type: 'reject', reason: 'media could not start'})

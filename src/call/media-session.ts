@@ -153,7 +153,7 @@ export class MediaSession {
 
   /** The call secret goes to components in their environment: a command line is readable by every local user. */
   #secretEnv(call: {secret: string}): NodeJS.ProcessEnv {
-    return {IVC_MEDIA_TOKEN: call.secret, IVC_CALL_SECRET: call.secret}
+    return {IVC_MEDIA_SECRET: call.secret, IVC_CALL_SECRET: call.secret}
   }
 
   #context(): string[] {

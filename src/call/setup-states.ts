@@ -1,4 +1,5 @@
 import type {SignalMessage} from '../protocol/call/signalling.js'
+import {deriveCallSecret} from '../security/key-share.js'
 import {close, endSetup, ignored, invalid, ok, refuse, send} from './steps.js'
 import type {ActiveCall, CallEvent, CallState, EndCode, Step} from './types.js'
 
@@ -15,7 +16,7 @@ export function takeInvite(state: Extract<CallState, {kind: 'listening' | 'calli
     return ok(state, [send(conn, {type: 'reject', callId: invite.callId, code: 'wrong-user', reason: `this is ${config.user}, not ${invite.to}`}), close(conn, 'wrong user')])
   }
 
-  const call = {callId: invite.callId, peer: invite.from, conn, peerHost: invite.address, offer: invite.media, glare, since: now}
+  const call = {callId: invite.callId, peer: invite.from, conn, peerHost: invite.address, offer: invite.media, keyShare: invite.keyShare, glare, since: now}
   return ok({kind: 'incoming', config, lastEnd: state.lastEnd, call}, [
     send(conn, {type: 'ringing', callId: invite.callId}),
     {type: 'start-timer', timer: 'answer', callId: invite.callId, ms: config.answerTimeoutMs},
@@ -39,7 +40,7 @@ export function callingStep(state: Calling, event: CallEvent, now: number): Step
     case 'connected':
       if (!mine(event.conn) || call.phase !== 'connecting') return ignored(state, 'connected for another connection')
       return ok({...state, call: {...call, phase: 'inviting'}}, [
-        send(call.conn, {type: 'invite', callId: call.callId, from: state.config.user, to: call.peer, address: call.address, media: call.media}),
+        send(call.conn, {type: 'invite', callId: call.callId, from: state.config.user, to: call.peer, address: call.address, keyShare: call.keyShare.publicKey, media: call.media}),
       ])
     case 'connect-failed':
       if (!mine(event.conn) || call.phase !== 'connecting') return ignored(state, 'connect-failed for another connection')
@@ -109,13 +110,22 @@ function callerSignal(state: Calling, message: SignalMessage, now: number): Step
       if (call.phase !== 'inviting') return ignored(state, 'ringing twice')
       return ok({...state, call: {...call, phase: 'ringing'}}, [{type: 'emit', event: 'call.ringing', callId: call.callId, body: {peer: call.peer}}])
     case 'accept': {
+      let secret: string
+      try {
+        const transcript = {callId: call.callId, caller: state.config.user, callee: call.peer, callerShare: call.keyShare.publicKey, calleeShare: message.keyShare}
+        secret = deriveCallSecret(call.keyShare, transcript)
+      } catch (error) {
+        const reason = `${call.peer} answered with ${(error as Error).message}`
+        return endSetup(state, 'peer-gone', reason, now, [send(call.conn, {type: 'hangup', callId: call.callId, reason: 'unusable key share'})])
+      }
+
       const active: ActiveCall = {
         callId: call.callId,
         peer: call.peer,
         role: 'caller',
         conn: call.conn,
         peerHost: call.host,
-        secret: message.secret,
+        secret,
         controlPort: message.controlPort,
         local: call.media,
         remote: message.media,
@@ -164,7 +174,7 @@ export function incomingStep(state: Incoming, event: CallEvent, now: number): St
         sending: {local: bothOn(), peer: bothOn()},
       }
       return ok({kind: 'in-call', config: state.config, lastEnd: state.lastEnd, call: active}, [
-        send(call.conn, {type: 'accept', callId: call.callId, secret: event.secret, controlPort: event.controlPort, media: event.media}),
+        send(call.conn, {type: 'accept', callId: call.callId, keyShare: event.keyShare, controlPort: event.controlPort, media: event.media}),
         {type: 'cancel-timer', timer: 'answer', callId: call.callId},
         {type: 'set-presence', status: 'in-call'},
         {type: 'start-media', call: active},

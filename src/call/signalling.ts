@@ -4,6 +4,7 @@ import {IvcError} from '../cli/errors.js'
 import type {Logger} from '../cli/logger.js'
 import type {MessageCodec, MessageDecoder} from '../protocol/call/codec.js'
 import type {FrameError} from '../protocol/call/errors.js'
+import {HandshakeError, secureClient} from '../security/tls-psk.js'
 import {realTimers, type Timers} from './timers.js'
 
 /**
@@ -84,9 +85,17 @@ export class FramedConnection<M extends {type: string}> {
     if (options.keepalive) this.#scheduleKeepalive()
   }
 
-  /** Connect to a peer; a refusal, unreachable host or timeout is PEER_UNREACHABLE. */
-  static connect<M extends {type: string}>(host: string, port: number, options: FramedOptions<M> & {connectTimeoutMs?: number}): Promise<FramedConnection<M>> {
-    return new Promise((resolve, reject) => {
+  /**
+   * Connect to a peer; a refusal, unreachable host or timeout is PEER_UNREACHABLE. With `secret`, the connection is
+   * TLS keyed by it (a peer without the same secret is AUTH_FAILED).
+   */
+  static async connect<M extends {type: string}>(
+    host: string,
+    port: number,
+    options: FramedOptions<M> & {connectTimeoutMs?: number; secret?: string},
+  ): Promise<FramedConnection<M>> {
+    const timeoutMs = options.connectTimeoutMs ?? 5000
+    const socket = await new Promise<Socket>((resolve, reject) => {
       const socket = netConnect({host, port})
       const timers = options.timers ?? realTimers
       const fail = (why: string) => {
@@ -95,14 +104,21 @@ export class FramedConnection<M extends {type: string}> {
         reject(new IvcError('PEER_UNREACHABLE', `cannot connect to ${host}:${port}: ${why}`))
       }
 
-      const timer = timers.setTimeout(() => fail('timed out'), options.connectTimeoutMs ?? 5000)
-      socket.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message))
+      const timer = timers.setTimeout(() => fail('timed out'), timeoutMs)
+      const onError = (error: NodeJS.ErrnoException) => fail(error.code ?? error.message)
+      socket.once('error', onError)
       socket.once('connect', () => {
         timers.clearTimeout(timer)
-        socket.removeAllListeners('error')
-        resolve(new FramedConnection<M>(socket, options))
+        socket.off('error', onError)
+        resolve(socket)
       })
     })
+    if (options.secret === undefined) return new FramedConnection<M>(socket, options)
+    const tls = await secureClient(socket, options.secret, 'control', timeoutMs).catch((error: unknown) => {
+      const refused = error instanceof HandshakeError && error.kind === 'refused'
+      throw new IvcError(refused ? 'AUTH_FAILED' : 'PEER_UNREACHABLE', `${host}:${port}: ${(error as Error).message}`)
+    })
+    return new FramedConnection<M>(tls, options)
   }
 
   get isClosed(): boolean {

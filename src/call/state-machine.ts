@@ -75,7 +75,7 @@ function listeningStep(state: Extract<CallState, {kind: 'listening'}>, event: Ca
       return ok({kind: 'idle', config, lastEnd: state.lastEnd}, [{type: 'set-presence', status: 'offline'}])
     case 'dial': {
       if (event.peer === config.user) return invalid(state, 'BAD_USAGE', 'cannot call yourself')
-      const call = {callId: event.callId, peer: event.peer, conn: event.conn, host: event.host, port: event.port, address: event.address, media: event.media, phase: 'connecting' as const, since: now}
+      const call = {callId: event.callId, peer: event.peer, conn: event.conn, host: event.host, port: event.port, address: event.address, media: event.media, keyShare: event.keyShare, phase: 'connecting' as const, since: now}
       return ok({kind: 'calling', config, lastEnd: state.lastEnd, call}, [
         {type: 'connect', conn: event.conn, host: event.host, port: event.port},
         {type: 'start-timer', timer: 'answer', callId: event.callId, ms: config.answerTimeoutMs},

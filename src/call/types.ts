@@ -1,11 +1,12 @@
 import type {ErrorCode} from '../cli/errors.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
 import type {SignalMessage} from '../protocol/call/signalling.js'
+import type {KeyShare} from '../security/key-share.js'
 
 /**
  * The call manager's states, events and effects (docs/protocol.md, "Call states"). The reducer in
  * state-machine.ts is pure: it never reads a clock (time arrives as `now` and as timer events), never touches a
- * socket or a process, and never draws random numbers (call ids and secrets arrive inside events).
+ * socket or a process, and never draws random numbers (call ids and key pairs arrive inside events).
  */
 export interface CallConfig {
   /** The local username: invites must be addressed to it, and it breaks glare ties. */
@@ -32,6 +33,8 @@ export interface OutgoingCall {
   /** Our own address as the callee should see it (goes into the invite). */
   address: string
   media: MediaOffer
+  /** Our key pair for this call; its public half goes into the invite. */
+  keyShare: KeyShare
   /** connecting: TCP not up yet; inviting: invite sent; ringing: the callee is ringing. */
   phase: 'connecting' | 'inviting' | 'ringing'
   since: number
@@ -44,6 +47,8 @@ export interface IncomingCall {
   /** The caller's address from its invite. */
   peerHost: string
   offer: MediaOffer
+  /** The caller's public key share from its invite. */
+  keyShare: string
   /** We had dialled this peer ourselves and yielded to their call (glare): the driver should accept at once. */
   glare: boolean
   since: number
@@ -55,6 +60,7 @@ export interface ActiveCall {
   role: Role
   conn: ConnId
   peerHost: string
+  /** Agreed through the key shares; opens and encrypts every media and control connection of the call. */
   secret: string
   /** The callee's control port (the caller connects to it). */
   controlPort: number
@@ -113,8 +119,9 @@ export type CallEvent =
   // The local user or the driver
   | {type: 'go-online'}
   | {type: 'shutdown'; reason?: string}
-  | {type: 'dial'; callId: string; peer: string; host: string; port: number; address: string; conn: ConnId; media: MediaOffer}
-  | {type: 'accept'; secret: string; controlPort: number; media: MediaOffer}
+  | {type: 'dial'; callId: string; peer: string; host: string; port: number; address: string; conn: ConnId; media: MediaOffer; keyShare: KeyShare}
+  /** The driver derived `secret` from its own key pair (whose public half is `keyShare`) and the caller's share. */
+  | {type: 'accept'; secret: string; keyShare: string; controlPort: number; media: MediaOffer}
   | {type: 'reject'; reason?: string}
   | {type: 'hangup'; reason?: string}
   | {type: 'set-media'; kind: MediaKind; on: boolean}

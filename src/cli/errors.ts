@@ -20,7 +20,7 @@ export const ERRORS = {
   PEER_UNREACHABLE: {exit: 20, message: 'cannot connect to the peer', suggestion: 'Check the address and port, and that the peer is listening (`ivc listen`).'},
   PEER_GONE: {exit: 21, message: 'the peer went away', suggestion: 'The other side closed or crashed; call again when it is back.'},
   PROTOCOL_ERROR: {exit: 22, message: 'the peer sent something ivc does not understand', suggestion: 'Both sides must run compatible ivc versions (`ivc --version`).'},
-  AUTH_FAILED: {exit: 23, message: 'the peer refused our credentials', suggestion: 'Media and control connections need the secret of the call they belong to.'},
+  AUTH_FAILED: {exit: 23, message: 'the peer refused our credentials', suggestion: 'Both ends need the same secret: a call passes its own; standalone streams take --secret (IVC_MEDIA_SECRET) on both ends.'},
   CALL_REJECTED: {exit: 24, message: 'the call was declined', suggestion: 'Try again later.'},
   CALL_BUSY: {exit: 25, message: 'the user is busy in another call', suggestion: 'Try again when their call ends.'},
   CALL_TIMEOUT: {exit: 26, message: 'no answer', suggestion: 'The peer did not accept in time; raise --timeout or try later.'},
@@ -58,7 +58,13 @@ export function isIvcError(error: unknown): error is IvcError {
 
 /** Any thrown value as an IvcError: ours pass through, oclif's parse errors become BAD_USAGE, the rest are bugs. */
 export function toIvcError(error: unknown): IvcError {
-  if (error instanceof IvcError) return error
+  if (error instanceof IvcError) {
+    // oclif wraps the message of an error thrown by a flag's parse() in place; ours was one line already.
+    const wrapped = /^Parsing --\S+ \n\t(.*)\nSee more help with --help$/s.exec(error.message)
+    if (wrapped) error.message = wrapped[1]
+    return error
+  }
+
   const oclif = (error as {oclif?: {exit?: number}} | undefined)?.oclif
   if (error instanceof Error && oclif?.exit === 2) {
     return new IvcError('BAD_USAGE', firstLine(error.message), {cause: error})

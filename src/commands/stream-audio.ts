@@ -10,6 +10,7 @@ import type {AudioSummary} from '../media/audio/summary.js'
 import type {AudioSink, AudioSource} from '../media/audio/types.js'
 import {followMediaSwitch} from '../media/media-switch.js'
 import {loadBackends} from '../plugins/index.js'
+import {streamSecretFlag} from '../security/flags.js'
 
 export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
   static override summary = 'Send or receive one audio stream over parallel TCP connections.'
@@ -34,7 +35,7 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     device: Flags.string({env: 'IVC_AUDIO_DEVICE', description: 'Microphone or speaker: index or part of the name (`ivc devices`).'}),
     file: Flags.string({env: 'IVC_AUDIO_FILE', description: 'WAV/PCM file for --source file or --sink file.'}),
     'call-id': Flags.string({env: 'IVC_CALL_ID', description: 'The call this stream belongs to (set by the call component).'}),
-    token: Flags.string({env: 'IVC_MEDIA_TOKEN', description: 'The call\'s media secret; the receiver refuses connections without it.'}),
+    secret: streamSecretFlag(),
   }
 
   async run(): Promise<AudioSummary> {
@@ -48,12 +49,12 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     if (flags.listen) {
       const sink = (await backends.create('audio-sink', flags.sink, options)) as AudioSink
       const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : this.logger.warn(`listening for audio on port ${port}`))
-      summary = await receiveAudio({port: flags.port, token: flags.token, sink, onListening}, hooks)
+      summary = await receiveAudio({port: flags.port, secret: flags.secret, sink, onListening}, hooks)
     } else {
       const target = parseTarget(flags.to!)
       if (!target) throw new IvcError('BAD_USAGE', `--to "${flags.to}" is not HOST[:PORT]`)
       const source = (await backends.create('audio-source', flags.source, options)) as AudioSource
-      const sent = await sendAudio({...target, connections: flags.connections, token: flags.token, source}, hooks)
+      const sent = await sendAudio({...target, connections: flags.connections, secret: flags.secret, source}, hooks)
       summary = sent.summary
       if (sent.peerGone) {
         this.output(summary, () => render(summary))

@@ -8,6 +8,7 @@ import type {VideoCodec, VideoSink, VideoSource} from '../media/types.js'
 import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverCodecs, receiverFailure, sendVideo, type VideoHooks} from '../media/video/stream.js'
 import {statsLine, summaryLine, type VideoStats} from '../media/video/video-stats.js'
 import {loadBackends} from '../plugins/index.js'
+import {streamSecretFlag} from '../security/flags.js'
 
 export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
   static override summary = 'Send or receive one video stream over parallel TCP connections.'
@@ -37,7 +38,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     duration: Flags.integer({env: 'IVC_VIDEO_DURATION', min: 1, description: 'Stop after this many seconds.'}),
     device: Flags.string({env: 'IVC_VIDEO_DEVICE', description: 'Camera index or /dev/videoN (--source camera), or a file path (--source file, --sink file).'}),
     'call-id': Flags.string({env: 'IVC_CALL_ID', description: 'The call this stream belongs to (set by the call component).'}),
-    token: Flags.string({env: 'IVC_MEDIA_TOKEN', description: 'The call\'s media secret; the receiver refuses connections without it.'}),
+    secret: streamSecretFlag(),
   }
 
   async run(): Promise<VideoStats> {
@@ -53,7 +54,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
       const sink = (await backends.create('video-sink', flags.sink, options)) as VideoSink
       const codecFor = await receiverCodecs(backends, options)
       const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : process.stderr.write(`listening for video on port ${port}\n`))
-      const result = await receiveVideo({port: flags.port, token: flags.token, codecFor, sink, onListening}, hooks)
+      const result = await receiveVideo({port: flags.port, secret: flags.secret, codecFor, sink, onListening}, hooks)
       this.output(result.stats, () => summaryLine(result.stats))
       const failure = receiverFailure(result)
       if (failure) this.failAfterOutput(failure)
@@ -65,7 +66,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const codec = (await backends.create('video-codec', flags.codec, options)) as VideoCodec
     const source = (await backends.create('video-source', flags.source, options)) as VideoSource
     const adapt = {strategy: flags.adapt, maxLatencyMs: flags['max-latency'], quality: flags.quality}
-    const sent = await sendVideo({...target, connections: flags.connections, token: flags.token, source, codec, fps: flags.fps, adapt}, hooks)
+    const sent = await sendVideo({...target, connections: flags.connections, secret: flags.secret, source, codec, fps: flags.fps, adapt}, hooks)
     this.output(sent.stats, () => summaryLine(sent.stats))
     if (sent.end === 'peer-gone') this.failAfterOutput(new IvcError('PEER_GONE', 'the receiver closed every video connection'))
     return sent.stats

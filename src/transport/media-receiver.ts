@@ -3,10 +3,10 @@ import {createServer, type Server, type Socket} from 'node:net'
 
 import {IvcError} from '../cli/errors.js'
 import type {Logger} from '../cli/logger.js'
-import {secretsEqual} from '../protocol/call/secret.js'
 import {decodeRttReport, encodeEcho, encodeFeedback} from '../protocol/media-echo.js'
-import {decodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
+import {decodeHello, type Decoded, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
 import {FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
+import {secureServer} from '../security/tls-psk.js'
 import {type Clock, monotonicUs} from './clock.js'
 
 export const DEFAULT_MAX_FRAME_BYTES: Record<StreamKind, number> = {video: 4 * 1024 * 1024, audio: 64 * 1024}
@@ -17,8 +17,8 @@ export interface MediaReceiverOptions {
   host?: string
   kind: StreamKind
   logger: Logger
-  /** When set, connections whose hello does not carry exactly this token are refused (AUTH_FAILED logged). */
-  token?: string
+  /** The stream's secret: every connection must then be TLS keyed by it (others are refused, AUTH_FAILED logged). */
+  secret?: string
   /** Largest frame payload accepted; a bigger header closes the connection. Default by kind: video 4 MiB, audio 64 KiB. */
   maxFrameBytes?: number
   handshakeTimeoutMs?: number
@@ -61,7 +61,7 @@ interface ActiveStream extends StreamInfo {
 
 /**
  * The receiving end of media streams: a TCP server that accepts the N connections of one sender's stream at a time,
- * checks each hello (kind, version, token, count), and emits every frame as it arrives, in arrival order (reordering
+ * checks each hello (kind, version, security, count), runs TLS when it has a secret, and emits every frame as it arrives, in arrival order (reordering
  * is the JitterBuffer's job). Bad input closes only the offending connection, with a logged reason.
  * Events: 'stream-start' (StreamInfo), 'frame' (ReceivedFrame), 'rtt' (µs), 'feedback' (Buffer),
  * 'rejected' ({remote, reason}), 'stream-end' ({streamId, reason}).
@@ -128,53 +128,66 @@ export class MediaReceiver extends EventEmitter {
     socket.once('close', () => this.#sockets.delete(socket))
     const remote = `${socket.remoteAddress}:${socket.remotePort}`
     socket.setNoDelay(true)
+    socket.on('error', (error) => this.options.logger.debug(`media connection from ${remote}: ${error.message}`))
     this.#handshaking.add(socket)
-    let received = Buffer.alloc(0)
-    const reject = (reason: string, status?: HelloStatus) => {
+    const timeoutMs = this.options.handshakeTimeoutMs ?? 5000
+    const timer = setTimeout(() => refuse(`no media handshake within ${timeoutMs} ms`), timeoutMs)
+    let done = false
+    const refuse = (reason: string, status?: HelloStatus, on: Socket = socket) => {
+      if (done) return
+      finish()
       this.#reject(remote, reason)
-      cleanup()
       if (status) {
         // Say why, then make sure the socket goes even if the peer never reads the reply.
-        socket.end(encodeReply(status))
-        setTimeout(() => socket.destroy(), 1000).unref()
-      } else socket.destroy()
+        on.end(encodeReply(status))
+        setTimeout(() => on.destroy(), 1000).unref()
+      } else on.destroy()
     }
 
-    const timer = setTimeout(() => reject(`no media handshake within ${this.options.handshakeTimeoutMs ?? 5000} ms`), this.options.handshakeTimeoutMs ?? 5000)
-    const cleanup = () => {
+    const finish = () => {
+      done = true
       clearTimeout(timer)
       this.#handshaking.delete(socket)
-      socket.off('data', onData)
     }
 
-    const onData = (chunk: Buffer) => {
-      // Never buffer more than one hello's worth: the hello is fixed-size; what follows it is media messages.
-      const room = HELLO_SIZE - received.length
-      received = Buffer.concat([received, chunk.subarray(0, room)])
-      const after = chunk.subarray(room)
-      const hello = decodeHello(received)
-      if (hello.status === 'incomplete') return
-      if (hello.status === 'error') return reject(`bad media handshake: ${hello.reason}`, 'badRequest')
-      const refusal = this.#check(hello.value)
-      if (refusal) return reject(refusal.reason, refusal.status)
-      cleanup()
-      socket.write(encodeReply('ok'))
-      this.#join(socket, hello.value, remote, after)
-    }
+    readHello(socket).then(
+      async ({hello, rest}) => {
+        if (hello.status === 'error') return refuse(`bad media handshake: ${hello.reason}`, 'badRequest')
+        const mismatch = this.#checkSecurity(hello.value)
+        if (mismatch) return refuse(mismatch, 'authFailed')
+        let wire: Socket = socket
+        if (hello.value.security === 'tls') {
+          if (rest.length > 0) return refuse('bad media handshake: data before the TLS handshake', 'badRequest')
+          socket.write(encodeReply('ok'))
+          try {
+            wire = await secureServer(socket, this.options.secret!, 'media', timeoutMs)
+          } catch (error) {
+            return refuse(`AUTH_FAILED: ${(error as Error).message}`)
+          }
 
-    socket.on('data', onData)
-    socket.on('error', (error) => this.options.logger.debug(`media connection from ${remote}: ${error.message}`))
-    socket.once('close', () => {
-      if (this.#handshaking.has(socket)) reject('closed during the media handshake')
-    })
+          wire.on('error', (error) => this.options.logger.debug(`media connection from ${remote}: ${error.message}`))
+        }
+
+        if (done) return wire.destroy()
+        const refusal = this.#check(hello.value)
+        if (refusal) return refuse(refusal.reason, refusal.status, wire)
+        finish()
+        wire.write(encodeReply('ok'))
+        this.#join(wire, hello.value, remote, rest)
+      },
+      () => refuse('closed during the media handshake'),
+    )
+  }
+
+  /** Encrypted on both ends or on neither: a receiver with a secret never takes plain TCP, nor one without it TLS. */
+  #checkSecurity(hello: Hello): string | undefined {
+    if (this.options.secret !== undefined && hello.security !== 'tls') return 'AUTH_FAILED: this stream is encrypted and the sender offered plain TCP (it has no secret)'
+    if (this.options.secret === undefined && hello.security !== 'none') return 'AUTH_FAILED: the sender wants an encrypted stream and this receiver has no secret'
+    return undefined
   }
 
   #check(hello: Hello): {reason: string; status: HelloStatus} | undefined {
     if (hello.kind !== this.options.kind) return {reason: `a ${hello.kind} stream was offered to a ${this.options.kind} receiver`, status: 'badRequest'}
-    if (this.options.token !== undefined && !secretsEqual(hello.token, this.options.token)) {
-      return {reason: 'AUTH_FAILED: the hello does not carry the stream token', status: 'authFailed'}
-    }
-
     const stream = this.#stream
     if (this.#finished.has(hello.streamId)) return {reason: `stream ${hello.streamId} has already ended`, status: 'busy'}
     if (stream && stream.streamId !== hello.streamId) return {reason: `busy with stream ${stream.streamId}; refused stream ${hello.streamId}`, status: 'busy'}
@@ -205,6 +218,7 @@ export class MediaReceiver extends EventEmitter {
     socket.on('data', onData)
     socket.once('close', () => this.#connectionGone(stream, conn))
     if (rest.length > 0) onData(rest)
+    socket.resume()
   }
 
   #onMessage(stream: ActiveStream, conn: Conn, message: MediaMessage): void {
@@ -273,4 +287,25 @@ export class MediaReceiver extends EventEmitter {
     conn.socket.write(message)
     return true
   }
+}
+
+/** Read the fixed-size hello (never more: what follows it is TLS or media messages); leaves the socket paused. */
+function readHello(socket: Socket): Promise<{hello: Exclude<Decoded<Hello>, {status: 'incomplete'}>; rest: Buffer}> {
+  return new Promise((resolve, reject) => {
+    let received = Buffer.alloc(0)
+    const onData = (chunk: Buffer) => {
+      const room = HELLO_SIZE - received.length
+      received = Buffer.concat([received, chunk.subarray(0, room)])
+      const hello = decodeHello(received)
+      if (hello.status === 'incomplete') return
+      socket.off('data', onData)
+      socket.off('close', onClose)
+      socket.pause()
+      resolve({hello, rest: chunk.subarray(room)})
+    }
+
+    const onClose = () => reject(new Error('closed'))
+    socket.on('data', onData)
+    socket.once('close', onClose)
+  })
 }

@@ -17,8 +17,8 @@ export interface MediaSenderOptions {
   /** Parallel TCP connections, 1..64. */
   connections: number
   logger: Logger
-  /** The call's secret; the receiver refuses connections without it when it has one. */
-  token?: string
+  /** The stream's secret (a call's secret): every connection is then TLS keyed by it, and the receiver needs the same. */
+  secret?: string
   streamId?: number
   /** A frame still queued this long after capture is dropped (counted) rather than sent late. Default 250 ms. */
   maxQueueDelayMs?: number
@@ -140,7 +140,7 @@ export class MediaSender extends EventEmitter {
 
     const streamId = options.streamId ?? randomInt(1, 2 ** 31)
     const attempts = Array.from({length: count}, (_, connectionIndex) =>
-      openMediaConnection(options.host, options.port, {kind: options.kind, streamId, connectionIndex, connectionCount: count, token: options.token ?? ''}, options.connectTimeoutMs ?? 5000),
+      openMediaConnection(options.host, options.port, {kind: options.kind, streamId, connectionIndex, connectionCount: count}, options.secret, options.connectTimeoutMs ?? 5000),
     )
     const results = await Promise.allSettled(attempts)
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')

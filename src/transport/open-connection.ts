@@ -1,59 +1,110 @@
 import {connect, type Socket} from 'node:net'
 
 import {IvcError} from '../cli/errors.js'
-import {decodeReply, encodeHello, type Hello} from '../protocol/media-handshake.js'
+import {decodeReply, encodeHello, type Hello, type HelloStatus} from '../protocol/media-handshake.js'
+import {HandshakeError, secureClient} from '../security/tls-psk.js'
 
 /**
- * Open one media connection: TCP connect, send the hello, wait for the receiver's reply. Resolves with the socket
- * (paused, no listeners of ours left on it) and any bytes that arrived after the reply; rejects with an IvcError that
- * says what the person can do (PEER_UNREACHABLE, AUTH_FAILED, PROTOCOL_ERROR).
+ * Open one media connection: TCP connect, send the hello, wait for the receiver's reply; with a secret, then TLS
+ * keyed by it and the receiver's second reply inside it. Resolves with the socket (paused, no listeners of ours left
+ * on it; a TLSSocket when encrypted) and any bytes that arrived after the reply; rejects with an IvcError that says
+ * what the person can do (PEER_UNREACHABLE, AUTH_FAILED, PROTOCOL_ERROR).
  */
-export function openMediaConnection(host: string, port: number, hello: Hello, timeoutMs: number): Promise<{socket: Socket; rest: Buffer}> {
+export async function openMediaConnection(
+  host: string,
+  port: number,
+  hello: Omit<Hello, 'security'>,
+  secret: string | undefined,
+  timeoutMs: number,
+): Promise<{socket: Socket; rest: Buffer}> {
+  const where = `${host}:${port}`
+  const deadline = Date.now() + timeoutMs
+  const tcp = await tcpConnect(host, port, timeoutMs)
+  try {
+    tcp.write(encodeHello({...hello, security: secret === undefined ? 'none' : 'tls'}))
+    const first = await readReply(tcp, where, deadline)
+    if (first.status !== 'ok' || secret === undefined) return settle(where, tcp, first)
+    if (first.rest.length > 0) throw new IvcError('PROTOCOL_ERROR', `${where} sent data before the TLS handshake`)
+    const tls = await secureClient(tcp, secret, 'media', Math.max(1, deadline - Date.now())).catch((error: unknown) => {
+      if (error instanceof HandshakeError && error.kind === 'refused') throw new IvcError('AUTH_FAILED', `${where} refused the stream's key: ${error.message}`)
+      throw new IvcError('PEER_UNREACHABLE', `${where}: ${(error as Error).message}`)
+    })
+    try {
+      return settle(where, tls, await readReply(tls, where, deadline))
+    } catch (error) {
+      tls.destroy()
+      throw error
+    }
+  } catch (error) {
+    tcp.destroy()
+    throw error
+  }
+}
+
+function settle(where: string, socket: Socket, reply: {status: HelloStatus; rest: Buffer}): {socket: Socket; rest: Buffer} {
+  switch (reply.status) {
+    case 'ok':
+      // Until the sender attaches its own listeners (once every connection is up), a reset must not crash us.
+      socket.on('error', () => undefined)
+      return {socket, rest: reply.rest}
+    case 'authFailed':
+      throw new IvcError('AUTH_FAILED', `${where} refused the stream: a secret must be on both ends or on neither`)
+    case 'busy':
+      throw new IvcError('PEER_UNREACHABLE', `${where} is busy receiving another stream`)
+    default:
+      throw new IvcError('PROTOCOL_ERROR', `${where} refused the media handshake as malformed`)
+  }
+}
+
+function tcpConnect(host: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({host, port})
     socket.setNoDelay(true)
+    const timer = setTimeout(() => fail(new IvcError('PEER_UNREACHABLE', `${host}:${port} did not answer within ${timeoutMs} ms`)), timeoutMs)
+    const fail = (error: IvcError) => {
+      clearTimeout(timer)
+      socket.destroy()
+      reject(error)
+    }
+
+    const onError = (error: NodeJS.ErrnoException) => fail(new IvcError('PEER_UNREACHABLE', `cannot connect to ${host}:${port}: ${error.code ?? error.message}`, {cause: error}))
+    socket.once('error', onError)
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      socket.off('error', onError)
+      resolve(socket)
+    })
+  })
+}
+
+/** Read one reply (bounded: 8 bytes) by the deadline; leaves the socket paused with no listeners of ours. */
+function readReply(socket: Socket, where: string, deadline: number): Promise<{status: HelloStatus; rest: Buffer}> {
+  return new Promise((resolve, reject) => {
     let received = Buffer.alloc(0)
-    let settled = false
-    const finish = (error: IvcError | undefined, rest?: Buffer) => {
-      if (settled) return
-      settled = true
+    const finish = (error: IvcError | undefined, reply?: {status: HelloStatus; rest: Buffer}) => {
       clearTimeout(timer)
       socket.off('data', onData)
       socket.off('error', onError)
       socket.off('close', onClose)
-      if (error) {
-        socket.destroy()
-        reject(error)
-      } else {
-        socket.pause()
-        resolve({socket, rest: rest ?? Buffer.alloc(0)})
-      }
+      socket.pause()
+      if (error) reject(error)
+      else resolve(reply!)
     }
 
-    const timer = setTimeout(() => finish(new IvcError('PEER_UNREACHABLE', `${host}:${port} did not answer the media handshake within ${timeoutMs} ms`)), timeoutMs)
-    const onError = (error: NodeJS.ErrnoException) =>
-      finish(new IvcError('PEER_UNREACHABLE', `cannot connect to ${host}:${port}: ${error.code ?? error.message}`, {cause: error}))
-    const onClose = () => finish(new IvcError('PEER_UNREACHABLE', `${host}:${port} closed the connection during the media handshake`))
+    const timer = setTimeout(() => finish(new IvcError('PEER_UNREACHABLE', `${where} did not answer the media handshake in time`)), Math.max(1, deadline - Date.now()))
+    const onError = (error: NodeJS.ErrnoException) => finish(new IvcError('PEER_UNREACHABLE', `${where}: ${error.code ?? error.message}`, {cause: error}))
+    const onClose = () => finish(new IvcError('PEER_UNREACHABLE', `${where} closed the connection during the media handshake`))
     const onData = (chunk: Buffer) => {
       received = Buffer.concat([received, chunk])
       const reply = decodeReply(received)
       if (reply.status === 'incomplete') return
-      if (reply.status === 'error') return finish(new IvcError('PROTOCOL_ERROR', `${host}:${port} answered the media handshake with ${reply.reason}`))
-      switch (reply.value) {
-        case 'ok':
-          return finish(undefined, reply.rest)
-        case 'authFailed':
-          return finish(new IvcError('AUTH_FAILED', `${host}:${port} refused the stream's token`))
-        case 'busy':
-          return finish(new IvcError('PEER_UNREACHABLE', `${host}:${port} is busy receiving another stream`))
-        default:
-          return finish(new IvcError('PROTOCOL_ERROR', `${host}:${port} refused the media handshake as malformed`))
-      }
+      if (reply.status === 'error') return finish(new IvcError('PROTOCOL_ERROR', `${where} answered the media handshake with ${reply.reason}`))
+      finish(undefined, {status: reply.value, rest: reply.rest})
     }
 
     socket.on('error', onError)
     socket.on('close', onClose)
     socket.on('data', onData)
-    socket.once('connect', () => socket.write(encodeHello(hello)))
+    socket.resume()
   })
 }

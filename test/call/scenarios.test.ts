@@ -3,9 +3,9 @@ import {describe, expect, it} from 'vitest'
 import {glareWinner} from '../../src/call/setup-states.js'
 import {endErrorCode} from '../../src/call/steps.js'
 import type {CallEffect, CallState} from '../../src/call/types.js'
+import {newKeyShare} from '../../src/security/key-share.js'
 import {TwoPeers} from './two-peers.js'
 
-const ACCEPT = {type: 'accept', secret: 'cd'.repeat(32), controlPort: 40_100, media: {}} as const
 
 function emitted(effects: CallEffect[], event: string) {
   return effects.filter((e): e is Extract<CallEffect, {type: 'emit'}> => e.type === 'emit' && e.event === event)
@@ -21,7 +21,7 @@ function connected(net = new TwoPeers().add('alice').add('bob')) {
   const callId = net.dial('alice', 'bob')
   expect(net.state('alice')).toMatchObject({kind: 'calling', call: {phase: 'ringing'}})
   expect(net.state('bob')).toMatchObject({kind: 'incoming', call: {callId, peer: 'alice', glare: false}})
-  net.dispatch('bob', ACCEPT)
+  net.accept('bob')
   return {net, callId}
 }
 
@@ -29,8 +29,11 @@ describe('call scenarios (two reducers on an in-memory network)', () => {
   it('a full call: ring, accept, media, hang up, both back to listening', () => {
     const {net, callId} = connected()
     const [alice, bob] = [callOf(net.state('alice')), callOf(net.state('bob'))]
-    expect(alice).toMatchObject({role: 'caller', secret: ACCEPT.secret, controlPort: 40_100, peer: 'bob'})
-    expect(bob).toMatchObject({role: 'callee', secret: ACCEPT.secret, peer: 'alice'})
+    // Both derived the same secret from the key shares; it never crossed the wire.
+    expect(alice).toMatchObject({role: 'caller', secret: expect.stringMatching(/^[0-9a-f]{64}$/), controlPort: 40_100, peer: 'bob'})
+    expect(bob).toMatchObject({role: 'callee', secret: alice.secret, peer: 'alice'})
+    const wire = net.peer('alice').effects.concat(net.peer('bob').effects).filter((e) => e.type === 'send')
+    expect(JSON.stringify(wire)).not.toContain(alice.secret)
     expect(net.peer('alice').media.has(callId) && net.peer('bob').media.has(callId)).toBe(true)
     expect(net.peer('alice').effects).toContainEqual({type: 'set-presence', status: 'in-call'})
 
@@ -106,8 +109,8 @@ describe('call scenarios (two reducers on an in-memory network)', () => {
   ])('glare between %s and %s: exactly one call survives, its caller the smaller name', (first, second) => {
     const net = new TwoPeers().add(first).add(second)
     net.together(
-      [first, {type: 'dial', callId: 'call-from-first', peer: second, host: second, port: 1, address: first, conn: 'g1', media: {}}],
-      [second, {type: 'dial', callId: 'call-from-second', peer: first, host: first, port: 1, address: second, conn: 'g2', media: {}}],
+      [first, {type: 'dial', callId: 'call-from-first', peer: second, host: second, port: 1, address: first, conn: 'g1', media: {}, keyShare: newKeyShare()}],
+      [second, {type: 'dial', callId: 'call-from-second', peer: first, host: first, port: 1, address: second, conn: 'g2', media: {}, keyShare: newKeyShare()}],
     )
     const [caller, callee] = first < second ? [first, second] : [second, first]
     const survivor = first < second ? 'call-from-first' : 'call-from-second'
@@ -115,7 +118,7 @@ describe('call scenarios (two reducers on an in-memory network)', () => {
     expect(net.state(callee)).toMatchObject({kind: 'incoming', call: {callId: survivor, peer: caller, glare: true}})
     // The loser's own call is withdrawn quietly: no call.ended for it.
     expect(emitted(net.peer(callee).effects, 'call.ended')).toEqual([])
-    net.dispatch(callee, ACCEPT)
+    net.accept(callee)
     expect(callOf(net.state(caller))).toMatchObject({callId: survivor, role: 'caller'})
     expect(callOf(net.state(callee))).toMatchObject({callId: survivor, role: 'callee'})
   })
@@ -163,9 +166,19 @@ describe('call scenarios (two reducers on an in-memory network)', () => {
     expect(endErrorCode('unreachable')).toBe('PEER_UNREACHABLE')
   })
 
+  it('an accept whose key share is of low order ends the call before any media, and the callee is told', () => {
+    const net = new TwoPeers().add('alice').add('bob')
+    const callId = net.dial('alice', 'bob')
+    // u = 0: the "shared" secret would be all zeros. A callee cannot send this by accident, so treat it as hostile.
+    net.dispatch('bob', {type: 'accept', secret: 'ab'.repeat(32), keyShare: 'A'.repeat(43), controlPort: 40_100, media: {}})
+    expect(net.state('alice')).toMatchObject({kind: 'listening', lastEnd: {callId, code: 'peer-gone', reason: expect.stringContaining('bob answered with the peer\'s key share is unusable')}})
+    expect(net.peer('alice').media.has(callId)).toBe(false)
+    expect(net.state('bob')).toMatchObject({kind: 'listening', lastEnd: {callId, code: 'remote-hangup'}})
+  })
+
   it('an invite for someone else (stale directory) is rejected as wrong-user', () => {
     const net = new TwoPeers().add('alice').add('bob')
-    net.dispatch('alice', {type: 'dial', callId: 'call-wrong-1', peer: 'carol', host: 'bob', port: 1, address: 'alice', conn: 'w1', media: {}})
+    net.dispatch('alice', {type: 'dial', callId: 'call-wrong-1', peer: 'carol', host: 'bob', port: 1, address: 'alice', conn: 'w1', media: {}, keyShare: newKeyShare()})
     expect(net.state('alice')).toMatchObject({kind: 'listening', lastEnd: {code: 'rejected', reason: 'carol rejected the call (wrong-user: this is bob, not carol)'}})
     expect(net.state('bob')).toMatchObject({kind: 'listening'})
     expect(net.state('bob').lastEnd).toBeUndefined()
@@ -205,7 +218,7 @@ describe('call scenarios (two reducers on an in-memory network)', () => {
     for (let round = 0; round < 5; round++) {
       const [caller, callee] = round % 2 === 0 ? ['alice', 'bob'] : ['bob', 'alice']
       const callId = net.dial(caller, callee)
-      net.dispatch(callee, ACCEPT)
+      net.accept(callee)
       expect(callOf(net.state(caller)).callId).toBe(callId)
       net.advance(1000).dispatch(round % 3 === 0 ? caller : callee, {type: 'hangup'})
       expect(net.state('alice')).toMatchObject({kind: 'listening', lastEnd: {callId}})

@@ -3,6 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {initialCallState, reduceCall} from '../../src/call/state-machine.js'
 import type {ActiveCall, CallEvent, CallState} from '../../src/call/types.js'
 import {signalCodec} from '../../src/protocol/call/signalling.js'
+import {newKeyShare} from '../../src/security/key-share.js'
 
 /**
  * Every (state × event) pair, each with its expected outcome: the next state's kind ("same" = handled, state kind
@@ -11,8 +12,10 @@ import {signalCodec} from '../../src/protocol/call/signalling.js'
 const CALL = 'call-0001'
 const CONN = 'c1'
 const SECRET = 'ab'.repeat(32)
+const OURS = newKeyShare()
+const THEIRS = newKeyShare().publicKey
 const config = initialCallState({user: 'alice'}).config
-const outgoing = (phase: 'connecting' | 'inviting' | 'ringing') => ({callId: CALL, peer: 'bob', conn: CONN, host: '10.0.0.2', port: 12_344, address: '10.0.0.1', media: {}, phase, since: 0})
+const outgoing = (phase: 'connecting' | 'inviting' | 'ringing') => ({callId: CALL, peer: 'bob', conn: CONN, host: '10.0.0.2', port: 12_344, address: '10.0.0.1', media: {}, keyShare: OURS, phase, since: 0})
 const active: ActiveCall = {
   callId: CALL,
   peer: 'bob',
@@ -33,7 +36,7 @@ const states: Record<string, CallState> = {
   'calling/connecting': {kind: 'calling', config, call: outgoing('connecting')},
   'calling/inviting': {kind: 'calling', config, call: outgoing('inviting')},
   'calling/ringing': {kind: 'calling', config, call: outgoing('ringing')},
-  incoming: {kind: 'incoming', config, call: {callId: CALL, peer: 'bob', conn: CONN, peerHost: '10.0.0.2', offer: {}, glare: false, since: 0}},
+  incoming: {kind: 'incoming', config, call: {callId: CALL, peer: 'bob', conn: CONN, peerHost: '10.0.0.2', offer: {}, keyShare: THEIRS, glare: false, since: 0}},
   'in-call': {kind: 'in-call', config, call: active},
   ending: {kind: 'ending', config, call: active, end: {callId: CALL, peer: 'bob', role: 'caller', code: 'hangup', reason: 'x', startedAt: 0, endedAt: 5, durationMs: 5}},
 }
@@ -42,16 +45,16 @@ const signal = (message: Extract<CallEvent, {type: 'signal'}>['message'], conn =
 const events: Record<string, CallEvent> = {
   'go-online': {type: 'go-online'},
   shutdown: {type: 'shutdown'},
-  dial: {type: 'dial', callId: 'call-0002', peer: 'carol', host: '10.0.0.3', port: 12_344, address: '10.0.0.1', conn: 'c9', media: {}},
-  accept: {type: 'accept', secret: SECRET, controlPort: 5001, media: {}},
+  dial: {type: 'dial', callId: 'call-0002', peer: 'carol', host: '10.0.0.3', port: 12_344, address: '10.0.0.1', conn: 'c9', media: {}, keyShare: newKeyShare()},
+  accept: {type: 'accept', secret: SECRET, keyShare: OURS.publicKey, controlPort: 5001, media: {}},
   reject: {type: 'reject'},
   hangup: {type: 'hangup'},
   'set-media': {type: 'set-media', kind: 'video', on: false},
   connected: {type: 'connected', conn: CONN},
   'connect-failed': {type: 'connect-failed', conn: CONN, reason: 'ECONNREFUSED'},
-  'invite (new connection)': signal({type: 'invite', callId: 'call-0003', from: 'carol', to: 'alice', address: '10.0.0.3', media: {}}, 'c2'),
+  'invite (new connection)': signal({type: 'invite', callId: 'call-0003', from: 'carol', to: 'alice', address: '10.0.0.3', keyShare: THEIRS, media: {}}, 'c2'),
   ringing: signal({type: 'ringing', callId: CALL}),
-  'accept (peer)': signal({type: 'accept', callId: CALL, secret: SECRET, controlPort: 5002, media: {}}),
+  'accept (peer)': signal({type: 'accept', callId: CALL, keyShare: THEIRS, controlPort: 5002, media: {}}),
   'reject (peer)': signal({type: 'reject', callId: CALL, code: 'declined', reason: ''}),
   busy: signal({type: 'busy', callId: CALL}),
   cancel: signal({type: 'cancel', callId: CALL, reason: ''}),

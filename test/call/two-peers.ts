@@ -1,6 +1,8 @@
 import {initialCallState, reduceCall} from '../../src/call/state-machine.js'
 import type {CallConfig, CallEffect, CallEvent, CallState, Step} from '../../src/call/types.js'
+import {answerKeys} from '../../src/call/call-keys.js'
 import {signalCodec} from '../../src/protocol/call/signalling.js'
+import {newKeyShare} from '../../src/security/key-share.js'
 
 /**
  * A tiny in-memory network to run several reducers against each other: it carries out their effects the way the
@@ -55,8 +57,15 @@ export class TwoPeers {
 
   dial(from: string, to: string, callId = `call-${from}-${to}-${this.#conns}`): string {
     const conn = `out-${++this.#conns}`
-    this.dispatch(from, {type: 'dial', callId, peer: to, host: to, port: 12_344, address: from, conn, media: {}})
+    this.dispatch(from, {type: 'dial', callId, peer: to, host: to, port: 12_344, address: from, conn, media: {}, keyShare: newKeyShare()})
     return callId
+  }
+
+  /** `user` accepts its ringing call as the driver does: its own key pair, and the secret agreed with the caller. */
+  accept(user: string, controlPort = 40_100): this {
+    const state = this.state(user)
+    if (state.kind !== 'incoming') throw new Error(`${user} has no incoming call (${state.kind})`)
+    return this.dispatch(user, {type: 'accept', ...answerKeys(state.call, user), controlPort, media: {}})
   }
 
   /** Let virtual time pass, firing due timers in order. */

@@ -2,20 +2,18 @@ import {describe, expect, it} from 'vitest'
 
 import {decodeHello, decodeReply, encodeHello, encodeReply, HELLO_SIZE, type Hello, REPLY_SIZE} from '../../src/protocol/media-handshake.js'
 
-const hello: Hello = {kind: 'video', streamId: 0x01020304, connectionIndex: 3, connectionCount: 20, token: 'sekrit'}
+const hello: Hello = {kind: 'video', streamId: 0x01020304, connectionIndex: 3, connectionCount: 20, security: 'tls'}
 
 // prettier-ignore
 const golden = Buffer.concat([
   Buffer.from([0x49, 0x56, 0x43, 0x4d]), // magic "IVCM"
-  Buffer.from([0x02]), //                   version 2
+  Buffer.from([0x03]), //                   version 3
   Buffer.from([0x01]), //                   kind 1 = video
-  Buffer.from([0x00, 0x00]), //             reserved
+  Buffer.from([0x01]), //                   security 1 = tls (TLS 1.3 keyed by the stream's secret follows the reply)
+  Buffer.from([0x00]), //                   reserved
   Buffer.from([0x01, 0x02, 0x03, 0x04]), // stream id
   Buffer.from([0x00, 0x03]), //             connection index 3
   Buffer.from([0x00, 0x14]), //             connection count 20
-  Buffer.from([0x06]), //                   token length 6
-  Buffer.from('sekrit'), //                 token
-  Buffer.alloc(58), //                      zero padding to 64 token bytes
 ])
 
 describe('media hello', () => {
@@ -46,38 +44,37 @@ describe('media hello', () => {
     expect(decodeHello(Buffer.from('GET / HTTP/1.1\r\n'))).toMatchObject({status: 'error', reason: 'bad magic "GET " (expected "IVCM")'})
   })
 
-  it('rejects a bad version, kind, count, index, token length and reserved bits', () => {
+  it('rejects a bad version, kind, security, count, index and reserved bits', () => {
     const bad = (offset: number, value: number) => {
       const copy = Buffer.from(golden)
       copy[offset] = value
       return decodeHello(copy)
     }
 
-    expect(bad(4, 1)).toEqual({status: 'error', reason: 'unsupported protocol version 1 (this side speaks 2)'})
+    expect(bad(4, 2)).toEqual({status: 'error', reason: 'unsupported protocol version 2 (this side speaks 3)'})
     expect(decodeHello(Buffer.from([0x49, 0x56, 0x43, 0x4d, 0x09]))).toMatchObject({status: 'error'})
     expect(bad(5, 7)).toEqual({status: 'error', reason: 'unknown stream kind 7'})
     expect(bad(7, 1)).toEqual({status: 'error', reason: 'reserved hello bits set'})
     expect(bad(15, 65)).toEqual({status: 'error', reason: 'connection count 65 is not in 1..64'})
     expect(bad(15, 0)).toEqual({status: 'error', reason: 'connection count 0 is not in 1..64'})
     expect(bad(13, 20)).toEqual({status: 'error', reason: 'connection index 20 is not below count 20'})
-    expect(bad(16, 65)).toEqual({status: 'error', reason: 'token length 65 exceeds 64'})
+    expect(bad(6, 2)).toEqual({status: 'error', reason: 'unknown security mode 2'})
   })
 
   it('refuses to encode what it could not decode', () => {
-    expect(() => encodeHello({...hello, token: 'x'.repeat(65)})).toThrow(RangeError)
     expect(() => encodeHello({...hello, connectionCount: 65})).toThrow(RangeError)
     expect(() => encodeHello({...hello, connectionIndex: 20})).toThrow(RangeError)
   })
 
-  it('round-trips audio, a 64-byte token and the largest ids', () => {
-    const big: Hello = {kind: 'audio', streamId: 0xffffffff, connectionIndex: 63, connectionCount: 64, token: 't'.repeat(64)}
+  it('round-trips audio in the clear and the largest ids', () => {
+    const big: Hello = {kind: 'audio', streamId: 0xffffffff, connectionIndex: 63, connectionCount: 64, security: 'none'}
     expect(decodeHello(encodeHello(big))).toMatchObject({status: 'ok', value: big})
   })
 })
 
 describe('media hello reply', () => {
-  // magic "IVCR", version 2, status 1 = authFailed, reserved
-  const goldenReply = Buffer.from([0x49, 0x56, 0x43, 0x52, 0x02, 0x01, 0x00, 0x00])
+  // magic "IVCR", version 3, status 1 = authFailed, reserved
+  const goldenReply = Buffer.from([0x49, 0x56, 0x43, 0x52, 0x03, 0x01, 0x00, 0x00])
 
   it('encodes to the golden bytes and decodes every status', () => {
     expect(encodeReply('authFailed')).toEqual(goldenReply)

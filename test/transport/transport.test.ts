@@ -38,6 +38,33 @@ const until = async (condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
+/** A TCP relay to `port` that keeps every byte the sender side wrote, to look at what crosses the wire. */
+async function recordingRelay(port: number): Promise<{port: number; upstream: Buffer[]}> {
+  const upstream: Buffer[] = []
+  const sockets = new Set<Socket>()
+  const server = createServer((client) => {
+    const target = connect(port, '127.0.0.1')
+    for (const socket of [client, target]) {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.on('close', () => (client.destroy(), target.destroy()))
+    }
+
+    client.on('data', (chunk: Buffer) => {
+      upstream.push(chunk)
+      target.write(chunk)
+    })
+    target.on('data', (chunk: Buffer) => client.write(chunk))
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  closers.push(() => new Promise((resolve) => {
+    for (const socket of sockets) socket.destroy()
+    server.close(resolve)
+  }))
+  return {port: (server.address() as {port: number}).port, upstream}
+}
+
 /** A hand-written receiver that completes handshakes and then lets the test decide what each connection reads. */
 async function rawReceiver(onConnection: (socket: Socket, index: number, rest: Buffer) => void): Promise<{server: Server; port: number}> {
   const server = createServer((socket) => {
@@ -209,14 +236,14 @@ describe('media transport over TCP', () => {
     }
 
     await raw(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))
-    const hello = encodeHello({kind: 'video', streamId: 9, connectionIndex: 0, connectionCount: 1, token: ''})
+    const hello = encodeHello({kind: 'video', streamId: 9, connectionIndex: 0, connectionCount: 1, security: 'none'})
     const badVersion = Buffer.from(hello)
     badVersion[4] = 7
     await raw(badVersion)
     await raw(Buffer.concat([hello, encodeHeader({type: 'frame', flags: 0, seq: 0, captureUs: 1, senderDelayUs: 0, payloadLength: 1001})]))
     expect(rejected).toEqual([
       'bad media handshake: bad magic "GET " (expected "IVCM")',
-      'bad media handshake: unsupported protocol version 7 (this side speaks 2)',
+      'bad media handshake: unsupported protocol version 7 (this side speaks 3)',
       'media connection 0: frame payload of 1001 bytes exceeds the limit of 1000; closing it',
     ])
     expect(logger.lines.filter((line) => line.includes('rejected'))).toHaveLength(3)
@@ -237,16 +264,46 @@ describe('media transport over TCP', () => {
     socket.destroy()
   })
 
-  it('refuses a connection without the token: AUTH_FAILED on both sides', async () => {
-    const {rx, logger} = await receiver({token: 'call-secret'})
-    const error = await sender(rx.port, 3).catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(IvcError)
-    expect((error as IvcError).code).toBe('AUTH_FAILED')
-    expect(logger.lines.some((line) => line.includes('AUTH_FAILED'))).toBe(true)
-    const wrong = await sender(rx.port, 1, {token: 'call-secreT'}).catch((caught: unknown) => caught)
-    expect((wrong as IvcError).code).toBe('AUTH_FAILED')
-    const tx = await sender(rx.port, 3, {token: 'call-secret'})
+  it('with a secret, refuses plain TCP, another secret and TLS to a receiver without one: AUTH_FAILED on both sides', async () => {
+    const {rx, logger} = await receiver({secret: 'call-secret-0123456789'})
+    const plain = await sender(rx.port, 3).catch((caught: unknown) => caught)
+    expect(plain).toBeInstanceOf(IvcError)
+    expect((plain as IvcError).code).toBe('AUTH_FAILED')
+    expect(logger.lines.some((line) => line.includes('AUTH_FAILED: this stream is encrypted and the sender offered plain TCP'))).toBe(true)
+    const wrong = await sender(rx.port, 1, {secret: 'call-secret-0123456788'}).catch((caught: unknown) => caught)
+    expect(wrong).toMatchObject({code: 'AUTH_FAILED', message: expect.stringContaining('the two ends hold different secrets')})
+    expect(logger.lines.some((line) => line.includes('AUTH_FAILED: TLS handshake failed (the two ends hold different secrets)'))).toBe(true)
+    const open = await receiver()
+    await expect(sender(open.rx.port, 1, {secret: 'call-secret-0123456789'})).rejects.toMatchObject({code: 'AUTH_FAILED'})
+    expect(open.logger.lines.some((line) => line.includes('the sender wants an encrypted stream and this receiver has no secret'))).toBe(true)
+    const tx = await sender(rx.port, 3, {secret: 'call-secret-0123456789'})
     expect(tx.stats.openConnections).toBe(3)
+  })
+
+  it('encrypts a stream with a secret: frames, echoes and feedback cross, and no payload byte is readable on the wire', async () => {
+    const marker = Buffer.from('PLAINTEXT-FRAME-MARKER-'.repeat(40))
+    const carry = async (secret: string | undefined) => {
+      const {rx, frames} = await receiver({secret})
+      const relay = await recordingRelay(rx.port)
+      const tx = await sender(relay.port, 4, {secret})
+      const echoed = once(tx, 'echo')
+      const feedback = once(tx, 'feedback')
+      for (let index = 0; index < 8; index++) tx.send(marker, monotonicUs())
+      await until(() => frames.length === 8, 'eight frames')
+      rx.sendFeedback(Buffer.from('{"report":1}'))
+      await echoed
+      expect(String((await feedback)[0])).toBe('{"report":1}')
+      expect(frames.every((frame) => frame.payload.equals(marker))).toBe(true)
+      return Buffer.concat(relay.upstream)
+    }
+
+    // The same stream in the clear shows its payload to anyone on the path; encrypted, neither it nor the hello's
+    // fields after the handshake are there.
+    expect((await carry(undefined)).includes(marker.subarray(0, 23))).toBe(true)
+    const wire = await carry('call-secret-0123456789')
+    expect(wire.includes(marker.subarray(0, 23))).toBe(false)
+    expect(wire.includes(Buffer.from('call-secret'))).toBe(false)
+    expect(wire.length).toBeGreaterThan(8 * marker.length)
   })
 
   it('ends the stream when the sender vanishes, and tells a sender when the receiver does', async () => {

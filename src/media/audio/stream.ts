@@ -29,10 +29,10 @@ export function parseTarget(target: string, defaultPort = DEFAULT_AUDIO_PORT): {
  * command is stopped. `onListening` gets the bound port first (0 asks for a free one).
  */
 export async function receiveAudio(
-  options: {port: number; connections?: number; token?: string; sink: AudioSink; onListening(port: number): void},
+  options: {port: number; connections?: number; secret?: string; sink: AudioSink; onListening(port: number): void},
   hooks: StreamHooks,
 ): Promise<AudioSummary> {
-  const receiver = await MediaReceiver.listen({port: options.port, kind: 'audio', logger: hooks.logger, token: options.token})
+  const receiver = await MediaReceiver.listen({port: options.port, kind: 'audio', logger: hooks.logger, secret: options.secret})
   hooks.onShutdown('audio receiver', () => receiver.close())
   const pipeline = new AudioReceiverPipeline(options.sink, hooks.logger)
   pipeline.attach(receiver)
@@ -53,10 +53,10 @@ export async function receiveAudio(
 
 /** Send `source` to `host:port` over `connections` parallel connections until it ends or the command is stopped. */
 export async function sendAudio(
-  options: {host: string; port: number; connections: number; token?: string; source: AudioSource},
+  options: {host: string; port: number; connections: number; secret?: string; source: AudioSource},
   hooks: StreamHooks,
 ): Promise<{summary: AudioSummary; peerGone: boolean}> {
-  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, token: options.token})
+  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, secret: options.secret})
   hooks.onShutdown('audio sender', () => sender.close())
   hooks.logger.info(`sending audio to ${options.host}:${options.port} over ${options.connections} connections`)
   const pipeline = new AudioSenderPipeline(options.source, sender, hooks.sending)

@@ -51,11 +51,11 @@ export interface VideoAdaptOptions {
 }
 
 export async function sendVideo(
-  options: {host: string; port: number; connections: number; token?: string; source: VideoSource; codec: VideoCodec; fps: number; adapt: VideoAdaptOptions},
+  options: {host: string; port: number; connections: number; secret?: string; source: VideoSource; codec: VideoCodec; fps: number; adapt: VideoAdaptOptions},
   hooks: VideoHooks,
 ): Promise<{stats: VideoStats; end: 'stopped' | 'source-ended' | 'peer-gone'}> {
   const {source, adapt} = options
-  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'video', connections: options.connections, token: options.token, logger: hooks.logger})
+  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'video', connections: options.connections, secret: options.secret, logger: hooks.logger})
   hooks.onShutdown('video sender', () => sender.close())
   hooks.onShutdown('video source', () => source.close())
   const top = {width: source.width, height: source.height, fps: options.fps, quality: adapt.quality}
@@ -74,10 +74,10 @@ export async function sendVideo(
 }
 
 export async function receiveVideo(
-  options: {port: number; host?: string; token?: string; codecFor: (payload: Buffer) => VideoCodec; sink: VideoSink; onListening?(port: number): void},
+  options: {port: number; host?: string; secret?: string; codecFor: (payload: Buffer) => VideoCodec; sink: VideoSink; onListening?(port: number): void},
   hooks: VideoHooks,
 ): Promise<{stats: VideoStats; end: ReceiverEnd; sinkError?: Error}> {
-  const receiver = await MediaReceiver.listen({port: options.port, host: options.host, kind: 'video', token: options.token, logger: hooks.logger})
+  const receiver = await MediaReceiver.listen({port: options.port, host: options.host, kind: 'video', secret: options.secret, logger: hooks.logger})
   hooks.onShutdown('video receiver', () => receiver.close())
   hooks.onShutdown('video sink', () => options.sink.close())
   options.onListening?.(receiver.port)

@@ -1,15 +1,9 @@
 import {randomBytes, timingSafeEqual} from 'node:crypto'
 
 /**
- * Per-call identifiers. The secret travels in the callee's `accept` and must open every media and control
- * connection of that call (32 random bytes as 64 hex digits: fits the media hello's 64-byte token).
+ * Per-call identifiers. The call's secret is not made here: both sides derive it from their key shares
+ * (src/security/key-share.ts), and it never crosses the wire.
  */
-export const CALL_SECRET_BYTES = 32
-
-export function newCallSecret(): string {
-  return randomBytes(CALL_SECRET_BYTES).toString('hex')
-}
-
 /** 12 random bytes as 24 hex digits: unique enough per call, and within the 8-64 character callId field. */
 export function newCallId(): string {
   return randomBytes(12).toString('hex')

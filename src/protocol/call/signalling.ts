@@ -1,13 +1,14 @@
 import {z} from 'zod'
 
 import {defineCodec} from './codec.js'
-import {callId, host, keepaliveBody, mediaOffer, reasonText, secret, username} from './fields.js'
+import {callId, host, keepaliveBody, keyShare, mediaOffer, reasonText, username} from './fields.js'
 
 /**
  * Call signalling (docs/protocol.md, "Call signalling"): the messages on the TCP connection from the caller to the
- * callee's listening port. Magic "IVCS", version 1.
+ * callee's listening port. Magic "IVCS", version 2 (1 sent the call secret itself in the accept; 2 agrees on it with
+ * key shares, see src/security/key-share.ts).
  */
-export const SIGNAL_VERSION = 1
+export const SIGNAL_VERSION = 2
 
 /** Why a callee declined. */
 export const REJECT_CODES = ['declined', 'timeout', 'glare', 'wrong-user', 'unavailable'] as const
@@ -18,10 +19,10 @@ export const signalCodec = defineCodec(
   {
     invite: {
       code: 0x01,
-      schema: z.object({callId, from: username, to: username, address: host, media: mediaOffer}).strict(),
+      schema: z.object({callId, from: username, to: username, address: host, keyShare, media: mediaOffer}).strict(),
     },
     ringing: {code: 0x02, schema: z.object({callId}).strict()},
-    accept: {code: 0x03, schema: z.object({callId, secret, controlPort: z.number().int().min(1).max(65_535), media: mediaOffer}).strict()},
+    accept: {code: 0x03, schema: z.object({callId, keyShare, controlPort: z.number().int().min(1).max(65_535), media: mediaOffer}).strict()},
     reject: {code: 0x04, schema: z.object({callId, code: z.enum(REJECT_CODES), reason: reasonText}).strict()},
     busy: {code: 0x05, schema: z.object({callId}).strict()},
     cancel: {code: 0x06, schema: z.object({callId, reason: reasonText}).strict()},

@@ -64,14 +64,23 @@ describe('ivc stream-video (processes over loopback)', () => {
     expect(summary.frames).toBeGreaterThan(30)
   })
 
-  it('refuses a sender without the token (AUTH_FAILED)', async () => {
-    const receiver = startCli(['stream-video', '--listen', '--port', '0', '--sink', 'null', '--json', '--token', 's3cret', '--duration', '5'])
+  it('encrypts with a shared secret: a sender without it is refused (AUTH_FAILED), one with it streams', async () => {
+    const env = {IVC_MEDIA_SECRET: 's3cret-s3cret-s3cret'}
+    const receiver = startCli(['stream-video', '--listen', '--port', '0', '--sink', 'null', '--json', '--duration', '6'], {env})
     const port = await listening(receiver)
-    const logged = waitForLine(receiver, 'stderr', (line) => line.includes('rejected: AUTH_FAILED'))
-    const sender = await runCli(['stream-video', '--to', `127.0.0.1:${port}`, '--duration', '1', '--connections', '2', '--json'])
-    expect(sender.exitCode).toBe(23)
-    expect(JSON.parse(sender.stdout).error.code).toBe('AUTH_FAILED')
+    const logged = waitForLine(receiver, 'stderr', (line) => line.includes('rejected: AUTH_FAILED: this stream is encrypted'))
+    const plain = await runCli(['stream-video', '--to', `127.0.0.1:${port}`, '--duration', '1', '--connections', '2', '--json'])
+    expect(plain.exitCode).toBe(23)
+    expect(JSON.parse(plain.stdout).error.code).toBe('AUTH_FAILED')
     await logged
+    const short = await runCli(['stream-video', '--to', `127.0.0.1:${port}`, '--json'], {env: {IVC_MEDIA_SECRET: 'short'}})
+    expect(short.exitCode).toBe(2)
+    expect(JSON.parse(short.stdout).error.message).toBe('the stream secret must be 16-256 characters, not 5')
+    const sender = await runCli(['stream-video', '--to', `127.0.0.1:${port}`, '--duration', '2', '--connections', '4', '--adapt', 'off'], {env})
+    expect(sender.exitCode, sender.stderr).toBe(0)
+    const summary = summaryOf(String((await receiver).stdout))
+    expect(summary.frames).toBeGreaterThan(30)
+    expect(summary.outOfOrder).toBe(0)
   })
 
   it('without OpenCV: camera fails with the install hint; synthetic + raw still stream', async () => {

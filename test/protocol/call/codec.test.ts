@@ -9,7 +9,7 @@ import {controlFixtures, signalFixtures} from './fixtures.js'
 /** A signalling frame around an arbitrary body, for the bad-body cases (header fields are right). */
 function signalFrame(type: number, body: string | Buffer): Buffer {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
-  const header = Buffer.from([0x49, 0x56, 0x43, 0x53, 1, type, bytes.length >> 8, bytes.length & 0xff])
+  const header = Buffer.from([0x49, 0x56, 0x43, 0x53, 2, type, bytes.length >> 8, bytes.length & 0xff])
   return Buffer.concat([header, bytes])
 }
 
@@ -65,12 +65,12 @@ describe.each(codecs)('$label codec', ({codec, fixtures}) => {
 const badSignalling: Array<[string, Buffer, string, string]> = [
   ['an HTTP request', Buffer.from('GET / HTTP/1.1\r\n\r\n'), 'BadMagicError', 'signalling: bad magic: expected 49 56 43 53 ("IVCS"), got 47'],
   ['a control frame on the signalling port', controlFixtures[1].bytes, 'BadMagicError', 'signalling: bad magic: expected 49 56 43 53 ("IVCS"), got 49 56 43 43'],
-  ['version 2', Buffer.from('4956435302', 'hex'), 'BadVersionError', 'signalling: unsupported version 2 (this ivc speaks version 1)'],
-  ['version 0', Buffer.from('4956435300', 'hex'), 'BadVersionError', 'signalling: unsupported version 0 (this ivc speaks version 1)'],
-  ['type 0x00', Buffer.from('495643530100', 'hex'), 'UnknownTypeError', 'signalling: unknown message type 0x00'],
-  ['type 0x7f', Buffer.from('49564353017f', 'hex'), 'UnknownTypeError', 'signalling: unknown message type 0x7f'],
-  ['a body one byte over the limit', Buffer.from('4956435301024001', 'hex'), 'OversizeError', 'signalling: body of 16385 bytes exceeds the 16384-byte limit'],
-  ['the largest length field', Buffer.from('495643530102ffff', 'hex'), 'OversizeError', 'signalling: body of 65535 bytes exceeds the 16384-byte limit'],
+  ['version 1 (the secret in the clear)', Buffer.from('4956435301', 'hex'), 'BadVersionError', 'signalling: unsupported version 1 (this ivc speaks version 2)'],
+  ['version 0', Buffer.from('4956435300', 'hex'), 'BadVersionError', 'signalling: unsupported version 0 (this ivc speaks version 2)'],
+  ['type 0x00', Buffer.from('495643530200', 'hex'), 'UnknownTypeError', 'signalling: unknown message type 0x00'],
+  ['type 0x7f', Buffer.from('49564353027f', 'hex'), 'UnknownTypeError', 'signalling: unknown message type 0x7f'],
+  ['a body one byte over the limit', Buffer.from('4956435302024001', 'hex'), 'OversizeError', 'signalling: body of 16385 bytes exceeds the 16384-byte limit'],
+  ['the largest length field', Buffer.from('495643530202ffff', 'hex'), 'OversizeError', 'signalling: body of 65535 bytes exceeds the 16384-byte limit'],
   ['an empty body', signalFrame(2, ''), 'BadBodyError', 'signalling: bad ringing body: not JSON'],
   ['a body that is not JSON', signalFrame(2, '{callId:1}'), 'BadBodyError', 'signalling: bad ringing body: not JSON'],
   ['a body that is not UTF-8', signalFrame(2, Buffer.from([0x22, 0xff, 0x22])), 'BadBodyError', 'signalling: bad ringing body: not UTF-8'],
@@ -79,26 +79,32 @@ const badSignalling: Array<[string, Buffer, string, string]> = [
   ['an unknown field', signalFrame(2, '{"callId":"c0ffee00c0ffee00","x":1}'), 'BadBodyError', "signalling: bad ringing body: body: Unrecognized key(s) in object: 'x'"],
   ['a short call id', signalFrame(2, '{"callId":"abc"}'), 'BadBodyError', 'signalling: bad ringing body: callId: must be 8-64 characters of A-Z a-z 0-9 _ -'],
   [
-    'a bad secret',
-    signalFrame(3, '{"callId":"c0ffee00c0ffee00","secret":"XYZ","controlPort":1,"media":{}}'),
+    'a bad key share',
+    signalFrame(3, '{"callId":"c0ffee00c0ffee00","keyShare":"XYZ","controlPort":1,"media":{}}'),
     'BadBodyError',
-    'signalling: bad accept body: secret: must be 64 lower-case hex digits',
+    'signalling: bad accept body: keyShare: must be 43 base64url characters (an X25519 public key)',
+  ],
+  [
+    'a secret in the accept (version 1 sent it in the clear)',
+    signalFrame(3, '{"callId":"c0ffee00c0ffee00","secret":"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff","controlPort":1,"media":{}}'),
+    'BadBodyError',
+    'signalling: bad accept body: keyShare: Required',
   ],
   [
     '65 connections',
-    signalFrame(1, '{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"h","media":{"audio":{"format":"pcm","port":1,"connections":65,"send":true,"receive":true}}}'),
+    signalFrame(1, '{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"h","keyShare":"jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y","media":{"audio":{"format":"pcm","port":1,"connections":65,"send":true,"receive":true}}}'),
     'BadBodyError',
     'signalling: bad invite body: media.audio.connections: Number must be less than or equal to 64',
   ],
   [
     'port 0',
-    signalFrame(1, '{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"h","media":{"video":{"format":"mjpeg","port":0,"connections":1,"send":true,"receive":true}}}'),
+    signalFrame(1, '{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"h","keyShare":"jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y","media":{"video":{"format":"mjpeg","port":0,"connections":1,"send":true,"receive":true}}}'),
     'BadBodyError',
     'signalling: bad invite body: media.video.port: Number must be greater than or equal to 1',
   ],
   [
     'a bad username',
-    signalFrame(1, '{"callId":"c0ffee00c0ffee00","from":"-alice","to":"bob","address":"h","media":{}}'),
+    signalFrame(1, '{"callId":"c0ffee00c0ffee00","from":"-alice","to":"bob","address":"h","keyShare":"jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y","media":{}}'),
     'BadBodyError',
     'signalling: bad invite body: from: invalid username',
   ],
@@ -129,7 +135,7 @@ describe('signalling decoder on bad input', () => {
 
   it('never buffers more than one header and one bounded body', () => {
     const decoder = signalCodec.decoder()
-    const header = Buffer.from([0x49, 0x56, 0x43, 0x53, 1, 2, MAX_BODY_BYTES >> 8, MAX_BODY_BYTES & 0xff])
+    const header = Buffer.from([0x49, 0x56, 0x43, 0x53, 2, 2, MAX_BODY_BYTES >> 8, MAX_BODY_BYTES & 0xff])
     expect(decoder.push(header)).toEqual({messages: []})
     expect(decoder.push(Buffer.alloc(MAX_BODY_BYTES - 1, 0x20))).toEqual({messages: []})
     expect(decoder.buffered).toBe(HEADER_BYTES + MAX_BODY_BYTES - 1)

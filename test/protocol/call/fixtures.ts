@@ -12,6 +12,8 @@ export function frame(...parts: Part[]): Buffer {
 }
 
 const CALL = 'c0ffee00c0ffee00'
+const CALLER_SHARE = 'jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y'
+const CALLEE_SHARE = 'q8Ld1PuTQeRzGX0ia-uVh3tJy9Dk_5wHfE2mS6oNYCc'
 const SECRET = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff'
 
 export const signalFixtures: Array<{name: string; message: SignalMessage; bytes: Buffer}> = [
@@ -23,6 +25,7 @@ export const signalFixtures: Array<{name: string; message: SignalMessage; bytes:
       from: 'alice',
       to: 'bob',
       address: '10.0.0.5',
+      keyShare: CALLER_SHARE,
       media: {
         video: {format: 'mjpeg', port: 40_001, connections: 20, send: true, receive: true, width: 640, height: 480, fps: 30},
         audio: {format: 'pcm-s16le', port: 40_002, connections: 10, send: true, receive: true, sampleRate: 48_000, channels: 1},
@@ -30,13 +33,13 @@ export const signalFixtures: Array<{name: string; message: SignalMessage; bytes:
     },
     bytes: frame(
       ['49 56 43 53', 'magic "IVCS"'],
-      ['01', 'version 1'],
+      ['02', 'version 2'],
       ['01', 'type 0x01 invite'],
-      ['01 44', 'body length 324'],
+      ['01 7d', 'body length 381'],
       [
         {
           utf8:
-            '{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"10.0.0.5","media":{"video":{"format":"mjpeg","port":40001,"connections":20,"send":true,"receive":true,"width":640,"height":480,"fps":30},"audio":{"format":"pcm-s16le","port":40002,"connections":10,"send":true,"receive":true,"sampleRate":48000,"channels":1}}}',
+            `{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"10.0.0.5","keyShare":"${CALLER_SHARE}","media":{"video":{"format":"mjpeg","port":40001,"connections":20,"send":true,"receive":true,"width":640,"height":480,"fps":30},"audio":{"format":"pcm-s16le","port":40002,"connections":10,"send":true,"receive":true,"sampleRate":48000,"channels":1}}}`,
         },
         'body: compact JSON, keys in schema order',
       ],
@@ -45,19 +48,19 @@ export const signalFixtures: Array<{name: string; message: SignalMessage; bytes:
   {
     name: 'ringing',
     message: {type: 'ringing', callId: CALL},
-    bytes: frame(['49 56 43 53', 'magic'], ['01', 'version'], ['02', 'type ringing'], ['00 1d', 'length 29'], [{utf8: '{"callId":"c0ffee00c0ffee00"}'}, 'body']),
+    bytes: frame(['49 56 43 53', 'magic'], ['02', 'version'], ['02', 'type ringing'], ['00 1d', 'length 29'], [{utf8: '{"callId":"c0ffee00c0ffee00"}'}, 'body']),
   },
   {
     name: 'accept',
-    message: {type: 'accept', callId: CALL, secret: SECRET, controlPort: 40_013, media: {audio: {format: 'pcm-s16le', port: 40_012, connections: 10, send: true, receive: true}}},
+    message: {type: 'accept', callId: CALL, keyShare: CALLEE_SHARE, controlPort: 40_013, media: {audio: {format: 'pcm-s16le', port: 40_012, connections: 10, send: true, receive: true}}},
     bytes: frame(
       ['49 56 43 53', 'magic'],
-      ['01', 'version'],
+      ['02', 'version'],
       ['03', 'type accept'],
-      ['00 df', 'length 223'],
+      ['00 cc', 'length 204'],
       [
         {
-          utf8: `{"callId":"c0ffee00c0ffee00","secret":"${SECRET}","controlPort":40013,"media":{"audio":{"format":"pcm-s16le","port":40012,"connections":10,"send":true,"receive":true}}}`,
+          utf8: `{"callId":"c0ffee00c0ffee00","keyShare":"${CALLEE_SHARE}","controlPort":40013,"media":{"audio":{"format":"pcm-s16le","port":40012,"connections":10,"send":true,"receive":true}}}`,
         },
         'body: audio only (video not offered)',
       ],
@@ -66,17 +69,17 @@ export const signalFixtures: Array<{name: string; message: SignalMessage; bytes:
   {
     name: 'reject',
     message: {type: 'reject', callId: CALL, code: 'declined', reason: 'not now'},
-    bytes: frame(['49 56 43 53', 'magic'], ['01', 'version'], ['04', 'type reject'], ['00 42', 'length 66'], [{utf8: '{"callId":"c0ffee00c0ffee00","code":"declined","reason":"not now"}'}, 'body']),
+    bytes: frame(['49 56 43 53', 'magic'], ['02', 'version'], ['04', 'type reject'], ['00 42', 'length 66'], [{utf8: '{"callId":"c0ffee00c0ffee00","code":"declined","reason":"not now"}'}, 'body']),
   },
   {
     name: 'hangup',
     message: {type: 'hangup', callId: CALL, reason: 'bye'},
-    bytes: frame(['49 56 43 53', 'magic'], ['01', 'version'], ['07', 'type hangup'], ['00 2c', 'length 44'], [{utf8: '{"callId":"c0ffee00c0ffee00","reason":"bye"}'}, 'body']),
+    bytes: frame(['49 56 43 53', 'magic'], ['02', 'version'], ['07', 'type hangup'], ['00 2c', 'length 44'], [{utf8: '{"callId":"c0ffee00c0ffee00","reason":"bye"}'}, 'body']),
   },
   {
     name: 'keepalive',
     message: {type: 'keepalive', seq: 7, t: 123_456},
-    bytes: frame(['49 56 43 53', 'magic'], ['01', 'version'], ['08', 'type keepalive'], ['00 14', 'length 20'], [{utf8: '{"seq":7,"t":123456}'}, 'body: sequence, sender clock ms']),
+    bytes: frame(['49 56 43 53', 'magic'], ['02', 'version'], ['08', 'type keepalive'], ['00 14', 'length 20'], [{utf8: '{"seq":7,"t":123456}'}, 'body: sequence, sender clock ms']),
   },
 ]
 

@@ -1,0 +1,56 @@
+import {createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync} from 'node:crypto'
+
+/**
+ * The call's key agreement (docs/protocol.md, "Call security"). Each side of a call makes a fresh X25519 key pair:
+ * the caller's public half travels in the invite, the callee's in the accept. Both compute the same shared secret,
+ * and from it, bound to the call's id and both names and both public keys (the transcript), the call secret that
+ * opens and encrypts every media and control connection of the call. Nothing secret ever crosses the wire, and the
+ * key pair is thrown away with the call, so a later leak of anything cannot decrypt a recorded call.
+ */
+
+/** A public key on the wire: the 32 raw bytes of an X25519 key, base64url without padding (43 characters). */
+export const KEY_SHARE_PATTERN = /^[A-Za-z0-9_-]{43}$/
+
+export interface KeyShare {
+  /** Goes into the invite or the accept. */
+  publicKey: string
+  /** Stays with this side; base64url of the raw 32-byte scalar. */
+  privateKey: string
+}
+
+export function newKeyShare(): KeyShare {
+  const pair = generateKeyPairSync('x25519')
+  return {publicKey: pair.publicKey.export({format: 'jwk'}).x!, privateKey: pair.privateKey.export({format: 'jwk'}).d!}
+}
+
+export interface CallTranscript {
+  callId: string
+  caller: string
+  callee: string
+  callerShare: string
+  calleeShare: string
+}
+
+/**
+ * The call secret (64 lower-case hex digits) from our private key and the peer's public key. Throws a RangeError for
+ * a peer key that is malformed or of low order (the shared secret would be all zeros, known to anyone).
+ */
+export function deriveCallSecret(own: KeyShare, transcript: CallTranscript): string {
+  const ours = own.publicKey
+  const peerShare = ours === transcript.callerShare ? transcript.calleeShare : transcript.callerShare
+  if (!KEY_SHARE_PATTERN.test(peerShare) || !KEY_SHARE_PATTERN.test(ours)) throw new RangeError('a key share is not 43 base64url characters')
+  let shared: Buffer
+  try {
+    shared = diffieHellman({
+      privateKey: createPrivateKey({key: {kty: 'OKP', crv: 'X25519', d: own.privateKey, x: ours}, format: 'jwk'}),
+      publicKey: createPublicKey({key: {kty: 'OKP', crv: 'X25519', x: peerShare}, format: 'jwk'}),
+    })
+  } catch (error) {
+    throw new RangeError(`the peer's key share is unusable: ${(error as Error).message}`)
+  }
+
+  if (shared.every((byte) => byte === 0)) throw new RangeError('the peer\'s key share is of low order')
+  const {callId, caller, callee, callerShare, calleeShare} = transcript
+  const salt = createHash('sha256').update(['ivc call v1', callId, caller, callee, callerShare, calleeShare].join('\0')).digest()
+  return Buffer.from(hkdfSync('sha256', shared, salt, 'ivc call secret', 32)).toString('hex')
+}
