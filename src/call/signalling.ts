@@ -4,7 +4,7 @@ import {IvcError} from '../cli/errors.js'
 import type {Logger} from '../cli/logger.js'
 import type {MessageCodec, MessageDecoder} from '../protocol/call/codec.js'
 import type {FrameError} from '../protocol/call/errors.js'
-import {HandshakeError, secureClient} from '../security/tls-psk.js'
+import {clientHandshakeError, secureClient} from '../security/tls-psk.js'
 import {realTimers, type Timers} from './timers.js'
 
 /**
@@ -115,8 +115,7 @@ export class FramedConnection<M extends {type: string}> {
     })
     if (options.secret === undefined) return new FramedConnection<M>(socket, options)
     const tls = await secureClient(socket, options.secret, 'control', timeoutMs).catch((error: unknown) => {
-      const refused = error instanceof HandshakeError && error.kind === 'refused'
-      throw new IvcError(refused ? 'AUTH_FAILED' : 'PEER_UNREACHABLE', `${host}:${port}: ${(error as Error).message}`)
+      throw clientHandshakeError(error, `${host}:${port}`)
     })
     return new FramedConnection<M>(tls, options)
   }

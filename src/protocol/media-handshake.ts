@@ -2,7 +2,7 @@
  * The media transport handshake (docs/protocol.md, "Media transport"). Every TCP connection of a media stream opens
  * with one fixed-size hello from the sender; the receiver answers with one fixed-size reply. Fixed sizes mean nothing
  * here is ever allocated from a length the peer chose. With security `tls`, TLS 1.3 keyed by the stream's secret
- * starts on the connection right after an `ok` reply, and everything after it is encrypted.
+ * starts right after an `ok` reply, and the receiver's second reply and everything after it travel inside TLS.
  *
  * Hello, 16 bytes, big-endian:
  *   0  magic "IVCM"   4  version u8   5  kind u8 (1 video, 2 audio)   6  security u8 (0 none, 1 tls)   7  reserved u8 (0)

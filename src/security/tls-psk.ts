@@ -2,6 +2,8 @@ import {hkdfSync} from 'node:crypto'
 import type {Socket} from 'node:net'
 import {connect as tlsConnect, type TlsOptions, TLSSocket} from 'node:tls'
 
+import {IvcError} from '../cli/errors.js'
+
 /**
  * Encryption of a call's connections (docs/protocol.md, "Call security"): TLS 1.3 with an external pre-shared key
  * (RFC 8446 §2.2) derived from the call secret, one key per purpose. Only a peer that holds the call secret
@@ -41,6 +43,12 @@ export function secureClient(socket: Socket, secret: string, purpose: SecurePurp
     checkServerIdentity: () => undefined,
   })
   return handshake(tls, 'secureConnect', timeoutMs)
+}
+
+/** What a client's failed handshake with the peer at `where` means to the person: AUTH_FAILED or PEER_UNREACHABLE. */
+export function clientHandshakeError(error: unknown, where: string): IvcError {
+  if (error instanceof HandshakeError && error.kind === 'refused') return new IvcError('AUTH_FAILED', `${where} refused our key: ${error.message}`)
+  return new IvcError('PEER_UNREACHABLE', `${where}: ${(error as Error).message}`)
 }
 
 /** Server side: run TLS over an accepted `socket`. */

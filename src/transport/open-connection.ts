@@ -2,7 +2,7 @@ import {connect, type Socket} from 'node:net'
 
 import {IvcError} from '../cli/errors.js'
 import {decodeReply, encodeHello, type Hello, type HelloStatus} from '../protocol/media-handshake.js'
-import {HandshakeError, secureClient} from '../security/tls-psk.js'
+import {clientHandshakeError, secureClient} from '../security/tls-psk.js'
 
 /**
  * Open one media connection: TCP connect, send the hello, wait for the receiver's reply; with a secret, then TLS
@@ -26,8 +26,7 @@ export async function openMediaConnection(
     if (first.status !== 'ok' || secret === undefined) return settle(where, tcp, first)
     if (first.rest.length > 0) throw new IvcError('PROTOCOL_ERROR', `${where} sent data before the TLS handshake`)
     const tls = await secureClient(tcp, secret, 'media', Math.max(1, deadline - Date.now())).catch((error: unknown) => {
-      if (error instanceof HandshakeError && error.kind === 'refused') throw new IvcError('AUTH_FAILED', `${where} refused the stream's key: ${error.message}`)
-      throw new IvcError('PEER_UNREACHABLE', `${where}: ${(error as Error).message}`)
+      throw clientHandshakeError(error, where)
     })
     try {
       return settle(where, tls, await readReply(tls, where, deadline))
