@@ -4,11 +4,12 @@ import type {ControlConnection} from './connections.js'
 import {realTimers, type Timers} from './timers.js'
 
 /**
- * The opening of a control connection (docs/protocol.md, "Call control"): the connecting side presents the call
- * secret in an `auth` message; the accepting side answers `auth-ok`, or `auth-refused` and closes. Nothing else is
- * read from a connection until it has authenticated.
+ * The opening of a control connection (docs/protocol.md, "Call control"). The connection is TLS keyed by the call's
+ * control key, so completing the handshake proved the peer holds it; the connecting side then names the call and
+ * itself in an `auth` message (never the secret); the accepting side answers `auth-ok`, or `auth-refused` and closes.
+ * Nothing else is read from a connection until it has been admitted.
  */
-export async function presentControlAuth(connection: ControlConnection, auth: {callId: string; from: string; secret: string}): Promise<void> {
+export async function presentControlAuth(connection: ControlConnection, auth: {callId: string; from: string}): Promise<void> {
   connection.send({type: 'auth', ...auth})
   const answer = await connection.next()
   if (answer.type === 'auth-ok' && answer.callId === auth.callId) return
@@ -21,10 +22,10 @@ export async function presentControlAuth(connection: ControlConnection, auth: {c
   throw new IvcError('PROTOCOL_ERROR', `control: expected auth-ok, got ${answer.type}`)
 }
 
-/** Wait (bounded) for the first message and admit the connection only if it carries this call's secret. */
+/** Wait (bounded) for the first message and admit the connection only if it names this call and its peer. */
 export async function admitControl(
   connection: ControlConnection,
-  expected: {callId: string; secret: string; peer?: string},
+  expected: {callId: string; peer?: string},
   options: {timeoutMs?: number; timers?: Timers} = {},
 ): Promise<AuthCheck> {
   const timers = options.timers ?? realTimers

@@ -10,7 +10,8 @@ import {FramedConnection} from './signalling.js'
  * The call's control component (`ivc control run`, started by the call component): one authenticated TCP connection
  * to the peer's control component for the length of the call. It relays local commands from the bus to the peer
  * (`control.send`) and the peer's toggles, hang-up and loss to the bus (topic `control`). The callee listens, the
- * caller connects; either way the connection is TLS keyed by the call's secret, and admitted only with it.
+ * caller connects; either way the connection is TLS keyed by the call's control key (a peer without it cannot
+ * complete the handshake), and admitted only for this call and peer.
  */
 export const CONTROL_KEEPALIVE = {intervalMs: 500, timeoutMs: 2000}
 
@@ -76,14 +77,14 @@ async function establish(options: ControlComponentOptions): Promise<ControlConne
   const framed = {codec: controlCodec, logger: options.logger, keepalive: CONTROL_KEEPALIVE, name: `control with ${options.peer}`}
   if (options.connect) {
     const connection = await FramedConnection.connect<ControlMessage>(options.connect.host, options.connect.port, {...framed, secret: options.secret})
-    await presentControlAuth(connection, {callId: options.callId, from: options.user, secret: options.secret})
+    await presentControlAuth(connection, {callId: options.callId, from: options.user})
     return connection
   }
 
   let admitted = false
   let resolveAdmitted!: (connection: ControlConnection) => void
   const admittedConnection = new Promise<ControlConnection>((resolve) => (resolveAdmitted = resolve))
-  const expected = {callId: options.callId, secret: options.secret, peer: options.peer}
+  const expected = {callId: options.callId, peer: options.peer}
   const listener = await listenFramed<ControlMessage>({
     ...framed,
     secret: options.secret,

@@ -151,7 +151,7 @@ export class CallDriver {
     const session = new MediaSession(this.#supervisor, this.options.plan, this.options.context, this.options.logger)
     const stillRinging = () => this.#state.kind === 'incoming' && this.#state.call.callId === call.callId
     try {
-      const local = await session.startReceivers({callId: call.callId, secret}, await session.offer(false), call.offer, false)
+      const local = await session.startReceivers({callId: call.callId, secret, peer: call.peer}, await session.offer(false), call.offer, false)
       const controlPort = await session.startControlListener({callId: call.callId, secret, peer: call.peer})
       // Starting media takes a moment: the caller may have given up, and another call may be ringing now.
       if (!stillRinging()) throw new IvcError('NO_CALL', `the call from ${call.peer} ended before it could be accepted`)

@@ -2,6 +2,7 @@ import {createServer} from 'node:net'
 
 import type {Logger} from '../cli/logger.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
+import {callKey} from '../security/key-share.js'
 import type {Component, Supervisor} from './supervisor.js'
 import type {ActiveCall, MediaKind} from './types.js'
 
@@ -64,14 +65,14 @@ export class MediaSession {
   }
 
   /** Start a receiver for each medium both sides agree on; returns our offer with the ports they listen on. */
-  async startReceivers(call: {callId: string; secret: string}, local: MediaOffer, remote: MediaOffer, fixedPorts: boolean): Promise<MediaOffer> {
+  async startReceivers(call: {callId: string; secret: string; peer: string}, local: MediaOffer, remote: MediaOffer, fixedPorts: boolean): Promise<MediaOffer> {
     const result: MediaOffer = structuredClone(local)
     const starts = (['video', 'audio'] as const).map(async (kind) => {
       const ours = local[kind]
       const theirs = remote[kind]
       if (!ours?.receive || !theirs?.send || !this.plan[kind]) return
       const args = [`stream-${kind}`, '--listen', '--port', String(fixedPorts ? ours.port : 0), '--sink', this.plan[kind]!.sink, ...this.#common(call)]
-      const receiver = this.supervisor.start(`${kind} receiver`, args, {env: this.#secretEnv(call)})
+      const receiver = this.supervisor.start(`${kind} receiver`, args, {env: this.#mediaKeyEnv(call, kind, call.peer, this.context.user)})
       this.#receivers.set(kind, receiver)
       const listening = await receiver.waitForEvent((event) => event.event === 'listening')
       result[kind]!.port = listening.port as number
@@ -82,7 +83,7 @@ export class MediaSession {
 
   /** Callee: the control component listens; returns its port for the accept. */
   async startControlListener(call: {callId: string; secret: string; peer: string}): Promise<number> {
-    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', call.callId, '--peer', call.peer, '--control-port', '0', ...this.#context()], {env: this.#secretEnv(call)})
+    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', call.callId, '--peer', call.peer, '--control-port', '0', ...this.#context()], {env: this.#controlKeyEnv(call)})
     const listening = await this.#control.waitForEvent((event) => event.event === 'listening')
     return listening.port as number
   }
@@ -90,7 +91,7 @@ export class MediaSession {
   /** Caller: connect the control component to the callee's. */
   startControlConnect(call: ActiveCall): void {
     const target = `${call.peerHost}:${call.controlPort}`
-    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', call.callId, '--peer', call.peer, '--connect', target, ...this.#context()], {env: this.#secretEnv(call)})
+    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', call.callId, '--peer', call.peer, '--connect', target, ...this.#context()], {env: this.#controlKeyEnv(call)})
   }
 
   async controlReady(): Promise<void> {
@@ -119,7 +120,7 @@ export class MediaSession {
 
     const args = [`stream-${kind}`, '--to', `${call.peerHost}:${theirs.port}`, '--connections', String(ours.connections), ...media, ...this.#common(call)]
     // A medium the user turned off while media was starting starts off (media-switch.ts).
-    const env = {...this.#secretEnv(call), ...(call.sending.local[kind] ? {} : {IVC_MEDIA_START_OFF: '1'})}
+    const env = {...this.#mediaKeyEnv(call, kind, this.context.user, call.peer), ...(call.sending.local[kind] ? {} : {IVC_MEDIA_START_OFF: '1'})}
     this.#senders.set(kind, this.supervisor.start(`${kind} sender`, args, {env}))
   }
 
@@ -151,9 +152,17 @@ export class MediaSession {
     return ['--call-id', call.callId, '--json', ...this.#context()]
   }
 
-  /** The call secret goes to components in their environment: a command line is readable by every local user. */
-  #secretEnv(call: {secret: string}): NodeJS.ProcessEnv {
-    return {IVC_MEDIA_SECRET: call.secret, IVC_CALL_SECRET: call.secret}
+  /**
+   * Each component gets the key of its own use only, never the call secret (src/security/key-share.ts), in its
+   * environment: a command line is readable by every local user. The component removes it from its environment once
+   * read, so what it starts in turn (ffplay, the PortAudio helper) never has it.
+   */
+  #mediaKeyEnv(call: {secret: string}, kind: MediaKind, from: string, to: string): NodeJS.ProcessEnv {
+    return {IVC_MEDIA_SECRET: callKey(call.secret, {purpose: 'media', kind, from, to})}
+  }
+
+  #controlKeyEnv(call: {secret: string}): NodeJS.ProcessEnv {
+    return {IVC_CALL_SECRET: callKey(call.secret, {purpose: 'control'})}
   }
 
   #context(): string[] {

@@ -1,6 +1,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {Bus} from '../bus/bus.js'
+import {scrubSecretsFromEnv} from '../security/flags.js'
 import {applyConfigFile, configFilePath, type FlagSpec, readConfigFile} from './config-file.js'
 import {IvcError, renderError, toIvcError} from './errors.js'
 import {Lifecycle} from './lifecycle.js'
@@ -63,6 +64,7 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
       flags: ctor.flags,
       strict: ctor.strict,
     })
+    scrubSecretsFromEnv()
     this.flags = flags as IvcFlags<T>
     this.args = args as IvcArgs<T>
     this.logger = createLogger(this.flags['log-level'], this.id ? `ivc ${this.id}` : 'ivc')

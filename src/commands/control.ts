@@ -37,7 +37,7 @@ export default class Control extends IvcCommand<typeof Control> {
 
   static override flags = {
     'call-id': Flags.string({env: 'IVC_CALL_ID', helpGroup: 'COMPONENT', description: '(run) The call this control component belongs to.'}),
-    secret: Flags.string({env: 'IVC_CALL_SECRET', helpGroup: 'COMPONENT', description: '(run) The call secret: the control connection is TLS keyed by it, so the peer must hold it too; pass it as IVC_CALL_SECRET, since a command line is visible to every local user.'}),
+    secret: Flags.string({env: 'IVC_CALL_SECRET', helpGroup: 'COMPONENT', description: '(run) The key of the call\'s control connection (the call component derives it from the call secret): the connection is TLS keyed by it, so the peer must hold it too; pass it as IVC_CALL_SECRET, since a command line is visible to every local user.'}),
     peer: Flags.string({env: 'IVC_PEER', helpGroup: 'COMPONENT', description: '(run) The peer\'s username.'}),
     'control-port': Flags.integer({min: 0, max: 65_535, helpGroup: 'COMPONENT', description: '(run, callee) Listen for the peer\'s control connection here (0: any).'}),
     connect: Flags.string({helpGroup: 'COMPONENT', description: '(run, caller) Connect to the peer\'s control component at HOST:PORT.'}),

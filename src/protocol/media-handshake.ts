@@ -9,8 +9,11 @@
  *   8  stream id u32  12 connection index u16   14 connection count u16
  * Reply, 8 bytes: 0 magic "IVCR"   4 version u8   5 status u8   6 reserved u16 (0)
  */
-/** 3: a security byte and TLS instead of a token in the clear (2 carried the token; 1 echoed only the latest frame). */
-export const MEDIA_PROTOCOL_VERSION = 3
+/**
+ * 4: the TLS key is bound to the hello, so the handshake confirms it (3 trusted the cleartext hello; 3 added the
+ * security byte and TLS instead of a token in the clear; 2 carried the token; 1 echoed only the latest frame).
+ */
+export const MEDIA_PROTOCOL_VERSION = 4
 export const HELLO_MAGIC = Buffer.from('IVCM', 'latin1')
 export const REPLY_MAGIC = Buffer.from('IVCR', 'latin1')
 export const HELLO_SIZE = 16

@@ -8,6 +8,17 @@ import {IvcError} from '../cli/errors.js'
  * 64-hex-digit secret in the environment.
  */
 export const MIN_SECRET_LENGTH = 16
+/** The variables that carry keys into a process (a stream's secret; a call component's key). */
+export const SECRET_ENV_VARS = ['IVC_MEDIA_SECRET', 'IVC_CALL_SECRET'] as const
+
+/**
+ * Forget the keys given in the environment once the flags have read them, so every process this one starts (ffplay,
+ * pipe sinks, the PortAudio helper) inherits an environment without them.
+ */
+export function scrubSecretsFromEnv(): void {
+  for (const name of SECRET_ENV_VARS) delete process.env[name]
+}
+
 export const MAX_SECRET_LENGTH = 256
 
 export const streamSecretFlag = Flags.custom<string>({

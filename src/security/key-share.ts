@@ -54,3 +54,17 @@ export function deriveCallSecret(own: KeyShare, transcript: CallTranscript): str
   const salt = createHash('sha256').update(['ivc call v1', callId, caller, callee, callerShare, calleeShare].join('\0')).digest()
   return Buffer.from(hkdfSync('sha256', shared, salt, 'ivc call secret', 32)).toString('hex')
 }
+
+/** What one component of a call uses the call secret for: the control connection, or one medium in one direction. */
+export type CallKeyUse = {purpose: 'control'} | {purpose: 'media'; kind: 'video' | 'audio'; from: string; to: string}
+
+/**
+ * The key a call component gets in place of the call secret (64 hex digits), one per use: each component holds
+ * only what its own connections need, and each key serves one client and one server (RFC 9257 §4). So alice's video
+ * to bob, reflected by an on-path attacker back to alice's own video receiver (which expects bob's key), fails the
+ * handshake instead of being shown as bob's. Usernames cannot contain ">", so no two uses share a label.
+ */
+export function callKey(callSecret: string, use: CallKeyUse): string {
+  const label = use.purpose === 'control' ? 'control' : `media ${use.kind} ${use.from}>${use.to}`
+  return Buffer.from(hkdfSync('sha256', Buffer.from(callSecret, 'hex'), Buffer.alloc(0), `ivc call key ${label}`, 32)).toString('hex')
+}

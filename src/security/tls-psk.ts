@@ -6,24 +6,35 @@ import {IvcError} from '../cli/errors.js'
 
 /**
  * Encryption of a call's connections (docs/protocol.md, "Call security"): TLS 1.3 with an external pre-shared key
- * (RFC 8446 §2.2) derived from the call secret, one key per purpose. Only a peer that holds the call secret
- * completes the handshake, so the key authenticates the connection as well as encrypting it; TLS then gives every
- * record integrity and replay protection, and (psk_dhe_ke) a fresh ephemeral key per connection.
+ * (RFC 8446 §2.2) and nothing else. Only a peer that holds the key completes the handshake, so the key authenticates
+ * the connection as well as encrypting it; TLS then gives every record integrity and replay protection, and
+ * (psk_dhe_ke) a fresh ephemeral key per connection.
+ *
+ * Certificates play no part, and must not: a TLS 1.3 server may ignore the offered PSK and authenticate with a
+ * certificate instead, which any server holding any publicly trusted certificate could do. So the client refuses
+ * every certificate (its identity check always fails) and, once connected, requires that the handshake used the PSK
+ * (a "resumed" session in OpenSSL's terms) and that no certificate came with it.
+ *
+ * What a key is for goes into the key itself, so it serves one client and one server only (RFC 9257 §4): control
+ * and media never share one, and a media key is bound to the connection's cleartext hello (kind, stream id, index,
+ * count), which an on-path attacker therefore cannot change, nor replay to another receiver, without the handshake
+ * failing. Calls go further and give each medium and direction its own secret (src/security/key-share.ts).
  */
-export type SecurePurpose = 'media' | 'control'
+export type SecureContext = {purpose: 'control'} | {purpose: 'media'; hello: Buffer}
 
 const CIPHERS = 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256'
-const identity = (purpose: SecurePurpose) => `ivc-${purpose}-v1`
+const identity = (context: SecureContext) => `ivc-${context.purpose}-v2`
 
-/** The pre-shared key of one purpose: HKDF-SHA256 of the secret, so media and control never share a key. */
-export function pskFor(secret: string, purpose: SecurePurpose): Buffer {
-  return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), `ivc tls psk ${identity(purpose)}`, 32))
+/** The pre-shared key of one use: HKDF-SHA256 of the secret, with the purpose (and a media connection's hello) as info. */
+export function pskFor(secret: string, context: SecureContext): Buffer {
+  const info = Buffer.concat([Buffer.from(`ivc tls psk ${identity(context)}`, 'latin1'), context.purpose === 'media' ? context.hello : Buffer.alloc(0)])
+  return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), info, 32))
 }
 
 export class HandshakeError extends Error {
   constructor(
     message: string,
-    /** `refused`: the peer does not hold the same secret (or is not ivc), or closed; `timeout`: it never answered. */
+    /** `refused`: the peer does not hold the same key (or is not ivc), or closed; `timeout`: it never answered. */
     readonly kind: 'refused' | 'timeout',
   ) {
     super(message)
@@ -32,17 +43,23 @@ export class HandshakeError extends Error {
 }
 
 /** Client side: run TLS over `socket` (already connected, nothing of ours still reading it). */
-export function secureClient(socket: Socket, secret: string, purpose: SecurePurpose, timeoutMs: number): Promise<TLSSocket> {
-  const psk = pskFor(secret, purpose)
+export async function secureClient(socket: Socket, secret: string, context: SecureContext, timeoutMs: number): Promise<TLSSocket> {
+  const psk = pskFor(secret, context)
   const tls = tlsConnect({
     socket,
     minVersion: 'TLSv1.3',
     ciphers: CIPHERS,
-    pskCallback: () => ({psk, identity: identity(purpose)}),
-    // The key is the peer's identity; there is no certificate to check a host name against.
-    checkServerIdentity: () => undefined,
+    pskCallback: () => ({psk, identity: identity(context)}),
+    // Called only when the server authenticated with a certificate instead of the key: refuse it, whoever signed it.
+    checkServerIdentity: () => new Error('the peer offered a certificate instead of the shared key'),
   })
-  return handshake(tls, 'secureConnect', timeoutMs)
+  const secured = await handshake(tls, 'secureConnect', timeoutMs)
+  if (!secured.isSessionReused() || Object.keys(secured.getPeerCertificate()).length > 0) {
+    secured.destroy()
+    throw new HandshakeError('the peer did not use the shared key', 'refused')
+  }
+
+  return secured
 }
 
 /** What a client's failed handshake with the peer at `where` means to the person: AUTH_FAILED or PEER_UNREACHABLE. */
@@ -51,15 +68,15 @@ export function clientHandshakeError(error: unknown, where: string): IvcError {
   return new IvcError('PEER_UNREACHABLE', `${where}: ${(error as Error).message}`)
 }
 
-/** Server side: run TLS over an accepted `socket`. */
-export function secureServer(socket: Socket, secret: string, purpose: SecurePurpose, timeoutMs: number): Promise<TLSSocket> {
-  const psk = pskFor(secret, purpose)
+/** Server side: run TLS over an accepted `socket`. It has no certificate, so only a PSK handshake can complete. */
+export function secureServer(socket: Socket, secret: string, context: SecureContext, timeoutMs: number): Promise<TLSSocket> {
+  const psk = pskFor(secret, context)
   // TLSSocket takes a server's pskCallback as tls.createServer does, though its option type leaves it out.
   const options: TlsOptions & {isServer: true} = {
     isServer: true,
     minVersion: 'TLSv1.3',
     ciphers: CIPHERS,
-    pskCallback: (_socket, offered) => (offered === identity(purpose) ? psk : null),
+    pskCallback: (_socket, offered) => (offered === identity(context) ? psk : null),
   }
   const tls = new TLSSocket(socket, options)
   return handshake(tls, 'secure', timeoutMs)
@@ -89,6 +106,6 @@ function handshake(tls: TLSSocket, done: 'secure' | 'secureConnect', timeoutMs: 
 
 /** OpenSSL's messages run over several lines with source paths; its code names the reason in one word. */
 function tlsReason(error: NodeJS.ErrnoException): string {
-  if (error.code === 'ERR_SSL_BINDER_DOES_NOT_VERIFY' || error.code === 'ERR_SSL_SSLV3_ALERT_ILLEGAL_PARAMETER') return 'the two ends hold different secrets'
-  return error.code ?? error.message.split('\n')[0]
+  if (error.code === 'ERR_SSL_BINDER_DOES_NOT_VERIFY' || error.code === 'ERR_SSL_SSLV3_ALERT_ILLEGAL_PARAMETER') return 'the two ends hold different keys'
+  return error.message.startsWith('the peer offered a certificate') ? error.message : (error.code ?? error.message.split('\n')[0])
 }

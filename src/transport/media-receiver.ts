@@ -4,7 +4,7 @@ import {createServer, type Server, type Socket} from 'node:net'
 import {IvcError} from '../cli/errors.js'
 import type {Logger} from '../cli/logger.js'
 import {decodeRttReport, encodeEcho, encodeFeedback} from '../protocol/media-echo.js'
-import {decodeHello, type Decoded, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
+import {decodeHello, type Decoded, encodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
 import {FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
 import {secureServer} from '../security/tls-psk.js'
 import {type Clock, monotonicUs} from './clock.js'
@@ -160,7 +160,7 @@ export class MediaReceiver extends EventEmitter {
           if (rest.length > 0) return refuse('bad media handshake: data before the TLS handshake', 'badRequest')
           socket.write(encodeReply('ok'))
           try {
-            wire = await secureServer(socket, this.options.secret!, 'media', timeoutMs)
+            wire = await secureServer(socket, this.options.secret!, {purpose: 'media', hello: encodeHello(hello.value)}, timeoutMs)
           } catch (error) {
             return refuse(`AUTH_FAILED: ${(error as Error).message}`)
           }

@@ -21,11 +21,12 @@ export async function openMediaConnection(
   const deadline = Date.now() + timeoutMs
   const tcp = await tcpConnect(host, port, timeoutMs)
   try {
-    tcp.write(encodeHello({...hello, security: secret === undefined ? 'none' : 'tls'}))
+    const helloBytes = encodeHello({...hello, security: secret === undefined ? 'none' : 'tls'})
+    tcp.write(helloBytes)
     const first = await readReply(tcp, where, deadline)
     if (first.status !== 'ok' || secret === undefined) return settle(where, tcp, first)
     if (first.rest.length > 0) throw new IvcError('PROTOCOL_ERROR', `${where} sent data before the TLS handshake`)
-    const tls = await secureClient(tcp, secret, 'media', Math.max(1, deadline - Date.now())).catch((error: unknown) => {
+    const tls = await secureClient(tcp, secret, {purpose: 'media', hello: helloBytes}, Math.max(1, deadline - Date.now())).catch((error: unknown) => {
       throw clientHandshakeError(error, where)
     })
     try {

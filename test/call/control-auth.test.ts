@@ -1,4 +1,4 @@
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import {type ControlConnection, listenFramed} from '../../src/call/connections.js'
 import {admitControl, presentControlAuth} from '../../src/call/control-auth.js'
@@ -15,37 +15,40 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-/** A real control listener on 127.0.0.1 that admits with `admitControl` and reports each verdict. */
-async function controlServer(options: {timers?: ManualTimers} = {}) {
+/** A real control listener on 127.0.0.1 (TLS with SECRET, or plain TCP) that admits with `admitControl` and reports each verdict. */
+async function controlServer(options: {timers?: ManualTimers; plain?: boolean} = {}) {
+  const logger = recordingLogger()
   const verdicts: Array<Promise<{check: Awaited<ReturnType<typeof admitControl>>; connection: ControlConnection}>> = []
   const bound = await listenFramed<ControlMessage>({
     host: '127.0.0.1',
     port: 0,
     codec: controlCodec,
-    logger: recordingLogger(),
+    logger,
+    secret: options.plain ? undefined : SECRET,
     onConnection(connection) {
       cleanups.push(() => connection.destroy('test over'))
-      verdicts.push(admitControl(connection, {callId: CALL, secret: SECRET, peer: 'alice'}, {timeoutMs: 5000, timers: options.timers}).then((check) => ({check, connection})))
+      verdicts.push(admitControl(connection, {callId: CALL, peer: 'alice'}, {timeoutMs: 5000, timers: options.timers}).then((check) => ({check, connection})))
     },
   })
   cleanups.push(() => bound.close())
-  return {port: bound.port, verdict: async (index = 0) => {
+  return {port: bound.port, logger, verdict: async (index = 0) => {
     while (verdicts.length <= index) await new Promise((resolve) => setImmediate(resolve))
     return verdicts[index]
   }}
 }
 
-async function dial(port: number): Promise<ControlConnection> {
-  const connection = await FramedConnection.connect<ControlMessage>('127.0.0.1', port, {codec: controlCodec, logger: recordingLogger()})
+/** Connect to a control listener with the key (TLS), another key, or none (`null`: plain TCP). */
+async function dial(port: number, secret: string | null = SECRET): Promise<ControlConnection> {
+  const connection = await FramedConnection.connect<ControlMessage>('127.0.0.1', port, {codec: controlCodec, logger: recordingLogger(), secret: secret ?? undefined})
   cleanups.push(() => connection.destroy('test over'))
   return connection
 }
 
 describe('control connection authentication', () => {
-  it('admits the right secret, then carries toggles, chat and hang-up', async () => {
+  it('admits the peer of this call over TLS with the key, then carries toggles, chat and hang-up', async () => {
     const server = await controlServer()
     const alice = await dial(server.port)
-    await presentControlAuth(alice, {callId: CALL, from: 'alice', secret: SECRET})
+    await presentControlAuth(alice, {callId: CALL, from: 'alice'})
     const {check, connection: bob} = await server.verdict()
     expect(check).toEqual({ok: true})
     alice.send({type: 'video', on: false})
@@ -58,10 +61,23 @@ describe('control connection authentication', () => {
     ])
   })
 
+  it('refuses a connection without the key at the TLS handshake: AUTH_FAILED for it, a logged line for the listener', async () => {
+    const server = await controlServer()
+    await expect(dial(server.port, 'ff'.repeat(32))).rejects.toMatchObject({code: 'AUTH_FAILED', message: expect.stringContaining('refused our key')})
+    const plain = await dial(server.port, null)
+    plain.send({type: 'auth', callId: CALL, from: 'alice'})
+    await expect(plain.next()).rejects.toThrow()
+    await vi.waitFor(() => expect(server.logger.lines.filter((line) => line.includes('control: refused a connection from 127.0.0.1'))).toHaveLength(2))
+  })
+
+  it('never puts the secret on the wire: auth names the call and the caller, nothing else', () => {
+    expect(() => controlCodec.encode({type: 'auth', callId: CALL, from: 'alice', secret: SECRET} as unknown as ControlMessage)).toThrow()
+    expect(controlCodec.encode({type: 'auth', callId: CALL, from: 'alice'}).toString('latin1')).not.toContain(SECRET)
+  })
+
   it.each([
-    ['a wrong secret', {type: 'auth', callId: CALL, from: 'alice', secret: 'ff'.repeat(32)}, 'wrong secret'],
-    ['another call', {type: 'auth', callId: 'call-99999999', from: 'alice', secret: SECRET}, 'unknown call'],
-    ['someone else', {type: 'auth', callId: CALL, from: 'mallory', secret: SECRET}, 'not the peer of this call'],
+    ['another call', {type: 'auth', callId: 'call-99999999', from: 'alice'}, 'unknown call'],
+    ['someone else', {type: 'auth', callId: CALL, from: 'mallory'}, 'not the peer of this call'],
     ['no auth at all', {type: 'audio', on: false}, 'expected auth first, got audio'],
   ] as Array<[string, ControlMessage, string]>)('refuses %s and closes', async (_label, first, reason) => {
     const server = await controlServer()
@@ -77,9 +93,9 @@ describe('control connection authentication', () => {
   it('presentControlAuth turns a refusal into AUTH_FAILED', async () => {
     const server = await controlServer()
     const alice = await dial(server.port)
-    await expect(presentControlAuth(alice, {callId: CALL, from: 'alice', secret: '00'.repeat(32)})).rejects.toMatchObject({
+    await expect(presentControlAuth(alice, {callId: 'call-99999999', from: 'alice'})).rejects.toMatchObject({
       code: 'AUTH_FAILED',
-      message: 'control: the peer refused us: wrong secret',
+      message: 'control: the peer refused us: unknown call',
     })
   })
 
@@ -96,7 +112,7 @@ describe('control connection authentication', () => {
   })
 
   it('refuses garbage (a signalling frame on the control port) as a protocol error', async () => {
-    const server = await controlServer()
+    const server = await controlServer({plain: true})
     const {connect} = await import('node:net')
     const socket = connect(server.port, '127.0.0.1')
     cleanups.push(() => socket.destroy())
@@ -106,7 +122,7 @@ describe('control connection authentication', () => {
   })
 
   it('checks auth as a pure function too', () => {
-    expect(checkControlAuth({type: 'auth', callId: CALL, from: 'x', secret: SECRET}, {callId: CALL, secret: SECRET})).toEqual({ok: true})
-    expect(checkControlAuth({type: 'auth', callId: CALL, from: 'x', secret: SECRET.slice(2)}, {callId: CALL, secret: SECRET})).toEqual({ok: false, reason: 'wrong secret'})
+    expect(checkControlAuth({type: 'auth', callId: CALL, from: 'x'}, {callId: CALL})).toEqual({ok: true})
+    expect(checkControlAuth({type: 'auth', callId: CALL, from: 'x'}, {callId: CALL, peer: 'y'})).toEqual({ok: false, reason: 'not the peer of this call'})
   })
 })

@@ -7,9 +7,9 @@ const hello: Hello = {kind: 'video', streamId: 0x01020304, connectionIndex: 3, c
 // prettier-ignore
 const golden = Buffer.concat([
   Buffer.from([0x49, 0x56, 0x43, 0x4d]), // magic "IVCM"
-  Buffer.from([0x03]), //                   version 3
+  Buffer.from([0x04]), //                   version 4
   Buffer.from([0x01]), //                   kind 1 = video
-  Buffer.from([0x01]), //                   security 1 = tls (TLS 1.3 keyed by the stream's secret follows the reply)
+  Buffer.from([0x01]), //                   security 1 = tls (TLS 1.3 keyed by the stream's secret and this hello follows the reply)
   Buffer.from([0x00]), //                   reserved
   Buffer.from([0x01, 0x02, 0x03, 0x04]), // stream id
   Buffer.from([0x00, 0x03]), //             connection index 3
@@ -51,7 +51,7 @@ describe('media hello', () => {
       return decodeHello(copy)
     }
 
-    expect(bad(4, 2)).toEqual({status: 'error', reason: 'unsupported protocol version 2 (this side speaks 3)'})
+    expect(bad(4, 2)).toEqual({status: 'error', reason: 'unsupported protocol version 2 (this side speaks 4)'})
     expect(decodeHello(Buffer.from([0x49, 0x56, 0x43, 0x4d, 0x09]))).toMatchObject({status: 'error'})
     expect(bad(5, 7)).toEqual({status: 'error', reason: 'unknown stream kind 7'})
     expect(bad(7, 1)).toEqual({status: 'error', reason: 'reserved hello bits set'})
@@ -73,8 +73,8 @@ describe('media hello', () => {
 })
 
 describe('media hello reply', () => {
-  // magic "IVCR", version 3, status 1 = authFailed, reserved
-  const goldenReply = Buffer.from([0x49, 0x56, 0x43, 0x52, 0x03, 0x01, 0x00, 0x00])
+  // magic "IVCR", version 4, status 1 = authFailed, reserved
+  const goldenReply = Buffer.from([0x49, 0x56, 0x43, 0x52, 0x04, 0x01, 0x00, 0x00])
 
   it('encodes to the golden bytes and decodes every status', () => {
     expect(encodeReply('authFailed')).toEqual(goldenReply)

@@ -2,7 +2,7 @@ import {createPrivateKey, createPublicKey, diffieHellman} from 'node:crypto'
 
 import {describe, expect, it} from 'vitest'
 
-import {deriveCallSecret, KEY_SHARE_PATTERN, type KeyShare, newKeyShare} from '../../src/security/key-share.js'
+import {callKey, type CallKeyUse, deriveCallSecret, KEY_SHARE_PATTERN, type KeyShare, newKeyShare} from '../../src/security/key-share.js'
 
 const b64url = (hex: string) => Buffer.from(hex, 'hex').toString('base64url')
 
@@ -54,5 +54,17 @@ describe('call key agreement', () => {
     }
 
     expect(() => deriveCallSecret(alice, {...transcript, calleeShare: 'short'})).toThrow('a key share is not 43 base64url characters')
+  })
+
+  it('gives each component a key of its own use, never the call secret: one per medium and direction, one for control', () => {
+    const secret = deriveCallSecret(alice, transcript)
+    // Computed independently (Python hmac: HKDF-SHA256, empty salt, info "ivc call key <use>").
+    expect(callKey(secret, {purpose: 'media', kind: 'video', from: 'alice', to: 'bob'})).toBe('e28ac8d4439806989d16d86cae054bf8ae7d73d822fa2aebce9202370c53cfb7')
+    expect(callKey(secret, {purpose: 'control'})).toBe('d47985de7b9bb02b6b1a8d185041476139be6831d11b053f75649a2a7df0cf4d')
+    const uses: CallKeyUse[] = [{purpose: 'control'}]
+    for (const kind of ['video', 'audio'] as const) uses.push({purpose: 'media', kind, from: 'alice', to: 'bob'}, {purpose: 'media', kind, from: 'bob', to: 'alice'})
+    const keys = new Set(uses.map((use) => callKey(secret, use)))
+    expect(keys.size).toBe(uses.length)
+    expect(keys.has(secret)).toBe(false)
   })
 })

@@ -3,7 +3,11 @@ import {connect, createServer, type Socket} from 'node:net'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {HandshakeError, pskFor, secureClient, secureServer} from '../../src/security/tls-psk.js'
+import {encodeHello, type Hello} from '../../src/protocol/media-handshake.js'
+import {HandshakeError, pskFor, type SecureContext, secureClient, secureServer} from '../../src/security/tls-psk.js'
+
+const HELLO: Hello = {kind: 'video', streamId: 7, connectionIndex: 0, connectionCount: 2, security: 'tls'}
+const MEDIA: SecureContext = {purpose: 'media', hello: encodeHello(HELLO)}
 
 const closers: Array<() => unknown> = []
 afterEach(async () => {
@@ -15,7 +19,7 @@ async function tlsServer(secret: string, timeoutMs = 2000) {
   const results: Array<Promise<Socket>> = []
   const server = createServer((socket) => {
     socket.on('error', () => {})
-    const secured = secureServer(socket, secret, 'media', timeoutMs)
+    const secured = secureServer(socket, secret, MEDIA, timeoutMs)
     secured.catch(() => {})
     results.push(secured)
   })
@@ -35,15 +39,17 @@ async function tlsServer(secret: string, timeoutMs = 2000) {
 }
 
 describe('TLS keyed by a shared secret', () => {
-  it('derives one key per purpose, so media and control never share one', () => {
-    expect(pskFor('s3cret-s3cret-s3cret', 'media')).toHaveLength(32)
-    expect(pskFor('s3cret-s3cret-s3cret', 'media').equals(pskFor('s3cret-s3cret-s3cret', 'control'))).toBe(false)
-    expect(pskFor('s3cret-s3cret-s3cret', 'media').equals(pskFor('s3cret-s3cret-s3creT', 'media'))).toBe(false)
+  it('derives one key per purpose and per media hello, so no two uses share one', () => {
+    const secret = 's3cret-s3cret-s3cret'
+    const otherHello: SecureContext = {purpose: 'media', hello: encodeHello({...HELLO, streamId: 8})}
+    expect(pskFor(secret, MEDIA)).toHaveLength(32)
+    const keys = [pskFor(secret, MEDIA), pskFor(secret, {purpose: 'control'}), pskFor('s3cret-s3cret-s3creT', MEDIA), pskFor(secret, otherHello)]
+    expect(new Set(keys.map((key) => key.toString('hex'))).size).toBe(4)
   })
 
   it('connects two ends that hold the same secret over TLS 1.3 and carries bytes both ways', async () => {
     const server = await tlsServer('s3cret-s3cret-s3cret')
-    const client = await secureClient(await server.dial(), 's3cret-s3cret-s3cret', 'media', 2000)
+    const client = await secureClient(await server.dial(), 's3cret-s3cret-s3cret', MEDIA, 2000)
     const far = await server.results[0]
     expect(client.getProtocol()).toBe('TLSv1.3')
     client.write('ping')
@@ -53,10 +59,15 @@ describe('TLS keyed by a shared secret', () => {
     client.destroy()
   })
 
-  it('refuses another secret or another purpose on both ends, in one line', async () => {
-    for (const [secret, purpose] of [['s3cret-s3cret-s3creT', 'media'], ['s3cret-s3cret-s3cret', 'control']] as const) {
+  it('refuses another secret, another purpose or another hello on both ends, in one line', async () => {
+    const contexts: Array<[string, SecureContext]> = [
+      ['s3cret-s3cret-s3creT', MEDIA],
+      ['s3cret-s3cret-s3cret', {purpose: 'control'}],
+      ['s3cret-s3cret-s3cret', {purpose: 'media', hello: encodeHello({...HELLO, connectionIndex: 1})}],
+    ]
+    for (const [secret, context] of contexts) {
       const server = await tlsServer('s3cret-s3cret-s3cret')
-      const error = await secureClient(await server.dial(), secret, purpose, 2000).catch((caught: unknown) => caught)
+      const error = await secureClient(await server.dial(), secret, context, 2000).catch((caught: unknown) => caught)
       expect(error).toBeInstanceOf(HandshakeError)
       expect((error as HandshakeError).kind).toBe('refused')
       expect((error as Error).message).not.toContain('\n')

@@ -7,6 +7,7 @@ import {IvcError} from '../../src/cli/errors.js'
 import {encodeEcho} from '../../src/protocol/media-echo.js'
 import {decodeHello, encodeHello, encodeReply} from '../../src/protocol/media-handshake.js'
 import {encodeHeader, MediaMessageDecoder} from '../../src/protocol/media-message.js'
+import {callKey} from '../../src/security/key-share.js'
 import {JitterBuffer, MediaReceiver, type MediaReceiverOptions, MediaSender, monotonicUs, type ReceivedFrame} from '../../src/transport/index.js'
 import {recordingLogger} from '../support/logger.js'
 
@@ -38,8 +39,11 @@ const until = async (condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
-/** A TCP relay to `port` that keeps every byte the sender side wrote, to look at what crosses the wire. */
-async function recordingRelay(port: number): Promise<{port: number; upstream: Buffer[]}> {
+/**
+ * A TCP relay to `port` that keeps every byte the sender side wrote, to look at what crosses the wire; `rewrite`
+ * may change each upstream chunk (given its offset in that connection's byte stream) on the way.
+ */
+async function recordingRelay(port: number, rewrite = (chunk: Buffer, _offset: number) => chunk): Promise<{port: number; upstream: Buffer[]}> {
   const upstream: Buffer[] = []
   const sockets = new Set<Socket>()
   const server = createServer((client) => {
@@ -50,9 +54,12 @@ async function recordingRelay(port: number): Promise<{port: number; upstream: Bu
       socket.on('close', () => (client.destroy(), target.destroy()))
     }
 
+    let offset = 0
     client.on('data', (chunk: Buffer) => {
-      upstream.push(chunk)
-      target.write(chunk)
+      const forwarded = rewrite(Buffer.from(chunk), offset)
+      offset += chunk.length
+      upstream.push(forwarded)
+      target.write(forwarded)
     })
     target.on('data', (chunk: Buffer) => client.write(chunk))
   })
@@ -243,7 +250,7 @@ describe('media transport over TCP', () => {
     await raw(Buffer.concat([hello, encodeHeader({type: 'frame', flags: 0, seq: 0, captureUs: 1, senderDelayUs: 0, payloadLength: 1001})]))
     expect(rejected).toEqual([
       'bad media handshake: bad magic "GET " (expected "IVCM")',
-      'bad media handshake: unsupported protocol version 7 (this side speaks 3)',
+      'bad media handshake: unsupported protocol version 7 (this side speaks 4)',
       'media connection 0: frame payload of 1001 bytes exceeds the limit of 1000; closing it',
     ])
     expect(logger.lines.filter((line) => line.includes('rejected'))).toHaveLength(3)
@@ -271,13 +278,36 @@ describe('media transport over TCP', () => {
     expect((plain as IvcError).code).toBe('AUTH_FAILED')
     expect(logger.lines.some((line) => line.includes('AUTH_FAILED: this stream is encrypted and the sender offered plain TCP'))).toBe(true)
     const wrong = await sender(rx.port, 1, {secret: 'call-secret-0123456788'}).catch((caught: unknown) => caught)
-    expect(wrong).toMatchObject({code: 'AUTH_FAILED', message: expect.stringContaining('the two ends hold different secrets')})
-    expect(logger.lines.some((line) => line.includes('AUTH_FAILED: TLS handshake failed (the two ends hold different secrets)'))).toBe(true)
+    expect(wrong).toMatchObject({code: 'AUTH_FAILED', message: expect.stringContaining('the two ends hold different keys')})
+    expect(logger.lines.some((line) => line.includes('AUTH_FAILED: TLS handshake failed (the two ends hold different keys)'))).toBe(true)
     const open = await receiver()
     await expect(sender(open.rx.port, 1, {secret: 'call-secret-0123456789'})).rejects.toMatchObject({code: 'AUTH_FAILED'})
     expect(open.logger.lines.some((line) => line.includes('the sender wants an encrypted stream and this receiver has no secret'))).toBe(true)
     const tx = await sender(rx.port, 3, {secret: 'call-secret-0123456789'})
     expect(tx.stats.openConnections).toBe(3)
+  })
+
+  it('confirms the hello inside TLS: one changed on the way (here its stream id) fails the handshake', async () => {
+    const {rx, logger} = await receiver({secret: 'call-secret-0123456789'})
+    const relay = await recordingRelay(rx.port, (chunk, offset) => {
+      // The hello is the first 16 bytes the sender writes; flip a byte of its stream id.
+      if (offset <= 8 && offset + chunk.length > 8) chunk[8 - offset] ^= 0xff
+      return chunk
+    })
+    await expect(sender(relay.port, 1, {secret: 'call-secret-0123456789'})).rejects.toMatchObject({code: 'AUTH_FAILED'})
+    expect(logger.lines.some((line) => line.includes('AUTH_FAILED: TLS handshake failed'))).toBe(true)
+    const tx = await sender(rx.port, 2, {secret: 'call-secret-0123456789'})
+    expect(tx.stats.openConnections).toBe(2)
+  })
+
+  it('refuses a call\'s own outgoing stream reflected back to its receiver (each direction has its own key)', async () => {
+    const callSecret = 'ab'.repeat(32)
+    const aliceVideoIn = callKey(callSecret, {purpose: 'media', kind: 'video', from: 'bob', to: 'alice'})
+    const aliceVideoOut = callKey(callSecret, {purpose: 'media', kind: 'video', from: 'alice', to: 'bob'})
+    const {rx} = await receiver({secret: aliceVideoIn})
+    await expect(sender(rx.port, 1, {secret: aliceVideoOut})).rejects.toMatchObject({code: 'AUTH_FAILED'})
+    const bob = await sender(rx.port, 1, {secret: aliceVideoIn})
+    expect(bob.stats.openConnections).toBe(1)
   })
 
   it('encrypts a stream with a secret: frames, echoes and feedback cross, and no payload byte is readable on the wire', async () => {

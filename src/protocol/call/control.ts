@@ -1,21 +1,22 @@
 import {z} from 'zod'
 
 import {defineCodec} from './codec.js'
-import {callId, keepaliveBody, reasonText, secret, username} from './fields.js'
-import {secretsEqual} from './secret.js'
+import {callId, keepaliveBody, reasonText, username} from './fields.js'
 
 /**
  * Call control (docs/protocol.md, "Call control"): the peer-to-peer connection that lives for the length of a call
- * and carries media toggles, hang-up and (later) chat. Magic "IVCC", version 1, same frame as signalling. The first
- * message from the connecting side must be `auth` with the call's secret; anything else is refused.
+ * and carries media toggles, hang-up and chat. Magic "IVCC", same frame as signalling, inside TLS keyed by the call's
+ * control key, so the handshake has already proved the peer holds it. The first message from the connecting side
+ * must be `auth`, naming the call and who is calling; anything else is refused. Version 2: `auth` no longer carries
+ * the secret (version 1 sent it, handing it to anyone who completed TLS some other way).
  */
-export const CONTROL_VERSION = 1
+export const CONTROL_VERSION = 2
 export const MAX_CHAT_CHARS = 2000
 
 export const controlCodec = defineCodec(
   {protocol: 'control', magic: 'IVCC', version: CONTROL_VERSION},
   {
-    auth: {code: 0x01, schema: z.object({callId, from: username, secret}).strict()},
+    auth: {code: 0x01, schema: z.object({callId, from: username}).strict()},
     'auth-ok': {code: 0x02, schema: z.object({callId}).strict()},
     'auth-refused': {code: 0x03, schema: z.object({reason: reasonText}).strict()},
     audio: {code: 0x04, schema: z.object({on: z.boolean()}).strict()},
@@ -33,11 +34,10 @@ export type ControlType = ControlMessage['type']
 
 export type AuthCheck = {ok: true} | {ok: false; reason: string}
 
-/** Whether the first message of a control connection authenticates it for the expected call. */
-export function checkControlAuth(first: ControlMessage, expected: {callId: string; secret: string; peer?: string}): AuthCheck {
+/** Whether the first message of a control connection (already through TLS with the call's key) is for the expected call. */
+export function checkControlAuth(first: ControlMessage, expected: {callId: string; peer?: string}): AuthCheck {
   if (first.type !== 'auth') return {ok: false, reason: `expected auth first, got ${first.type}`}
   if (first.callId !== expected.callId) return {ok: false, reason: 'unknown call'}
-  if (!secretsEqual(first.secret, expected.secret)) return {ok: false, reason: 'wrong secret'}
   if (expected.peer !== undefined && first.from !== expected.peer) return {ok: false, reason: `not the peer of this call`}
   return {ok: true}
 }

@@ -8,8 +8,6 @@ export const callId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 ch
 export const username = z.string().max(32).refine(isValidUsername, 'invalid username')
 export const host = z.string().min(1).max(255).regex(/^[A-Za-z0-9.:%_-]+$/, 'must be a host name or IP address')
 export const port = z.number().int().min(1).max(65_535)
-/** A call secret: 32 bytes as lower-case hex, agreed through the key shares (src/security/key-share.ts). */
-export const secret = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits')
 /** An X25519 public key, 32 bytes as base64url without padding (see src/security/key-share.ts). */
 export const keyShare = z.string().regex(KEY_SHARE_PATTERN, 'must be 43 base64url characters (an X25519 public key)')
 export const reasonText = z.string().max(200)
