@@ -23,10 +23,11 @@ export interface FramedListener {
 /**
  * Listen for framed peer connections (the call listener on --port, or the callee's control port). Each accepted
  * socket becomes a FramedConnection handed to `onConnection`; a port in use is PORT_IN_USE. With `secret`, each
- * connection must first complete TLS keyed by it; one that does not is closed and logged.
+ * connection must first complete TLS keyed by it; one that does not is closed and logged. (A promise: the key comes
+ * once the call is agreed; connections wait for it within the handshake bound.)
  */
 export function listenFramed<M extends {type: string}>(
-  options: FramedOptions<M> & {host?: string; port: number; secret?: string; onConnection: (connection: FramedConnection<M>) => void},
+  options: FramedOptions<M> & {host?: string; port: number; secret?: string | Promise<string>; onConnection: (connection: FramedConnection<M>) => void},
 ): Promise<FramedListener> {
   const {host = '0.0.0.0', port, secret, onConnection, ...framed} = options
   const server = createServer((socket) => {

@@ -19,7 +19,8 @@ export interface ControlComponentOptions {
   bus: Bus
   logger: Logger
   callId: string
-  secret: string
+  /** The control key; a promise for a callee started before the call was agreed (it listens at once). */
+  secret: string | Promise<string>
   user: string
   peer: string
   /** Callee: listen on this port (0 = any) and report it. Caller: connect to host:port. */
@@ -76,7 +77,7 @@ export async function runControlComponent(options: ControlComponentOptions): Pro
 async function establish(options: ControlComponentOptions): Promise<ControlConnection> {
   const framed = {codec: controlCodec, logger: options.logger, keepalive: CONTROL_KEEPALIVE, name: `control with ${options.peer}`}
   if (options.connect) {
-    const connection = await FramedConnection.connect<ControlMessage>(options.connect.host, options.connect.port, {...framed, secret: options.secret})
+    const connection = await FramedConnection.connect<ControlMessage>(options.connect.host, options.connect.port, {...framed, secret: await options.secret})
     await presentControlAuth(connection, {callId: options.callId, from: options.user})
     return connection
   }

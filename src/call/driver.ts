@@ -1,7 +1,6 @@
 import type {Bus} from '../bus/bus.js'
 import {IvcError} from '../cli/errors.js'
 import type {Logger} from '../cli/logger.js'
-import type {MediaOffer} from '../protocol/call/fields.js'
 import {newCallId} from '../protocol/call/secret.js'
 import {signalCodec, type SignalMessage} from '../protocol/call/signalling.js'
 import {newKeyShare} from '../security/key-share.js'
@@ -111,25 +110,25 @@ export class CallDriver {
 
   /** Start a call; returns its id at once and, as `ended`, its summary when it is over. */
   async placeCall(peer: string, host: string, port: number): Promise<{callId: string; ended: Promise<CallSummary>}> {
-    const session = new MediaSession(this.#supervisor, this.options.plan, this.options.context, this.options.logger)
-    const media = await session.offer(true)
     const callId = newCallId()
-    const previous = this.#session
-    this.#session = session
+    const session = this.#newSession(callId)
+    const media = await session.offer(true)
     const ended = new Promise<CallSummary>((resolve) => this.#endWaiters.set(callId, resolve))
     try {
       this.#command({type: 'dial', callId, peer, host, port, address: this.options.address, conn: this.#connId(), media, keyShare: newKeyShare()})
     } catch (error) {
-      // Refused (already in a call, calling yourself): the running call keeps its session.
-      this.#session = previous
+      // Refused (already in a call, calling yourself): nothing was started.
       this.#endWaiters.delete(callId)
       throw error
     }
 
+    // The call's components start now, while the peer rings (media-session.ts).
+    this.#session = session
+    session.startCaller(peer, media)
     return {callId, ended}
   }
 
-  /** Accept the ringing call: start our receivers and control listener, then answer with their ports. */
+  /** Accept the ringing call: answer with the ports its components (started as it rang) listen on. */
   accept(): Promise<void> {
     // A second accept (prompt, --auto-accept, `ivc control accept`) while the first is starting media joins it.
     this.#accepting ??= this.#accept().finally(() => (this.#accepting = undefined))
@@ -137,8 +136,10 @@ export class CallDriver {
   }
 
   async #accept(): Promise<void> {
-    if (this.#state.kind !== 'incoming') throw new IvcError('NO_CALL', 'no incoming call to accept')
-    const {call} = this.#state
+    const state = this.#state
+    const session = this.#session
+    if (state.kind !== 'incoming' || session?.callId !== state.call.callId) throw new IvcError('NO_CALL', 'no incoming call to accept')
+    const {call} = state
     let keys: {secret: string; keyShare: string}
     try {
       keys = answerKeys(call, this.options.context.user)
@@ -147,18 +148,14 @@ export class CallDriver {
       throw new IvcError('PROTOCOL_ERROR', `the invite from ${call.peer} carries ${(error as Error).message}`)
     }
 
-    const {secret} = keys
-    const session = new MediaSession(this.#supervisor, this.options.plan, this.options.context, this.options.logger)
+    session.setupFrom = performance.now()
     const stillRinging = () => this.#state.kind === 'incoming' && this.#state.call.callId === call.callId
     try {
-      const local = await session.startReceivers({callId: call.callId, secret, peer: call.peer}, await session.offer(false), call.offer, false)
-      const controlPort = await session.startControlListener({callId: call.callId, secret, peer: call.peer})
-      // Starting media takes a moment: the caller may have given up, and another call may be ringing now.
+      const {media, controlPort} = await session.listeningOffer()
+      // The caller may have given up meanwhile, and another call may be ringing now.
       if (!stillRinging()) throw new IvcError('NO_CALL', `the call from ${call.peer} ended before it could be accepted`)
-      this.#session = session
-      this.#command({type: 'accept', ...keys, controlPort, media: local})
+      this.#command({type: 'accept', ...keys, controlPort, media})
     } catch (error) {
-      await session.stop()
       if (stillRinging()) this.#command({type: 'reject', reason: 'media could not start'})
       throw error
     }
@@ -204,6 +201,8 @@ export class CallDriver {
     const step = reduceCall(this.#state, event, Date.now())
     if (step.outcome === 'ignored') this.options.logger.debug(`ignored ${event.type}: ${step.note}`)
     this.#state = step.state
+    // Before the effects: whoever hears `call.incoming` may accept at once, and the session must be there.
+    this.#followSession()
     for (const effect of step.effects) {
       // One failing effect (a message the codec refuses, a closed socket) must not skip the others.
       try {
@@ -215,6 +214,36 @@ export class CallDriver {
 
     if (this.#state.kind === 'listening' || this.#state.kind === 'idle') for (const resolve of this.#idle.splice(0)) resolve()
     if (step.outcome === 'invalid' && step.error) throw new IvcError(step.error.code, step.error.message)
+  }
+
+  /**
+   * The call's components live as long as its set-up or the call: started as it rings (the caller's by placeCall as
+   * it dials), stopped when the state moves on to no call or another one (declined, cancelled, a glare we yield).
+   * An agreed call's end stops them through its own effect (stop-media).
+   */
+  #followSession(): void {
+    const state = this.#state
+    const live = state.kind === 'calling' || state.kind === 'incoming' || state.kind === 'in-call' || state.kind === 'ending' ? state.call.callId : undefined
+    if (this.#session && this.#session.callId !== live) {
+      void this.#session.stop()
+      this.#session = undefined
+    }
+
+    if (state.kind === 'incoming' && !this.#session) {
+      this.#session = this.#newSession(state.call.callId)
+      this.#session.startCallee(state.call.peer, state.call.offer)
+    }
+  }
+
+  #newSession(callId: string): MediaSession {
+    const session = new MediaSession(callId, this.#supervisor, this.options.plan, this.options.context)
+    session.onFirstFrame((kind, setupMs) => {
+      const state = this.#state
+      if (state.kind !== 'in-call' || state.call.callId !== callId) return
+      this.options.logger.info(`first ${kind} frame from ${state.call.peer} ${setupMs} ms after set-up began`)
+      this.#emit('call.first-frame', callId, {peer: state.call.peer, kind, setupMs})
+    })
+    return session
   }
 
   #command(event: CallEvent): void {
@@ -336,25 +365,20 @@ export class CallDriver {
 
   async #startMedia(): Promise<void> {
     const state = this.#state
-    if (state.kind !== 'in-call' || !this.#session) return
+    const session = this.#session
+    if (state.kind !== 'in-call' || session?.callId !== state.call.callId) return
     const {call} = state
     try {
-      if (call.role === 'caller') {
-        const local: MediaOffer = call.local
-        await this.#session.startReceivers(call, local, call.remote, true)
-        this.#session.startControlConnect(call)
-      }
-
-      await this.#session.controlReady()
+      session.begin(call)
+      await session.controlReady()
       const now = this.#state
       if (now.kind !== 'in-call' || now.call.callId !== call.callId) return
-      // Toggles made while media was starting: the senders start in that state, and the peer hears of it now.
-      this.#session.startSenders(now.call)
+      // Toggles made while the call was being set up: the senders started that way; the peer hears of it now.
       for (const kind of ['audio', 'video'] as const) {
         if (!now.call.sending.local[kind]) void this.#setLocalMedia(call.callId, kind, false)
       }
 
-      await this.#session.mediaFlowing()
+      await session.mediaFlowing()
       if (this.#state.kind !== 'in-call' || this.#state.call.callId !== call.callId) return
       this.#emit('call.media-up', call.callId, {peer: call.peer})
     } catch (error) {

@@ -65,3 +65,10 @@ export function mediaPlanFromFlags(flags: CallFlagValues): MediaPlan {
     ...(flags.audio ? {audio: {source: flags['audio-source'], sink: flags['audio-sink'], connections: flags['audio-connections'], frequency: flags.frequency}} : {}),
   }
 }
+
+/** `--await-start` of the components a call starts early: wait for the start line on stdin (component-start.ts). */
+export const awaitStartFlag = Flags.boolean({
+  hidden: true,
+  default: false,
+  description: 'Set by the call component: start now, then wait for the key (and, sending, the address) on stdin.',
+})

@@ -1,8 +1,8 @@
 import {createServer} from 'node:net'
 
-import type {Logger} from '../cli/logger.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
 import {callKey} from '../security/key-share.js'
+import {COMPONENT_START_MS} from './component-start.js'
 import type {Component, Supervisor} from './supervisor.js'
 import type {ActiveCall, MediaKind} from './types.js'
 
@@ -22,9 +22,11 @@ export interface ComponentContext {
 export interface MediaSummaries {
   video?: Record<string, unknown>
   audio?: Record<string, unknown>
+  /** ms from set-up (dial, or accept) to the first remote frame, when one came. */
+  setupMs?: number
 }
 
-/** A port free right now, for the caller's receivers, which can only start once the accept brings the secret. */
+/** A port free right now, for the caller's invite: its receivers start on it as it dials. */
 export async function freePort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '0.0.0.0', resolve))
@@ -35,23 +37,32 @@ export async function freePort(): Promise<number> {
 
 /**
  * The processes of one call on this side: a receiver per medium the peer sends, a sender per medium we send, and
- * the control component. Start order avoids every race without retries: receivers and control listen before the
- * peer learns their ports, and our senders start only once the control connection is authenticated (by then the
- * peer's receivers are listening: the callee starts them before it accepts, the caller before it connects control).
+ * the control component. They start before the call is agreed, in parallel, so the seconds a process takes to start
+ * pass while the peer rings: the caller's as it dials (its receivers on the ports its invite offers), the callee's
+ * as the call rings (it answers with the ports they listen on). Each waits for its start line (component-start.ts):
+ * once the call is agreed, `begin` gives every one its own key and every sender and the caller's control its peer's
+ * address. Senders may connect at once: the peer's receivers have been listening since before the accept.
  */
 export class MediaSession {
   readonly #receivers = new Map<MediaKind, Component>()
   readonly #senders = new Map<MediaKind, Component>()
+  readonly #firstFrames = new Map<MediaKind, Promise<void>>()
+  readonly #firstFrameListeners: Array<(kind: MediaKind, setupMs: number) => void> = []
+  /** ms from set-up to the first remote frame of any medium. */
+  #setupMs: number | undefined
   #control: Component | undefined
+  #started: Promise<void> = Promise.resolve()
+  /** When set-up began for the person (dial, or accept), on the monotonic clock: set-up times count from here. */
+  setupFrom = performance.now()
 
   constructor(
+    readonly callId: string,
     private readonly supervisor: Supervisor,
     private readonly plan: MediaPlan,
     private readonly context: ComponentContext,
-    private readonly logger: Logger,
   ) {}
 
-  /** Our half of the offer; ports of 0 are filled in by startReceivers (callee) or freePort (caller). */
+  /** Our half of the offer; ports of 0 are filled in by listeningOffer (callee) or freePort (caller). */
   async offer(preallocate: boolean): Promise<MediaOffer> {
     const port = async () => (preallocate ? freePort() : 1)
     const offer: MediaOffer = {}
@@ -64,79 +75,88 @@ export class MediaSession {
     return offer
   }
 
-  /** Start a receiver for each medium both sides agree on; returns our offer with the ports they listen on. */
-  async startReceivers(call: {callId: string; secret: string; peer: string}, local: MediaOffer, remote: MediaOffer, fixedPorts: boolean): Promise<MediaOffer> {
-    const result: MediaOffer = structuredClone(local)
-    const starts = (['video', 'audio'] as const).map(async (kind) => {
-      const ours = local[kind]
-      const theirs = remote[kind]
-      if (!ours?.receive || !theirs?.send || !this.plan[kind]) return
-      const args = [`stream-${kind}`, '--listen', '--port', String(fixedPorts ? ours.port : 0), '--sink', this.plan[kind]!.sink, ...this.#common(call)]
-      const receiver = this.supervisor.start(`${kind} receiver`, args, {env: this.#mediaKeyEnv(call, kind, call.peer, this.context.user)})
-      this.#receivers.set(kind, receiver)
-      const listening = await receiver.waitForEvent((event) => event.event === 'listening')
-      result[kind]!.port = listening.port as number
+  /** Caller, as it dials: every component it may need, receivers on the ports of `local` (its invite's offer). */
+  startCaller(peer: string, local: MediaOffer): void {
+    for (const kind of KINDS) {
+      if (local[kind]?.receive) this.#startReceiver(kind, local[kind]!.port)
+      if (local[kind]?.send) this.#startSender(kind)
+    }
+
+    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--await-start', ...this.#context()])
+  }
+
+  /** Callee, as the call rings: what both sides agree on, receivers and control on any free port. */
+  startCallee(peer: string, remote: MediaOffer): void {
+    this.#started = this.offer(false).then((local) => {
+      for (const kind of KINDS) {
+        if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, 0)
+        if (local[kind]?.send && remote[kind]?.receive) this.#startSender(kind)
+      }
+
+      this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', '0', '--await-start', ...this.#context()])
     })
-    await Promise.all(starts)
-    return result
   }
 
-  /** Callee: the control component listens; returns its port for the accept. */
-  async startControlListener(call: {callId: string; secret: string; peer: string}): Promise<number> {
-    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', call.callId, '--peer', call.peer, '--control-port', '0', ...this.#context()], {env: this.#controlKeyEnv(call)})
-    const listening = await this.#control.waitForEvent((event) => event.event === 'listening')
-    return listening.port as number
+  /** Callee: our offer with the ports our receivers listen on, and the control port, for the accept. */
+  async listeningOffer(): Promise<{media: MediaOffer; controlPort: number}> {
+    await this.#started
+    const media = await this.offer(false)
+    const listening = async (component: Component) => (await component.firstEvent('listening', COMPONENT_START_MS)).port as number
+    await Promise.all(KINDS.map(async (kind) => {
+      const receiver = this.#receivers.get(kind)
+      if (media[kind] && receiver) media[kind]!.port = await listening(receiver)
+    }))
+    return {media, controlPort: await listening(this.#control!)}
   }
 
-  /** Caller: connect the control component to the callee's. */
-  startControlConnect(call: ActiveCall): void {
-    const target = `${call.peerHost}:${call.controlPort}`
-    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', call.callId, '--peer', call.peer, '--connect', target, ...this.#context()], {env: this.#controlKeyEnv(call)})
+  /**
+   * The call is agreed: each component gets the key of its own use, never the call secret (src/security/key-share.ts).
+   * Components for media the peer turned out not to send or receive stop. Throws if one has already ended.
+   */
+  begin(call: ActiveCall): void {
+    const {user} = this.context
+    for (const [kind, receiver] of this.#receivers) {
+      if (call.remote[kind]?.send) receiver.begin({secret: callKey(call.secret, {purpose: 'media', kind, from: call.peer, to: user})})
+      else this.#drop(this.#receivers, kind)
+    }
+
+    for (const [kind, sender] of this.#senders) {
+      const theirs = call.remote[kind]
+      if (!theirs?.receive) {
+        this.#drop(this.#senders, kind)
+        continue
+      }
+
+      sender.begin({secret: callKey(call.secret, {purpose: 'media', kind, from: user, to: call.peer}), to: `${call.peerHost}:${theirs.port}`, off: !call.sending.local[kind]})
+    }
+
+    const controlKey = callKey(call.secret, {purpose: 'control'})
+    this.#control!.begin(call.role === 'caller' ? {secret: controlKey, to: `${call.peerHost}:${call.controlPort}`} : {secret: controlKey})
   }
 
   async controlReady(): Promise<void> {
-    await this.#control!.waitForEvent((event) => event.event === 'ready', 10_000)
+    await this.#control!.firstEvent('ready', COMPONENT_START_MS)
   }
 
-  /** Start a sender for each medium we send and the peer receives. */
-  startSenders(call: ActiveCall): void {
-    for (const kind of ['video', 'audio'] as const) this.#startSender(call, kind)
+  /** `listener` hears of each receiver's first frame, with the ms since set-up began. */
+  onFirstFrame(listener: (kind: MediaKind, setupMs: number) => void): void {
+    this.#firstFrameListeners.push(listener)
   }
 
-  #startSender(call: ActiveCall, kind: MediaKind): void {
-    const ours = call.local[kind]
-    const theirs = call.remote[kind]
-    if (!ours?.send || !theirs?.receive) return
-    let media: string[]
-    if (kind === 'video') {
-      const plan = this.plan.video
-      if (!plan) return
-      media = ['--source', plan.source, '--size', plan.size, '--fps', String(plan.fps), '--quality', String(plan.quality)]
-    } else {
-      const plan = this.plan.audio
-      if (!plan) return
-      media = ['--source', plan.source, '--frequency', String(plan.frequency)]
-    }
-
-    const args = [`stream-${kind}`, '--to', `${call.peerHost}:${theirs.port}`, '--connections', String(ours.connections), ...media, ...this.#common(call)]
-    // A medium the user turned off while media was starting starts off (media-switch.ts).
-    const env = {...this.#mediaKeyEnv(call, kind, this.context.user, call.peer), ...(call.sending.local[kind] ? {} : {IVC_MEDIA_START_OFF: '1'})}
-    this.#senders.set(kind, this.supervisor.start(`${kind} sender`, args, {env}))
-  }
-
-  /** Resolves once every receiver has reported frames (their once-a-second stats), or after `timeoutMs` anyway. */
+  /** Resolves once every receiver has had its first frame, or after `timeoutMs` anyway. */
   async mediaFlowing(timeoutMs = 5000): Promise<void> {
-    const flowing = [...this.#receivers.values()].map((receiver) =>
-      receiver.waitForEvent((event) => typeof event.frames === 'number' && event.frames > 0, timeoutMs).catch(() => undefined),
-    )
-    await Promise.all(flowing)
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
+    await Promise.race([Promise.all(this.#firstFrames.values()), late])
+    clearTimeout(timer)
   }
 
   /** Stop everything; returns what each receiver reported last (its summary). */
   async stop(): Promise<MediaSummaries> {
+    await this.#started.catch(() => undefined)
     const all = [...this.#senders.values(), ...this.#receivers.values(), ...(this.#control ? [this.#control] : [])]
     await Promise.all(all.map((component) => this.supervisor.stop(component)))
-    const summaries: MediaSummaries = {}
+    const summaries: MediaSummaries = this.#setupMs === undefined ? {} : {setupMs: this.#setupMs}
     for (const [kind, receiver] of this.#receivers) {
       const last = receiver.lastEvent()
       if (last && last.role === 'receiver') summaries[kind] = last
@@ -148,24 +168,48 @@ export class MediaSession {
     return summaries
   }
 
-  #common(call: {callId: string}): string[] {
-    return ['--call-id', call.callId, '--json', ...this.#context()]
+  #startReceiver(kind: MediaKind, port: number): void {
+    const plan = this.plan[kind]
+    if (!plan) return
+    const receiver = this.supervisor.start(`${kind} receiver`, [`stream-${kind}`, '--listen', '--port', String(port), '--sink', plan.sink, '--await-start', ...this.#common()])
+    this.#receivers.set(kind, receiver)
+    const arrived = new Promise<void>((resolve) => receiver.onEvent((event) => event.event === 'first-frame' && resolve()))
+    this.#firstFrames.set(kind, arrived)
+    void arrived.then(() => {
+      const setupMs = Math.round(performance.now() - this.setupFrom)
+      this.#setupMs ??= setupMs
+      for (const listener of this.#firstFrameListeners) listener(kind, setupMs)
+    })
   }
 
-  /**
-   * Each component gets the key of its own use only, never the call secret (src/security/key-share.ts), in its
-   * environment: a command line is readable by every local user. The component removes it from its environment once
-   * read, so what it starts in turn (ffplay, the PortAudio helper) never has it.
-   */
-  #mediaKeyEnv(call: {secret: string}, kind: MediaKind, from: string, to: string): NodeJS.ProcessEnv {
-    return {IVC_MEDIA_SECRET: callKey(call.secret, {purpose: 'media', kind, from, to})}
+  #startSender(kind: MediaKind): void {
+    let media: string[]
+    if (kind === 'video') {
+      const plan = this.plan.video
+      if (!plan) return
+      media = ['--source', plan.source, '--size', plan.size, '--fps', String(plan.fps), '--quality', String(plan.quality), '--connections', String(plan.connections)]
+    } else {
+      const plan = this.plan.audio
+      if (!plan) return
+      media = ['--source', plan.source, '--frequency', String(plan.frequency), '--connections', String(plan.connections)]
+    }
+
+    this.#senders.set(kind, this.supervisor.start(`${kind} sender`, [`stream-${kind}`, '--await-start', ...media, ...this.#common()]))
   }
 
-  #controlKeyEnv(call: {secret: string}): NodeJS.ProcessEnv {
-    return {IVC_CALL_SECRET: callKey(call.secret, {purpose: 'control'})}
+  #drop(components: Map<MediaKind, Component>, kind: MediaKind): void {
+    void this.supervisor.stop(components.get(kind)!)
+    components.delete(kind)
+    this.#firstFrames.delete(kind)
+  }
+
+  #common(): string[] {
+    return ['--call-id', this.callId, '--json', ...this.#context()]
   }
 
   #context(): string[] {
     return ['--user', this.context.user, '--redis', this.context.redis, '--log-level', this.context.logLevel]
   }
 }
+
+const KINDS = ['video', 'audio'] as const

@@ -3,6 +3,7 @@ import {createInterface} from 'node:readline'
 import {fileURLToPath} from 'node:url'
 
 import type {Logger} from '../cli/logger.js'
+import {encodeStartLine, type StartLine} from './component-start.js'
 
 /** The ivc entry point, so a component can start other components as real processes of the same CLI. */
 export const IVC_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
@@ -22,10 +23,17 @@ export interface Component {
   child: ChildProcess
   /** The JSON lines it printed on stdout, as they come. */
   onEvent(listener: (event: Record<string, unknown>) => void): void
-  /** Resolves with the first stdout JSON event matching `predicate`, rejects if the process ends first. */
+  /**
+   * The first `{"event": name}` it printed, whether before or after this call (a component started early may have
+   * reported `listening` long before anyone asks); rejects if the process ends first or after `timeoutMs`.
+   */
+  firstEvent(name: string, timeoutMs?: number): Promise<Record<string, unknown>>
+  /** Resolves with the first stdout JSON event matching `predicate` from now on, rejects if the process ends first. */
   waitForEvent(predicate: (event: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>
   /** The last JSON object it printed (its summary, for media components). */
   lastEvent(): Record<string, unknown> | undefined
+  /** Give a component started with --await-start its start line; throws if it has already ended. */
+  begin(line: StartLine): void
   exited: Promise<ComponentExit>
 }
 
@@ -52,6 +60,8 @@ export class Supervisor {
     })
     const listeners = new Set<(event: Record<string, unknown>) => void>()
     let last: Record<string, unknown> | undefined
+    // The first of each named event (a handful of names: listening, ready, first-frame), for firstEvent.
+    const firsts = new Map<string, Record<string, unknown>>()
     createInterface({input: child.stdout!}).on('line', (line) => {
       let event: Record<string, unknown>
       try {
@@ -62,6 +72,7 @@ export class Supervisor {
       }
 
       last = event
+      if (typeof event.event === 'string' && !firsts.has(event.event) && firsts.size < 16) firsts.set(event.event, event)
       for (const listener of listeners) listener(event)
     })
     let lastError = ''
@@ -80,6 +91,14 @@ export class Supervisor {
       child,
       onEvent: (listener) => listeners.add(listener),
       lastEvent: () => last,
+      firstEvent: (eventName, timeoutMs) => {
+        const seen = firsts.get(eventName)
+        return seen ? Promise.resolve(seen) : component.waitForEvent((event) => event.event === eventName, timeoutMs)
+      },
+      begin: (line) => {
+        if (child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) throw new Error(`${name} ended before the call was agreed${lastError ? `: ${lastError}` : ''}`)
+        child.stdin.write(encodeStartLine(line))
+      },
       exited: new Promise((resolve) => {
         child.once('exit', (code, signal) => {
           this.#components.delete(component)

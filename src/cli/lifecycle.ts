@@ -14,6 +14,8 @@ export class Lifecycle {
   readonly #closers: Array<{name: string; close: () => unknown}> = []
   #closing: Promise<void> | undefined
   #signalCount = 0
+  readonly #lines = new LineQueue(4096)
+  #readingStdin = false
   #onSignal = (signal: NodeJS.Signals) => this.#handleSignal(signal)
 
   constructor(
@@ -36,8 +38,9 @@ export class Lifecycle {
   }
 
   /**
-   * A component started by a supervisor (IVC_SUPERVISED=1) gets a stdin pipe nobody writes to. When the supervisor
-   * dies, even by SIGKILL, the pipe closes and the component shuts itself down: no orphans.
+   * A component started by a supervisor (IVC_SUPERVISED=1) gets a stdin pipe from it. When the supervisor dies, even
+   * by SIGKILL, the pipe closes and the component shuts itself down: no orphans. The supervisor may also write lines
+   * on it (a call component's start line): they are kept from the first byte, so none is lost before the command asks.
    */
   stopWhenSupervisorGone(env: NodeJS.ProcessEnv = process.env): void {
     if (env.IVC_SUPERVISED !== '1' || process.stdin.isTTY) return
@@ -48,8 +51,26 @@ export class Lifecycle {
 
     process.stdin.once('end', stop)
     process.stdin.once('error', stop)
-    process.stdin.resume()
+    this.#readSupervisorLines()
     ;(process.stdin as unknown as {unref?: () => void}).unref?.()
+  }
+
+  /** The next line the supervisor wrote on stdin; rejects once stdin has ended without one. Bounded: 4 KiB a line. */
+  supervisorLine(): Promise<string> {
+    this.#readSupervisorLines()
+    const stdin = process.stdin as unknown as {ref?: () => void; unref?: () => void}
+    // Waiting for a line keeps the process alive; otherwise stdin only tells when the supervisor is gone.
+    stdin.ref?.()
+    const stopped = new Promise<never>((_, reject) => this.signal.addEventListener('abort', () => reject(new Error('stopped')), {once: true}))
+    return Promise.race([this.#lines.next(), stopped]).finally(() => stdin.unref?.())
+  }
+
+  #readSupervisorLines(): void {
+    if (this.#readingStdin) return
+    this.#readingStdin = true
+    process.stdin.on('data', (chunk: Buffer) => this.#lines.push(chunk))
+    process.stdin.once('end', () => this.#lines.end())
+    process.stdin.resume()
   }
 
   /** Register a resource to close on shutdown; returns a function that unregisters it. */
@@ -127,5 +148,48 @@ export class Lifecycle {
       process.exit(process.exitCode ?? 0)
     }, this.graceMs + 1000)
     force.unref()
+  }
+}
+
+/** Lines from a byte stream, handed out in order; a line longer than the bound is dropped and counted. */
+class LineQueue {
+  readonly #ready: string[] = []
+  readonly #waiters: Array<{resolve: (line: string) => void; reject: (error: Error) => void}> = []
+  #partial = ''
+  #ended = false
+  dropped = 0
+
+  constructor(private readonly maxBytes: number) {}
+
+  push(chunk: Buffer): void {
+    const parts = (this.#partial + chunk.toString('utf8')).split('\n')
+    this.#partial = parts.pop() ?? ''
+    if (this.#partial.length > this.maxBytes) {
+      this.#partial = ''
+      this.dropped++
+    }
+
+    for (const line of parts) {
+      if (line.length > this.maxBytes) this.dropped++
+      else this.#deliver(line)
+    }
+  }
+
+  end(): void {
+    this.#ended = true
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(new Error('stdin ended'))
+  }
+
+  next(): Promise<string> {
+    const line = this.#ready.shift()
+    if (line !== undefined) return Promise.resolve(line)
+    if (this.#ended) return Promise.reject(new Error('stdin ended'))
+    return new Promise((resolve, reject) => this.#waiters.push({resolve, reject}))
+  }
+
+  #deliver(line: string): void {
+    const waiter = this.#waiters.shift()
+    if (waiter) waiter.resolve(line)
+    else this.#ready.push(line)
   }
 }

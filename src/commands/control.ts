@@ -3,7 +3,9 @@ import {Args, Flags} from '@oclif/core'
 import type {Bus} from '../bus/bus.js'
 import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../cli/errors.js'
+import {awaitStartLine, keyOf} from '../call/component-start.js'
 import {runControlComponent} from '../call/control-component.js'
+import {awaitStartFlag} from '../call/flags.js'
 import {CONTROL_REQUESTS, type ControlRequest, describeStatus, requestCall} from '../call/control-client.js'
 import {MAX_CHAT_CHARS} from '../protocol/call/control.js'
 import {parseHostPort} from '../transport/target.js'
@@ -41,6 +43,7 @@ export default class Control extends IvcCommand<typeof Control> {
     peer: Flags.string({env: 'IVC_PEER', helpGroup: 'COMPONENT', description: '(run) The peer\'s username.'}),
     'control-port': Flags.integer({min: 0, max: 65_535, helpGroup: 'COMPONENT', description: '(run, callee) Listen for the peer\'s control connection here (0: any).'}),
     connect: Flags.string({helpGroup: 'COMPONENT', description: '(run, caller) Connect to the peer\'s control component at HOST:PORT.'}),
+    'await-start': awaitStartFlag,
   }
 
   async run(): Promise<unknown> {
@@ -63,19 +66,25 @@ export default class Control extends IvcCommand<typeof Control> {
 
   private async runComponent(bus: Bus): Promise<void> {
     const {flags} = this
-    if (!flags['call-id'] || !flags.secret || !flags.peer) throw new IvcError('BAD_USAGE', 'control run needs --call-id, --peer and the secret (IVC_CALL_SECRET)')
-    const connect = flags.connect ? parseHostPort(flags.connect, 0) : undefined
-    if (flags.connect && !connect) throw new IvcError('BAD_USAGE', `--connect "${flags.connect}" is not HOST:PORT`)
-    if (!connect && flags['control-port'] === undefined) throw new IvcError('BAD_USAGE', 'control run needs --control-port (callee) or --connect (caller)')
+    const started = flags['await-start'] ? awaitStartLine(() => this.lifecycle.supervisorLine()) : undefined
+    if (!flags['call-id'] || (!flags.secret && !started) || !flags.peer) throw new IvcError('BAD_USAGE', 'control run needs --call-id, --peer and the secret (IVC_CALL_SECRET)')
+    if (!flags.connect && flags['control-port'] === undefined && !started) throw new IvcError('BAD_USAGE', 'control run needs --control-port (callee) or --connect (caller)')
     await bus.startLiveness(3000, {callId: flags['call-id']})
+    // Started early by a call: the callee listens at once (connections wait for the key); the caller waits for both.
+    let secret: string | Promise<string> = flags.secret ?? keyOf(started)!
+    let to = flags.connect
+    if (started && flags['control-port'] === undefined) ({secret, to} = await started)
+    const connect = to ? parseHostPort(to, 0) : undefined
+    if (to && !connect) throw new IvcError('BAD_USAGE', `--connect "${to}" is not HOST:PORT`)
+    if (!connect && flags['control-port'] === undefined) throw new IvcError('PROTOCOL_ERROR', 'the start line gave the caller\'s control component no address to connect to')
     await runControlComponent({
       bus,
       logger: this.logger,
       callId: flags['call-id'],
-      secret: flags.secret,
+      secret,
       user: this.requireUser(),
       peer: flags.peer,
-      listenPort: flags['control-port'],
+      listenPort: connect ? undefined : flags['control-port'],
       connect,
       report: (event) => process.stdout.write(JSON.stringify(event) + '\n'),
       signal: this.lifecycle.signal,

@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 
+import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
+import {awaitStartFlag} from '../call/flags.js'
 import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../cli/errors.js'
 import {DEFAULT_AUDIO_CONNECTIONS, DEFAULT_AUDIO_PORT} from '../media/audio/format.js'
@@ -8,7 +10,7 @@ import {senderStatsLine} from '../media/audio/sender.js'
 import {parseTarget, receiveAudio, sendAudio, type StreamHooks} from '../media/audio/stream.js'
 import type {AudioSummary} from '../media/audio/summary.js'
 import type {AudioSink, AudioSource} from '../media/audio/types.js'
-import {followMediaSwitch} from '../media/media-switch.js'
+import {followMediaSwitch, type MediaSwitch} from '../media/media-switch.js'
 import {loadBackends} from '../plugins/index.js'
 import {streamSecretFlag} from '../security/flags.js'
 
@@ -36,11 +38,15 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     file: Flags.string({env: 'IVC_AUDIO_FILE', description: 'WAV/PCM file for --source file or --sink file.'}),
     'call-id': Flags.string({env: 'IVC_CALL_ID', description: 'The call this stream belongs to (set by the call component).'}),
     secret: streamSecretFlag(),
+    'await-start': awaitStartFlag,
   }
+
+  #sending: MediaSwitch | undefined
 
   async run(): Promise<AudioSummary> {
     const {flags} = this
-    if (!flags.listen && !flags.to) throw new IvcError('BAD_USAGE', 'say where the stream goes: --to HOST[:PORT] or --listen')
+    if (!flags.listen && !flags.to && !flags['await-start']) throw new IvcError('BAD_USAGE', 'say where the stream goes: --to HOST[:PORT] or --listen')
+    const started = flags['await-start'] ? awaitStartLine(() => this.lifecycle.supervisorLine()) : undefined
     if (flags.duration) setTimeout(() => this.lifecycle.stop('duration'), flags.duration * 1000).unref()
     const backends = await loadBackends(this.config)
     const options = {frequency: flags.frequency, device: flags.device, path: flags.file, logger: this.logger}
@@ -49,12 +55,16 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     if (flags.listen) {
       const sink = (await backends.create('audio-sink', flags.sink, options)) as AudioSink
       const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : this.logger.warn(`listening for audio on port ${port}`))
-      summary = await receiveAudio({port: flags.port, secret: flags.secret, sink, onListening}, hooks)
+      const onFirstFrame = () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first audio frame'))
+      summary = await receiveAudio({port: flags.port, secret: flags.secret ?? keyOf(started), sink, onListening, onFirstFrame}, hooks)
     } else {
-      const target = parseTarget(flags.to!)
-      if (!target) throw new IvcError('BAD_USAGE', `--to "${flags.to}" is not HOST[:PORT]`)
       const source = (await backends.create('audio-source', flags.source, options)) as AudioSource
-      const sent = await sendAudio({...target, connections: flags.connections, secret: flags.secret, source}, hooks)
+      const start = await started
+      if (start?.off) this.#sending?.turn(false)
+      const to = start?.to ?? flags.to!
+      const target = parseTarget(to)
+      if (!target) throw new IvcError('BAD_USAGE', `--to "${to}" is not HOST[:PORT]`)
+      const sent = await sendAudio({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source}, hooks)
       summary = sent.summary
       if (sent.peerGone) {
         this.output(summary, () => render(summary))
@@ -73,7 +83,7 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     return {
       logger: this.logger,
       signal: this.lifecycle.signal,
-      sending: await followMediaSwitch(bus, callId, 'audio'),
+      sending: (this.#sending = await followMediaSwitch(bus, callId, 'audio')),
       onShutdown: (name, close) => this.lifecycle.onShutdown(name, close),
       onStats: (event) => {
         if (this.flags.json) this.output(event)

@@ -2,8 +2,10 @@ import {Flags} from '@oclif/core'
 
 import {IvcCommand} from '../cli/base-command.js'
 import {ADAPT_STRATEGIES, DEFAULT_MAX_LATENCY_MS} from '../adapt/index.js'
+import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
+import {awaitStartFlag} from '../call/flags.js'
 import {IvcError} from '../cli/errors.js'
-import {followMediaSwitch} from '../media/media-switch.js'
+import {followMediaSwitch, type MediaSwitch} from '../media/media-switch.js'
 import type {VideoCodec, VideoSink, VideoSource} from '../media/types.js'
 import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverCodecs, receiverFailure, sendVideo, type VideoHooks} from '../media/video/stream.js'
 import {statsLine, summaryLine, type VideoStats} from '../media/video/video-stats.js'
@@ -39,11 +41,15 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     device: Flags.string({env: 'IVC_VIDEO_DEVICE', description: 'Camera index or /dev/videoN (--source camera), or a file path (--source file, --sink file).'}),
     'call-id': Flags.string({env: 'IVC_CALL_ID', description: 'The call this stream belongs to (set by the call component).'}),
     secret: streamSecretFlag(),
+    'await-start': awaitStartFlag,
   }
+
+  #sending: MediaSwitch | undefined
 
   async run(): Promise<VideoStats> {
     const {flags} = this
-    if (!flags.listen && !flags.to) throw new IvcError('BAD_USAGE', 'say where the stream goes: --to HOST[:PORT] or --listen')
+    if (!flags.listen && !flags.to && !flags['await-start']) throw new IvcError('BAD_USAGE', 'say where the stream goes: --to HOST[:PORT] or --listen')
+    const started = flags['await-start'] ? awaitStartLine(() => this.lifecycle.supervisorLine()) : undefined
     const size = /^(\d{1,5})x(\d{1,5})$/.exec(flags.size)
     if (!size) throw new IvcError('BAD_USAGE', `--size "${flags.size}" is not WxH, e.g. 640x480`)
     if (flags.duration) setTimeout(() => this.lifecycle.stop('duration'), flags.duration * 1000).unref()
@@ -54,19 +60,23 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
       const sink = (await backends.create('video-sink', flags.sink, options)) as VideoSink
       const codecFor = await receiverCodecs(backends, options)
       const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : process.stderr.write(`listening for video on port ${port}\n`))
-      const result = await receiveVideo({port: flags.port, secret: flags.secret, codecFor, sink, onListening}, hooks)
+      const onFirstFrame = () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first video frame'))
+      const result = await receiveVideo({port: flags.port, secret: flags.secret ?? keyOf(started), codecFor, sink, onListening, onFirstFrame}, hooks)
       this.output(result.stats, () => summaryLine(result.stats))
       const failure = receiverFailure(result)
       if (failure) this.failAfterOutput(failure)
       return result.stats
     }
 
-    const target = parseVideoTarget(flags.to!)
-    if (!target) throw new IvcError('BAD_USAGE', `--to "${flags.to}" is not HOST[:PORT]`)
     const codec = (await backends.create('video-codec', flags.codec, options)) as VideoCodec
     const source = (await backends.create('video-source', flags.source, options)) as VideoSource
+    const start = await started
+    if (start?.off) this.#sending?.turn(false)
+    const to = start?.to ?? flags.to!
+    const target = parseVideoTarget(to)
+    if (!target) throw new IvcError('BAD_USAGE', `--to "${to}" is not HOST[:PORT]`)
     const adapt = {strategy: flags.adapt, maxLatencyMs: flags['max-latency'], quality: flags.quality}
-    const sent = await sendVideo({...target, connections: flags.connections, secret: flags.secret, source, codec, fps: flags.fps, adapt}, hooks)
+    const sent = await sendVideo({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source, codec, fps: flags.fps, adapt}, hooks)
     this.output(sent.stats, () => summaryLine(sent.stats))
     if (sent.end === 'peer-gone') this.failAfterOutput(new IvcError('PEER_GONE', 'the receiver closed every video connection'))
     return sent.stats
@@ -88,7 +98,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     return {
       logger: this.logger,
       signal: this.lifecycle.signal,
-      sending: await followMediaSwitch(bus, callId, 'video'),
+      sending: (this.#sending = await followMediaSwitch(bus, callId, 'video')),
       onShutdown: (name, close) => this.lifecycle.onShutdown(name, close),
       onStats: (stats, recent) => {
         if (this.flags.json) this.output({event: 'stats', ...stats, recent})

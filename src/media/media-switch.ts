@@ -1,12 +1,17 @@
 import type {Bus} from '../bus/bus.js'
 
+/** Whether a sender sends its medium now; `turn` sets it from this process (a call's start line). */
+export interface MediaSwitch {
+  (): boolean
+  turn(on: boolean): void
+}
+
 /**
  * In a call, the call component turns a medium off and on by publishing `media.set` {kind, on} on the bus topic
  * `media` (with the call id). A stream-video / stream-audio sender of that call follows it through this switch.
  */
-export async function followMediaSwitch(bus: Bus | undefined, callId: string | undefined, kind: 'video' | 'audio'): Promise<() => boolean> {
-  // Started while the user has this medium off (set by the call component's MediaSession).
-  let on = process.env.IVC_MEDIA_START_OFF !== '1'
+export async function followMediaSwitch(bus: Bus | undefined, callId: string | undefined, kind: 'video' | 'audio'): Promise<MediaSwitch> {
+  let on = true
   if (bus && callId) {
     await bus.subscribe('media', (envelope) => {
       const body = envelope.body as {kind?: string; on?: boolean}
@@ -14,5 +19,5 @@ export async function followMediaSwitch(bus: Bus | undefined, callId: string | u
     })
   }
 
-  return () => on
+  return Object.assign(() => on, {turn: (value: boolean) => (on = value)})
 }

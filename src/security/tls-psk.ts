@@ -53,7 +53,7 @@ export async function secureClient(socket: Socket, secret: string, context: Secu
     // Called only when the server authenticated with a certificate instead of the key: refuse it, whoever signed it.
     checkServerIdentity: () => new Error('the peer offered a certificate instead of the shared key'),
   })
-  const secured = await handshake(tls, 'secureConnect', timeoutMs)
+  const secured = await handshake(tls, 'secureConnect', timeoutMs, timeoutMs)
   if (!secured.isSessionReused() || Object.keys(secured.getPeerCertificate()).length > 0) {
     secured.destroy()
     throw new HandshakeError('the peer did not use the shared key', 'refused')
@@ -68,9 +68,22 @@ export function clientHandshakeError(error: unknown, where: string): IvcError {
   return new IvcError('PEER_UNREACHABLE', `${where}: ${(error as Error).message}`)
 }
 
-/** Server side: run TLS over an accepted `socket`. It has no certificate, so only a PSK handshake can complete. */
-export function secureServer(socket: Socket, secret: string, context: SecureContext, timeoutMs: number): Promise<TLSSocket> {
-  const psk = pskFor(secret, context)
+/**
+ * Server side: run TLS over an accepted `socket`. It has no certificate, so only a PSK handshake can complete. The
+ * secret may still be on its way (a component started before its call was agreed): waiting for it counts against
+ * the same bound as the handshake.
+ */
+export async function secureServer(socket: Socket, secret: string | Promise<string>, context: SecureContext, timeoutMs: number): Promise<TLSSocket> {
+  const started = performance.now()
+  let key: string
+  try {
+    key = await within(secret, timeoutMs)
+  } catch (error) {
+    socket.destroy()
+    throw error
+  }
+
+  const psk = pskFor(key, context)
   // TLSSocket takes a server's pskCallback as tls.createServer does, though its option type leaves it out.
   const options: TlsOptions & {isServer: true} = {
     isServer: true,
@@ -79,10 +92,22 @@ export function secureServer(socket: Socket, secret: string, context: SecureCont
     pskCallback: (_socket, offered) => (offered === identity(context) ? psk : null),
   }
   const tls = new TLSSocket(socket, options)
-  return handshake(tls, 'secure', timeoutMs)
+  return handshake(tls, 'secure', timeoutMs, Math.max(1, timeoutMs - (performance.now() - started)))
 }
 
-function handshake(tls: TLSSocket, done: 'secure' | 'secureConnect', timeoutMs: number): Promise<TLSSocket> {
+async function within(secret: string | Promise<string>, timeoutMs: number): Promise<string> {
+  if (typeof secret === 'string') return secret
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new HandshakeError(`no key for the TLS handshake within ${timeoutMs} ms`, 'timeout')), timeoutMs)))
+  try {
+    return await Promise.race([secret, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** The handshake, within what is left (`leftMs`) of the bound (`timeoutMs`, which the message names). */
+function handshake(tls: TLSSocket, done: 'secure' | 'secureConnect', timeoutMs: number, leftMs: number): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const finish = (error?: HandshakeError) => {
       clearTimeout(timer)
@@ -97,7 +122,7 @@ function handshake(tls: TLSSocket, done: 'secure' | 'secureConnect', timeoutMs: 
     const onSecure = () => finish()
     const onError = (error: NodeJS.ErrnoException) => finish(new HandshakeError(`TLS handshake failed (${tlsReason(error)})`, 'refused'))
     const onClose = () => finish(new HandshakeError('closed during the TLS handshake', 'refused'))
-    const timer = setTimeout(() => finish(new HandshakeError(`no TLS handshake within ${timeoutMs} ms`, 'timeout')), timeoutMs)
+    const timer = setTimeout(() => finish(new HandshakeError(`no TLS handshake within ${timeoutMs} ms`, 'timeout')), leftMs)
     tls.once(done, onSecure)
     tls.on('error', onError)
     tls.once('close', onClose)

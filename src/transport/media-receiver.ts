@@ -17,8 +17,11 @@ export interface MediaReceiverOptions {
   host?: string
   kind: StreamKind
   logger: Logger
-  /** The stream's secret: every connection must then be TLS keyed by it (others are refused, AUTH_FAILED logged). */
-  secret?: string
+  /**
+   * The stream's secret: every connection must then be TLS keyed by it (others are refused, AUTH_FAILED logged). A
+   * promise when the receiver listens before its call is agreed: connections wait for it within the handshake bound.
+   */
+  secret?: string | Promise<string>
   /** Largest frame payload accepted; a bigger header closes the connection. Default by kind: video 4 MiB, audio 64 KiB. */
   maxFrameBytes?: number
   handshakeTimeoutMs?: number

@@ -25,6 +25,11 @@ export interface MediaSenderOptions {
   /** Hard bound on frames queued while every connection is busy. Default 64. */
   maxQueuedFrames?: number
   connectTimeoutMs?: number
+  /**
+   * The receiver may still be starting (a call starts its components together): a refused first connection is tried
+   * again every 100 ms for this long. Default 0: refused is refused.
+   */
+  waitForListenerMs?: number
   /** How often to tell the receiver our RTT estimate. Default 1000 ms. */
   rttReportMs?: number
   clock?: Clock
@@ -139,10 +144,10 @@ export class MediaSender extends EventEmitter {
     }
 
     const streamId = options.streamId ?? randomInt(1, 2 ** 31)
-    const attempts = Array.from({length: count}, (_, connectionIndex) =>
-      openMediaConnection(options.host, options.port, {kind: options.kind, streamId, connectionIndex, connectionCount: count}, options.secret, options.connectTimeoutMs ?? 5000),
-    )
-    const results = await Promise.allSettled(attempts)
+    const open = (connectionIndex: number) =>
+      openMediaConnection(options.host, options.port, {kind: options.kind, streamId, connectionIndex, connectionCount: count}, options.secret, options.connectTimeoutMs ?? 5000)
+    const first = await openWhenListening(() => open(0), options.waitForListenerMs ?? 0)
+    const results = [{status: 'fulfilled', value: first} as const, ...(await Promise.allSettled(Array.from({length: count - 1}, (_, index) => open(index + 1))))]
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
     if (failed) {
       for (const result of results) if (result.status === 'fulfilled') result.value.socket.destroy()
@@ -343,5 +348,19 @@ export class MediaSender extends EventEmitter {
 
   #reportRtt(): void {
     if (this.#rttUs !== undefined) this.#control(encodeRttReport(this.#rttUs))
+  }
+}
+
+/** Open a connection, trying again every 100 ms for `waitMs` while the port refuses it (nothing listens there yet). */
+async function openWhenListening<T>(open: () => Promise<T>, waitMs: number): Promise<T> {
+  const until = performance.now() + waitMs
+  for (;;) {
+    try {
+      return await open()
+    } catch (error) {
+      const refused = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED'
+      if (!refused || performance.now() + 100 > until) throw error
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
   }
 }

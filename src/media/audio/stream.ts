@@ -29,7 +29,7 @@ export function parseTarget(target: string, defaultPort = DEFAULT_AUDIO_PORT): {
  * command is stopped. `onListening` gets the bound port first (0 asks for a free one).
  */
 export async function receiveAudio(
-  options: {port: number; connections?: number; secret?: string; sink: AudioSink; onListening(port: number): void},
+  options: {port: number; connections?: number; secret?: string | Promise<string>; sink: AudioSink; onListening(port: number): void; onFirstFrame?(): void},
   hooks: StreamHooks,
 ): Promise<AudioSummary> {
   const receiver = await MediaReceiver.listen({port: options.port, kind: 'audio', logger: hooks.logger, secret: options.secret})
@@ -40,6 +40,7 @@ export async function receiveAudio(
     hooks.logger.info(`receiving audio from ${remoteAddress} over ${connections} connections`),
   )
   options.onListening(receiver.port)
+  receiver.once('frame', () => options.onFirstFrame?.())
   const timer = setInterval(() => hooks.onStats(pipeline.interval()), 1000)
   try {
     await pipeline.run(hooks.signal)
@@ -53,10 +54,10 @@ export async function receiveAudio(
 
 /** Send `source` to `host:port` over `connections` parallel connections until it ends or the command is stopped. */
 export async function sendAudio(
-  options: {host: string; port: number; connections: number; secret?: string; source: AudioSource},
+  options: {host: string; port: number; connections: number; secret?: string; waitForListenerMs?: number; source: AudioSource},
   hooks: StreamHooks,
 ): Promise<{summary: AudioSummary; peerGone: boolean}> {
-  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, secret: options.secret})
+  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, secret: options.secret, waitForListenerMs: options.waitForListenerMs})
   hooks.onShutdown('audio sender', () => sender.close())
   hooks.logger.info(`sending audio to ${options.host}:${options.port} over ${options.connections} connections`)
   const pipeline = new AudioSenderPipeline(options.source, sender, hooks.sending)

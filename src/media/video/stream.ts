@@ -51,11 +51,11 @@ export interface VideoAdaptOptions {
 }
 
 export async function sendVideo(
-  options: {host: string; port: number; connections: number; secret?: string; source: VideoSource; codec: VideoCodec; fps: number; adapt: VideoAdaptOptions},
+  options: {host: string; port: number; connections: number; secret?: string; waitForListenerMs?: number; source: VideoSource; codec: VideoCodec; fps: number; adapt: VideoAdaptOptions},
   hooks: VideoHooks,
 ): Promise<{stats: VideoStats; end: 'stopped' | 'source-ended' | 'peer-gone'}> {
   const {source, adapt} = options
-  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'video', connections: options.connections, secret: options.secret, logger: hooks.logger})
+  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'video', connections: options.connections, secret: options.secret, waitForListenerMs: options.waitForListenerMs, logger: hooks.logger})
   hooks.onShutdown('video sender', () => sender.close())
   hooks.onShutdown('video source', () => source.close())
   const top = {width: source.width, height: source.height, fps: options.fps, quality: adapt.quality}
@@ -74,13 +74,14 @@ export async function sendVideo(
 }
 
 export async function receiveVideo(
-  options: {port: number; host?: string; secret?: string; codecFor: (payload: Buffer) => VideoCodec; sink: VideoSink; onListening?(port: number): void},
+  options: {port: number; host?: string; secret?: string | Promise<string>; codecFor: (payload: Buffer) => VideoCodec; sink: VideoSink; onListening?(port: number): void; onFirstFrame?(): void},
   hooks: VideoHooks,
 ): Promise<{stats: VideoStats; end: ReceiverEnd; sinkError?: Error}> {
   const receiver = await MediaReceiver.listen({port: options.port, host: options.host, kind: 'video', secret: options.secret, logger: hooks.logger})
   hooks.onShutdown('video receiver', () => receiver.close())
   hooks.onShutdown('video sink', () => options.sink.close())
   options.onListening?.(receiver.port)
+  receiver.once('frame', () => options.onFirstFrame?.())
   receiver.on('stream-start', ({remoteAddress, connections}) => hooks.logger.info(`video stream from ${remoteAddress} over ${connections} connections`))
   const pipeline = new VideoReceiverPipeline({receiver, codecFor: options.codecFor, sink: options.sink, logger: hooks.logger})
   const ticker = setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent(monotonicUs())), 1000)
