@@ -13,10 +13,11 @@ export interface AudioJitterBufferOptions {
   /** Width of the sequence number on the wire (32 for the media transport); sequence numbers wrap at 2^bits. */
   seqBits?: number
   /**
-   * Arrivals the jitter measurement looks back over (500 × 20 ms = 10 s): long enough to keep the headroom a queue
-   * bump needed until the next such bump (a rate probe on a tight link comes every few seconds).
+   * How long the jitter measurement remembers (10 s): long enough to keep the headroom a recurring queue bump needs
+   * until the next such bump (a rate probe on a tight link comes every few seconds). A bump that does not recur is
+   * held for a second or two only (arrival-spread.ts).
    */
-  windowFrames?: number
+  windowMs?: number
   /** Arrivals needed before the measured jitter replaces the initial delay. */
   warmupFrames?: number
 }
@@ -46,6 +47,8 @@ export interface AudioJitterStats {
   dropped: number
   duplicates: number
   targetDelayMs: number
+  /** The arrival spread the target is sized for (it follows this up at once, down slowly). */
+  spreadMs: number
   jitterMs: number
   bufferedFrames: number
 }
@@ -59,10 +62,10 @@ interface Held {
  * The receiver's audio jitter buffer: a pure object driven by arrivals (`push`) and by the playout clock (`pull`,
  * one frame per tick), both given the time. It reorders by sequence number and plays frame `next` between half a
  * frame before and one and a half frames after `targetDelayMs` past the earliest moment it could have arrived (the
- * window keeps it from hunting). The target follows the largest arrival spread seen recently (up at once, down by at
- * most 1 ms a tick), bounded to [min, max]. When the next frame is missing it conceals: it waits (stretches) while
- * the frame may still come, and gives the hole up as lost once it is overdue and later frames are waiting. Too much
- * delay is shed by skipping a frame.
+ * window keeps it from hunting). The target follows the arrival spread that is likely to come again (up at once, down
+ * by at most 1 ms a tick), bounded to [min, max]. When the next frame is missing it conceals: it waits (stretches)
+ * while the frame may still come, and gives the hole up as lost once it is overdue and later frames are waiting. Too
+ * much delay is shed by skipping a frame.
  */
 export class AudioJitterBuffer {
   readonly #frameMs: number
@@ -90,7 +93,7 @@ export class AudioJitterBuffer {
     this.#capacity = options.capacityFrames ?? Math.ceil((2 * this.#maxDelayMs) / this.#frameMs)
     this.#seqModulo = 2 ** (options.seqBits ?? 32)
     this.#warmup = options.warmupFrames ?? 25
-    this.#spread = new ArrivalSpread(this.#frameMs, options.windowFrames ?? 500)
+    this.#spread = new ArrivalSpread(this.#frameMs, {windowMs: options.windowMs ?? 10_000})
   }
 
   /** A frame arrived at `nowMs` (receiver's clock) with wire sequence number `seq`. */
@@ -178,7 +181,13 @@ export class AudioJitterBuffer {
   }
 
   get stats(): AudioJitterStats {
-    return {...this.#stats, targetDelayMs: this.#targetMs, jitterMs: this.#spread.jitterMs, bufferedFrames: this.#frames.size}
+    return {
+      ...this.#stats,
+      targetDelayMs: this.#targetMs,
+      spreadMs: this.#spread.neededSpreadMs,
+      jitterMs: this.#spread.jitterMs,
+      bufferedFrames: this.#frames.size,
+    }
   }
 
   #conceal(reason: 'underrun' | 'lost' | 'stretch'): Playout {
@@ -189,9 +198,9 @@ export class AudioJitterBuffer {
 
   #adaptTarget(): void {
     if (this.#spread.count < this.#warmup) return
-    // Frames play from half a frame before the target on (the tick's phase), so a frame of headroom over the worst
-    // recent spread keeps every frame in time, with half a frame to spare for a late timer.
-    const wanted = clamp(this.#spread.maxSpreadMs + this.#frameMs, this.#minDelayMs, this.#maxDelayMs)
+    // Frames play from half a frame before the target on (the tick's phase), so a frame of headroom over the spread
+    // that will come again keeps every frame in time, with half a frame to spare for a late timer.
+    const wanted = clamp(this.#spread.neededSpreadMs + this.#frameMs, this.#minDelayMs, this.#maxDelayMs)
     this.#targetMs = wanted >= this.#targetMs ? wanted : Math.max(wanted, this.#targetMs - 1)
   }
 

@@ -105,9 +105,13 @@ export class AudioReceiverPipeline {
       concealed: stats.concealed,
       late: stats.late,
       lost: stats.lost,
+      dropped: stats.dropped,
       latencyMs: this.#latency.takeRecent(),
       jitterMs: round(stats.jitterMs),
       targetDelayMs: round(stats.targetDelayMs),
+      // What the target is sized for and what the buffer holds: a target above spreadMs + one frame is coming down.
+      spreadMs: round(stats.spreadMs),
+      bufferedFrames: stats.bufferedFrames,
       kbps: rate,
     }
   }
@@ -137,5 +141,5 @@ export class AudioReceiverPipeline {
 /** The human stats line, once a second on stderr. */
 export function receiverStatsLine(event: Record<string, unknown>): string {
   const latency = event.latencyMs as LatencySummary
-  return `audio rx: ${event.frames} frames  ${event.kbps} kbit/s  latency p50 ${latency.p50} p95 ${latency.p95} ms  jitter ${event.jitterMs} ms  buffer ${event.targetDelayMs} ms  underruns ${event.underruns} concealed ${event.concealed} late ${event.late}`
+  return `audio rx: ${event.frames} frames  ${event.kbps} kbit/s  latency p50 ${latency.p50} p95 ${latency.p95} ms  jitter ${event.jitterMs} ms  buffer ${event.targetDelayMs} ms (spread ${event.spreadMs}, ${event.bufferedFrames} held)  underruns ${event.underruns} concealed ${event.concealed} late ${event.late}`
 }

@@ -13,6 +13,8 @@ function frame(value: number): Buffer {
 interface Arrival {
   seq: number
   atMs: number
+  /** A muted sender's frame: all zeros. */
+  silent?: boolean
 }
 
 /**
@@ -22,15 +24,15 @@ interface Arrival {
 function simulate(arrivals: Arrival[], untilMs: number, options: AudioJitterBufferOptions = {}, tickPhaseMs = 7) {
   const buffer = new AudioJitterBuffer(options)
   const sorted = [...arrivals].sort((a, b) => a.atMs - b.atMs)
-  const playouts: Array<Playout & {atMs: number}> = []
+  const playouts: Array<Playout & {atMs: number; targetMs: number}> = []
   let next = 0
   for (let tick = tickPhaseMs; tick <= untilMs; tick += 20) {
     while (next < sorted.length && sorted[next].atMs <= tick) {
-      const {seq, atMs} = sorted[next++]
-      buffer.push(seq, frame((seq % 1000) + 1), atMs, atMs * 1000)
+      const {seq, atMs, silent} = sorted[next++]
+      buffer.push(seq, silent ? Buffer.alloc(FRAME_BYTES) : frame((seq % 1000) + 1), atMs, atMs * 1000)
     }
 
-    playouts.push({...buffer.pull(tick), atMs: tick})
+    playouts.push({...buffer.pull(tick), atMs: tick, targetMs: buffer.targetDelayMs})
   }
 
   return {buffer, playouts, played: playouts.filter((p) => p.kind === 'frame').map((p) => (p as {seq: number}).seq)}
@@ -123,7 +125,7 @@ describe('AudioJitterBuffer', () => {
 
   it('lowers the target slowly and sheds the extra delay by skipping frames once jitter goes away', () => {
     const arrivals = steady(1500, (seq) => (seq < 300 ? 2 + (seq % 5) * 30 : 2))
-    const {buffer, playouts} = simulate(arrivals, 1500 * 20, {windowFrames: 100})
+    const {buffer, playouts} = simulate(arrivals, 1500 * 20, {windowMs: 2000})
     expect(buffer.targetDelayMs).toBe(20)
     expect(buffer.stats.dropped).toBeGreaterThan(0)
     const last = playouts.at(-2) as Extract<Playout, {kind: 'frame'}>
@@ -162,5 +164,64 @@ describe('AudioJitterBuffer', () => {
     const {buffer} = simulate(arrivals, 12 * 20, {capacityFrames: 20})
     expect(buffer.buffered).toBeLessThanOrEqual(20)
     expect(buffer.stats.dropped).toBeGreaterThan(0)
+  })
+})
+
+/**
+ * What the receiver saw on the wire around a mute in `ivc stream-audio` (a sender following `media.set`, tapped at the
+ * receiver's jitter buffer, issue 12 item 4). Muted, the sender keeps sending a frame every 20 ms, of silence, with
+ * consecutive sequence numbers and capture times: the mute itself changes nothing but the samples. The rise came from
+ * a stall shortly after the unmute (the 2 cores were busy; in the demo, mute and unmute wake several processes): for
+ * about 300 ms frames came late in bursts, the latest 100 ms late. The spreads below are those measured, in ms.
+ */
+const MUTE_AT = 457
+const UNMUTE_AT = 709
+const STALL_AT = 788
+const STALL_SPREADS = [86.6, 67.2, 47.4, 30.4, 10.7, 55.4, 44.3, 5, 25.3, 99.9, 80.2, 60.3, 40.4, 20.5, 16.2]
+/** The quiet link's spread: mostly 0–4 ms, and now and then (every ~2 s) a frame 16 ms late, as measured. */
+const quietSpread = (seq: number) => ((seq * 7) % 5) + (seq % 97 === 50 ? 16 : 0)
+
+function muteUnmuteTrace(count: number): Arrival[] {
+  return Array.from({length: count}, (_, seq) => {
+    const stalled = seq - STALL_AT
+    const spread = stalled >= 0 && stalled < STALL_SPREADS.length ? STALL_SPREADS[stalled] : quietSpread(seq)
+    return {seq, atMs: seq * 20 + 3 + spread, silent: seq >= MUTE_AT && seq < UNMUTE_AT}
+  })
+}
+
+describe('AudioJitterBuffer after a mute (issue 12, item 4)', () => {
+  it('brings the target and the delay back to the pre-mute level within a few seconds of a stall after the unmute', () => {
+    const {playouts} = simulate(muteUnmuteTrace(1300), 1300 * 20)
+    const frames = playouts.filter((p): p is Extract<Playout, {kind: 'frame'}> & {targetMs: number} => p.kind === 'frame')
+    const at = (seq: number) => frames.find((p) => p.seq === seq)!
+    const before = at(MUTE_AT - 1)
+    // The stall did raise the target: the late frames after it are played, not thrown away.
+    expect(Math.max(...frames.filter((p) => p.seq > STALL_AT && p.seq < STALL_AT + 50).map((p) => p.targetMs))).toBeGreaterThan(before.targetMs + 60)
+    // 300 frames (6 s) after the stall the buffer holds what the quiet link needs again, within one frame. Before the
+    // fix it held 100 ms more until the stall left the 10 s window, i.e. for the rest of a demo call.
+    for (const seq of [STALL_AT + 300, STALL_AT + 400, 1250]) {
+      expect(at(seq).targetMs).toBeLessThanOrEqual(before.targetMs + 20)
+      expect(at(seq).delayMs).toBeLessThanOrEqual(before.delayMs + 20)
+    }
+  })
+
+  it('keeps the headroom for a delay bump that recurs every few seconds, so it stops running dry', () => {
+    // An 80 ms queue bump every 3 s (a rate probe on a tight link), a few frames long each time.
+    const bumpSpread = (seq: number) => (seq % 150 >= 100 && seq % 150 < 104 ? 80 - (seq % 150 - 100) * 20 : (seq * 7) % 5)
+    const {playouts} = simulate(steady(1500, (seq) => 3 + bumpSpread(seq)), 1500 * 20)
+    // From the second bump on, the bump counts as recurring: the target stays above it, between bumps too.
+    const later = playouts.filter((p) => p.atMs > 300 * 20)
+    expect(Math.min(...later.map((p) => p.targetMs))).toBeGreaterThanOrEqual(80)
+    expect(later.filter((p) => p.kind !== 'frame')).toEqual([])
+  })
+
+  it('still raises the target when the jitter itself goes up, and keeps it there', () => {
+    // Quiet for 10 s, then frames come in bursts of 4 every 80 ms (60 ms of spread) for 20 s.
+    const {playouts} = simulate(steady(1500, (seq) => (seq < 500 ? 3 : 3 + (3 - (seq % 4)) * 20)), 1500 * 20)
+    const quiet = playouts.find((p) => p.atMs > 490 * 20)!
+    expect(quiet.targetMs).toBeLessThanOrEqual(30)
+    const bursty = playouts.filter((p) => p.atMs > 600 * 20)
+    expect(Math.min(...bursty.map((p) => p.targetMs))).toBeGreaterThanOrEqual(60)
+    expect(bursty.filter((p) => p.kind !== 'frame')).toEqual([])
   })
 })
