@@ -7,6 +7,9 @@ import {type Component, Supervisor} from '../call/supervisor.js'
 import type {Logger} from './logger.js'
 import {runSteps} from './progress.js'
 
+/** A step of the demo (bob listening, the call answered, media up) takes about a second; on a loaded machine far more. */
+const DEMO_STEP_MS = 60_000
+
 export interface DemoOptions {
   redis: string
   durationS: number
@@ -70,7 +73,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             ctx.bobEnded = ctx.bob.waitForEvent((event) => event.event === 'call.ended', (options.durationS + 60) * 1000)
             // Awaited in the last step; if an earlier step fails, its rejection must not go unhandled.
             ctx.bobEnded.catch(() => undefined)
-            await ctx.bob.waitForEvent((event) => event.event === 'listening', 15_000)
+            await ctx.bob.waitForEvent((event) => event.event === 'listening', DEMO_STEP_MS)
           },
         },
         {
@@ -78,13 +81,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           task: async (ctx) => {
             ctx.aliceBus = await Bus.connect({redis: ctx.redis!, user: 'alice', component: 'demo', logger: options.logger})
             ctx.aliceCall = supervisor.start('alice', ['call', 'bob', '--user', 'alice', '--duration', String(options.durationS), '--json', '--redis', ctx.redis!, ...media], {endsByItself: true})
-            await ctx.bob!.waitForEvent((event) => event.event === 'call.started', 15_000)
+            await ctx.bob!.waitForEvent((event) => event.event === 'call.started', DEMO_STEP_MS)
           },
         },
         {
           title: 'media flowing both ways (20 video + 10 audio TCP connections each way)',
           task: async (ctx) => {
-            await ctx.bob!.waitForEvent((event) => event.event === 'call.media-up', 20_000)
+            await ctx.bob!.waitForEvent((event) => event.event === 'call.media-up', DEMO_STEP_MS)
           },
         },
         {

@@ -3,10 +3,12 @@
  * controller without sockets or sleeps. One FIFO stands for the TCP send buffers plus the bottleneck queue: video
  * frames and audio packets join it when sent and leave at the link's (possibly changing) rate, then cross a fixed
  * base delay. The sender's own queue signals come from that backlog, as they would from sockets, and each video frame
- * is echoed back a base delay after it arrives, as the receiver does.
+ * is echoed back a base delay after it arrives, as the receiver does. Which frames go out, and how, is decided by
+ * the sender pipeline's own FrameDecision; only the encoder (a size model) and the link are simulated.
  */
 import {AdaptController, type AdaptStrategy} from '../../src/adapt/controller.js'
 import {FeedbackReporter} from '../../src/adapt/feedback-reporter.js'
+import {FrameDecision} from '../../src/adapt/frame-decision.js'
 import {qualityFactor, scaledSize} from '../../src/adapt/ladder.js'
 
 export interface SimOptions {
@@ -55,6 +57,7 @@ const ENCODE_US = 5000
 export function simulate(options: SimOptions): SimResult {
   const {width = 640, height = 480, fps = 30, quality = 80, complexity = 2, baseDelayUs = 2000} = options
   const controller = new AdaptController({strategy: options.strategy, top: {width, height, fps, quality}, maxLatencyMs: options.maxLatencyMs})
+  const decision = new FrameDecision(controller, fps)
   const reporter = new FeedbackReporter({startUs: 0})
   reporter.onRtt(2 * baseDelayUs)
   const queue: Packet[] = []
@@ -63,7 +66,6 @@ export function simulate(options: SimOptions): SimResult {
   let backlogBytes = 0
   let busyEvents = 0
   let seq = 0
-  let frameCredit = 0
   let noise = 12_345
   let nextCaptureUs = 0
   // What the transport knows from echoes: when each video frame not yet echoed was sent, and the bytes echoed so far.
@@ -72,26 +74,21 @@ export function simulate(options: SimOptions): SimResult {
   const echoes: Array<{atUs: number; bytes: number}> = []
 
   for (let now = 0; now < options.durationUs; now += STEP_US) {
-    // Capture at the top frame rate; the encoding's fps decides how many of those frames are used.
+    // Capture at the top frame rate; the pipeline's decision says which frames go out, and at which encoding.
     if (now >= nextCaptureUs) {
       nextCaptureUs += 1e6 / fps
-      const encoding = controller.encoding
-      frameCredit += encoding.fps / fps
-      if (frameCredit >= 1 - 1e-9) {
-        frameCredit -= 1
-        if (controller.shouldSend(0, now)) {
-          const {width: w, height: h} = scaledSize(width, height, encoding.scale)
-          noise = (noise * 1_103_515_245 + 12_345) % 2 ** 31
-          const bytes = Math.round((complexity * (w * h) ** 0.9 * qualityFactor(encoding.quality) * (0.85 + (0.3 * noise) / 2 ** 31)) / 8)
-          controller.onFrameSent(bytes, now, encoding)
-          unechoed.push(now)
-          queue.push({kind: 'video', captureUs: now - ENCODE_US, sendUs: now, senderDelayUs: ENCODE_US, bytes, bitsLeft: bytes * 8, seq: seq++})
-          backlogBytes += bytes
-          if (backlogBytes > 128 * 1024) busyEvents++
-        }
+      const transport = {queuedFrames: backlogBytes > 512 * 1024 ? 1 : 0, busyEvents, inFlightQueueUs: unechoed.length > 0 ? now - unechoed[0] : 0, minRttUs: 2 * baseDelayUs, deliveredBytes: videoDelivered}
+      const encoding = decision.next(transport, now)
+      if (encoding) {
+        const {width: w, height: h} = scaledSize(width, height, encoding.scale)
+        noise = (noise * 1_103_515_245 + 12_345) % 2 ** 31
+        const bytes = Math.round((complexity * (w * h) ** 0.9 * qualityFactor(encoding.quality) * (0.85 + (0.3 * noise) / 2 ** 31)) / 8)
+        decision.sent(bytes, now, encoding)
+        unechoed.push(now)
+        queue.push({kind: 'video', captureUs: now - ENCODE_US, sendUs: now, senderDelayUs: ENCODE_US, bytes, bitsLeft: bytes * 8, seq: seq++})
+        backlogBytes += bytes
+        if (backlogBytes > 128 * 1024) busyEvents++
       }
-
-      controller.onSenderState({queuedFrames: backlogBytes > 512 * 1024 ? 1 : 0, busyEvents, inFlightQueueUs: unechoed.length > 0 ? now - unechoed[0] : 0, minRttUs: 2 * baseDelayUs, deliveredBytes: videoDelivered}, now)
     }
 
     if (now % 20_000 === 0) {

@@ -1,4 +1,5 @@
 import {type AdaptController, scaledSize} from '../../adapt/index.js'
+import {FrameDecision} from '../../adapt/frame-decision.js'
 import type {Logger} from '../../cli/logger.js'
 import {MESSAGE_HEADER_SIZE} from '../../protocol/media-message.js'
 import {sleep} from '../../transport/clock.js'
@@ -44,13 +45,14 @@ export class VideoSenderPipeline {
   readonly #freezes = new FreezeDetector()
   readonly #meter = new RateMeter()
   #skipped = 0
-  #credit = 0
+  readonly #decision: FrameDecision
   /** Frames big enough to fill a socket's buffer on their own (see SOCKET_HIGH_WATER_MARK). */
   #bigWrites = 0
   #startUs: number | undefined
 
   constructor(private readonly options: VideoSenderOptions) {
     this.#clock = options.clock ?? monotonicUs
+    this.#decision = new FrameDecision(options.controller, options.fps)
     options.sender.on('feedback', (payload: Buffer) => {
       options.controller.onFeedbackPayload(payload, this.#clock())
       this.#logChange()
@@ -115,26 +117,22 @@ export class VideoSenderPipeline {
     }
   }
 
-  /** Ask the controller, then encode at its encoding and send. Frames it declines are not drops: it chose them. */
+  /** Ask the adaptation (FrameDecision), then encode at its encoding and send. Frames it declines are not drops: it chose them. */
   async #sendFrame(frame: VideoFrame): Promise<void> {
-    const {controller, sender, codec} = this.options
+    const {sender, codec} = this.options
     const captureUs = this.#clock()
     const transport = sender.stats
-    controller.onSenderState(
+    const encoding = this.#decision.next(
       {queuedFrames: transport.queued, busyEvents: Math.max(0, transport.busyEvents - this.#bigWrites), inFlightQueueUs: transport.inFlightQueueUs, minRttUs: transport.minRttUs, deliveredBytes: transport.deliveredBytes},
       captureUs,
     )
-    const encoding = controller.encoding
-    this.#credit = Math.min(1, this.#credit) + encoding.fps / this.options.fps
-    if (this.#credit < 1 - 1e-9) return
-    this.#credit -= 1
-    if (!controller.shouldSend(0, captureUs)) return
+    if (!encoding) return
     const size = scaledSize(frame.width, frame.height, encoding.scale)
     const payload = await encodeAt(codec, frame, {...size, quality: encoding.quality})
     const sentUs = this.#clock()
     sender.send(payload, captureUs, {key: true})
     if (payload.length + MESSAGE_HEADER_SIZE >= SOCKET_HIGH_WATER_MARK) this.#bigWrites++
-    controller.onFrameSent(payload.length, sentUs, encoding)
+    this.#decision.sent(payload.length, sentUs, encoding)
     this.#latency.add((sentUs - captureUs) / 1000)
     this.#freezes.frame(captureUs)
     this.#meter.add(sentUs, payload.length)
