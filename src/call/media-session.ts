@@ -37,11 +37,12 @@ export async function freePort(): Promise<number> {
 
 /**
  * The processes of one call on this side: a receiver per medium the peer sends, a sender per medium we send, and
- * the control component. They start before the call is agreed, in parallel, so the seconds a process takes to start
- * pass while the peer rings: the caller's as it dials (its receivers on the ports its invite offers), the callee's
+ * the control component. They start before the call is agreed, in parallel, so the time a process takes to start
+ * passes while the peer rings: the caller's as it dials (its receivers on the ports its invite offers), the callee's
  * as the call rings (it answers with the ports they listen on). Each waits for its start line (component-start.ts):
  * once the call is agreed, `begin` gives every one its own key and every sender and the caller's control its peer's
- * address. Senders may connect at once: the peer's receivers have been listening since before the accept.
+ * address. Senders connect at once: the callee's receivers listen before it accepts, and a caller's receiver still
+ * starting is waited for (a refused connection is retried).
  */
 export class MediaSession {
   readonly #receivers = new Map<MediaKind, Component>()
@@ -51,6 +52,8 @@ export class MediaSession {
   /** ms from set-up to the first remote frame of any medium. */
   #setupMs: number | undefined
   #control: Component | undefined
+  /** The caller's offer, for a callee. */
+  #remote: MediaOffer | undefined
   #started: Promise<void> = Promise.resolve()
   /** When set-up began for the person (dial, or accept), on the monotonic clock: set-up times count from here. */
   setupFrom = performance.now()
@@ -85,14 +88,15 @@ export class MediaSession {
     this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--await-start', ...this.#context()])
   }
 
-  /** Callee, as the call rings: what both sides agree on, receivers and control on any free port. */
+  /**
+   * Callee, as the call rings: receivers and control for what both sides agree on, on any free port. Its senders
+   * start once those listen (listeningOffer): they are needed only after the accept, and until then the CPU is
+   * better spent on what the accept waits for.
+   */
   startCallee(peer: string, remote: MediaOffer): void {
+    this.#remote = remote
     this.#started = this.offer(false).then((local) => {
-      for (const kind of KINDS) {
-        if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, 0)
-        if (local[kind]?.send && remote[kind]?.receive) this.#startSender(kind)
-      }
-
+      for (const kind of KINDS) if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, 0)
       this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', '0', '--await-start', ...this.#context()])
     })
   }
@@ -106,7 +110,9 @@ export class MediaSession {
       const receiver = this.#receivers.get(kind)
       if (media[kind] && receiver) media[kind]!.port = await listening(receiver)
     }))
-    return {media, controlPort: await listening(this.#control!)}
+    const controlPort = await listening(this.#control!)
+    for (const kind of KINDS) if (media[kind]?.send && this.#remote?.[kind]?.receive && !this.#senders.has(kind)) this.#startSender(kind)
+    return {media, controlPort}
   }
 
   /**

@@ -1,0 +1,96 @@
+// Suite `call-setup`: how long a call takes to connect on loopback (issue 12). bob runs `ivc listen --auto-accept`;
+// each run spawns `ivc call bob --user alice` and times, on the bus, spawn → alice's first remote frame
+// (`call.first-frame`, any medium) and bob's accept → his first frame (the `setupMs` of his `call.first-frame`). Median
+// of IVC_BENCH_CALL_RUNS (default 5), beside a bare node process spawned to a listening socket in the same run.
+// Targets: `ivc call` → first remote frame ≤ 1.5 s; the listener's accept → first frame ≤ 1 s.
+import {spawn} from 'node:child_process'
+import {performance} from 'node:perf_hooks'
+import {fileURLToPath} from 'node:url'
+
+import {execa} from 'execa'
+
+import {Bus} from '../src/bus/bus.js'
+import {startPrivateRedis} from '../src/bus/private-redis.js'
+import type {Row, Suite} from './run.js'
+
+const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+const RUNS = Number(process.env.IVC_BENCH_CALL_RUNS ?? 5)
+const MEDIA = ['--address', '127.0.0.1', '--size', '640x480', '--video-sink', 'null', '--audio-sink', 'null']
+const quiet = {debug() {}, info() {}, warn() {}, error() {}}
+const env = {...process.env, XDG_CONFIG_HOME: '/nonexistent-ivc-bench'}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2
+}
+
+/** A bare node process from spawn to a listening socket: the floor any process start has here. */
+async function bareListen(): Promise<number> {
+  const started = performance.now()
+  const child = spawn(process.execPath, ['-e', "require('net').createServer().listen(0, () => { console.log('up'); process.exit(0) })"], {stdio: ['ignore', 'pipe', 'ignore']})
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
+  const ms = performance.now() - started
+  await new Promise((resolve) => child.once('exit', resolve))
+  return ms
+}
+
+function firstFrame(bus: Bus): {next(): Promise<{at: number; setupMs: number}>} {
+  let waiter: ((value: {at: number; setupMs: number}) => void) | undefined
+  void bus.subscribe('call', (envelope) => {
+    if (envelope.type !== 'call.first-frame' || !waiter) return
+    const resolve = waiter
+    waiter = undefined
+    resolve({at: performance.now(), setupMs: Number((envelope.body as {setupMs?: number}).setupMs)})
+  })
+  return {next: () => new Promise((resolve) => (waiter = resolve))}
+}
+
+export const callSetupSuite: Suite = {
+  name: 'call-setup',
+  description: `ivc call → first remote frame on loopback, and the listener's accept → first frame: median of ${RUNS}`,
+  async run(): Promise<Row[]> {
+    const redis = await startPrivateRedis()
+    const listener = execa('node', [BIN, 'listen', '--user', 'bob', '--port', '0', '--auto-accept', '--json', '--redis', redis.url, ...MEDIA], {env, reject: false})
+    try {
+      await new Promise<void>((resolve) => listener.stdout!.on('data', (chunk: Buffer) => String(chunk).includes('"listening"') && resolve()))
+      const alice = await Bus.connect({redis: redis.url, user: 'alice', component: 'bench', logger: quiet})
+      const bob = await Bus.connect({redis: redis.url, user: 'bob', component: 'bench', logger: quiet})
+      const aliceFrames = firstFrame(alice)
+      const bobFrames = firstFrame(bob)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      const calls: number[] = []
+      const accepts: number[] = []
+      const bare: number[] = []
+      for (let run = -1; run < RUNS; run++) {
+        bare.push(await bareListen())
+        const aliceFirst = aliceFrames.next()
+        const bobFirst = bobFrames.next()
+        const started = performance.now()
+        const call = execa('node', [BIN, 'call', 'bob', '--user', 'alice', '--redis', redis.url, '--json', ...MEDIA], {env, reject: false})
+        const [fromAlice, fromBob] = await Promise.all([aliceFirst, bobFirst])
+        if (run >= 0) {
+          calls.push(fromAlice.at - started)
+          accepts.push(fromBob.setupMs)
+        }
+
+        call.kill('SIGINT')
+        await call
+        // Let bob hang up and listen again before the next call.
+        await new Promise((resolve) => setTimeout(resolve, 1500))
+      }
+
+      await alice.close()
+      await bob.close()
+      const bareMs = median(bare.slice(1))
+      return [
+        {measure: 'bare node: spawn → listening socket', 'median ms': bareMs, 'min ms': Math.min(...bare.slice(1)), 'max ms': Math.max(...bare.slice(1)), target: null, met: null},
+        {measure: 'ivc call: spawn → first remote frame', 'median ms': median(calls), 'min ms': Math.min(...calls), 'max ms': Math.max(...calls), target: '≤ 1500', met: median(calls) <= 1500 ? 'yes' : 'NO'},
+        {measure: 'ivc listen: accept → first frame', 'median ms': median(accepts), 'min ms': Math.min(...accepts), 'max ms': Math.max(...accepts), target: '≤ 1000', met: median(accepts) <= 1000 ? 'yes' : 'NO'},
+      ]
+    } finally {
+      listener.kill('SIGINT')
+      await listener
+      await redis.stop()
+    }
+  },
+}
