@@ -1,7 +1,8 @@
 import {audioSuite} from './audio.js'
 import {presenceSuite} from './presence.js'
 import type {Suite} from './run.js'
+import {startupSuite} from './startup.js'
 import {videoSuite} from './video.js'
 
 // Each feature adds its suite here (one import, one entry).
-export const suites: Suite[] = [presenceSuite, audioSuite, videoSuite]
+export const suites: Suite[] = [presenceSuite, audioSuite, videoSuite, startupSuite]
