@@ -1,4 +1,20 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+// The components a call spawns (stream-video, stream-audio, control run) start through a lean, bundled path that skips
+// oclif's plugin scan and command lookup: their start-up is call set-up time (src/cli/fast-start.ts,
+// scripts/bundle-components.mjs). Help, version and every other command go through oclif as usual.
+const argv = process.argv.slice(2)
+const options = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length)
+const help = options.some((arg) => arg === '--help' || arg === '-h' || arg === '--version')
+const component = !help && (argv[0] === 'stream-video' || argv[0] === 'stream-audio' || (argv[0] === 'control' && argv[1] === 'run'))
 
-await execute({dir: import.meta.url})
+if (component) {
+  // Without the bundle (a tsc-only build) the same entry runs unbundled.
+  const {runComponent} = await import('../dist/bundle/fast-start.js').catch((error) => {
+    if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error
+    return import('../dist/cli/fast-start.js')
+  })
+  await runComponent(new URL('..', import.meta.url), argv)
+} else {
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url})
+}

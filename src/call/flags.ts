@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {IvcError} from '../cli/errors.js'
 import {host} from '../protocol/call/fields.js'

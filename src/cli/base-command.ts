@@ -1,6 +1,8 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
+import type {Interfaces} from '@oclif/core'
+import {Command} from '@oclif/core/command'
 
-import {Bus} from '../bus/bus.js'
+import type {Bus} from '../bus/bus.js'
 import {scrubSecretsFromEnv} from '../security/flags.js'
 import {applyConfigFile, configFilePath, type FlagSpec, readConfigFile} from './config-file.js'
 import {IvcError, renderError, toIvcError} from './errors.js'
@@ -107,6 +109,8 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
 
   /** Connect to the local bus as `component` of the --user; closed on shutdown. */
   protected async connectBus(component: string): Promise<Bus> {
+    // ioredis and zod load only in a command that joins the bus (not a standalone stream).
+    const {Bus} = await import('../bus/bus.js')
     const bus = await Bus.connect({redis: this.flags.redis, user: this.requireUser(), component, logger: this.logger})
     this.lifecycle.onShutdown('bus', () => bus.close())
     return bus

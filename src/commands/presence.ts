@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {IvcCommand} from '../cli/base-command.js'
 import {primaryAddress} from '../directory/address.js'

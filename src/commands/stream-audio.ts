@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
 import {awaitStartFlag} from '../call/flags.js'

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {IvcCommand} from '../cli/base-command.js'
 import {ADAPT_STRATEGIES, DEFAULT_MAX_LATENCY_MS} from '../adapt/index.js'
@@ -59,7 +59,13 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     if (flags.listen) {
       const sink = (await backends.create('video-sink', flags.sink, options)) as VideoSink
       const codecFor = await receiverCodecs(backends, options)
-      const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : process.stderr.write(`listening for video on port ${port}\n`))
+      const onListening = (port: number) => {
+        if (flags.json) this.output({event: 'listening', port})
+        else process.stderr.write(`listening for video on port ${port}
+`)
+        // Reported first: the port is what a call waits for; the decoder (OpenCV, ~0.4 s) loads while the sender starts.
+        if (sink.decodes) setImmediate(() => codecFor.prepare())
+      }
       const onFirstFrame = () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first video frame'))
       const result = await receiveVideo({port: flags.port, secret: flags.secret ?? keyOf(started), codecFor, sink, onListening, onFirstFrame}, hooks)
       this.output(result.stats, () => summaryLine(result.stats))

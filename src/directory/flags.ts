@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import type {Logger} from '../cli/logger.js'
 import {DEFAULT_EXPIRY_MS, DEFAULT_HEARTBEAT_MS} from './expiry.js'

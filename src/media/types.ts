@@ -48,6 +48,8 @@ export interface SinkReport {
 
 export interface VideoSink {
   readonly name: string
+  /** true when it decodes every frame (the null sink): the receiver then loads the decoder before frames arrive. */
+  readonly decodes?: boolean
   /** Take a frame; resolves once it is shown/written (the pipeline measures latency at that point). */
   render(frame: EncodedVideoFrame): Promise<'rendered' | 'dropped'>
   /** Resolves (with the reason) if the sink dies on its own, e.g. the ffplay window was closed. */

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 import {IvcCommand} from '../../cli/base-command.js'
 import {IvcError} from '../../cli/errors.js'

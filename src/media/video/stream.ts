@@ -28,14 +28,36 @@ export function parseVideoTarget(target: string, defaultPort = DEFAULT_VIDEO_POR
   return parseHostPort(target, defaultPort)
 }
 
-/** The receiver's codecs: raw always; JPEG when its backend is here (without it, pass-through sinks still work). */
-export async function receiverCodecs(backends: BackendRegistry, options: Record<string, unknown>): Promise<(payload: Buffer) => VideoCodec> {
+/**
+ * The receiver's codecs: raw always; JPEG when its backend is here (without it, pass-through sinks still work). JPEG is
+ * created on the first frame that needs decoding: ffplay and the file sink take MJPEG as it comes, so a receiver in a
+ * call never loads OpenCV (~130 MB, ~0.4 s of start-up).
+ */
+export async function receiverCodecs(backends: BackendRegistry, options: Record<string, unknown>): Promise<ReceiverCodecs> {
   const raw = (await backends.create('video-codec', 'raw')) as VideoCodec
-  const jpeg = await (backends.create('video-codec', 'jpeg', options) as Promise<VideoCodec>).catch((error: unknown) => {
-    if (isIvcError(error) && error.code === 'BACKEND_MISSING') return unavailableCodec('jpeg', error)
-    throw error
-  })
-  return codecForPayload({jpeg, raw})
+  const jpeg = lazyCodec('jpeg', () =>
+    (backends.create('video-codec', 'jpeg', options) as Promise<VideoCodec>).catch((error: unknown) => {
+      if (isIvcError(error) && error.code === 'BACKEND_MISSING') return unavailableCodec('jpeg', error)
+      throw error
+    }),
+  )
+  return Object.assign(codecForPayload({jpeg, raw}), {prepare: () => jpeg.prepare()})
+}
+
+/** The codec for a received payload, and prepare(): load JPEG now, for a sink that decodes (once listening). */
+export type ReceiverCodecs = ((payload: Buffer) => VideoCodec) & {prepare(): void}
+
+/** A codec that is created when it first encodes or decodes (or is prepared), once. */
+export function lazyCodec(name: string, create: () => Promise<VideoCodec>): VideoCodec & {prepare(): void} {
+  let codec: Promise<VideoCodec> | undefined
+  const get = () => (codec ??= create())
+  return {
+    name,
+    encode: async (frame) => (await get()).encode(frame),
+    decode: async (payload) => (await get()).decode(payload),
+    // A failure surfaces again on the first decode; here it must not be unhandled.
+    prepare: () => void get().catch(() => undefined),
+  }
 }
 
 /** Pick the codec for a received payload: JPEG starts with FF D8, anything else is taken as raw. */

@@ -2,13 +2,8 @@ import type {AudioBackendOptions} from '../../media/audio/types.js'
 import {FFMPEG_HINT, probeProgram} from '../external.js'
 import {probeNaudiodon} from '../native.js'
 import type {Backend, ProbeResult} from '../types.js'
-import {createFfplaySink} from './ffplay-sink.js'
-import {createFileSink} from './file-sink.js'
-import {createFileSource} from './file-source.js'
-import {createMicSource} from './mic-source.js'
-import {createNullSink} from './null-sink.js'
-import {createSpeakerSink} from './speaker-sink.js'
-import {createToneSource} from './tone-source.js'
+
+// Each backend imports its implementation in create(): a process loads only the backends it uses (issue 12).
 
 const pureJs = async (): Promise<ProbeResult> => ({ok: true, detail: 'pure JavaScript'})
 const naudiodon = async () => probeNaudiodon()
@@ -18,13 +13,13 @@ const ffplay = () => probeProgram('ffplay', FFMPEG_HINT)
 export function audioBackends(): Backend[] {
   const opts = (options: Record<string, unknown>) => options as AudioBackendOptions
   return [
-    {name: 'tone', kind: 'audio-source', description: 'sine tone with a continuity marker', probe: pureJs, create: async (o) => createToneSource(opts(o).frequency)},
-    {name: 'file', kind: 'audio-source', description: 'a WAV (16-bit, 48 kHz) or raw s16le file, played once', probe: pureJs, create: async (o) => createFileSource(opts(o).path)},
-    {name: 'mic', kind: 'audio-source', description: 'a microphone through naudiodon (PortAudio)', probe: naudiodon, create: async (o) => createMicSource(opts(o).device, opts(o).logger)},
-    {name: 'speaker', kind: 'audio-sink', description: 'a speaker through naudiodon (PortAudio)', probe: naudiodon, create: async (o) => createSpeakerSink(opts(o).device, opts(o).logger)},
-    {name: 'ffplay', kind: 'audio-sink', description: 'ffplay -nodisp reading PCM on stdin', probe: ffplay, create: async (o) => createFfplaySink(opts(o).logger)},
-    {name: 'null', kind: 'audio-sink', description: 'count frames and verify the tone marker', probe: pureJs, create: async () => createNullSink()},
-    {name: 'file', kind: 'audio-sink', description: 'record to a WAV file', probe: pureJs, create: async (o) => createFileSink(opts(o).path)},
+    {name: 'tone', kind: 'audio-source', description: 'sine tone with a continuity marker', probe: pureJs, create: async (o) => (await import('./tone-source.js')).createToneSource(opts(o).frequency)},
+    {name: 'file', kind: 'audio-source', description: 'a WAV (16-bit, 48 kHz) or raw s16le file, played once', probe: pureJs, create: async (o) => (await import('./file-source.js')).createFileSource(opts(o).path)},
+    {name: 'mic', kind: 'audio-source', description: 'a microphone through naudiodon (PortAudio)', probe: naudiodon, create: async (o) => (await import('./mic-source.js')).createMicSource(opts(o).device, opts(o).logger)},
+    {name: 'speaker', kind: 'audio-sink', description: 'a speaker through naudiodon (PortAudio)', probe: naudiodon, create: async (o) => (await import('./speaker-sink.js')).createSpeakerSink(opts(o).device, opts(o).logger)},
+    {name: 'ffplay', kind: 'audio-sink', description: 'ffplay -nodisp reading PCM on stdin', probe: ffplay, create: async (o) => (await import('./ffplay-sink.js')).createFfplaySink(opts(o).logger)},
+    {name: 'null', kind: 'audio-sink', description: 'count frames and verify the tone marker', probe: pureJs, create: async () => (await import('./null-sink.js')).createNullSink()},
+    {name: 'file', kind: 'audio-sink', description: 'record to a WAV file', probe: pureJs, create: async (o) => (await import('./file-sink.js')).createFileSink(opts(o).path)},
     {
       name: 'pcm',
       kind: 'audio-codec',

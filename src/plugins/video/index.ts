@@ -5,13 +5,10 @@ import type {VideoBackendOptions} from '../../media/types.js'
 import {FFMPEG_HINT, probeProgram} from '../external.js'
 import {probeOpenCV, probeSharp} from '../native.js'
 import type {Backend, ProbeResult} from '../types.js'
-import {JpegCodec} from './jpeg-codec.js'
-import {NullSink} from './null-sink.js'
-import {OpenCVSource} from './opencv-source.js'
-import {type PipeInput, PipeSink} from './pipe-sink.js'
-import {RawCodec} from './raw-codec.js'
-import {SharpJpegCodec} from './sharp-jpeg-codec.js'
-import {SyntheticSource} from './synthetic-source.js'
+import type {PipeInput} from './pipe-sink.js'
+
+// Each backend imports its implementation in create(): a process loads only the backends it uses (issue 12), and
+// nothing here may load OpenCV, sharp or execa at import.
 
 const pureJs = async (): Promise<ProbeResult> => ({ok: true, detail: 'pure JavaScript'})
 const opencv = async () => probeOpenCV()
@@ -44,6 +41,7 @@ export function videoBackends(): Backend[] {
           throw new IvcError('BAD_USAGE', `--size ${width}x${height}: the synthetic source needs ${MIN_STAMP_WIDTH}x${MIN_STAMP_HEIGHT} to 8192x8192`)
         }
 
+        const {SyntheticSource} = await import('./synthetic-source.js')
         return new SyntheticSource(width, height, format)
       },
     },
@@ -54,6 +52,7 @@ export function videoBackends(): Backend[] {
       probe: opencv,
       async create(raw) {
         const o = options(raw)
+        const {OpenCVSource} = await import('./opencv-source.js')
         return new OpenCVSource('camera', o.device ?? '0', size(o))
       },
     },
@@ -65,6 +64,7 @@ export function videoBackends(): Backend[] {
       async create(raw) {
         const o = options(raw)
         if (!o.path && !o.device) throw new IvcError('BAD_USAGE', 'the file source needs a path: --device PATH')
+        const {OpenCVSource} = await import('./opencv-source.js')
         return new OpenCVSource('file', (o.path ?? o.device)!, size(o))
       },
     },
@@ -79,17 +79,21 @@ export function videoBackends(): Backend[] {
         const viaSharp = probeSharp()
         return viaSharp.ok ? {ok: true, detail: `${viaSharp.detail} (OpenCV missing: ${viaOpenCV.detail})`} : {...viaOpenCV, detail: `${viaOpenCV.detail}; ${viaSharp.detail}`}
       },
-      create: async (raw) => (probeOpenCV().ok ? new JpegCodec(options(raw).quality ?? 80) : new SharpJpegCodec(options(raw).quality ?? 80)),
+      async create(raw) {
+        const quality = options(raw).quality ?? 80
+        if (probeOpenCV().ok) return new (await import('./jpeg-codec.js')).JpegCodec(quality)
+        return new (await import('./sharp-jpeg-codec.js')).SharpJpegCodec(quality)
+      },
     },
-    {name: 'raw', kind: 'video-codec', description: 'uncompressed frames (tests)', probe: pureJs, create: async () => new RawCodec()},
+    {name: 'raw', kind: 'video-codec', description: 'uncompressed frames (tests)', probe: pureJs, create: async () => new (await import('./raw-codec.js')).RawCodec()},
     {
       name: 'ffplay',
       kind: 'video-sink',
       description: 'a window through ffplay (MJPEG on stdin; SDL_VIDEODRIVER=dummy for none)',
       probe: ffplay,
-      create: async (raw) => new PipeSink('ffplay', 'ffplay', (input) => [...FFPLAY_ARGS, ...windowSize(input), ...input.args, '-i', 'pipe:0'], options(raw).logger ?? createLogger('warn')),
+      create: async (raw) => new (await import('./pipe-sink.js')).PipeSink('ffplay', 'ffplay', (input) => [...FFPLAY_ARGS, ...windowSize(input), ...input.args, '-i', 'pipe:0'], options(raw).logger ?? createLogger('warn')),
     },
-    {name: 'null', kind: 'video-sink', description: 'decode, count and check the stamped frame order', probe: pureJs, create: async () => new NullSink()},
+    {name: 'null', kind: 'video-sink', description: 'decode, count and check the stamped frame order', probe: pureJs, create: async () => new (await import('./null-sink.js')).NullSink()},
     {
       name: 'file',
       kind: 'video-sink',
@@ -99,6 +103,7 @@ export function videoBackends(): Backend[] {
         const o = options(raw)
         const path = o.path ?? o.device
         if (!path) throw new IvcError('BAD_USAGE', 'the file sink needs a path: --device PATH')
+        const {PipeSink} = await import('./pipe-sink.js')
         return new PipeSink('file', 'ffmpeg', (input) => ['-hide_banner', '-loglevel', 'error', '-y', ...input.args, '-i', 'pipe:0', ...(input.args.includes('mjpeg') ? ['-c:v', 'copy'] : ['-c:v', 'mjpeg', '-q:v', '3']), path], o.logger ?? createLogger('warn'))
       },
     },

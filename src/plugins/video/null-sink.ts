@@ -7,6 +7,7 @@ import type {EncodedVideoFrame, SinkReport, VideoSink} from '../../media/types.j
  */
 export class NullSink implements VideoSink {
   readonly name = 'null'
+  readonly decodes = true
   readonly failed = new Promise<Error>(() => {})
   #last: number | undefined
   #report = {dropped: 0, outOfOrder: 0, unreadable: 0, verified: 0}
