@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The components a call spawns (stream-video, stream-audio, control run) start through a lean, bundled path that skips
-// oclif's plugin scan and command lookup: their start-up is call set-up time (src/cli/fast-start.ts,
-// scripts/bundle-components.mjs). Help, version and every other command go through oclif as usual.
+// The components a call spawns (stream-video, stream-audio, control run), and the call components themselves
+// (listen, call), start through a lean, bundled path that skips oclif's plugin scan and command lookup: their start-up
+// is call set-up time (src/cli/fast-start.ts, scripts/bundle-components.mjs). Help, version and every other command
+// go through oclif as usual.
 const argv = process.argv.slice(2)
 const options = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length)
 const help = options.some((arg) => arg === '--help' || arg === '-h' || arg === '--version')
-const component = !help && (argv[0] === 'stream-video' || argv[0] === 'stream-audio' || (argv[0] === 'control' && argv[1] === 'run'))
+const component = !help && (['stream-video', 'stream-audio', 'listen', 'call'].includes(argv[0]) || (argv[0] === 'control' && argv[1] === 'run'))
 
 if (component) {
   // Without the bundle (a tsc-only build) the same entry runs unbundled.

@@ -8,8 +8,8 @@ import {handle} from '@oclif/core/handle'
 
 /**
  * The lean start of the components a call spawns (issue 12): a call starts ~5 of them per side, so their start-up is
- * call set-up time. bin/run.js sends `stream-video`, `stream-audio` and `control run` here (never with --help or
- * --version): the command class is imported directly, with an oclif Config that skips the core plugins (help,
+ * call set-up time. bin/run.js sends `stream-video`, `stream-audio` and `control run` here, and `listen` and `call`,
+ * whose own start-up is part of it too (never with --help or --version): the command class is imported directly, with an oclif Config that skips the core plugins (help,
  * plugins, autocomplete: none of them has a hook a component runs) but still loads user-installed and linked plugins,
  * so their `ivc:backends` hooks keep adding backends. No command lookup, no `init`/`prerun` hooks, and the Config is
  * not loaded a second time by Command.run.
@@ -20,6 +20,8 @@ const COMPONENTS: Record<string, () => Promise<CommandClass>> = {
   'stream-video': async () => (await import('../commands/stream-video.js')).default as unknown as CommandClass,
   'stream-audio': async () => (await import('../commands/stream-audio.js')).default as unknown as CommandClass,
   control: async () => (await import('../commands/control.js')).default as unknown as CommandClass,
+  listen: async () => (await import('../commands/listen.js')).default as unknown as CommandClass,
+  call: async () => (await import('../commands/call.js')).default as unknown as CommandClass,
 }
 
 /** `rootUrl`: the package directory (where package.json is). argv starts with the command id, as process.argv.slice(2). */
