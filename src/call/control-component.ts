@@ -4,6 +4,7 @@ import type {Logger} from '../cli/logger.js'
 import {controlCodec, type ControlMessage} from '../protocol/call/control.js'
 import {type ControlConnection, listenFramed} from './connections.js'
 import {admitControl, presentControlAuth} from './control-auth.js'
+import {retryWhileRefused} from '../transport/open-connection.js'
 import {FramedConnection} from './signalling.js'
 
 /**
@@ -26,6 +27,8 @@ export interface ControlComponentOptions {
   /** Callee: listen on this port (0 = any) and report it. Caller: connect to host:port. */
   listenPort?: number
   connect?: {host: string; port: number}
+  /** The caller's: the callee's control may still be starting (both start as the call rings); refused is retried this long. */
+  waitForListenerMs?: number
   /** Machine-readable progress for the supervisor: {"event":"listening","port"} and {"event":"ready"}. */
   report: (event: Record<string, unknown>) => void
   signal: AbortSignal
@@ -77,7 +80,9 @@ export async function runControlComponent(options: ControlComponentOptions): Pro
 async function establish(options: ControlComponentOptions): Promise<ControlConnection> {
   const framed = {codec: controlCodec, logger: options.logger, keepalive: CONTROL_KEEPALIVE, name: `control with ${options.peer}`}
   if (options.connect) {
-    const connection = await FramedConnection.connect<ControlMessage>(options.connect.host, options.connect.port, {...framed, secret: await options.secret})
+    const {host, port} = options.connect
+    const secret = await options.secret
+    const connection = await retryWhileRefused(() => FramedConnection.connect<ControlMessage>(host, port, {...framed, secret}), options.waitForListenerMs ?? 0)
     await presentControlAuth(connection, {callId: options.callId, from: options.user})
     return connection
   }

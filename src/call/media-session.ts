@@ -26,7 +26,7 @@ export interface MediaSummaries {
   setupMs?: number
 }
 
-/** A port free right now, for the caller's invite: its receivers start on it as it dials. */
+/** A port free right now, for an invite or an accept: a receiver or control component starts on it at once. */
 export async function freePort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '0.0.0.0', resolve))
@@ -52,9 +52,8 @@ export class MediaSession {
   /** ms from set-up to the first remote frame of any medium. */
   #setupMs: number | undefined
   #control: Component | undefined
-  /** The caller's offer, for a callee. */
-  #remote: MediaOffer | undefined
-  #started: Promise<void> = Promise.resolve()
+  /** A callee's offer with its components' ports, once they are started. */
+  #started: Promise<{media: MediaOffer; controlPort: number}> | undefined
   /** When set-up began for the person (dial, or accept), on the monotonic clock: set-up times count from here. */
   setupFrom = performance.now()
 
@@ -65,7 +64,7 @@ export class MediaSession {
     private readonly context: ComponentContext,
   ) {}
 
-  /** Our half of the offer; ports of 0 are filled in by listeningOffer (callee) or freePort (caller). */
+  /** Our half of the offer: with `preallocate`, ports free right now, where our receivers will listen. */
   async offer(preallocate: boolean): Promise<MediaOffer> {
     const port = async () => (preallocate ? freePort() : 1)
     const offer: MediaOffer = {}
@@ -89,30 +88,27 @@ export class MediaSession {
   }
 
   /**
-   * Callee, as the call rings: receivers and control for what both sides agree on, on any free port. Its senders
-   * start once those listen (listeningOffer): they are needed only after the accept, and until then the CPU is
-   * better spent on what the accept waits for.
+   * Callee, as the call rings: every component for what both sides agree on, receivers and control on ports chosen
+   * now, so the accept can name them at once (the caller's senders and control wait for them to listen).
    */
   startCallee(peer: string, remote: MediaOffer): void {
-    this.#remote = remote
-    this.#started = this.offer(false).then((local) => {
-      for (const kind of KINDS) if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, 0)
-      this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', '0', '--await-start', ...this.#context()])
-    })
+    this.#started = (async () => {
+      const local = await this.offer(true)
+      const controlPort = await freePort()
+      for (const kind of KINDS) {
+        if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, local[kind]!.port)
+        if (local[kind]?.send && remote[kind]?.receive) this.#startSender(kind)
+      }
+
+      this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', String(controlPort), '--await-start', ...this.#context()])
+      return {media: local, controlPort}
+    })()
   }
 
-  /** Callee: our offer with the ports our receivers listen on, and the control port, for the accept. */
+  /** Callee: our offer with the ports our receivers and control listen on (or are about to), for the accept. */
   async listeningOffer(): Promise<{media: MediaOffer; controlPort: number}> {
-    await this.#started
-    const media = await this.offer(false)
-    const listening = async (component: Component) => (await component.firstEvent('listening', COMPONENT_START_MS)).port as number
-    await Promise.all(KINDS.map(async (kind) => {
-      const receiver = this.#receivers.get(kind)
-      if (media[kind] && receiver) media[kind]!.port = await listening(receiver)
-    }))
-    const controlPort = await listening(this.#control!)
-    for (const kind of KINDS) if (media[kind]?.send && this.#remote?.[kind]?.receive && !this.#senders.has(kind)) this.#startSender(kind)
-    return {media, controlPort}
+    if (!this.#started) throw new Error('listeningOffer() before startCallee()')
+    return this.#started
   }
 
   /**
@@ -159,7 +155,7 @@ export class MediaSession {
 
   /** Stop everything; returns what each receiver reported last (its summary). */
   async stop(): Promise<MediaSummaries> {
-    await this.#started.catch(() => undefined)
+    await this.#started?.catch(() => undefined)
     const all = [...this.#senders.values(), ...this.#receivers.values(), ...(this.#control ? [this.#control] : [])]
     await Promise.all(all.map((component) => this.supervisor.stop(component)))
     const summaries: MediaSummaries = this.#setupMs === undefined ? {} : {setupMs: this.#setupMs}

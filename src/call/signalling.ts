@@ -98,14 +98,14 @@ export class FramedConnection<M extends {type: string}> {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const socket = netConnect({host, port})
       const timers = options.timers ?? realTimers
-      const fail = (why: string) => {
+      const fail = (why: string, cause?: Error) => {
         timers.clearTimeout(timer)
         socket.destroy()
-        reject(new IvcError('PEER_UNREACHABLE', `cannot connect to ${host}:${port}: ${why}`))
+        reject(new IvcError('PEER_UNREACHABLE', `cannot connect to ${host}:${port}: ${why}`, {cause}))
       }
 
       const timer = timers.setTimeout(() => fail('timed out'), timeoutMs)
-      const onError = (error: NodeJS.ErrnoException) => fail(error.code ?? error.message)
+      const onError = (error: NodeJS.ErrnoException) => fail(error.code ?? error.message, error)
       socket.once('error', onError)
       socket.once('connect', () => {
         timers.clearTimeout(timer)

@@ -4,7 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import type {Bus} from '../bus/bus.js'
 import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../cli/errors.js'
-import {awaitStartLine, keyOf} from '../call/component-start.js'
+import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
 import {runControlComponent} from '../call/control-component.js'
 import {awaitStartFlag} from '../call/flags.js'
 import {CONTROL_REQUESTS, type ControlRequest, describeStatus, requestCall} from '../call/control-client.js'
@@ -87,6 +87,7 @@ export default class Control extends IvcCommand<typeof Control> {
       peer: flags.peer,
       listenPort: connect ? undefined : flags['control-port'],
       connect,
+      waitForListenerMs: started ? COMPONENT_START_MS : 0,
       report: (event) => process.stdout.write(JSON.stringify(event) + '\n'),
       signal: this.lifecycle.signal,
     })

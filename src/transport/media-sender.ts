@@ -8,7 +8,7 @@ import {decodeEcho, encodeFeedback, encodeRttReport} from '../protocol/media-ech
 import {MAX_CONNECTIONS, type StreamKind} from '../protocol/media-handshake.js'
 import {encodeHeader, encodeMessage, FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
 import {type Clock, monotonicUs} from './clock.js'
-import {openMediaConnection} from './open-connection.js'
+import {openMediaConnection, retryWhileRefused} from './open-connection.js'
 
 export interface MediaSenderOptions {
   host: string
@@ -146,7 +146,7 @@ export class MediaSender extends EventEmitter {
     const streamId = options.streamId ?? randomInt(1, 2 ** 31)
     const open = (connectionIndex: number) =>
       openMediaConnection(options.host, options.port, {kind: options.kind, streamId, connectionIndex, connectionCount: count}, options.secret, options.connectTimeoutMs ?? 5000)
-    const first = await openWhenListening(() => open(0), options.waitForListenerMs ?? 0)
+    const first = await retryWhileRefused(() => open(0), options.waitForListenerMs ?? 0)
     const results = [{status: 'fulfilled', value: first} as const, ...(await Promise.allSettled(Array.from({length: count - 1}, (_, index) => open(index + 1))))]
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
     if (failed) {
@@ -351,16 +351,3 @@ export class MediaSender extends EventEmitter {
   }
 }
 
-/** Open a connection, trying again every 100 ms for `waitMs` while the port refuses it (nothing listens there yet). */
-async function openWhenListening<T>(open: () => Promise<T>, waitMs: number): Promise<T> {
-  const until = performance.now() + waitMs
-  for (;;) {
-    try {
-      return await open()
-    } catch (error) {
-      const refused = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED'
-      if (!refused || performance.now() + 100 > until) throw error
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-}

@@ -108,3 +108,20 @@ function readReply(socket: Socket, where: string, deadline: number): Promise<{st
     socket.resume()
   })
 }
+
+/**
+ * Open a connection, trying again every 100 ms for `waitMs` while the port refuses it: nothing listens there yet (a
+ * call starts both sides' components at once, so a peer's receiver or control may still be starting).
+ */
+export async function retryWhileRefused<T>(open: () => Promise<T>, waitMs: number): Promise<T> {
+  const until = performance.now() + waitMs
+  for (;;) {
+    try {
+      return await open()
+    } catch (error) {
+      const refused = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED'
+      if (!refused || performance.now() + 100 > until) throw error
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
