@@ -1,3 +1,5 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {Bus} from '../bus/bus.js'
 import {startPrivateRedis} from '../bus/private-redis.js'
 import {openRedis} from '../bus/redis-client.js'
@@ -35,6 +37,7 @@ interface DemoContext {
   aliceCall?: Component
   bobEnded?: Promise<Record<string, unknown>>
   aliceBus?: Bus
+  bobBus?: Bus
   result?: DemoResult
   bobHeard?: string
 }
@@ -80,7 +83,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           title: 'alice calls bob: lookup, connect, ring, accept',
           task: async (ctx) => {
             ctx.aliceBus = await Bus.connect({redis: ctx.redis!, user: 'alice', component: 'demo', logger: options.logger})
-            ctx.aliceCall = supervisor.start('alice', ['call', 'bob', '--user', 'alice', '--duration', String(options.durationS), '--json', '--redis', ctx.redis!, ...media], {endsByItself: true})
+            // No --duration: the talking step hangs up once its script has run (a timer here would race it).
+            ctx.aliceCall = supervisor.start('alice', ['call', 'bob', '--user', 'alice', '--json', '--redis', ctx.redis!, ...media], {endsByItself: true})
             await ctx.bob!.waitForEvent((event) => event.event === 'call.started', DEMO_STEP_MS)
           },
         },
@@ -88,6 +92,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           title: 'media flowing both ways (20 video + 10 audio TCP connections each way)',
           task: async (ctx) => {
             await ctx.bob!.waitForEvent((event) => event.event === 'call.media-up', DEMO_STEP_MS)
+            // media-up only says the components run: wait until video and audio frames reached both alice and bob,
+            // so the script's toggles act on media the peer actually sees, however slowly the components started.
+            ctx.bobBus = await Bus.connect({redis: ctx.redis!, user: 'bob', component: 'demo', logger: options.logger})
+            await Promise.all([framesReached(ctx.aliceBus!), framesReached(ctx.bobBus)])
           },
         },
         {
@@ -98,37 +106,53 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
                 .then((status) => (task.output = statsLine(status)))
                 .catch(() => {})
             }, 1000)
-            const toggles: Array<[number, 'video-off' | 'video-on' | 'mute' | 'unmute']> = [
-              [0.2, 'video-off'],
-              [0.3, 'video-on'],
-              [0.5, 'mute'],
-              [0.65, 'unmute'],
-            ]
-            const timers = toggles.map(([at, action]) =>
-              setTimeout(() => {
-                void requestCall(ctx.aliceBus!, action, {}, 3000)
-                  .then(() => (task.output = `alice: ${action}`))
-                  .catch((error: Error) => options.logger.warn(`demo: ${action} failed: ${error.message}`))
-              }, at * options.durationS * 1000),
-            )
+            // One scripted action after another, each once the previous one was acknowledged, and the hang-up only
+            // after all of them: on a slow host the script takes longer, it never races the end of the call.
             const chat = 'hello bob, can you see me?'
-            void ctx
-              .bob!.waitForEvent((event) => event.event === 'call.chat', (options.durationS + 5) * 1000)
+            const heard = ctx
+              .bob!.waitForEvent((event) => event.event === 'call.chat', (options.durationS + 30) * 1000)
               .then((event) => (ctx.bobHeard = String(event.text)))
               .catch(() => {})
-            timers.push(
-              setTimeout(() => {
-                void requestCall(ctx.aliceBus!, 'chat', {text: chat}, 3000)
-                  .then(() => (task.output = `alice says: ${chat}`))
-                  .catch((error: Error) => options.logger.warn(`demo: chat failed: ${error.message}`))
-              }, 0.8 * options.durationS * 1000),
-            )
+            const stop = new AbortController()
+            let over = false
+            void ctx.aliceCall!.exited.then(() => (over = true))
+            const hold = (ms: number) => sleep(ms, undefined, {signal: stop.signal})
+            const act = async (action: 'video-off' | 'video-on' | 'mute' | 'unmute' | 'chat' | 'hangup', extra: Record<string, unknown> = {}) => {
+              if (over) return
+              try {
+                await requestCall(ctx.aliceBus!, action, extra)
+                task.output = action === 'chat' ? `alice says: ${chat}` : `alice: ${action}`
+              } catch (error) {
+                options.logger.warn(`demo: ${action} failed: ${(error as Error).message}`)
+              }
+            }
+
+            const durationMs = options.durationS * 1000
+            const script = async () => {
+              const start = Date.now()
+              // Video stays off (and audio muted) at least a second: long enough for bob to see a freeze.
+              await hold(0.2 * durationMs)
+              await act('video-off')
+              await hold(Math.max(0.1 * durationMs, 1000))
+              await act('video-on')
+              await hold(0.2 * durationMs)
+              await act('mute')
+              await hold(Math.max(0.15 * durationMs, 1000))
+              await act('unmute')
+              await hold(0.15 * durationMs)
+              await act('chat', {text: chat})
+              await heard
+              await hold(Math.max(0, start + durationMs - Date.now()))
+              await act('hangup')
+            }
+
+            void script().catch(() => {})
             try {
               const [alice, bob] = await Promise.all([ctx.aliceCall!.exited.then(() => ctx.aliceCall!.lastEvent()), ctx.bobEnded!])
               ctx.result = {alice: alice as unknown as CallSummary, bob: bob.summary as CallSummary, redis: ctx.redis!, bobHeard: ctx.bobHeard}
             } finally {
               clearInterval(stats)
-              for (const timer of timers) clearTimeout(timer)
+              stop.abort()
             }
           },
         },
@@ -138,8 +162,32 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     return context.result!
   } finally {
     await context.aliceBus?.close()
+    await context.bobBus?.close()
     await supervisor.stopAll()
     await context.stopRedis?.()
+  }
+}
+
+/** Resolves once the user's video and audio receivers report frames (their stats events on the user's bus). */
+async function framesReached(bus: Bus, timeoutMs = 30_000): Promise<void> {
+  const got = new Set<string>()
+  const unsubscribe: Array<() => Promise<void>> = []
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${['video', 'audio'].filter((kind) => !got.has(kind)).join(' or ')} frames reached ${bus.user} within ${timeoutMs / 1000} s`)), timeoutMs)
+      const onStats = (kind: string) => (envelope: {body: unknown}) => {
+        const body = envelope.body as {role?: string; frames?: number}
+        if (body.role === 'receiver' && (body.frames ?? 0) > 0) got.add(kind)
+        if (got.size === 2) {
+          clearTimeout(timer)
+          resolve()
+        }
+      }
+
+      for (const kind of ['video', 'audio']) bus.subscribe(`${kind}-stats`, onStats(kind)).then((off) => unsubscribe.push(off), reject)
+    })
+  } finally {
+    await Promise.all(unsubscribe.map((off) => off().catch(() => {})))
   }
 }
 

@@ -71,7 +71,7 @@ describe('mongodb directory', () => {
     const directory = await MongoDirectory.open({url: `${server.url}/ivc_watch`, logger, ...defaultTiming()})
     const watch = await directory.watch({pollMs: 50})
     const changes = watch[Symbol.asyncIterator]()
-    while (!logger.lines.some((line) => line.includes('no change stream (the server is not a replica set); polling'))) await new Promise((resolve) => setTimeout(resolve, 20))
+    await logger.waitFor((line) => line.includes('no change stream (the server is not a replica set); polling'))
     await directory.register({name: 'dave', address: '10.0.0.7', ports: {}, version: '0.1.0'})
     expect((await changes.next()).value).toMatchObject({name: 'dave', status: 'online'})
     expect(server.commands).toContain('aggregate')

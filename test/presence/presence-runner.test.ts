@@ -8,7 +8,7 @@ import {Bus} from '../../src/bus/bus.js'
 import {defaultTiming} from '../../src/directory/expiry.js'
 import {type PresenceEvent, type PresenceHandle, startPresence} from '../../src/directory/presence-runner.js'
 import {RedisDirectory} from '../../src/directory/redis-directory.js'
-import type {Directory} from '../../src/directory/types.js'
+import type {Directory, DirectoryChange} from '../../src/directory/types.js'
 import {recordingLogger} from '../support/logger.js'
 import {startRedisServer} from '../support/redis-server.js'
 
@@ -17,13 +17,37 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close().catch(() => {})
 })
 
-/** Poll until `check` holds (no fixed sleeps: the deadline only bounds a failing test). */
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+/** Items as they come, and waiters for the first one that matches (the deadline only bounds a failing test). */
+function collector<T>() {
+  const items: T[] = []
+  const waiters = new Set<{match: (item: T) => boolean; resolve: (item: T) => void}>()
+  return {
+    items,
+    push(item: T): void {
+      items.push(item)
+      for (const waiter of waiters) if (waiter.match(item)) waiter.resolve(item)
+    },
+    waitFor(match: (item: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+      const seen = items.find(match)
+      if (seen !== undefined) return Promise.resolve(seen)
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => (waiters.delete(waiter), reject(new Error(`timed out waiting for ${what}`))), timeoutMs)
+        const waiter = {match, resolve: (item: T) => (clearTimeout(timer), waiters.delete(waiter), resolve(item))}
+        waiters.add(waiter)
+      })
+    },
   }
+}
+
+/** Every change a directory watch sees, collected as it happens. */
+async function changesOf(directory: Directory) {
+  const watch = await directory.watch({pollMs: 20})
+  closers.push(() => watch.close())
+  const changes = collector<DirectoryChange>()
+  void (async () => {
+    for await (const change of watch) changes.push(change)
+  })()
+  return changes
 }
 
 async function setup(redis: string, name = `u${randomUUID().slice(0, 8)}`) {
@@ -38,7 +62,7 @@ async function setup(redis: string, name = `u${randomUUID().slice(0, 8)}`) {
 
   const bus = await Bus.connect({redis, user: name, component: 'presence', logger})
   closers.push(() => bus.close())
-  const events: PresenceEvent[] = []
+  const events = collector<PresenceEvent>()
   const start = async (directory: Directory, address = '10.0.0.5'): Promise<PresenceHandle> => {
     const handle = await startPresence({directory, bus, registration: {name, address, ports: {call: 7000}, version: '0.1.0'}, heartbeatMs: 50, logger, onEvent: (event) => events.push(event)})
     closers.push(() => handle.stop())
@@ -54,26 +78,29 @@ describe('presence runner', () => {
     const {name, bus, events, openDirectory, start} = await setup(redis)
     const observer = await Bus.connect({redis, user: name, component: 'call', logger: recordingLogger()})
     closers.push(() => observer.close())
-    const announced: unknown[] = []
-    await observer.subscribe('presence', (envelope) => void announced.push(envelope.body))
+    const announced = collector<{event?: string}>()
+    await observer.subscribe('presence', (envelope) => announced.push(envelope.body as {event?: string}))
     const reader = await openDirectory()
+    const changes = await changesOf(reader)
     const presence = await start(await openDirectory())
 
     expect(await reader.lookup(name)).toMatchObject({status: 'online', address: '10.0.0.5', ports: {call: 7000}})
     expect(await bus.getState('presence')).toMatchObject({name, status: 'online', address: '10.0.0.5'})
-    await until(() => announced.length === 1, 'presence.changed online')
-    expect(announced[0]).toMatchObject({event: 'online', name, status: 'online'})
+    expect(await announced.waitFor(() => true, 'presence.changed online')).toMatchObject({event: 'online', name, status: 'online'})
     expect(await observer.alive('presence')).toHaveLength(1)
 
     await observer.publish('call', 'call.state', {state: 'in-call'})
-    await until(async () => (await reader.lookup(name))?.status === 'in-call', 'in-call in the directory')
+    await changes.waitFor((change) => change.name === name && change.status === 'in-call', 'in-call in the directory')
     expect(presence.status).toBe('in-call')
     await observer.publish('call', 'call.state', {state: 'listening'})
-    await until(async () => (await reader.lookup(name))?.status === 'online', 'online again')
+    await changes.waitFor((change) => change.name === name && change.status === 'online' && change.previous === 'in-call', 'online again')
 
     await presence.stop()
     expect((await reader.lookup(name))!.status).toBe('offline')
-    expect(events.map((event) => event.event)).toEqual(['online', 'in-call', 'online', 'offline'])
+    expect(events.items.map((event) => event.event)).toEqual(['online', 'in-call', 'online', 'offline'])
+    // The bus delivers in order: once offline is heard, every earlier announcement has been.
+    await announced.waitFor((event) => event.event === 'offline', 'presence.changed offline')
+    expect(announced.items.map((event) => event.event)).toEqual(['online', 'in-call', 'online', 'offline'])
     expect(await bus.getState('presence')).toMatchObject({status: 'offline'})
   })
 
@@ -94,11 +121,11 @@ describe('presence runner', () => {
 
     const socketDir = dirname(server.socket)
     await server.stop()
-    await until(() => events.some((event) => event.event === 'directory-unreachable'), 'the heartbeat to fail')
+    await events.waitFor((event) => event.event === 'directory-unreachable', 'the heartbeat to fail')
     mkdirSync(socketDir, {recursive: true})
     server = await startRedisServer([], socketDir)
     closers.push(() => server.stop())
-    await until(() => events.some((event) => event.event === 're-registered'), 'the entry to be registered again', 20_000)
+    await events.waitFor((event) => event.event === 're-registered', 'the entry to be registered again')
 
     const reader = await openDirectory()
     expect(await reader.lookup(name)).toMatchObject({status: 'online', address: '10.0.0.5'})

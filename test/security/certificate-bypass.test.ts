@@ -63,16 +63,16 @@ async function certificateServer(kind: 'media' | 'control') {
   return {port: (server.address() as {port: number}).port, seen}
 }
 
-const trustingTheTestCa = (extra: Record<string, string>) => ({env: {NODE_EXTRA_CA_CERTS: CA, ...extra}, timeoutMs: 30_000})
+const trustingTheTestCa = (extra: Record<string, string>) => ({env: {NODE_EXTRA_CA_CERTS: CA, ...extra}, timeoutMs: 60_000})
 
 describe('a server with a trusted certificate instead of the shared key', () => {
   it.each(['video', 'audio'] as const)('is refused by the %s sender (standalone or in a call): AUTH_FAILED, nothing sent', async (kind) => {
     const attacker = await certificateServer('media')
-    const sender = await runCli([`stream-${kind}`, '--to', `127.0.0.1:${attacker.port}`, '--connections', '2', '--duration', '2', '--json'], trustingTheTestCa({IVC_MEDIA_SECRET: 's3cret-s3cret-s3cret'}))
+    const sender = await runCli([`stream-${kind}`, '--to', `127.0.0.1:${attacker.port}`, '--connections', '2', '--json'], trustingTheTestCa({IVC_MEDIA_SECRET: 's3cret-s3cret-s3cret'}))
     expect(sender.exitCode, sender.stderr).toBe(23)
     expect(JSON.parse(sender.stdout).error).toMatchObject({code: 'AUTH_FAILED', message: expect.stringContaining('certificate instead of the shared key')})
     expect(attacker.seen.plaintext.length).toBe(0)
-  })
+  }, 120_000)
 
   it('is refused by a call\'s control component, which never sends it the auth message', async () => {
     const attacker = await certificateServer('control')
@@ -81,5 +81,5 @@ describe('a server with a trusted certificate instead of the shared key', () => 
     expect(control.exitCode, control.stderr).toBe(23)
     expect(JSON.parse(control.stdout.trim().split('\n').at(-1)!).error.code).toBe('AUTH_FAILED')
     expect(attacker.seen.plaintext.length).toBe(0)
-  })
+  }, 120_000)
 })

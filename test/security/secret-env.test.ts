@@ -4,6 +4,8 @@ import {join} from 'node:path'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {ToneGenerator} from '../../src/media/audio/tone.js'
+import {encodeWav} from '../../src/media/audio/wav.js'
 import {killAll, runCli, startCli, waitForLine} from '../support/cli.js'
 
 const dirs: string[] = []
@@ -24,7 +26,10 @@ describe('keys in the environment', () => {
     const env = {IVC_MEDIA_SECRET: secret, PATH: `${dir}:${process.env.PATH}`}
     const receiver = startCli(['stream-audio', '--listen', '--port', '0', '--sink', 'ffplay', '--json'], {env})
     const port = JSON.parse(await waitForLine(receiver, 'stdout', (line) => line.includes('"listening"'))).port as number
-    const sender = await runCli(['stream-audio', '--to', `127.0.0.1:${port}`, '--duration', '1', '--connections', '2'], {env: {IVC_MEDIA_SECRET: secret}})
+    // A short file, not --duration: the stream ends when it is sent, however slowly the sender started.
+    const tone = new ToneGenerator(440)
+    writeFileSync(join(dir, 'tone.wav'), encodeWav(Buffer.concat(Array.from({length: 25}, (_, index) => tone.frame(index)))))
+    const sender = await runCli(['stream-audio', '--to', `127.0.0.1:${port}`, '--source', 'file', '--file', join(dir, 'tone.wav'), '--connections', '2'], {env: {IVC_MEDIA_SECRET: secret}})
     expect(sender.exitCode, sender.stderr).toBe(0)
     const rx = await receiver
     expect(rx.exitCode, String(rx.stderr)).toBe(0)
@@ -32,5 +37,5 @@ describe('keys in the environment', () => {
     expect(seen).toContain(`PATH=${dir}`)
     expect(seen).not.toContain('IVC_MEDIA_SECRET')
     expect(seen).not.toContain(secret)
-  })
+  }, 120_000)
 })

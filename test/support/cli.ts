@@ -23,7 +23,7 @@ export async function runCli(args: string[], options: {env?: Record<string, stri
     env: cliEnv(options.env),
     extendEnv: true,
     reject: false,
-    timeout: options.timeoutMs ?? 20_000,
+    timeout: options.timeoutMs ?? 60_000,
     input: options.input,
   })
   return {exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr}
@@ -51,7 +51,7 @@ export async function killAll(): Promise<void> {
 }
 
 /** Resolve once `predicate` holds for a line the child wrote to `stream`, or reject after `timeoutMs`. */
-export function waitForLine(child: ResultPromise, stream: 'stdout' | 'stderr', predicate: (line: string) => boolean, timeoutMs = 10_000): Promise<string> {
+export function waitForLine(child: ResultPromise, stream: 'stdout' | 'stderr', predicate: (line: string) => boolean, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffered = ''
     const source = child[stream]!
@@ -105,7 +105,7 @@ export function lineLog(child: ResultPromise, stream: 'stdout' | 'stderr' = 'std
   return {
     lines,
     /** The first line (at index `from` or later) that matches. */
-    waitFor(predicate: (line: string) => boolean, timeoutMs = 10_000, from = 0): Promise<string> {
+    waitFor(predicate: (line: string) => boolean, timeoutMs = 60_000, from = 0): Promise<string> {
       const seen = lines.slice(from).find(predicate)
       if (seen !== undefined) return Promise.resolve(seen)
       return new Promise((resolve, reject) => {

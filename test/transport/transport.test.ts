@@ -142,12 +142,12 @@ describe('media transport over TCP', () => {
     const tx = await sender(rx.port, 3)
     const echoes: number[] = []
     tx.on('echo', (echo: {seq: number}) => echoes.push(echo.seq))
+    // One frame at a time, each after the previous one's echo: every frame must come back, however slow the host.
     for (let i = 0; i < 20; i++) {
       tx.send(Buffer.alloc(1000, i), monotonicUs())
-      await new Promise((resolve) => setTimeout(resolve, 2))
+      await until(() => echoes.length === i + 1, `frame ${i}'s echo`)
     }
 
-    await until(() => echoes.length === 20, 'an echo per frame')
     expect(echoes.toSorted((a, b) => a - b)).toEqual(Array.from({length: 20}, (_, i) => i))
     expect(frames).toHaveLength(20)
     expect(tx.stats.inFlightBytes).toBe(0)
@@ -177,9 +177,12 @@ describe('media transport over TCP', () => {
     const echoes: number[] = []
     tx.on('echo', (echo: {seq: number}) => echoes.push(echo.seq))
     tx.send(Buffer.alloc(500), monotonicUs())
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    // Nothing echoed yet: frame 0 counts as queued on the link.
-    expect(tx.stats.inFlightQueueUs).toBeGreaterThanOrEqual(15_000)
+    await until(() => byLane.get(0) !== undefined, 'frame 0 to arrive (unechoed)')
+    // Nothing echoed yet: frame 0 counts as queued on the link, for as long as it has been on its way.
+    expect(echoes).toEqual([])
+    const queuedUs = tx.stats.inFlightQueueUs
+    expect(queuedUs).toBeGreaterThan(0)
+    await until(() => tx.stats.inFlightQueueUs > queuedUs, 'the unechoed frame to age')
     for (let i = 1; i <= 5; i++) {
       tx.send(Buffer.alloc(500), monotonicUs())
       await until(() => echoes.length === i, `frame ${i}'s echo`)
@@ -204,30 +207,41 @@ describe('media transport over TCP', () => {
       delivered += decoder.push(rest).messages.length
       socket.on('data', (chunk) => (delivered += decoder.push(chunk).messages.length))
     })
-    const tx = await sender(port, 4, {maxQueueDelayMs: 5000})
+    // A frame never ages out of the queue here (the bound is far away on a virtual clock that stands still): only the
+    // stalled connection can keep frames from arriving.
+    const tx = await sender(port, 4, {maxQueueDelayMs: 5000, clock: () => 0})
     const payload = Buffer.alloc(64 * 1024)
     for (let i = 0; i < 400; i++) {
-      tx.send(payload, monotonicUs())
-      if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+      // Back-pressure instead of a pace: wait for the queue to drain below its bound so nothing overflows it.
+      await until(() => tx.stats.queued < 32, 'room in the send queue')
+      tx.send(payload, 0)
     }
 
     // Everything not stuck on the stalled connection arrives; the stalled one took only what its buffers held.
-    await until(() => delivered + tx.stats.queued >= 300 && tx.stats.queued === 0, 'the other connections to carry the stream')
+    await until(() => tx.stats.queued === 0 && delivered >= 300, 'the other connections to carry the stream')
+    expect(tx.stats).toMatchObject({sent: 400, dropped: 0})
     expect(tx.stats.busyEvents).toBeGreaterThan(0)
     expect(delivered).toBeGreaterThanOrEqual(300)
   })
 
   it('drops frames that wait too long when every connection is stalled, and counts them', async () => {
     const {port} = await rawReceiver((socket) => socket.pause())
-    const tx = await sender(port, 2, {maxQueueDelayMs: 20, maxQueuedFrames: 1000})
+    // A virtual clock: each frame is captured 5 ms after the one before, however fast or slow this host runs.
+    let nowUs = 0
+    const tx = await sender(port, 2, {maxQueueDelayMs: 20, maxQueuedFrames: 1000, clock: () => nowUs})
     const payload = Buffer.alloc(256 * 1024)
-    for (let i = 0; i < 200 && tx.stats.dropped === 0; i++) {
-      tx.send(payload, monotonicUs())
-      await new Promise((resolve) => setTimeout(resolve, 5))
+    let handed = 0
+    while (handed < 200 && tx.stats.dropped === 0) {
+      tx.send(payload, nowUs)
+      handed++
+      nowUs += 5000
+      await new Promise((resolve) => setImmediate(resolve))
     }
 
     expect(tx.stats.dropped).toBeGreaterThan(0)
-    expect(tx.stats.sent + tx.stats.dropped + tx.stats.queued).toBeLessThanOrEqual(200)
+    // Every frame handed over is accounted for exactly once: written, dropped, or still waiting.
+    expect(tx.stats.sent + tx.stats.dropped + tx.stats.queued).toBe(handed)
+    expect(tx.stats.queued).toBeGreaterThan(0)
   })
 
   it('rejects garbage, a wrong version and an oversize frame with a logged reason, and keeps serving', async () => {
@@ -266,9 +280,19 @@ describe('media transport over TCP', () => {
     const socket = connect(rx.port, '127.0.0.1', () => socket.write('XXXXXXXX'))
     socket.on('error', () => {})
     socket.pause() // never reads the reply, so it never sees the receiver's FIN
-    await rejected
+    expect((await rejected)[0]).toMatchObject({reason: 'bad media handshake: bad magic "XXXX" (expected "IVCM")'})
+    const port = rx.port
     await rx.close() // would hang if the receiver waited for this peer to close
-    socket.destroy()
+    // The receiver is gone: nothing listens on its port any more.
+    const refused = connect(port, '127.0.0.1')
+    expect((await once(refused, 'error'))[0]).toMatchObject({code: 'ECONNREFUSED'})
+    // And the peer, once it reads, finds the refusal (bad request) followed by the end of the connection.
+    const received: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => received.push(chunk))
+    const closed = once(socket, 'close')
+    socket.resume()
+    await closed
+    expect(Buffer.concat(received)).toEqual(encodeReply('badRequest'))
   })
 
   it('with a secret, refuses plain TCP, another secret and TLS to a receiver without one: AUTH_FAILED on both sides', async () => {

@@ -20,38 +20,45 @@ const listening = async (child: ReturnType<typeof startCli>) => JSON.parse(await
 describe('ffplay sink', () => {
   it('feeds frames into ffplay (SDL_VIDEODRIVER=dummy), which decodes them', async () => {
     await requireTool('ffplay', ['-version'], 'sudo apt-get install -y ffmpeg')
-    const receiver = startCli(['stream-video', '--listen', '--port', '0', '--sink', 'ffplay', '--json', '--log-level', 'debug', '--duration', '8'], {env: {SDL_VIDEODRIVER: 'dummy'}})
+    const receiver = startCli(['stream-video', '--listen', '--port', '0', '--sink', 'ffplay', '--json', '--log-level', 'debug'], {env: {SDL_VIDEODRIVER: 'dummy'}})
     const port = await listening(receiver)
-    const decoded = waitForLine(receiver, 'stderr', (line) => /ffplay: Stream #0:0: Video: mjpeg.*320x240/.test(line), 15_000)
-    const sender = await runCli(['stream-video', '--to', `127.0.0.1:${port}`, '--size', '320x240', '--duration', '2', '--connections', '3'])
-    expect(sender.exitCode, sender.stderr).toBe(0)
-    await decoded
+    const decoded = waitForLine(receiver, 'stderr', (line) => /ffplay: Stream #0:0: Video: mjpeg.*320x240/.test(line))
+    const played = waitForLine(receiver, 'stdout', (line) => line.includes('"event":"stats"') && !line.includes('"frames":0'))
+    const sender = startCli(['stream-video', '--to', `127.0.0.1:${port}`, '--size', '320x240', '--connections', '3'])
+    await Promise.all([decoded, played])
+    // Stop the sender as Ctrl-C would: the receiver ends on its end-of-stream.
+    sender.kill('SIGINT')
+    expect((await sender).exitCode).toBe(0)
     const rx = await receiver
     expect(rx.exitCode, String(rx.stderr)).toBe(0)
     const summary = JSON.parse(String(rx.stdout).trim().split('\n').at(-1)!)
-    expect(summary.frames).toBeGreaterThan(30)
-  })
+    expect(summary.frames).toBeGreaterThan(0)
+    expect(summary.outOfOrder).toBe(0)
+  }, 120_000)
 
   it('shows the pattern in a real window under Xvfb (screenshot carries the frame stamp)', async () => {
     await requireTool('Xvfb', ['-help'], 'sudo apt-get install -y xvfb')
-    const display = `:${90 + (process.pid % 9)}`
-    const xvfb = execa('Xvfb', [display, '-screen', '0', '640x480x24', '-nolisten', 'tcp'], {reject: false})
+    // Xvfb picks a free display and prints its number once it accepts clients.
+    const xvfb = execa('Xvfb', ['-displayfd', '1', '-screen', '0', '640x480x24', '-nolisten', 'tcp'], {reject: false})
     tracked.push(xvfb)
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    const display = `:${(await waitForLine(xvfb, 'stdout', (line) => /^\d+$/.test(line.trim()))).trim()}`
     const env = {DISPLAY: display}
-    const receiver = startCli(['stream-video', '--listen', '--port', '0', '--sink', 'ffplay', '--json', '--duration', '10'], {env})
+    const receiver = startCli(['stream-video', '--listen', '--port', '0', '--sink', 'ffplay', '--json'], {env})
     const port = await listening(receiver)
-    const sender = startCli(['stream-video', '--to', `127.0.0.1:${port}`, '--size', '320x240', '--duration', '6', '--connections', '2'])
-    await waitForLine(receiver, 'stdout', (line) => line.includes('"event":"stats"') && !line.includes('"frames":0'), 15_000)
+    const sender = startCli(['stream-video', '--to', `127.0.0.1:${port}`, '--size', '320x240', '--connections', '2'])
+    await waitForLine(receiver, 'stdout', (line) => line.includes('"event":"stats"') && !line.includes('"frames":0'))
+    // The window may take a moment to show: grab the screen until a frame stamp reads back (each grab paces the next).
     let stamp: number | undefined
-    for (let attempt = 0; attempt < 10 && stamp === undefined; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 300))
+    const deadline = Date.now() + 60_000
+    while (stamp === undefined && Date.now() < deadline) {
       const shot = await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'x11grab', '-video_size', '320x240', '-i', `${display}+0,0`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-'], {encoding: 'buffer', reject: false})
       if (shot.stdout.length === 320 * 240 * 3) stamp = readSeq({width: 320, height: 240, format: 'bgr', data: Buffer.from(shot.stdout)})
     }
 
     expect(stamp, 'a frame stamp read from the screen').toBeTypeOf('number')
     expect(stamp).toBeGreaterThan(0)
-    await sender
-  })
+    sender.kill('SIGINT')
+    expect((await sender).exitCode).toBe(0)
+    expect((await receiver).exitCode).toBe(0)
+  }, 120_000)
 })
