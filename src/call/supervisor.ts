@@ -54,6 +54,7 @@ export class Supervisor {
 
   /** `endsByItself`: a process expected to finish on its own (e.g. `ivc call --duration`), so exit 0 is no crash. */
   start(name: string, args: string[], options: {env?: NodeJS.ProcessEnv; endsByItself?: boolean} = {}): Component {
+    this.logger.debug(`starting ${name}: ivc ${args.join(' ')}`)
     const child = spawn(process.execPath, [IVC_BIN, ...args], {
       env: {...process.env, ...options.env, IVC_SUPERVISED: '1'},
       stdio: ['pipe', 'pipe', 'pipe'],

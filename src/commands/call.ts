@@ -30,7 +30,7 @@ export default class Call extends IvcCommand<typeof Call> {
   ]
 
   static override args = {
-    name: Args.string({description: 'Who to call: a username in the directory.', required: true}),
+    name: Args.string({description: 'Who to call: a username in the directory.', required: true, ignoreStdin: true}),
   }
 
   static override flags = {

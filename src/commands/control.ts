@@ -34,8 +34,9 @@ export default class Control extends IvcCommand<typeof Control> {
   ]
 
   static override args = {
-    action: Args.string({description: 'What to do.', required: true, options: [...ACTIONS]}),
-    text: Args.string({description: '(chat) The message, 1-2000 characters; quote it.'}),
+    action: Args.string({description: 'What to do.', required: true, options: [...ACTIONS], ignoreStdin: true}),
+    // Never read from stdin (oclif's default for a missing optional arg): `run` gets its start line there.
+    text: Args.string({description: '(chat) The message, 1-2000 characters; quote it.', ignoreStdin: true}),
   }
 
   static override flags = {

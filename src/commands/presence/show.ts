@@ -14,7 +14,7 @@ export default class PresenceShow extends IvcCommand<typeof PresenceShow> {
   ]
 
   static override args = {
-    name: Args.string({description: 'The username to look up.', required: true}),
+    name: Args.string({description: 'The username to look up.', required: true, ignoreStdin: true}),
   }
 
   static override flags = {...directoryFlags}
