@@ -51,7 +51,7 @@ describe.skipIf(!support.ok && !support.missing)('adaptation on a 2 Mbit/s tbf l
   // How far under the bound gcc keeps latency is a benchmark figure (npm run bench:net); this test holds what must
   // hold on any machine: feedback crosses the link and steers the sender below the link's rate, off never adapts,
   // and the video arrives in order either way.
-  it('gcc takes the receiver's feedback over the link and sends below its rate; off keeps the top encoding; both deliver in order', {timeout: 240_000}, async () => {
+  it("gcc takes the receiver's feedback over the link and sends below its rate; off keeps the top encoding; both deliver in order", {timeout: 240_000}, async () => {
     const summary = (events: Json[]) => events.filter((event) => event.event === undefined).at(-1)!
     const gcc = await stream(link, 'gcc', 12_400, (event) => event.adapt.reports > 0 && event.adapt.scale < 1 && event.adapt.targetKbps < 2000)
     let offStats = 0

@@ -14,7 +14,6 @@ export function frame(...parts: Part[]): Buffer {
 const CALL = 'c0ffee00c0ffee00'
 const CALLER_SHARE = 'jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y'
 const CALLEE_SHARE = 'q8Ld1PuTQeRzGX0ia-uVh3tJy9Dk_5wHfE2mS6oNYCc'
-const SECRET = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff'
 
 export const signalFixtures: Array<{name: string; message: SignalMessage; bytes: Buffer}> = [
   {
@@ -86,17 +85,17 @@ export const signalFixtures: Array<{name: string; message: SignalMessage; bytes:
 export const controlFixtures: Array<{name: string; message: ControlMessage; bytes: Buffer}> = [
   {
     name: 'auth',
-    message: {type: 'auth', callId: CALL, from: 'alice', secret: SECRET},
-    bytes: frame(['49 56 43 43', 'magic "IVCC"'], ['01', 'version 1'], ['01', 'type auth'], ['00 78', 'length 120'], [{utf8: `{"callId":"c0ffee00c0ffee00","from":"alice","secret":"${SECRET}"}`}, 'body']),
+    message: {type: 'auth', callId: CALL, from: 'alice'},
+    bytes: frame(['49 56 43 43', 'magic "IVCC"'], ['02', 'version 2 (1 carried the secret in auth)'], ['01', 'type auth'], ['00 2c', 'length 44'], [{utf8: '{"callId":"c0ffee00c0ffee00","from":"alice"}'}, 'body: the call and who calls, never a secret']),
   },
   {
     name: 'video off',
     message: {type: 'video', on: false},
-    bytes: frame(['49 56 43 43', 'magic'], ['01', 'version'], ['05', 'type video'], ['00 0c', 'length 12'], [{utf8: '{"on":false}'}, 'body']),
+    bytes: frame(['49 56 43 43', 'magic'], ['02', 'version'], ['05', 'type video'], ['00 0c', 'length 12'], [{utf8: '{"on":false}'}, 'body']),
   },
   {
     name: 'chat',
     message: {type: 'chat', text: 'héllo'},
-    bytes: frame(['49 56 43 43', 'magic'], ['01', 'version'], ['09', 'type chat'], ['00 11', 'length 17 (é is 2 UTF-8 bytes)'], [{utf8: '{"text":"héllo"}'}, 'body']),
+    bytes: frame(['49 56 43 43', 'magic'], ['02', 'version'], ['09', 'type chat'], ['00 11', 'length 17 (é is 2 UTF-8 bytes)'], [{utf8: '{"text":"héllo"}'}, 'body']),
   },
 ]
