@@ -12,6 +12,15 @@ afterEach(() => killAll())
 const listening = async (child: ReturnType<typeof startCli>) => JSON.parse(await waitForLine(child, 'stdout', (line) => line.includes('"listening"'), 60_000)).port as number
 const summaryOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!)
 
+/** The receiver ended cleanly with frames, and its null sink read every frame's stamp back, in order. */
+function expectEveryStampVerified(rx: {exitCode?: number; stdout: string; stderr: string}) {
+  expect(rx.exitCode, rx.stderr).toBe(0)
+  const summary = summaryOf(rx.stdout)
+  expect(summary.frames).toBeGreaterThan(0)
+  expect(summary.outOfOrder).toBe(0)
+  expect(rx.stderr).toContain(`video sink null: ${summary.frames} stamps verified, 0 unreadable, 0 out of order`)
+}
+
 /** A receiver stats event (--json) with at least `frames` frames played. */
 const playedAtLeast = (frames: number) => (line: string) => line.includes('"event":"stats"') && line.includes('"role":"receiver"') && JSON.parse(line).frames >= frames
 
@@ -81,11 +90,7 @@ describe('ivc stream-video (processes over loopback)', () => {
         await rejected
       },
     })
-    expect(rx.exitCode, rx.stderr).toBe(0)
-    const summary = summaryOf(rx.stdout)
-    expect(summary.frames).toBeGreaterThan(0)
-    expect(summary.outOfOrder).toBe(0)
-    expect(rx.stderr).toContain(`video sink null: ${summary.frames} stamps verified, 0 unreadable, 0 out of order`)
+    expectEveryStampVerified(rx)
   }, 120_000)
 
   it('encrypts with a shared secret: a sender without it is refused (AUTH_FAILED), one with it streams', async () => {
@@ -106,11 +111,7 @@ describe('ivc stream-video (processes over loopback)', () => {
       },
     })
     expect(tx.exitCode, tx.stderr).toBe(0)
-    expect(rx.exitCode, rx.stderr).toBe(0)
-    const summary = summaryOf(rx.stdout)
-    expect(summary.frames).toBeGreaterThan(0)
-    expect(summary.outOfOrder).toBe(0)
-    expect(rx.stderr).toContain(`video sink null: ${summary.frames} stamps verified, 0 unreadable, 0 out of order`)
+    expectEveryStampVerified(rx)
   }, 120_000)
 
   it('without OpenCV: camera fails with the install hint; synthetic + raw still stream', async () => {
@@ -122,11 +123,7 @@ describe('ivc stream-video (processes over loopback)', () => {
     // Raw frames cost ~55 Mbit/s at this size; gcc would start at 1 Mbit/s and climb to it.
     const {tx, rx} = await streamFrames({receiver: ['--log-level', 'info'], sender: ['--codec', 'raw', '--size', '320x240', '--connections', '4', '--adapt', 'off'], env})
     expect(tx.exitCode, tx.stderr).toBe(0)
-    expect(rx.exitCode, rx.stderr).toBe(0)
-    const summary = summaryOf(rx.stdout)
-    expect(summary.frames).toBeGreaterThan(0)
-    expect(summary.outOfOrder).toBe(0)
-    expect(rx.stderr).toContain(`video sink null: ${summary.frames} stamps verified, 0 unreadable, 0 out of order`)
+    expectEveryStampVerified(rx)
   }, 120_000)
 
   it('without OpenCV, JPEG comes from sharp: frames stream and the null sink reads every stamp back', async () => {
@@ -135,11 +132,7 @@ describe('ivc stream-video (processes over loopback)', () => {
     expect(JSON.parse(doctor.stdout).backends).toContainEqual(expect.objectContaining({kind: 'video-codec', name: 'jpeg', ok: true, detail: expect.stringContaining('sharp')}))
     const {tx, rx} = await streamFrames({receiver: ['--log-level', 'info'], sender: ['--codec', 'jpeg', '--size', '320x240', '--connections', '4'], env})
     expect(tx.exitCode, tx.stderr).toBe(0)
-    expect(rx.exitCode, rx.stderr).toBe(0)
-    const summary = summaryOf(rx.stdout)
-    expect(summary.frames).toBeGreaterThan(0)
-    expect(summary.outOfOrder).toBe(0)
-    expect(rx.stderr).toContain(`video sink null: ${summary.frames} stamps verified, 0 unreadable, 0 out of order`)
+    expectEveryStampVerified(rx)
   }, 120_000)
 
   it('says what is wrong with bad flags', async () => {
