@@ -36,4 +36,14 @@ describe('the fake clock', () => {
     expect(ticks).toEqual([1000, 2000, 3000])
     expect(clock.now()).toBe(8500)
   })
+
+  it('tells when the next timer falls due', () => {
+    const clock = new FakeClock(50)
+    expect(clock.nextDue).toBeUndefined()
+    clock.setTimeout(() => undefined, 30)
+    clock.setInterval(() => undefined, 20)
+    expect(clock.nextDue).toBe(70)
+    clock.advance(20)
+    expect(clock.nextDue).toBe(80)
+  })
 })

@@ -36,6 +36,13 @@ export class FakeClock implements Clock {
     return this.#pending.size
   }
 
+  /** When the next timer falls due, if one is set (a test can stop there and let what it set off play out). */
+  get nextDue(): number | undefined {
+    let next: number | undefined
+    for (const timer of this.#pending.values()) if (next === undefined || timer.due < next) next = timer.due
+    return next
+  }
+
   /** Move the clock forward, running every timer that falls due in order of due time, then of setting. */
   advance(ms: number): void {
     const until = this.#now + ms
