@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {glareWinner} from '../../src/call/setup-states.js'
 import {endErrorCode} from '../../src/call/steps.js'
 import type {CallState} from '../../src/call/types.js'
-import {CONTROL_PORT, peek, TwoPeers} from './two-peers.js'
+import {CALL_PORT, CONTROL_PORT, peek, TwoPeers} from './two-peers.js'
 
 function callOf(state: CallState) {
   if (state.kind !== 'in-call' && state.kind !== 'ending') throw new Error(`not in a call: ${state.kind}`)
@@ -146,7 +146,7 @@ describe('call scenarios (two CallDrivers on an in-memory network and a fake clo
   ])('glare between %s and %s: exactly one call survives, its caller the smaller name', async (first, second) => {
     const net = await peers(first, second)
     // Both dial before either hears of the other.
-    const [fromFirst, fromSecond] = await Promise.all([net.driver(first).placeCall(second, second, 12_344), net.driver(second).placeCall(first, first, 12_344)])
+    const [fromFirst, fromSecond] = await Promise.all([net.driver(first).placeCall(second, second, CALL_PORT), net.driver(second).placeCall(first, first, CALL_PORT)])
     await net.settle()
     const [caller, callee] = first < second ? [first, second] : [second, first]
     const [survivor, yielded] = first < second ? [fromFirst, fromSecond] : [fromSecond, fromFirst]

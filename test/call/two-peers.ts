@@ -10,13 +10,7 @@ import {signalCodec, type SignalMessage} from '../../src/protocol/call/signallin
 import {FakeClock} from '../support/fake-clock.js'
 import {recordingLogger} from '../support/logger.js'
 
-/**
- * Real CallDrivers, one per user, in one process: what each touches is in memory and time is one fake clock.
- * Signalling goes through the real codec (only wire-valid messages pass) on links that deliver in order, later
- * (a microtask, never inside the sender's step, as a socket would). Each user's call components are a FakeCallMedia
- * and its bus a MemoryBus, whose control component relays toggles and chat to the peer in the call, as the real one
- * does over its control connection. Every method lets what it set off play out before it returns.
- */
+/** Where every user's driver listens for calls, and the control port every callee answers with. */
 export const CALL_PORT = 12_344
 export const CONTROL_PORT = 40_100
 
@@ -30,6 +24,13 @@ export interface Peer {
   timeline: Array<{event: string; body: Record<string, unknown>} | {presence: string}>
 }
 
+/**
+ * Real CallDrivers, one per user, in one process: what each touches is in memory and time is one fake clock.
+ * Signalling goes through the real codec (only wire-valid messages pass) on links that deliver in order, later
+ * (a microtask, never inside the sender's step, as a socket would). Each user's call components are a FakeCallMedia
+ * and its bus a MemoryBus, whose control component relays toggles and chat to the peer in the call, as the real one
+ * does over its control connection. Every method lets what it set off play out before it returns.
+ */
 export class TwoPeers {
   readonly clock = new FakeClock(1_000_000)
   readonly network = new MemoryNetwork()
