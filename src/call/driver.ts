@@ -179,7 +179,8 @@ export class CallDriver {
   }
 
   dispatch(event: CallEvent): void {
-    const step = reduceCall(this.#state, event, this.options.clock.now())
+    // Whole milliseconds: the records (a call's startedAt, endedAt, durationMs) go out on the bus and in summaries.
+    const step = reduceCall(this.#state, event, Math.floor(this.options.clock.now()))
     if (step.outcome === 'ignored') this.options.logger.debug(`ignored ${event.type}: ${step.note}`)
     this.#state = step.state
     // Before the effects: whoever hears `call.incoming` may accept at once, and the session must be there.

@@ -59,6 +59,15 @@ describe('call scenarios (two CallDrivers on an in-memory network and a fake clo
     expect(net.state('alice').kind).toBe('listening')
   })
 
+  it('keeps its records in whole milliseconds, as they go out on the bus, whatever the clock\'s fractions', async () => {
+    const net = await peers('alice', 'bob')
+    await net.advance(0.25)
+    const {callId} = await connected(net)
+    await net.advance(1000.5)
+    await net.command('alice', (driver) => driver.hangup())
+    expect(net.state('alice').lastEnd).toMatchObject({callId, startedAt: 1_000_000, endedAt: 1_001_000, durationMs: 1000})
+  })
+
   it('reject: the caller learns it was declined, and the callee\'s components, started as it rang, stop', async () => {
     const net = await peers('alice', 'bob')
     const {callId} = await net.dial('alice', 'bob')
