@@ -229,7 +229,7 @@ export class CallDriver {
     const {logger, bus, clock} = this.options
     switch (effect.type) {
       case 'connect':
-        this.options.network.connect(effect.host, effect.port).then(
+        void this.options.network.connect(effect.host, effect.port).then(
           (link) => {
             // The call may have ended (hung up, timed out) while we were connecting: nothing is waiting for this one.
             if (this.#state.kind !== 'calling' || this.#state.call.conn !== effect.conn) {
