@@ -1,5 +1,8 @@
 import type {Bus} from '../bus/bus.js'
 import type {Logger} from '../cli/logger.js'
+import {realClock} from './clock.js'
+import {componentMedia} from './component-media.js'
+import {tcpSignalling} from './connections.js'
 import {CallDriver, type CallSummary} from './driver.js'
 import type {ComponentContext, MediaPlan} from './media-session.js'
 import {serveCallRequests} from './serve-requests.js'
@@ -25,13 +28,16 @@ export async function callAlone(options: {
   const {bus, signal} = options
   await bus.startLiveness()
   let durationTimer: NodeJS.Timeout | undefined
+  const {logger, context, plan} = options
   const driver: CallDriver = new CallDriver({
+    user: context.user,
     bus,
-    logger: options.logger,
+    logger,
     address: options.address,
     answerTimeoutMs: options.answerTimeoutMs,
-    context: options.context,
-    plan: options.plan,
+    network: tcpSignalling(logger, realClock),
+    media: componentMedia({logger, plan, context}),
+    clock: realClock,
     onEvent: (event, body) => {
       options.onEvent(event, body)
       // --duration counts from when media flows, not from the answer: starting the components takes a moment.

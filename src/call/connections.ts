@@ -2,8 +2,10 @@ import {createServer, type Server} from 'node:net'
 
 import {IvcError} from '../cli/errors.js'
 import type {ControlMessage} from '../protocol/call/control.js'
-import type {SignalMessage} from '../protocol/call/signalling.js'
+import type {Logger} from '../cli/logger.js'
+import {signalCodec, type SignalMessage} from '../protocol/call/signalling.js'
 import {secureServer} from '../security/tls-psk.js'
+import type {Clock} from './clock.js'
 import {FramedConnection, type FramedOptions} from './signalling.js'
 
 /** A connection that has not completed TLS by then is dropped (as the control auth is bounded). */
@@ -54,4 +56,35 @@ export function listenFramed<M extends {type: string}>(
       })
     })
   })
+}
+
+export const SIGNAL_KEEPALIVE = {intervalMs: 1000, timeoutMs: 5000}
+
+/** What the call driver needs of one signalling connection (a SignalConnection has it all). */
+export interface SignalLink {
+  send(message: SignalMessage): unknown
+  onMessage(listener: (message: SignalMessage) => void): unknown
+  /** Close once what was sent is flushed. */
+  close(reason: string): Promise<unknown>
+  /** Close at once. */
+  destroy(reason: string): void
+  /** Resolves when the connection is closed, by either side, with why. */
+  closed: Promise<{reason: string}>
+}
+
+/** Where the call driver's signalling connections come from: TCP between hosts (tcpSignalling), or memory in tests. */
+export interface SignalNetwork {
+  /** Accept calls on `port` (0: any free one), each connection handed to `onConnection`. */
+  listen(port: number, onConnection: (link: SignalLink) => void): Promise<{port: number; close(): Promise<void>}>
+  /** Rejects with why when the peer cannot be reached. */
+  connect(host: string, port: number): Promise<SignalLink>
+}
+
+/** Call signalling over TCP: framed with the signalling codec, kept alive, the keepalive timed by `clock`. */
+export function tcpSignalling(logger: Logger, clock: Clock): SignalNetwork {
+  const framed = {codec: signalCodec, logger, keepalive: SIGNAL_KEEPALIVE, clock}
+  return {
+    listen: (port, onConnection) => listenFramed<SignalMessage>({...framed, port, onConnection}),
+    connect: (host, port) => FramedConnection.connect<SignalMessage>(host, port, framed),
+  }
 }

@@ -1,7 +1,7 @@
 import {IvcError} from '../cli/errors.js'
 import {type AuthCheck, checkControlAuth} from '../protocol/call/control.js'
 import type {ControlConnection} from './connections.js'
-import {realTimers, type Timers} from './timers.js'
+import {type Clock, realClock} from './clock.js'
 
 /**
  * The opening of a control connection (docs/protocol.md, "Call control"). The connection is TLS keyed by the call's
@@ -26,19 +26,19 @@ export async function presentControlAuth(connection: ControlConnection, auth: {c
 export async function admitControl(
   connection: ControlConnection,
   expected: {callId: string; peer?: string},
-  options: {timeoutMs?: number; timers?: Timers} = {},
+  options: {timeoutMs?: number; clock?: Clock} = {},
 ): Promise<AuthCheck> {
-  const timers = options.timers ?? realTimers
+  const clock = options.clock ?? realClock
   const timeoutMs = options.timeoutMs ?? 5000
   let timer: unknown
-  const timedOut = new Promise<'timeout'>((resolve) => (timer = timers.setTimeout(() => resolve('timeout'), timeoutMs)))
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = clock.setTimeout(() => resolve('timeout'), timeoutMs)))
   let first
   try {
     first = await Promise.race([connection.next(), timedOut])
   } catch (error) {
     return {ok: false, reason: error instanceof Error ? error.message : String(error)}
   } finally {
-    timers.clearTimeout(timer)
+    clock.clearTimeout(timer)
   }
 
   const check: AuthCheck = first === 'timeout' ? {ok: false, reason: `no auth within ${timeoutMs} ms`} : checkControlAuth(first, expected)

@@ -2,67 +2,59 @@ import type {Bus} from '../bus/bus.js'
 import {IvcError} from '../cli/errors.js'
 import type {Logger} from '../cli/logger.js'
 import {newCallId} from '../protocol/call/secret.js'
-import {signalCodec, type SignalMessage} from '../protocol/call/signalling.js'
 import {newKeyShare} from '../security/key-share.js'
+import {CallBook, type CallSummary} from './call-book.js'
 import {answerKeys} from './call-keys.js'
-import {type FramedListener, listenFramed, type SignalConnection} from './connections.js'
-import {type ComponentContext, type MediaPlan, MediaSession, type MediaSummaries} from './media-session.js'
-import {FramedConnection} from './signalling.js'
+import type {Clock} from './clock.js'
+import type {CallMedia, CallMediaSession} from './component-media.js'
+import type {SignalLink, SignalNetwork} from './connections.js'
 import {initialCallState, reduceCall} from './state-machine.js'
-import {Supervisor} from './supervisor.js'
 import type {CallEffect, CallEnd, CallEvent, CallState, ConnId, MediaKind} from './types.js'
 
-export const SIGNAL_KEEPALIVE = {intervalMs: 1000, timeoutMs: 5000}
+export type {CallSummary} from './call-book.js'
 
+/** The bus as the driver uses it: call events out, requests to the call's control component, control events in. */
+export type CallBus = Pick<Bus, 'publish' | 'request' | 'subscribe'>
+
+/** Everything the driver touches comes through here, so a test can run two drivers in one process on a fake clock. */
 export interface CallDriverOptions {
-  bus: Bus
+  /** The local user: invites must be addressed to it, and it breaks glare ties. */
+  user: string
   logger: Logger
-  context: ComponentContext
-  plan: MediaPlan
   /** Our address as peers reach us (goes into invites). */
   address: string
   answerTimeoutMs?: number
+  /** Signalling connections (production: tcpSignalling). */
+  network: SignalNetwork
+  /** The call's components (production: componentMedia, each a child process). */
+  media: CallMedia
+  bus: CallBus
+  /** The time of the records the reducer keeps (call start and end), and the call's timers (production: realClock). */
+  clock: Clock
   /** Called for every call event (the same ones published on the bus topic `call`). */
   onEvent: (event: string, body: Record<string, unknown>) => void
   /** Presence status changes (the directory shows in-call). */
   onPresence?: (status: 'online' | 'in-call' | 'offline') => void
 }
 
-export interface CallSummary {
-  callId: string
-  peer: string
-  role: string
-  durationS: number
-  endReason: string
-  endCode: string
-  video?: Record<string, unknown>
-  audio?: Record<string, unknown>
-}
+/** Shutdown waits this long for the call in progress to end before it stops the components anyway. */
+const SHUTDOWN_GRACE_MS = 4000
 
 /**
- * Runs the call state machine (state-machine.ts) against the real world: signalling sockets, timers, the call's
- * component processes (through MediaSession and the Supervisor), the bus, and the local user's commands. The
- * reducer decides; this class only carries out its effects and turns what happens into events.
+ * Runs the call state machine (state-machine.ts) against the world: signalling connections, timers, the call's
+ * components, the bus, and the local user's commands. The reducer decides; this class only carries out its effects
+ * and turns what happens into events. What it holds beside the reducer's state is in its CallBook.
  */
 export class CallDriver {
   #state: CallState
-  readonly #connections = new Map<ConnId, SignalConnection>()
-  readonly #timers = new Map<string, NodeJS.Timeout>()
-  readonly #supervisor: Supervisor
-  #session: MediaSession | undefined
-  /** Media summaries of calls whose components have stopped, until their call.ended is emitted. */
-  readonly #summaries = new Map<string, MediaSummaries>()
-  #accepting: Promise<void> | undefined
-  #listener: FramedListener | undefined
-  #nextConn = 0
-  readonly #endWaiters = new Map<string, (summary: CallSummary) => void>()
-  #idle: Array<() => void> = []
+  readonly #book = new CallBook<SignalLink, CallMediaSession>()
+  #listener: {port: number; close(): Promise<void>} | undefined
 
   constructor(private readonly options: CallDriverOptions) {
-    this.#state = initialCallState({user: options.context.user, ...(options.answerTimeoutMs ? {answerTimeoutMs: options.answerTimeoutMs} : {})})
-    this.#supervisor = new Supervisor(options.logger, (exit) => {
-      const call = this.#activeCallId()
-      if (call) this.dispatch({type: 'component-exited', callId: call, component: exit.name, reason: exit.error ?? exit.signal ?? `exit ${exit.code}`})
+    this.#state = initialCallState({user: options.user, ...(options.answerTimeoutMs ? {answerTimeoutMs: options.answerTimeoutMs} : {})})
+    options.media.onComponentExit((component, reason) => {
+      const state = this.#state
+      if (state.kind === 'in-call' || state.kind === 'ending') this.dispatch({type: 'component-exited', callId: state.call.callId, component, reason})
     })
   }
 
@@ -72,13 +64,7 @@ export class CallDriver {
 
   /** Listen for calls on `port` (0 = any); returns the bound port. */
   async listen(port: number): Promise<number> {
-    this.#listener = await listenFramed<SignalMessage>({
-      codec: signalCodec,
-      logger: this.options.logger,
-      keepalive: SIGNAL_KEEPALIVE,
-      port,
-      onConnection: (connection) => this.#adopt(connection),
-    })
+    this.#listener = await this.options.network.listen(port, (link) => this.#adopt(link))
     this.dispatch({type: 'go-online'})
     return this.#listener.port
   }
@@ -103,27 +89,22 @@ export class CallDriver {
     })
   }
 
-  /** Place a call; resolves when it has ended (with its summary). */
-  async dial(peer: string, host: string, port: number): Promise<CallSummary> {
-    return (await this.placeCall(peer, host, port)).ended
-  }
-
   /** Start a call; returns its id at once and, as `ended`, its summary when it is over. */
   async placeCall(peer: string, host: string, port: number): Promise<{callId: string; ended: Promise<CallSummary>}> {
     const callId = newCallId()
     const session = this.#newSession(callId)
     const media = await session.offer(true)
-    const ended = new Promise<CallSummary>((resolve) => this.#endWaiters.set(callId, resolve))
+    const ended = this.#book.waitForEnd(callId)
     try {
-      this.#command({type: 'dial', callId, peer, host, port, address: this.options.address, conn: this.#connId(), media, keyShare: newKeyShare()})
+      this.dispatch({type: 'dial', callId, peer, host, port, address: this.options.address, conn: this.#book.newConnId(), media, keyShare: newKeyShare()})
     } catch (error) {
       // Refused (already in a call, calling yourself): nothing was started.
-      this.#endWaiters.delete(callId)
+      this.#book.stopWaiting(callId)
       throw error
     }
 
     // The call's components start now, while the peer rings (media-session.ts).
-    this.#session = session
+    this.#book.session = session
     session.startCaller(peer, media)
     return {callId, ended}
   }
@@ -131,46 +112,44 @@ export class CallDriver {
   /** Accept the ringing call: answer with the ports its components (started as it rang) listen on. */
   accept(): Promise<void> {
     // A second accept (prompt, --auto-accept, `ivc control accept`) while the first is starting media joins it.
-    this.#accepting ??= this.#accept().finally(() => (this.#accepting = undefined))
-    return this.#accepting
+    return this.#book.accepting(() => this.#accept())
   }
 
   async #accept(): Promise<void> {
     const state = this.#state
-    const session = this.#session
+    const session = this.#book.session
     if (state.kind !== 'incoming' || session?.callId !== state.call.callId) throw new IvcError('NO_CALL', 'no incoming call to accept')
     const {call} = state
     let keys: {secret: string; keyShare: string}
     try {
-      keys = answerKeys(call, this.options.context.user)
+      keys = answerKeys(call, this.options.user)
     } catch (error) {
-      this.#command({type: 'reject', reason: 'unusable key share'})
+      this.dispatch({type: 'reject', reason: 'unusable key share'})
       throw new IvcError('PROTOCOL_ERROR', `the invite from ${call.peer} carries ${(error as Error).message}`)
     }
 
-    session.setupFrom = performance.now()
     const stillRinging = () => this.#state.kind === 'incoming' && this.#state.call.callId === call.callId
     try {
-      const {media, controlPort} = await session.listeningOffer()
+      const {media, controlPort} = await session.accepted()
       // The caller may have given up meanwhile, and another call may be ringing now.
       if (!stillRinging()) throw new IvcError('NO_CALL', `the call from ${call.peer} ended before it could be accepted`)
-      this.#command({type: 'accept', ...keys, controlPort, media})
+      this.dispatch({type: 'accept', ...keys, controlPort, media})
     } catch (error) {
-      if (stillRinging()) this.#command({type: 'reject', reason: 'media could not start'})
+      if (stillRinging()) this.dispatch({type: 'reject', reason: 'media could not start'})
       throw error
     }
   }
 
   reject(reason?: string): void {
-    this.#command({type: 'reject', reason})
+    this.dispatch({type: 'reject', reason})
   }
 
   hangup(reason?: string): void {
-    this.#command({type: 'hangup', reason})
+    this.dispatch({type: 'hangup', reason})
   }
 
   setMedia(kind: MediaKind, on: boolean): void {
-    this.#command({type: 'set-media', kind, on})
+    this.dispatch({type: 'set-media', kind, on})
   }
 
   /**
@@ -187,22 +166,31 @@ export class CallDriver {
 
   /** End any call, stop listening and every component. */
   async shutdown(reason = 'shutting down'): Promise<void> {
-    const settled = this.#state.kind === 'in-call' || this.#state.kind === 'ending' ? new Promise<void>((resolve) => this.#idle.push(resolve)) : Promise.resolve()
+    const {clock} = this.options
+    const settled = this.#state.kind === 'in-call' || this.#state.kind === 'ending' ? this.#book.whenIdle() : Promise.resolve()
     this.dispatch({type: 'shutdown', reason})
-    if (this.#state.kind === 'in-call') this.dispatch({type: 'hangup', reason})
-    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 4000).unref())])
-    await this.#supervisor.stopAll()
+    let grace: unknown
+    await Promise.race([settled, new Promise<void>((resolve) => (grace = clock.setTimeout(() => resolve(), SHUTDOWN_GRACE_MS)))])
+    clock.clearTimeout(grace)
+    await this.options.media.stopAll()
     await this.#listener?.close()
-    for (const connection of this.#connections.values()) connection.destroy(reason)
-    for (const timer of this.#timers.values()) clearTimeout(timer)
+    for (const link of this.#book.takeLinks()) link.destroy(reason)
+    for (const timer of this.#book.takeTimers()) clock.clearTimeout(timer)
   }
 
   dispatch(event: CallEvent): void {
-    const step = reduceCall(this.#state, event, Date.now())
+    // Whole milliseconds: the records (a call's startedAt, endedAt, durationMs) go out on the bus and in summaries.
+    const step = reduceCall(this.#state, event, Math.floor(this.options.clock.now()))
     if (step.outcome === 'ignored') this.options.logger.debug(`ignored ${event.type}: ${step.note}`)
     this.#state = step.state
     // Before the effects: whoever hears `call.incoming` may accept at once, and the session must be there.
-    this.#followSession()
+    const {stop, ring} = this.#book.followState(this.#state)
+    if (stop) void stop.stop()
+    if (ring) {
+      this.#book.session = this.#newSession(ring.callId)
+      this.#book.session.startCallee(ring.peer, ring.offer)
+    }
+
     for (const effect of step.effects) {
       // One failing effect (a message the codec refuses, a closed socket) must not skip the others.
       try {
@@ -212,31 +200,12 @@ export class CallDriver {
       }
     }
 
-    if (this.#state.kind === 'listening' || this.#state.kind === 'idle') for (const resolve of this.#idle.splice(0)) resolve()
+    this.#book.settle(this.#state)
     if (step.outcome === 'invalid' && step.error) throw new IvcError(step.error.code, step.error.message)
   }
 
-  /**
-   * The call's components live as long as its set-up or the call: started as it rings (the caller's by placeCall as
-   * it dials), stopped when the state moves on to no call or another one (declined, cancelled, a glare we yield).
-   * An agreed call's end stops them through its own effect (stop-media).
-   */
-  #followSession(): void {
-    const state = this.#state
-    const live = state.kind === 'calling' || state.kind === 'incoming' || state.kind === 'in-call' || state.kind === 'ending' ? state.call.callId : undefined
-    if (this.#session && this.#session.callId !== live) {
-      void this.#session.stop()
-      this.#session = undefined
-    }
-
-    if (state.kind === 'incoming' && !this.#session) {
-      this.#session = this.#newSession(state.call.callId)
-      this.#session.startCallee(state.call.peer, state.call.offer)
-    }
-  }
-
-  #newSession(callId: string): MediaSession {
-    const session = new MediaSession(callId, this.#supervisor, this.options.plan, this.options.context)
+  #newSession(callId: string): CallMediaSession {
+    const session = this.options.media.session(callId)
     session.onFirstFrame((kind, setupMs) => {
       const state = this.#state
       if (state.kind !== 'in-call' || state.call.callId !== callId) return
@@ -246,53 +215,39 @@ export class CallDriver {
     return session
   }
 
-  #command(event: CallEvent): void {
-    this.dispatch(event)
-  }
-
-  #activeCallId(): string | undefined {
-    const state = this.#state
-    return state.kind === 'in-call' || state.kind === 'ending' ? state.call.callId : undefined
-  }
-
-  #connId(): ConnId {
-    return `c${++this.#nextConn}`
-  }
-
   /** A signalling connection (accepted, or dialled by us) under its id: its messages and its end become events. */
-  #adopt(connection: SignalConnection, id: ConnId = this.#connId()): ConnId {
-    this.#connections.set(id, connection)
-    connection.onMessage((message) => this.dispatch({type: 'signal', conn: id, message}))
-    void connection.closed.then((info) => {
-      this.#connections.delete(id)
+  #adopt(link: SignalLink, id: ConnId = this.#book.newConnId()): void {
+    this.#book.addLink(id, link)
+    link.onMessage((message) => this.dispatch({type: 'signal', conn: id, message}))
+    void link.closed.then((info) => {
+      this.#book.removeLink(id)
       this.dispatch({type: 'signal-closed', conn: id, reason: info.reason})
     })
-    return id
   }
 
   #run(effect: CallEffect): void {
-    const {logger, bus} = this.options
+    const {logger, bus, clock} = this.options
     switch (effect.type) {
       case 'connect':
-        void FramedConnection.connect<SignalMessage>(effect.host, effect.port, {codec: signalCodec, logger, keepalive: SIGNAL_KEEPALIVE}).then(
-          (connection) => {
+        void this.options.network.connect(effect.host, effect.port).then(
+          (link) => {
             // The call may have ended (hung up, timed out) while we were connecting: nothing is waiting for this one.
             if (this.#state.kind !== 'calling' || this.#state.call.conn !== effect.conn) {
-              connection.destroy('the call is over')
+              link.destroy('the call is over')
               return
             }
 
-            this.#adopt(connection, effect.conn)
+            this.#adopt(link, effect.conn)
             this.dispatch({type: 'connected', conn: effect.conn})
           },
           (error: Error) => this.dispatch({type: 'connect-failed', conn: effect.conn, reason: error.message}),
         )
         break
       case 'send':
-        this.#connections.get(effect.conn)?.send(effect.message)
+        this.#book.link(effect.conn)?.send(effect.message)
         break
       case 'close':
-        void this.#connections.get(effect.conn)?.close(effect.reason)
+        void this.#book.link(effect.conn)?.close(effect.reason)
         break
       case 'start-media':
         void this.#startMedia()
@@ -308,22 +263,18 @@ export class CallDriver {
         void bus.publish('call', 'call.state', {state: effect.status === 'in-call' ? 'in-call' : 'listening'}).catch(() => 0)
         break
       case 'start-timer': {
-        const key = `${effect.timer}:${effect.callId}`
-        clearTimeout(this.#timers.get(key))
-        this.#timers.set(key, setTimeout(() => {
-          this.#timers.delete(key)
+        const fired = () => {
+          this.#book.takeTimer(effect.timer, effect.callId)
           this.dispatch({type: 'timer', timer: effect.timer, callId: effect.callId})
-        }, effect.ms))
+        }
+
+        clock.clearTimeout(this.#book.setTimer(effect.timer, effect.callId, clock.setTimeout(fired, effect.ms)))
         break
       }
 
-      case 'cancel-timer': {
-        const key = `${effect.timer}:${effect.callId}`
-        clearTimeout(this.#timers.get(key))
-        this.#timers.delete(key)
+      case 'cancel-timer':
+        clock.clearTimeout(this.#book.takeTimer(effect.timer, effect.callId))
         break
-      }
-
       case 'log':
         logger[effect.level](effect.message)
         break
@@ -335,37 +286,15 @@ export class CallDriver {
 
   #emit(event: string, callId: string, body: Record<string, unknown>): void {
     const payload: Record<string, unknown> = {callId, ...body}
-    // Glare, and we yielded: whoever waits for our call's end (a delegated `ivc call`) follows the peer's call.
-    if (event === 'call.replaced') {
-      const waiter = this.#endWaiters.get(callId)
-      this.#endWaiters.delete(callId)
-      if (waiter) this.#endWaiters.set(String(body.replacedBy), waiter)
-    }
-
-    if (event === 'call.ended') {
-      const end = body as unknown as CallEnd
-      const summary: CallSummary = {
-        callId,
-        peer: end.peer,
-        role: end.role,
-        durationS: Math.round(end.durationMs / 100) / 10,
-        endReason: end.reason,
-        endCode: end.code,
-        ...this.#summaries.get(callId),
-      }
-      this.#summaries.delete(callId)
-      Object.assign(payload, {summary})
-      this.#endWaiters.get(callId)?.(summary)
-      this.#endWaiters.delete(callId)
-    }
-
+    if (event === 'call.replaced') this.#book.replaced(callId, String(body.replacedBy))
+    if (event === 'call.ended') payload.summary = this.#book.ended(callId, body as unknown as CallEnd)
     this.options.onEvent(event, payload)
     void this.options.bus.publish('call', event, payload, {callId}).catch(() => 0)
   }
 
   async #startMedia(): Promise<void> {
     const state = this.#state
-    const session = this.#session
+    const session = this.#book.session
     if (state.kind !== 'in-call' || session?.callId !== state.call.callId) return
     const {call} = state
     try {
@@ -388,12 +317,12 @@ export class CallDriver {
   }
 
   async #stopMedia(callId: string): Promise<void> {
-    const session = this.#session
-    this.#session = undefined
-    this.#summaries.set(callId, session ? await session.stop() : {})
+    const session = this.#book.takeSession()
+    this.#book.keepSummaries(callId, session ? await session.stop() : {})
     this.dispatch({type: 'media-stopped', callId})
-    // Ended by the teardown timer before the components stopped: the summary went out without media stats.
-    if (this.#state.kind !== 'ending' || this.#state.call.callId !== callId) this.#summaries.delete(callId)
+    // If that step did not end the call (the teardown timer or a shutdown ended it first), its summary went out
+    // without media stats, and nothing will read these.
+    this.#book.dropSummaries(callId)
   }
 
   async #setLocalMedia(callId: string, kind: MediaKind, on: boolean): Promise<void> {

@@ -5,7 +5,7 @@ import type {Logger} from '../cli/logger.js'
 import type {MessageCodec, MessageDecoder} from '../protocol/call/codec.js'
 import type {FrameError} from '../protocol/call/errors.js'
 import {clientHandshakeError, secureClient} from '../security/tls-psk.js'
-import {realTimers, type Timers} from './timers.js'
+import {type Clock, realClock} from './clock.js'
 
 /**
  * One framed peer connection (call signalling or call control) over a net.Socket: decodes what arrives with the
@@ -25,7 +25,7 @@ export interface FramedOptions<M> {
   /** For log lines and errors, e.g. "signalling with bob". */
   name?: string
   keepalive?: KeepaliveOptions
-  timers?: Timers
+  clock?: Clock
   /** Frames queued while the socket is not draining; beyond this the peer is not reading and we give up. */
   maxQueuedBytes?: number
   /** Messages nobody has read yet (no listener, no next()); beyond this the connection closes. */
@@ -69,12 +69,12 @@ export class FramedConnection<M extends {type: string}> {
     this.name = options.name ?? `${options.codec.spec.protocol} with ${socket.remoteAddress}:${socket.remotePort}`
     this.#options = {
       ...options,
-      timers: options.timers ?? realTimers,
+      clock: options.clock ?? realClock,
       maxQueuedBytes: options.maxQueuedBytes ?? 256 * 1024,
       maxUnread: options.maxUnread ?? 64,
     }
     this.#decoder = options.codec.decoder() as MessageDecoder<M>
-    this.#lastHeard = this.#options.timers.now()
+    this.#lastHeard = this.#options.clock.now()
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
     socket.setNoDelay(true)
     socket.on('data', (chunk: Buffer) => this.#onData(chunk))
@@ -97,18 +97,18 @@ export class FramedConnection<M extends {type: string}> {
     const timeoutMs = options.connectTimeoutMs ?? 5000
     const socket = await new Promise<Socket>((resolve, reject) => {
       const socket = netConnect({host, port})
-      const timers = options.timers ?? realTimers
+      const clock = options.clock ?? realClock
       const fail = (why: string, cause?: Error) => {
-        timers.clearTimeout(timer)
+        clock.clearTimeout(timer)
         socket.destroy()
         reject(new IvcError('PEER_UNREACHABLE', `cannot connect to ${host}:${port}: ${why}`, {cause}))
       }
 
-      const timer = timers.setTimeout(() => fail('timed out'), timeoutMs)
+      const timer = clock.setTimeout(() => fail('timed out'), timeoutMs)
       const onError = (error: NodeJS.ErrnoException) => fail(error.code ?? error.message, error)
       socket.once('error', onError)
       socket.once('connect', () => {
-        timers.clearTimeout(timer)
+        clock.clearTimeout(timer)
         socket.off('error', onError)
         resolve(socket)
       })
@@ -124,7 +124,7 @@ export class FramedConnection<M extends {type: string}> {
     return this.#closeInfo !== undefined
   }
 
-  /** Round-trip time of the last answered keepalive, in the timers' units (ms). */
+  /** Round-trip time of the last answered keepalive, in ms. */
   get rttMs(): number | undefined {
     return this.#rttMs
   }
@@ -166,8 +166,8 @@ export class FramedConnection<M extends {type: string}> {
     this.#endAfterFlush = true
     if (!this.#waitingDrain) this.#socket.end()
     // A peer that never reads must not hold us: give up on the flush after a bounded time.
-    const timer = this.#options.timers.setTimeout(() => this.#socket.destroy(), 2000)
-    return this.closed.finally(() => this.#options.timers.clearTimeout(timer))
+    const timer = this.#options.clock.setTimeout(() => this.#socket.destroy(), 2000)
+    return this.closed.finally(() => this.#options.clock.clearTimeout(timer))
   }
 
   /** Close at once, dropping anything unsent. */
@@ -211,7 +211,7 @@ export class FramedConnection<M extends {type: string}> {
   #onData(chunk: Buffer): void {
     if (this.#closeInfo && this.#closeInfo.by !== 'local') return
     this.stats.bytesIn += chunk.length
-    this.#lastHeard = this.#options.timers.now()
+    this.#lastHeard = this.#options.clock.now()
     const step = this.#decoder.push(chunk)
     for (const message of step.messages) {
       this.stats.framesIn += 1
@@ -253,14 +253,14 @@ export class FramedConnection<M extends {type: string}> {
 
   #onKeepalive(message: Keepalive): void {
     if (message.type === 'keepalive') this.send({type: 'keepalive-ack', seq: message.seq, t: message.t} as unknown as M)
-    else this.#rttMs = Math.max(0, this.#options.timers.now() - message.t)
+    else this.#rttMs = Math.max(0, this.#options.clock.now() - message.t)
   }
 
   #scheduleKeepalive(): void {
-    const {keepalive, timers} = this.#options
+    const {keepalive, clock} = this.#options
     if (!keepalive || this.#closeInfo) return
-    this.#keepaliveTimer = timers.setTimeout(() => {
-      const silentMs = timers.now() - this.#lastHeard
+    this.#keepaliveTimer = clock.setTimeout(() => {
+      const silentMs = clock.now() - this.#lastHeard
       if (silentMs >= keepalive.timeoutMs) {
         this.#options.logger.warn(`${this.name}: nothing heard for ${Math.round(silentMs)} ms; closing`)
         this.destroy(`keepalive timeout: nothing from the peer for ${Math.round(silentMs)} ms`, 'peer')
@@ -268,7 +268,7 @@ export class FramedConnection<M extends {type: string}> {
       }
 
       this.#seq = (this.#seq + 1) >>> 0
-      this.send({type: 'keepalive', seq: this.#seq, t: Math.floor(timers.now())} as unknown as M)
+      this.send({type: 'keepalive', seq: this.#seq, t: Math.floor(clock.now())} as unknown as M)
       this.#scheduleKeepalive()
     }, keepalive.intervalMs)
   }
@@ -281,7 +281,7 @@ export class FramedConnection<M extends {type: string}> {
   #onClose(): void {
     this.#note({reason: 'connection closed', by: 'peer'})
     const info = this.#closeInfo!
-    this.#options.timers.clearTimeout(this.#keepaliveTimer)
+    this.#options.clock.clearTimeout(this.#keepaliveTimer)
     for (const resolve of this.#drainWaiters.splice(0)) resolve()
     for (const reader of this.#readers.splice(0)) reader.reject(this.#closedError(info))
     this.#options.logger.debug(`${this.name}: closed (${info.by}): ${info.reason}`)

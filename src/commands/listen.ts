@@ -2,6 +2,9 @@ import * as Flags from '@oclif/core/flags'
 
 import {Bus} from '../bus/bus.js'
 import {IvcCommand} from '../cli/base-command.js'
+import {realClock} from '../call/clock.js'
+import {componentMedia} from '../call/component-media.js'
+import {tcpSignalling} from '../call/connections.js'
 import {CallDriver} from '../call/driver.js'
 import {callFlags, DEFAULT_CALL_PORT, mediaPlanFromFlags} from '../call/flags.js'
 import {answerIncoming} from '../call/incoming.js'
@@ -43,12 +46,14 @@ export default class Listen extends IvcCommand<typeof Listen> {
     const address = flags.address ?? primaryAddress()
     let presence: PresenceHandle | undefined
     const driver: CallDriver = new CallDriver({
+      user,
       bus,
       logger: this.logger,
       address,
       answerTimeoutMs: flags.timeout * 1000,
-      context: {user, redis: flags.redis, logLevel: flags['log-level']},
-      plan: mediaPlanFromFlags(flags),
+      network: tcpSignalling(this.logger, realClock),
+      media: componentMedia({logger: this.logger, plan: mediaPlanFromFlags(flags), context: {user, redis: flags.redis, logLevel: flags['log-level']}}),
+      clock: realClock,
       // In-call in the directory as soon as the call starts (presence also follows call.state on the bus).
       onPresence: (status) => {
         if (status !== 'offline') presence?.setStatus(status).catch((error: Error) => this.logger.warn(`presence: ${error.message}`))

@@ -6,7 +6,7 @@ import {FramedConnection} from '../../src/call/signalling.js'
 import {checkControlAuth, controlCodec, type ControlMessage} from '../../src/protocol/call/control.js'
 import {signalCodec} from '../../src/protocol/call/signalling.js'
 import {recordingLogger} from '../support/logger.js'
-import {ManualTimers} from './manual-timers.js'
+import {FakeClock} from '../support/fake-clock.js'
 
 const CALL = 'call-00000042'
 const SECRET = '5e'.repeat(32)
@@ -16,7 +16,7 @@ afterEach(async () => {
 })
 
 /** A real control listener on 127.0.0.1 (TLS with SECRET, or plain TCP) that admits with `admitControl` and reports each verdict. */
-async function controlServer(options: {timers?: ManualTimers; plain?: boolean} = {}) {
+async function controlServer(options: {clock?: FakeClock; plain?: boolean} = {}) {
   const logger = recordingLogger()
   const verdicts: Array<Promise<{check: Awaited<ReturnType<typeof admitControl>>; connection: ControlConnection}>> = []
   const bound = await listenFramed<ControlMessage>({
@@ -27,7 +27,7 @@ async function controlServer(options: {timers?: ManualTimers; plain?: boolean} =
     secret: options.plain ? undefined : SECRET,
     onConnection(connection) {
       cleanups.push(() => connection.destroy('test over'))
-      verdicts.push(admitControl(connection, {callId: CALL, peer: 'alice'}, {timeoutMs: 5000, timers: options.timers}).then((check) => ({check, connection})))
+      verdicts.push(admitControl(connection, {callId: CALL, peer: 'alice'}, {timeoutMs: 5000, clock: options.clock}).then((check) => ({check, connection})))
     },
   })
   cleanups.push(() => bound.close())
@@ -100,13 +100,13 @@ describe('control connection authentication', () => {
   })
 
   it('refuses a connection that stays silent past the timeout', async () => {
-    const timers = new ManualTimers()
-    const server = await controlServer({timers})
+    const clock = new FakeClock()
+    const server = await controlServer({clock})
     const silent = await dial(server.port)
     const verdict = server.verdict()
     // Wait until the server has accepted and started its timer, then let the time run out.
-    while (timers.pending === 0) await new Promise((resolve) => setImmediate(resolve))
-    timers.advance(5000)
+    while (clock.pending === 0) await new Promise((resolve) => setImmediate(resolve))
+    clock.advance(5000)
     expect((await verdict).check).toEqual({ok: false, reason: 'no auth within 5000 ms'})
     expect(await silent.next()).toEqual({type: 'auth-refused', reason: 'no auth within 5000 ms'})
   })

@@ -6,7 +6,7 @@ import {listenFramed, type FramedListener, type SignalConnection} from '../../sr
 import {FramedConnection} from '../../src/call/signalling.js'
 import {signalCodec, type SignalMessage} from '../../src/protocol/call/signalling.js'
 import {recordingLogger} from '../support/logger.js'
-import {ManualTimers} from './manual-timers.js'
+import {FakeClock} from '../support/fake-clock.js'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -16,7 +16,7 @@ afterEach(async () => {
 const invite: SignalMessage = {type: 'invite', callId: 'call-00000001', from: 'alice', to: 'bob', address: '127.0.0.1', keyShare: 'jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y', media: {}}
 
 /** A real signalling listener on 127.0.0.1; resolves each accepted connection in order. */
-async function listener(options: {timers?: ManualTimers; logger?: ReturnType<typeof recordingLogger>} = {}) {
+async function listener(options: {clock?: FakeClock; logger?: ReturnType<typeof recordingLogger>} = {}) {
   const accepted: SignalConnection[] = []
   const waiting: Array<(c: SignalConnection) => void> = []
   const logger = options.logger ?? recordingLogger()
@@ -25,7 +25,7 @@ async function listener(options: {timers?: ManualTimers; logger?: ReturnType<typ
     port: 0,
     codec: signalCodec,
     logger,
-    timers: options.timers,
+    clock: options.clock,
     onConnection(connection) {
       cleanups.push(() => connection.destroy('test over'))
       const waiter = waiting.shift()
@@ -38,7 +38,7 @@ async function listener(options: {timers?: ManualTimers; logger?: ReturnType<typ
   return {port: bound.port, nextConnection, logger}
 }
 
-async function client(port: number, options: {timers?: ManualTimers; keepalive?: {intervalMs: number; timeoutMs: number}} = {}) {
+async function client(port: number, options: {clock?: FakeClock; keepalive?: {intervalMs: number; timeoutMs: number}} = {}) {
   const connection = await FramedConnection.connect<SignalMessage>('127.0.0.1', port, {codec: signalCodec, logger: recordingLogger(), name: 'test client', ...options})
   cleanups.push(() => connection.destroy('test over'))
   return connection
@@ -172,15 +172,15 @@ describe('FramedConnection over real TCP', () => {
   })
 
   it('answers keepalives itself, measures the round trip, and never surfaces them', async () => {
-    const timers = new ManualTimers()
+    const clock = new FakeClock()
     const server = await listener()
-    const alice = await client(server.port, {timers, keepalive: {intervalMs: 1000, timeoutMs: 3000}})
+    const alice = await client(server.port, {clock, keepalive: {intervalMs: 1000, timeoutMs: 3000}})
     const bob = await server.nextConnection()
-    timers.advance(1000) // alice sends keepalive 1
+    clock.advance(1000) // alice sends keepalive 1
     alice.send({type: 'ringing', callId: invite.callId})
     // bob acks the keepalive on arrival, before he can read the ringing that followed it.
     expect(await bob.next()).toEqual({type: 'ringing', callId: invite.callId})
-    timers.advance(5)
+    clock.advance(5)
     bob.send({type: 'busy', callId: invite.callId})
     expect(await alice.next()).toEqual({type: 'busy', callId: invite.callId})
     expect(alice.rttMs).toBe(5)
@@ -188,10 +188,10 @@ describe('FramedConnection over real TCP', () => {
   })
 
   it('closes after the keepalive timeout when the peer goes silent', async () => {
-    const timers = new ManualTimers()
+    const clock = new FakeClock()
     const silent = await rawServer()
     const logger = recordingLogger()
-    const alice = await FramedConnection.connect<SignalMessage>('127.0.0.1', silent.port, {codec: signalCodec, logger, timers, keepalive: {intervalMs: 1000, timeoutMs: 3000}, name: 'signalling with bob'})
+    const alice = await FramedConnection.connect<SignalMessage>('127.0.0.1', silent.port, {codec: signalCodec, logger, clock, keepalive: {intervalMs: 1000, timeoutMs: 3000}, name: 'signalling with bob'})
     cleanups.push(() => alice.destroy('test over'))
     const socket = await silent.nextSocket()
     const keepalives = new Promise<SignalMessage[]>((resolve) => {
@@ -199,16 +199,16 @@ describe('FramedConnection over real TCP', () => {
       const got: SignalMessage[] = []
       socket.on('data', (chunk: Buffer) => got.push(...decoder.push(chunk).messages) >= 2 && resolve(got))
     })
-    timers.advance(2000)
+    clock.advance(2000)
     expect(await keepalives).toEqual([
       {type: 'keepalive', seq: 1, t: 1000},
       {type: 'keepalive', seq: 2, t: 2000},
     ])
     expect(alice.isClosed).toBe(false)
-    timers.advance(1000)
+    clock.advance(1000)
     expect(await alice.closed).toEqual({reason: 'keepalive timeout: nothing from the peer for 3000 ms', by: 'peer'})
     expect(logger.lines).toContain('[test] warn: signalling with bob: nothing heard for 3000 ms; closing\n')
-    expect(timers.pending).toBe(0)
+    expect(clock.pending).toBe(0)
   })
 
   it('fails to connect with PEER_UNREACHABLE, and to listen on a busy port with PORT_IN_USE', async () => {

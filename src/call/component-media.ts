@@ -1,0 +1,46 @@
+import type {Logger} from '../cli/logger.js'
+import type {MediaOffer} from '../protocol/call/fields.js'
+import {type ComponentContext, type MediaPlan, MediaSession} from './media-session.js'
+import {Supervisor} from './supervisor.js'
+
+/**
+ * What the call driver needs of one call's components on this side (the order of use is the driver's; production:
+ * MediaSession, media-session.ts, which says what each step does to the processes).
+ */
+export type CallMediaSession = Pick<MediaSession, 'callId' | 'offer' | 'startCaller' | 'startCallee' | 'begin' | 'controlReady' | 'mediaFlowing' | 'onFirstFrame' | 'stop'> & {
+  /** Callee, on accepting: set-up time counts from now; resolves with the ports our receivers and control listen on. */
+  accepted(): Promise<{media: MediaOffer; controlPort: number}>
+}
+
+/** Every call's components, and news of one that ended by itself. */
+export interface CallMedia {
+  session(callId: string): CallMediaSession
+  /** `listener` hears of a component that ended without being asked to (a crash): its name and why. */
+  onComponentExit(listener: (component: string, reason: string) => void): void
+  /** Stop every component of every call. */
+  stopAll(): Promise<void>
+}
+
+class ComponentSession extends MediaSession implements CallMediaSession {
+  async accepted(): Promise<{media: MediaOffer; controlPort: number}> {
+    // MediaSession times set-up on its own monotonic clock, from its creation as the call rang; the person's wait
+    // begins now.
+    this.setupFrom = performance.now()
+    return this.listeningOffer()
+  }
+}
+
+/** Production: each component a child process of this one (`ivc stream-video` ...), under one Supervisor. */
+export function componentMedia(options: {logger: Logger; plan: MediaPlan; context: ComponentContext}): CallMedia {
+  let onExit: (component: string, reason: string) => void = () => undefined
+  const supervisor = new Supervisor(options.logger, (exit) => onExit(exit.name, exit.error ?? exit.signal ?? `exit ${exit.code}`))
+  return {
+    session: (callId) => new ComponentSession(callId, supervisor, options.plan, options.context),
+    onComponentExit(listener) {
+      onExit = listener
+    },
+    async stopAll() {
+      await supervisor.stopAll()
+    },
+  }
+}
