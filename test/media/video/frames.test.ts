@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
+import {FRAME_REUSE_AFTER} from '../../../src/media/types.js'
 import {readSeq, STAMP_MODULO, stampSeq} from '../../../src/media/video/frame-stamp.js'
 import {codecForPayload, parseVideoTarget} from '../../../src/media/video/stream.js'
 import {JpegCodec} from '../../../src/plugins/video/jpeg-codec.js'
@@ -29,7 +30,19 @@ describe('frame stamp', () => {
     for (let i = 0; i < 5; i++) {
       const decoded = await codec.decode(await codec.encode(await source.read()))
       expect(decoded).toMatchObject({width: 640, height: 480, format: 'bgr'})
+      expect(decoded.data.length).toBe(640 * 480 * 3)
       expect(readSeq(decoded)).toBe(i)
+    }
+  })
+
+  it('decodes JPEG pictures of another size or in gray after one another (the codec reuses its output buffer)', async () => {
+    const codec = new JpegCodec(80)
+    const gray = await new SyntheticSource(320, 240, 'gray').read()
+    const big = await new SyntheticSource(640, 480).read()
+    for (const frame of [big, gray, big]) {
+      const decoded = await codec.decode(await codec.encode(frame))
+      expect({width: decoded.width, height: decoded.height, format: decoded.format, bytes: decoded.data.length}).toEqual({width: frame.width, height: frame.height, format: frame.format, bytes: frame.data.length})
+      expect(readSeq(decoded)).toBe(0)
     }
   })
 })
@@ -42,6 +55,15 @@ describe('synthetic source', () => {
     expect(a.data.length).toBe(160 * 120 * 3)
     expect(a.data.subarray(160 * 3 * 20).equals(b.data.subarray(160 * 3 * 20))).toBe(false)
     expect([readSeq(a), readSeq(b)]).toEqual([0, 1])
+  })
+
+  it('leaves a frame as it was read for FRAME_REUSE_AFTER more reads', async () => {
+    const source = new SyntheticSource(160, 120)
+    const first = await source.read()
+    const copy = Buffer.from(first.data)
+    for (let i = 0; i < FRAME_REUSE_AFTER; i++) await source.read()
+    expect(first.data.equals(copy)).toBe(true)
+    expect(readSeq(first)).toBe(0)
   })
 })
 
