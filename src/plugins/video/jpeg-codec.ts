@@ -25,13 +25,16 @@ export class JpegCodec implements TunableVideoCodec {
   async encode(frame: VideoFrame, encoding?: FrameEncoding): Promise<Buffer> {
     const cv = this.#cv
     const type = CHANNELS[frame.format] === 3 ? cv.CV_8UC3 : cv.CV_8UC1
-    let mat = new cv.Mat(frame.height, frame.width, type, frame.data)
+    const wrapped = new cv.Mat(frame.height, frame.width, type, frame.data)
     // Resize synchronously: resizeAsync of @u4/opencv4nodejs 7 aborts V8 within a few thousand calls ("Check failed:
     // marking_done_" in a garbage collection); the area resize of a 640x480 frame takes well under a millisecond.
-    if (encoding && (encoding.width !== frame.width || encoding.height !== frame.height)) mat = mat.resize(encoding.height, encoding.width, 0, 0, cv.INTER_AREA)
+    const scaled = encoding && (encoding.width !== frame.width || encoding.height !== frame.height)
+    const mat = scaled ? wrapped.resize(encoding.height, encoding.width, 0, 0, cv.INTER_AREA) : wrapped
     const jpeg: Buffer = await cv.imencodeAsync('.jpg', mat, [cv.IMWRITE_JPEG_QUALITY, Math.round(encoding?.quality ?? this.quality)])
     // The Mat only points at frame.data: holding the frame until here keeps its memory alive while the thread pool reads it.
     keepAlive(frame)
+    // A resized copy is OpenCV's memory: free it now rather than at some later garbage collection.
+    if (scaled) mat.release()
     return jpeg
   }
 
