@@ -1,3 +1,8 @@
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {describe, expect, it} from 'vitest'
 
 import {FRAME_REUSE_AFTER} from '../../../src/media/types.js'
@@ -5,6 +10,7 @@ import {readSeq, STAMP_MODULO, stampSeq} from '../../../src/media/video/frame-st
 import {codecForPayload, parseVideoTarget} from '../../../src/media/video/stream.js'
 import {JpegCodec} from '../../../src/plugins/video/jpeg-codec.js'
 import {NullSink} from '../../../src/plugins/video/null-sink.js'
+import {OpenCVSource} from '../../../src/plugins/video/opencv-source.js'
 import {decodeRaw, RawCodec} from '../../../src/plugins/video/raw-codec.js'
 import {SyntheticSource} from '../../../src/plugins/video/synthetic-source.js'
 
@@ -64,6 +70,27 @@ describe('synthetic source', () => {
     for (let i = 0; i < FRAME_REUSE_AFTER; i++) await source.read()
     expect(first.data.equals(copy)).toBe(true)
     expect(readSeq(first)).toBe(0)
+  })
+})
+
+describe('OpenCV file source', () => {
+  it('reads a video at the asked size, leaves each frame as read for FRAME_REUSE_AFTER more reads, and ends', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ivc-source-')), 'clip.avi')
+    // testsrc's frames differ from one another (a counter and a moving gradient), so a frame written over would show.
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-frames:v', '6', '-c:v', 'mjpeg', path])
+    const source = new OpenCVSource('file', path, {width: 32, height: 24})
+    const first = (await source.read())!
+    const copy = Buffer.from(first.data)
+    const later = []
+    for (let frame = await source.read(); frame; frame = await source.read()) {
+      later.push(frame)
+      if (later.length === FRAME_REUSE_AFTER) expect(first.data.equals(copy)).toBe(true)
+    }
+
+    expect(later.length).toBe(5)
+    expect([first, ...later].map((frame) => [frame.width, frame.height, frame.format, frame.data.length])).toEqual(Array.from({length: 6}, () => [32, 24, 'bgr', 32 * 24 * 3]))
+    expect(later[0].data.equals(copy)).toBe(false)
+    await source.close()
   })
 })
 
