@@ -6,6 +6,9 @@ export type PixelFormat = 'bgr' | 'gray'
 
 export const CHANNELS: Record<PixelFormat, number> = {bgr: 3, gray: 1}
 
+/** How many more reads a source's frame survives before the source may write over its pixels (see VideoSource). */
+export const FRAME_REUSE_AFTER = 3
+
 /** One uncompressed picture: rows top to bottom, pixels interleaved (BGR, as OpenCV keeps them). */
 export interface VideoFrame {
   width: number
@@ -14,7 +17,11 @@ export interface VideoFrame {
   data: Buffer
 }
 
-/** Produces frames on demand; the sender pipeline paces the calls. `read()` resolves undefined at the end (a file). */
+/**
+ * Produces frames on demand; the sender pipeline paces the calls. `read()` resolves undefined at the end (a file).
+ * A source may reuse its frames' pixel buffers (a fresh 1 MB buffer a frame costs page faults and garbage collections
+ * at 30 fps): a frame stays as read until FRAME_REUSE_AFTER more frames have been read; copy it to keep it longer.
+ */
 export interface VideoSource {
   readonly width: number
   readonly height: number
@@ -25,6 +32,7 @@ export interface VideoSource {
 export interface VideoCodec {
   readonly name: string
   encode(frame: VideoFrame): Promise<Buffer>
+  /** The decoded frame's pixels may be reused by the codec's next decode: read them, or copy them, before that. */
   decode(payload: Buffer): Promise<VideoFrame>
 }
 

@@ -1,6 +1,6 @@
 import {IvcError} from '../../cli/errors.js'
 import {loadOpenCV, type OpenCV} from '../native.js'
-import type {VideoFrame, VideoSource} from '../../media/types.js'
+import {FRAME_REUSE_AFTER, type VideoFrame, type VideoSource} from '../../media/types.js'
 
 /**
  * A webcam (device index, or a device path such as /dev/video0) or a video file, through OpenCV VideoCapture.
@@ -42,14 +42,28 @@ export class OpenCVSource implements VideoSource {
 
   #pending: OpenCV | undefined
 
+  /** Frames are copied into a ring of FRAME_REUSE_AFTER + 1 buffers (VideoSource allows it), not into a fresh one each. */
+  readonly #ring: Buffer[] = []
+  #reads = 0
+
   async read(): Promise<VideoFrame | undefined> {
-    let mat = this.#pending ?? (await this.#capture.readAsync())
+    const cv = this.#cv
+    const captured = this.#pending ?? (await this.#capture.readAsync())
     this.#pending = undefined
-    if (!mat || mat.empty) return undefined
+    if (!captured || captured.empty) return undefined
+    let mat = captured
     // Synchronous on purpose: resizeAsync aborts V8 after a while (see JpegCodec.encode); both take well under 1 ms.
     if (mat.cols !== this.width || mat.rows !== this.height) mat = mat.resize(this.height, this.width)
-    if (mat.channels === 1) mat = mat.cvtColor(this.#cv.COLOR_GRAY2BGR)
-    return {width: this.width, height: this.height, format: 'bgr', data: mat.getData()}
+    if (mat.channels === 1) mat = mat.cvtColor(cv.COLOR_GRAY2BGR)
+    // Anything but 8-bit BGR (none is known from a capture) is returned as OpenCV gives it, as before.
+    if (mat.type !== cv.CV_8UC3) return {width: this.width, height: this.height, format: 'bgr', data: mat.getData()}
+    // getData() would cost two fresh copies of the picture a frame (page faults, garbage collections: issue 12's profile).
+    const slot = this.#reads++ % (FRAME_REUSE_AFTER + 1)
+    const data = (this.#ring[slot] ??= Buffer.alloc(this.width * this.height * 3))
+    mat.copyTo(new cv.Mat(this.height, this.width, cv.CV_8UC3, data))
+    mat.release()
+    captured.release()
+    return {width: this.width, height: this.height, format: 'bgr', data}
   }
 
   async close(): Promise<void> {

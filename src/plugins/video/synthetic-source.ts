@@ -1,14 +1,17 @@
 import {stampHeight, stampSeq} from '../../media/video/frame-stamp.js'
-import {CHANNELS, type PixelFormat, type VideoFrame, type VideoSource} from '../../media/types.js'
+import {CHANNELS, FRAME_REUSE_AFTER, type PixelFormat, type VideoFrame, type VideoSource} from '../../media/types.js'
 
 /**
  * A moving test pattern in pure JavaScript: smooth colour gradients with bars that scroll sideways 4 px a frame,
  * every frame stamped with its number (frame-stamp.ts). The pattern is rendered once at twice the width; a frame is
- * then one memcpy per row at a shifting offset, so 1280x720 costs well under a millisecond.
+ * then one memcpy per row at a shifting offset, so 1280x720 costs well under a millisecond. Frames are drawn into a
+ * ring of FRAME_REUSE_AFTER + 1 buffers (VideoSource allows it): a new buffer a frame cost more than the drawing, in
+ * page faults and in the garbage collections its external memory set off (issue 12's profile).
  */
 export class SyntheticSource implements VideoSource {
   readonly #wide: Buffer
   readonly #channels: number
+  readonly #ring: Buffer[]
   #seq = 0
 
   constructor(
@@ -18,12 +21,13 @@ export class SyntheticSource implements VideoSource {
   ) {
     this.#channels = CHANNELS[format]
     this.#wide = renderPattern(width * 2, height, this.#channels)
+    this.#ring = Array.from({length: FRAME_REUSE_AFTER + 1}, () => Buffer.alloc(width * height * this.#channels))
   }
 
   async read(): Promise<VideoFrame> {
     const {width, height} = this
     const rowBytes = width * this.#channels
-    const data = Buffer.allocUnsafe(rowBytes * height)
+    const data = this.#ring[this.#seq % this.#ring.length]
     const shift = ((this.#seq * 4) % width) * this.#channels
     for (let y = stampHeight(height); y < height; y++) this.#wide.copy(data, y * rowBytes, y * rowBytes * 2 + shift, y * rowBytes * 2 + shift + rowBytes)
     const frame: VideoFrame = {width, height, format: this.format, data}

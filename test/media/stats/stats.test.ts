@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {FreezeDetector} from '../../../src/media/stats/freeze-detector.js'
+import {summarize} from '../../../src/media/audio/summary.js'
 import {Percentiles} from '../../../src/media/stats/percentiles.js'
 import {RateMeter} from '../../../src/media/stats/rate-meter.js'
 
@@ -14,6 +15,15 @@ describe('Percentiles', () => {
     expect(p.summary()).toEqual({p50: 50, p95: 95, max: 100})
   })
 
+  it('gives the nearest rank of unsorted samples, and follows samples added after a read', () => {
+    const p = new Percentiles()
+    for (const value of [9.5, -1, 3.25, 120, 7, 0.5, 42, 3.25, 8, 15]) p.add(value)
+    expect([p.percentile(0), p.percentile(50), p.percentile(95), p.percentile(100)]).toEqual([-1, 7, 120, 120])
+    p.add(-5)
+    p.add(-4)
+    expect([p.percentile(0), p.percentile(50)]).toEqual([-5, 3.25])
+  })
+
   it('stays bounded past its cap and keeps the true max', () => {
     let seed = 1
     const random = () => ((seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647)
@@ -24,6 +34,14 @@ describe('Percentiles', () => {
     expect(p.max).toBe(5000)
     expect(p.percentile(50)).toBeGreaterThan(40)
     expect(p.percentile(50)).toBeLessThan(60)
+  })
+})
+
+describe('audio latency summary', () => {
+  it('gives nearest-rank percentiles and the max of unsorted samples', () => {
+    expect(summarize([])).toEqual({p50: 0, p95: 0, max: 0})
+    expect(summarize([9.5, 1, 3.25, 120, 7, 0.5, 42, 3.25, 8, 15])).toEqual({p50: 7, p95: 120, max: 120})
+    expect(summarize([20, 10])).toEqual({p50: 10, p95: 20, max: 20})
   })
 })
 

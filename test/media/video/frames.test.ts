@@ -1,9 +1,16 @@
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {describe, expect, it} from 'vitest'
 
+import {FRAME_REUSE_AFTER} from '../../../src/media/types.js'
 import {readSeq, STAMP_MODULO, stampSeq} from '../../../src/media/video/frame-stamp.js'
 import {codecForPayload, parseVideoTarget} from '../../../src/media/video/stream.js'
 import {JpegCodec} from '../../../src/plugins/video/jpeg-codec.js'
 import {NullSink} from '../../../src/plugins/video/null-sink.js'
+import {OpenCVSource} from '../../../src/plugins/video/opencv-source.js'
 import {decodeRaw, RawCodec} from '../../../src/plugins/video/raw-codec.js'
 import {SyntheticSource} from '../../../src/plugins/video/synthetic-source.js'
 
@@ -29,7 +36,19 @@ describe('frame stamp', () => {
     for (let i = 0; i < 5; i++) {
       const decoded = await codec.decode(await codec.encode(await source.read()))
       expect(decoded).toMatchObject({width: 640, height: 480, format: 'bgr'})
+      expect(decoded.data.length).toBe(640 * 480 * 3)
       expect(readSeq(decoded)).toBe(i)
+    }
+  })
+
+  it('decodes JPEG pictures of another size or in gray after one another (the codec reuses its output buffer)', async () => {
+    const codec = new JpegCodec(80)
+    const gray = await new SyntheticSource(320, 240, 'gray').read()
+    const big = await new SyntheticSource(640, 480).read()
+    for (const frame of [big, gray, big]) {
+      const decoded = await codec.decode(await codec.encode(frame))
+      expect({width: decoded.width, height: decoded.height, format: decoded.format, bytes: decoded.data.length}).toEqual({width: frame.width, height: frame.height, format: frame.format, bytes: frame.data.length})
+      expect(readSeq(decoded)).toBe(0)
     }
   })
 })
@@ -42,6 +61,36 @@ describe('synthetic source', () => {
     expect(a.data.length).toBe(160 * 120 * 3)
     expect(a.data.subarray(160 * 3 * 20).equals(b.data.subarray(160 * 3 * 20))).toBe(false)
     expect([readSeq(a), readSeq(b)]).toEqual([0, 1])
+  })
+
+  it('leaves a frame as it was read for FRAME_REUSE_AFTER more reads', async () => {
+    const source = new SyntheticSource(160, 120)
+    const first = await source.read()
+    const copy = Buffer.from(first.data)
+    for (let i = 0; i < FRAME_REUSE_AFTER; i++) await source.read()
+    expect(first.data.equals(copy)).toBe(true)
+    expect(readSeq(first)).toBe(0)
+  })
+})
+
+describe('OpenCV file source', () => {
+  it('reads a video at the asked size, leaves each frame as read for FRAME_REUSE_AFTER more reads, and ends', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ivc-source-')), 'clip.avi')
+    // testsrc's frames differ from one another (a counter and a moving gradient), so a frame written over would show.
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-frames:v', '6', '-c:v', 'mjpeg', path])
+    const source = new OpenCVSource('file', path, {width: 32, height: 24})
+    const first = (await source.read())!
+    const copy = Buffer.from(first.data)
+    const later = []
+    for (let frame = await source.read(); frame; frame = await source.read()) {
+      later.push(frame)
+      if (later.length === FRAME_REUSE_AFTER) expect(first.data.equals(copy)).toBe(true)
+    }
+
+    expect(later.length).toBe(5)
+    expect([first, ...later].map((frame) => [frame.width, frame.height, frame.format, frame.data.length])).toEqual(Array.from({length: 6}, () => [32, 24, 'bgr', 32 * 24 * 3]))
+    expect(later[0].data.equals(copy)).toBe(false)
+    await source.close()
   })
 })
 
