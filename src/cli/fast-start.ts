@@ -7,9 +7,11 @@ import {flush} from '@oclif/core/flush'
 import {handle} from '@oclif/core/handle'
 
 /**
- * The lean start of the components a call spawns (issue 12): a call starts ~5 of them per side, so their start-up is
- * call set-up time. bin/run.js sends `stream-video`, `stream-audio` and `control run` here, and `listen` and `call`,
- * whose own start-up is part of it too (never with --help or --version): the command class is imported directly, with an oclif Config that skips the core plugins (help,
+ * The oclif start of the components a call spawns (issue 12): a call starts ~5 of them per side, so their start-up is
+ * call set-up time. Normally they start without oclif (lean-start.ts, bundled); this is where that path hands what it
+ * is not sure of (a command line its parser leaves to oclif, user-installed plugins), and what bin/run.js runs when
+ * there is no bundle. `stream-video`, `stream-audio`, `control run`, `listen` and `call` (never with --help or
+ * --version): the command class is imported directly, with an oclif Config that skips the core plugins (help,
  * plugins, autocomplete: none of them has a hook a component runs) but still loads user-installed and linked plugins,
  * so their `ivc:backends` hooks keep adding backends. No command lookup, no `init`/`prerun` hooks, and the Config is
  * not loaded a second time by Command.run.
