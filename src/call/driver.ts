@@ -262,7 +262,10 @@ export class CallDriver {
   /** A signalling connection (accepted, or dialled by us) under its id: its messages and its end become events. */
   #adopt(connection: SignalConnection, id: ConnId = this.#connId()): ConnId {
     this.#connections.set(id, connection)
-    connection.onMessage((message) => this.dispatch({type: 'signal', conn: id, message}))
+    connection.onMessage((message) => {
+      this.options.logger.debug(`signal ← ${message.type} on ${id}`)
+      this.dispatch({type: 'signal', conn: id, message})
+    })
     void connection.closed.then((info) => {
       this.#connections.delete(id)
       this.dispatch({type: 'signal-closed', conn: id, reason: info.reason})
@@ -282,6 +285,7 @@ export class CallDriver {
               return
             }
 
+            logger.debug(`signalling connected to ${effect.host}:${effect.port}`)
             this.#adopt(connection, effect.conn)
             this.dispatch({type: 'connected', conn: effect.conn})
           },
@@ -289,6 +293,7 @@ export class CallDriver {
         )
         break
       case 'send':
+        logger.debug(`signal → ${effect.message.type} on ${effect.conn}`)
         this.#connections.get(effect.conn)?.send(effect.message)
         break
       case 'close':
