@@ -70,6 +70,7 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
     this.flags = flags as IvcFlags<T>
     this.args = args as IvcArgs<T>
     this.logger = createLogger(this.flags['log-level'], this.id ? `ivc ${this.id}` : 'ivc')
+    this.logger.debug(`up: flags parsed ${Math.round(performance.now())} ms after the process started`)
     this.lifecycle = new Lifecycle(this.logger)
     this.lifecycle.installSignalHandlers()
     this.lifecycle.stopWhenSupervisorGone()
@@ -143,4 +144,19 @@ function argvLogLevel(argv: string[]): string | undefined {
   const index = argv.findIndex((token) => token === '--log-level' || token.startsWith('--log-level='))
   if (index === -1) return process.env.IVC_LOG_LEVEL
   return argv[index].includes('=') ? argv[index].split('=')[1] : argv[index + 1]
+}
+
+/**
+ * A bus connection that is not awaited at once (a receiver listens first): if it fails, the error is reported as the
+ * command's own and the command stops, as it would have had it been awaited. The returned promise never rejects.
+ */
+export function busOrStop(connecting: Promise<Bus>, logger: Logger, lifecycle: Lifecycle): Promise<Bus | undefined> {
+  return connecting.catch((error: unknown) => {
+    const ivcError = toIvcError(error)
+    process.stderr.write(renderError(ivcError))
+    process.exitCode = ivcError.exit
+    logger.debug(`bus: ${ivcError.message}`)
+    lifecycle.stop('bus unreachable')
+    return undefined
+  })
 }
