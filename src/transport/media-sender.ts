@@ -30,6 +30,12 @@ export interface MediaSenderOptions {
    * again (every 20 ms at first, growing to 100 ms) for this long. Default 0: refused is refused.
    */
   waitForListenerMs?: number
+  /**
+   * Resolve once the first connection is up and send on it at once; the others join as their handshakes complete (a
+   * call's first frame need not wait for 20 TLS handshakes). One that fails is logged and left out. Default false:
+   * connect() waits for every connection and fails if any fails.
+   */
+  startOnFirstConnection?: boolean
   /** How often to tell the receiver our RTT estimate. Default 1000 ms. */
   rttReportMs?: number
   clock?: Clock
@@ -103,8 +109,8 @@ const MAX_TRACKED_PER_LANE = 256
  * onto an idle lane was tried for audio: the copies, sent just when the link is full, made the queue worse.) A lane
  * whose write() returned false is busy until it drains.
  * When every lane is busy frames wait in a small queue and are dropped (counted) once older than maxQueueDelayMs.
- * Events: 'echo' (EchoSample), 'feedback' (Buffer), 'lane-lost' ({index, reason}), 'closed' ({reason}) when no lane
- * is left.
+ * Events: 'echo' (EchoSample), 'feedback' (Buffer), 'lane-up' ({index}, a connection joining after connect() with
+ * startOnFirstConnection), 'lane-lost' ({index, reason}), 'closed' ({reason}) when no lane is left.
  */
 export class MediaSender extends EventEmitter {
   readonly streamId: number
@@ -148,6 +154,12 @@ export class MediaSender extends EventEmitter {
       openMediaConnection(options.host, options.port, {kind: options.kind, streamId, connectionIndex, connectionCount: count}, options.secret, options.connectTimeoutMs ?? 5000)
     const first = await retryWhileRefused(() => open(0), options.waitForListenerMs ?? 0)
     options.logger.debug(`${options.kind} connection 0 of ${count} up`)
+    if (options.startOnFirstConnection) {
+      const sender = new MediaSender([first], streamId, options)
+      sender.#join(Array.from({length: count - 1}, (_, index) => ({index: index + 1, opening: open(index + 1)})))
+      return sender
+    }
+
     const results = [{status: 'fulfilled', value: first} as const, ...(await Promise.allSettled(Array.from({length: count - 1}, (_, index) => open(index + 1))))]
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
     if (failed) {
@@ -219,6 +231,27 @@ export class MediaSender extends EventEmitter {
     this.#closed = true
     clearInterval(this.#rttTimer)
     for (const lane of this.#lanes) lane.socket.destroy()
+  }
+
+  /** startOnFirstConnection: each connection still opening becomes a lane once up (or is closed, if we are). */
+  #join(pending: Array<{index: number; opening: Promise<{socket: Socket; rest: Buffer}>}>): void {
+    let joined = 1
+    for (const {index, opening} of pending) {
+      opening.then(
+        ({socket, rest}) => {
+          if (this.#closed) return void socket.destroy()
+          // In index order, as connect() builds them: frames prefer the lowest-numbered idle lane.
+          const at = this.#lanes.findIndex((lane) => lane.index > index)
+          this.#lanes.splice(at === -1 ? this.#lanes.length : at, 0, this.#attach(index, socket, rest))
+          this.emit('lane-up', {index})
+          if (++joined === pending.length + 1) this.options.logger.debug(`${this.options.kind}: all ${joined} connections up`)
+          this.#flush()
+        },
+        (error: Error) => {
+          if (!this.#closed) this.options.logger.warn(`media connection ${index} could not open: ${error.message}`)
+        },
+      )
+    }
   }
 
   #attach(index: number, socket: Socket, rest: Buffer): Lane {
