@@ -1,7 +1,7 @@
 // Where a loopback call's set-up time goes: bob runs `ivc listen --auto-accept`, alice `ivc call bob`, both at
 // --log-level debug with IVC_LOG_CLOCK=1 (every log line starts with the wall clock), and this prints every line of
 // both sides and their components in time order, in ms since `ivc call` was spawned, until both sides have a first
-// frame. The first call warms the disk cache and is not shown (IVC_TIMELINE_CALLS, default 2: the last is shown).
+// video frame (audio's usually comes first). The first call warms the disk cache and is not shown (IVC_TIMELINE_CALLS, default 2: the last is shown).
 // Usage: npx tsx bench/call-timeline.ts [--all]   (--all: keep the adaptation's and stats' lines too)
 import {fileURLToPath} from 'node:url'
 
@@ -47,7 +47,7 @@ const bobLines: Line[] = []
 let bobFirstFrame: (() => void) | undefined
 const listener = execa('node', [BIN, 'listen', '--user', 'bob', '--port', '0', '--auto-accept', '--json', '--redis', redis.url, ...MEDIA], {env, reject: false})
 const listening = new Promise<void>((resolve) => listener.stdout!.on('data', (chunk: Buffer) => String(chunk).includes('"listening"') && resolve()))
-collect(listener, 'bob', bobLines, (line) => line.includes('"call.first-frame"') && bobFirstFrame?.())
+collect(listener, 'bob', bobLines, (line) => line.includes('"call.first-frame"') && line.includes('"video"') && bobFirstFrame?.())
 try {
   await listening
   let shown: Line[] = []
@@ -58,12 +58,10 @@ try {
     const spawnedAt = Date.now()
     const caller = execa('node', [BIN, 'call', 'bob', '--user', 'alice', '--redis', redis.url, '--json', ...MEDIA], {env, reject: false})
     const aliceFirst = new Promise<void>((resolve) => {
-      caller.stderr!.on('data', (chunk: Buffer) => String(chunk).includes('frame from bob') && resolve())
+      caller.stderr!.on('data', (chunk: Buffer) => String(chunk).includes('first video frame from bob') && resolve())
     })
     collect(caller, 'alice', aliceLines)
     await Promise.all([aliceFirst, bobFirst])
-    // A moment more, so each side's first frames of both media are in.
-    await new Promise((resolve) => setTimeout(resolve, 300))
     caller.kill('SIGINT')
     await caller
     shown = [...aliceLines, ...bobLines].map((line) => ({...line, at: line.at - spawnedAt}))

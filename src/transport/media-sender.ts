@@ -32,8 +32,8 @@ export interface MediaSenderOptions {
   waitForListenerMs?: number
   /**
    * Resolve once the first connection is up and send on it at once; the others join as their handshakes complete (a
-   * call's first frame need not wait for 20 TLS handshakes). One that fails is logged and left out. Default false:
-   * connect() waits for every connection and fails if any fails.
+   * call's first frame need not wait for 20 TLS handshakes). One that fails is left out, logged at info (a call hung
+   * up at once ends its handshakes so). Default false: connect() waits for every connection and fails if any fails.
    */
   startOnFirstConnection?: boolean
   /** How often to tell the receiver our RTT estimate. Default 1000 ms. */
@@ -248,7 +248,7 @@ export class MediaSender extends EventEmitter {
           this.#flush()
         },
         (error: Error) => {
-          if (!this.#closed) this.options.logger.warn(`media connection ${index} could not open: ${error.message}`)
+          if (!this.#closed) this.options.logger.info(`media connection ${index} could not open: ${error.message}`)
         },
       )
     }
