@@ -11,12 +11,13 @@ import {execa, type ResultPromise} from 'execa'
 
 import {Bus} from '../src/bus/bus.js'
 import {startPrivateRedis} from '../src/bus/private-redis.js'
+import {createLogger} from '../src/cli/logger.js'
 import type {Row, Suite} from './run.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const RUNS = Number(process.env.IVC_BENCH_CALL_RUNS ?? 5)
 const MEDIA = ['--size', '640x480', '--video-sink', 'null', '--audio-sink', 'null']
-const quiet = {debug() {}, info() {}, warn() {}, error() {}}
+const quiet = createLogger('error', 'bench', () => undefined)
 const env = {...process.env, XDG_CONFIG_HOME: '/nonexistent-ivc-bench'}
 
 const median = (values: number[]) => {
