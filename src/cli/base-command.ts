@@ -145,18 +145,3 @@ function argvLogLevel(argv: string[]): string | undefined {
   if (index === -1) return process.env.IVC_LOG_LEVEL
   return argv[index].includes('=') ? argv[index].split('=')[1] : argv[index + 1]
 }
-
-/**
- * A bus connection that is not awaited at once (a receiver listens first): if it fails, the error is reported as the
- * command's own and the command stops, as it would have had it been awaited. The returned promise never rejects.
- */
-export function busOrStop(connecting: Promise<Bus>, logger: Logger, lifecycle: Lifecycle): Promise<Bus | undefined> {
-  return connecting.catch((error: unknown) => {
-    const ivcError = toIvcError(error)
-    process.stderr.write(renderError(ivcError))
-    process.exitCode = ivcError.exit
-    logger.debug(`bus: ${ivcError.message}`)
-    lifecycle.stop('bus unreachable')
-    return undefined
-  })
-}

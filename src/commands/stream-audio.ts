@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
 import {awaitStartFlag} from '../call/flags.js'
-import {busOrStop, IvcCommand} from '../cli/base-command.js'
+import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../cli/errors.js'
 import {DEFAULT_AUDIO_CONNECTIONS, DEFAULT_AUDIO_PORT} from '../media/audio/format.js'
 import {receiverStatsLine} from '../media/audio/receiver.js'
@@ -77,28 +77,21 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     return summary
   }
 
-  /**
-   * A receiver listens before its bus is up (the port is what a call waits for; the bus only carries its stats), so
-   * its hooks come at once; a sender's wait for the bus, whose `media.set` it follows from its first frame.
-   */
   async hooks(): Promise<StreamHooks> {
-    const connecting = this.flags.user ? busOrStop(this.connectBus('stream-audio'), this.logger, this.lifecycle) : undefined
-    const bus = this.flags.listen ? undefined : await connecting
+    const bus = this.flags.user ? await this.connectBus('stream-audio') : undefined
     const callId = this.flags['call-id']
     return {
       logger: this.logger,
       signal: this.lifecycle.signal,
-      sending: (this.#sending = this.flags.listen ? undefined : await followMediaSwitch(bus, callId, 'audio')),
+      sending: (this.#sending = await followMediaSwitch(bus, callId, 'audio')),
       onShutdown: (name, close) => this.lifecycle.onShutdown(name, close),
       onStats: (event) => {
         if (this.flags.json) this.output(event)
         else process.stderr.write((event.role === 'receiver' ? receiverStatsLine(event) : senderStatsLine(event)) + '\n')
         // State first, then the event (as stream-video): `ivc control stats` reads the state hash.
-        void connecting
-          ?.then(async (bus) => {
-            await bus?.setState({[String(event.role)]: event, callId: callId ?? null})
-            await bus?.publish('audio-stats', 'audio.stats', event, {callId})
-          })
+        bus
+          ?.setState({[String(event.role)]: event, callId: callId ?? null})
+          .then(() => bus.publish('audio-stats', 'audio.stats', event, {callId}))
           .catch((error: Error) => this.logger.debug(`publishing stats: ${error.message}`))
       },
     }

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {busOrStop, IvcCommand} from '../cli/base-command.js'
+import {IvcCommand} from '../cli/base-command.js'
 import {ADAPT_STRATEGIES, DEFAULT_MAX_LATENCY_MS} from '../adapt/index.js'
 import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
 import {awaitStartFlag} from '../call/flags.js'
@@ -88,19 +88,13 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     return sent.stats
   }
 
-  /**
-   * A receiver listens before its bus is up (the port is what a call waits for; the bus only carries its stats), so
-   * its hooks come at once; a sender's wait for the bus, whose `media.set` it follows from its first frame.
-   */
   async hooks(): Promise<VideoHooks> {
-    const connecting = this.flags.user ? busOrStop(this.connectBus('stream-video'), this.logger, this.lifecycle) : undefined
-    const bus = this.flags.listen ? undefined : await connecting
+    const bus = this.flags.user ? await this.connectBus('stream-video') : undefined
     const callId = this.flags['call-id']
     // State first, then the event: whoever hears the event can read the same stats from the state hash, one field
     // per role (a user in a call runs a sender and a receiver).
     const publish = async (stats: VideoStats) => {
       try {
-        const bus = await connecting
         await bus?.setState({[stats.role]: stats, callId: callId ?? null})
         await bus?.publish('video-stats', 'video.stats', stats, {callId})
       } catch (error) {
@@ -110,7 +104,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     return {
       logger: this.logger,
       signal: this.lifecycle.signal,
-      sending: (this.#sending = this.flags.listen ? undefined : await followMediaSwitch(bus, callId, 'video')),
+      sending: (this.#sending = await followMediaSwitch(bus, callId, 'video')),
       onShutdown: (name, close) => this.lifecycle.onShutdown(name, close),
       onStats: (stats, recent) => {
         if (this.flags.json) this.output({event: 'stats', ...stats, recent})
