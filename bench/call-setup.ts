@@ -7,16 +7,17 @@ import {spawn} from 'node:child_process'
 import {performance} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
 
-import {execa} from 'execa'
+import {execa, type ResultPromise} from 'execa'
 
 import {Bus} from '../src/bus/bus.js'
 import {startPrivateRedis} from '../src/bus/private-redis.js'
+import {createLogger} from '../src/cli/logger.js'
 import type {Row, Suite} from './run.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const RUNS = Number(process.env.IVC_BENCH_CALL_RUNS ?? 5)
-const MEDIA = ['--address', '127.0.0.1', '--size', '640x480', '--video-sink', 'null', '--audio-sink', 'null']
-const quiet = {debug() {}, info() {}, warn() {}, error() {}}
+const MEDIA = ['--size', '640x480', '--video-sink', 'null', '--audio-sink', 'null']
+const quiet = createLogger('error', 'bench', () => undefined)
 const env = {...process.env, XDG_CONFIG_HOME: '/nonexistent-ivc-bench'}
 
 const median = (values: number[]) => {
@@ -25,7 +26,7 @@ const median = (values: number[]) => {
 }
 
 /** A bare node process from spawn to a listening socket: the floor any process start has here. */
-async function bareListen(): Promise<number> {
+export async function bareListen(): Promise<number> {
   const started = performance.now()
   const child = spawn(process.execPath, ['-e', "require('net').createServer().listen(0, () => { console.log('up'); process.exit(0) })"], {stdio: ['ignore', 'pipe', 'ignore']})
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
@@ -45,51 +46,72 @@ function firstFrame(bus: Bus): {next(): Promise<{at: number; setupMs: number}>} 
   return {next: () => new Promise((resolve) => (waiter = resolve))}
 }
 
+/** How to start bob's `ivc listen` and alice's `ivc call` (here, or in a network namespace): `args` after the bin. */
+export type SpawnSide = (side: 'alice' | 'bob', args: string[]) => ResultPromise
+
+/**
+ * Median over `runs` calls (after one warm-up) of alice's `ivc call bob` spawn → her first remote frame and bob's
+ * accept → his first frame, with a bare node spawn → listening socket measured before each call. `redisUrl` is the
+ * bus both users share (a unix socket reaches into network namespaces too); `address` what each side announces.
+ */
+export async function measureCallSetup(options: {redisUrl: string; spawn: SpawnSide; address: {alice: string; bob: string}; runs: number; bare?: () => Promise<number>}): Promise<Row[]> {
+  const {redisUrl, spawn: start, runs} = options
+  const media = (side: 'alice' | 'bob') => ['--address', options.address[side], ...MEDIA]
+  const listener = start('bob', ['listen', '--user', 'bob', '--port', '0', '--auto-accept', '--json', '--redis', redisUrl, ...media('bob')])
+  try {
+    await new Promise<void>((resolve, reject) => {
+      listener.stdout!.on('data', (chunk: Buffer) => String(chunk).includes('"listening"') && resolve())
+      void listener.then((result) => reject(new Error(`ivc listen ended: ${String(result.stderr).slice(-500)}`)))
+    })
+    const alice = await Bus.connect({redis: redisUrl, user: 'alice', component: 'bench', logger: quiet})
+    const bob = await Bus.connect({redis: redisUrl, user: 'bob', component: 'bench', logger: quiet})
+    const aliceFrames = firstFrame(alice)
+    const bobFrames = firstFrame(bob)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const calls: number[] = []
+    const accepts: number[] = []
+    const bare: number[] = []
+    for (let run = -1; run < runs; run++) {
+      bare.push(await (options.bare ?? bareListen)())
+      const aliceFirst = aliceFrames.next()
+      const bobFirst = bobFrames.next()
+      const started = performance.now()
+      const call = start('alice', ['call', 'bob', '--user', 'alice', '--redis', redisUrl, '--json', ...media('alice')])
+      const [fromAlice, fromBob] = await Promise.all([aliceFirst, bobFirst])
+      if (run >= 0) {
+        calls.push(fromAlice.at - started)
+        accepts.push(fromBob.setupMs)
+      }
+
+      call.kill('SIGINT')
+      await call
+      // Let bob hang up and listen again before the next call.
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+    }
+
+    await alice.close()
+    await bob.close()
+    const measured = bare.slice(1)
+    const bareMs = median(measured)
+    return [
+      {measure: 'bare node: spawn → listening socket', 'median ms': bareMs, 'min ms': Math.min(...measured), 'max ms': Math.max(...measured), target: null, met: null},
+      {measure: 'ivc call: spawn → first remote frame', 'median ms': median(calls), 'min ms': Math.min(...calls), 'max ms': Math.max(...calls), target: '≤ 1500', met: median(calls) <= 1500 ? 'yes' : 'NO'},
+      {measure: 'ivc listen: accept → first frame', 'median ms': median(accepts), 'min ms': Math.min(...accepts), 'max ms': Math.max(...accepts), target: '≤ 1000', met: median(accepts) <= 1000 ? 'yes' : 'NO'},
+    ]
+  } finally {
+    listener.kill('SIGINT')
+    await listener
+  }
+}
+
 export const callSetupSuite: Suite = {
   name: 'call-setup',
   description: `ivc call → first remote frame on loopback, and the listener's accept → first frame: median of ${RUNS}`,
   async run(): Promise<Row[]> {
     const redis = await startPrivateRedis()
-    const listener = execa('node', [BIN, 'listen', '--user', 'bob', '--port', '0', '--auto-accept', '--json', '--redis', redis.url, ...MEDIA], {env, reject: false})
     try {
-      await new Promise<void>((resolve) => listener.stdout!.on('data', (chunk: Buffer) => String(chunk).includes('"listening"') && resolve()))
-      const alice = await Bus.connect({redis: redis.url, user: 'alice', component: 'bench', logger: quiet})
-      const bob = await Bus.connect({redis: redis.url, user: 'bob', component: 'bench', logger: quiet})
-      const aliceFrames = firstFrame(alice)
-      const bobFrames = firstFrame(bob)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      const calls: number[] = []
-      const accepts: number[] = []
-      const bare: number[] = []
-      for (let run = -1; run < RUNS; run++) {
-        bare.push(await bareListen())
-        const aliceFirst = aliceFrames.next()
-        const bobFirst = bobFrames.next()
-        const started = performance.now()
-        const call = execa('node', [BIN, 'call', 'bob', '--user', 'alice', '--redis', redis.url, '--json', ...MEDIA], {env, reject: false})
-        const [fromAlice, fromBob] = await Promise.all([aliceFirst, bobFirst])
-        if (run >= 0) {
-          calls.push(fromAlice.at - started)
-          accepts.push(fromBob.setupMs)
-        }
-
-        call.kill('SIGINT')
-        await call
-        // Let bob hang up and listen again before the next call.
-        await new Promise((resolve) => setTimeout(resolve, 1500))
-      }
-
-      await alice.close()
-      await bob.close()
-      const bareMs = median(bare.slice(1))
-      return [
-        {measure: 'bare node: spawn → listening socket', 'median ms': bareMs, 'min ms': Math.min(...bare.slice(1)), 'max ms': Math.max(...bare.slice(1)), target: null, met: null},
-        {measure: 'ivc call: spawn → first remote frame', 'median ms': median(calls), 'min ms': Math.min(...calls), 'max ms': Math.max(...calls), target: '≤ 1500', met: median(calls) <= 1500 ? 'yes' : 'NO'},
-        {measure: 'ivc listen: accept → first frame', 'median ms': median(accepts), 'min ms': Math.min(...accepts), 'max ms': Math.max(...accepts), target: '≤ 1000', met: median(accepts) <= 1000 ? 'yes' : 'NO'},
-      ]
+      return await measureCallSetup({redisUrl: redis.url, runs: RUNS, address: {alice: '127.0.0.1', bob: '127.0.0.1'}, spawn: (_side, args) => execa('node', [BIN, ...args], {env, reject: false})})
     } finally {
-      listener.kill('SIGINT')
-      await listener
       await redis.stop()
     }
   },

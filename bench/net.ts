@@ -9,7 +9,9 @@ import {mkdirSync, writeFileSync} from 'node:fs'
 
 import {execa} from 'execa'
 
-import {bulkTransfer, createLink, netnsSupport, type NetLink, rateKbit} from '../test/support/netns.js'
+import {startPrivateRedis} from '../src/bus/private-redis.js'
+import {ADDRESS_A, ADDRESS_B, bulkTransfer, createLink, firstLine, netnsSupport, type NetLink, rateKbit} from '../test/support/netns.js'
+import {measureCallSetup} from './call-setup.js'
 import {lineChartPng, type Series} from './net-chart.js'
 import {type LinkProfile, MAX_LATENCY_MS, playProfile, PROFILES, STRATEGIES} from './net-profiles.js'
 import {runStreams} from './net-run.js'
@@ -20,9 +22,9 @@ type Row = Record<string, string | number | null>
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt > 0 ? process.argv[onlyAt + 1] ?? '' : undefined
 const selected = (profile: string, strategy: string) => only === undefined || only === profile || only === `${profile}:${strategy}`
-if (only !== undefined && !PROFILES.some((profile) => STRATEGIES.some((strategy) => selected(profile.name, strategy)))) {
+if (only !== undefined && only !== 'call-setup' && !PROFILES.some((profile) => STRATEGIES.some((strategy) => selected(profile.name, strategy)))) {
   const names = PROFILES.flatMap((profile) => [profile.name, ...STRATEGIES.map((strategy) => `${profile.name}:${strategy}`)])
-  console.error(`bench:net: --only takes one of: ${names.join(', ')}`)
+  console.error(`bench:net: --only takes one of: ${[...names, 'call-setup'].join(', ')}`)
   process.exit(2)
 }
 
@@ -37,6 +39,9 @@ const wired = help.stdout.includes('--adapt') && help.stdout.includes('--max-lat
 const results = new URL('results/', import.meta.url)
 mkdirSync(results, {recursive: true})
 const rows: Row[] = []
+// `ivc call` → first remote frame and accept → first frame across the unshaped link (issue 12), beside a bare node.
+const setupRows: Row[] = []
+const CALL_RUNS = Number(process.env.IVC_BENCH_NET_CALL_RUNS ?? 3)
 const chartSeries: Series[] = []
 let chartTitle = ''
 
@@ -58,6 +63,10 @@ try {
     }
 
     chartTitle = `Latency p95 per second, link ${PROFILES.at(-1)!.name} Mbit/s`
+    if (only === undefined || only === 'call-setup') {
+      console.error(`bench:net: call set-up, alice in one namespace and bob in the other (median of ${CALL_RUNS})`)
+      setupRows.push(...(await callSetupAcross(link, CALL_RUNS)))
+    }
   } else {
     console.error('bench:net: `ivc stream-video` has no --adapt/--max-latency yet: the video wiring is pending. Running the link check only.')
     for (const profile of PROFILES) {
@@ -73,7 +82,7 @@ try {
 }
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-const body = JSON.stringify({date: new Date().toISOString(), node: process.version, wired, maxLatencyMs: MAX_LATENCY_MS, profiles: PROFILES, rows, chart: chartSeries, ...(only === undefined ? {} : {only})}, null, 2) + '\n'
+const body = JSON.stringify({date: new Date().toISOString(), node: process.version, wired, maxLatencyMs: MAX_LATENCY_MS, profiles: PROFILES, rows, callSetup: setupRows, chart: chartSeries, ...(only === undefined ? {} : {only})}, null, 2) + '\n'
 // A partial run (--only) leaves the full run's files alone.
 for (const name of only === undefined ? [`net-${stamp}.json`, 'net-latest.json'] : [`net-only-${stamp}.json`]) writeFileSync(new URL(name, results), body)
 const png = lineChartPng({
@@ -85,7 +94,37 @@ const png = lineChartPng({
 })
 if (only === undefined) writeFileSync(new URL('net-step-latency.png', results), png)
 console.log(`\n## net${wired ? '' : ' (link check only: video --adapt wiring pending)'}\n${table(rows)}`)
+if (setupRows.length > 0) console.log(`\n## call set-up across the namespaces\n${table(setupRows)}`)
 console.error(only === undefined ? 'bench:net: wrote bench/results/net-latest.json and bench/results/net-step-latency.png' : `bench:net: wrote bench/results/net-only-${stamp}.json`)
+
+/**
+ * bench/call-setup.ts across the link: bob's `ivc listen` in namespace b, alice's `ivc call` in a, one private Redis
+ * on a unix socket as both users' bus and the directory (a unix socket is not confined to a network namespace), so
+ * signalling, control and media cross the veth pair. The bare node runs in namespace b too.
+ */
+async function callSetupAcross(netLink: NetLink, runs: number): Promise<Row[]> {
+  const redis = await startPrivateRedis()
+  const env = {XDG_CONFIG_HOME: '/nonexistent-ivc-bench-config'}
+  const bin = new URL('../bin/run.js', import.meta.url).pathname
+  try {
+    return await measureCallSetup({
+      redisUrl: redis.url,
+      runs,
+      address: {alice: ADDRESS_A, bob: ADDRESS_B},
+      spawn: (side, args) => netLink.spawn(side === 'alice' ? 'a' : 'b', process.execPath, [bin, ...args], {timeoutMs: 300_000, env}),
+      bare: async () => {
+        const started = performance.now()
+        const child = netLink.spawn('b', process.execPath, ['-e', "require('net').createServer().listen(0, () => { console.log('up'); process.exit(0) })"])
+        await firstLine(child, (line) => line.includes('up'), 15_000)
+        const ms = performance.now() - started
+        await child
+        return ms
+      },
+    })
+  } finally {
+    await redis.stop()
+  }
+}
 
 async function linkCheck(netLink: NetLink, profile: LinkProfile): Promise<{row: Row; points: Array<[number, number]>}> {
   const durationMs = Math.min(profile.durationS, 30) * 1000

@@ -218,7 +218,10 @@ export class CallDriver {
   /** A signalling connection (accepted, or dialled by us) under its id: its messages and its end become events. */
   #adopt(link: SignalLink, id: ConnId = this.#book.newConnId()): void {
     this.#book.addLink(id, link)
-    link.onMessage((message) => this.dispatch({type: 'signal', conn: id, message}))
+    link.onMessage((message) => {
+      this.options.logger.debug(`signal ← ${message.type} on ${id}`)
+      this.dispatch({type: 'signal', conn: id, message})
+    })
     void link.closed.then((info) => {
       this.#book.removeLink(id)
       this.dispatch({type: 'signal-closed', conn: id, reason: info.reason})
@@ -237,6 +240,7 @@ export class CallDriver {
               return
             }
 
+            this.options.logger.debug(`signalling connected to ${effect.host}:${effect.port}`)
             this.#adopt(link, effect.conn)
             this.dispatch({type: 'connected', conn: effect.conn})
           },
@@ -244,6 +248,7 @@ export class CallDriver {
         )
         break
       case 'send':
+        this.options.logger.debug(`signal → ${effect.message.type} on ${effect.conn}`)
         this.#book.link(effect.conn)?.send(effect.message)
         break
       case 'close':

@@ -79,11 +79,10 @@ export class MediaSession {
 
   /** Caller, as it dials: every component it may need, receivers on the ports of `local` (its invite's offer). */
   startCaller(peer: string, local: MediaOffer): void {
-    for (const kind of KINDS) {
-      if (local[kind]?.receive) this.#startReceiver(kind, local[kind]!.port)
-      if (local[kind]?.send) this.#startSender(kind)
-    }
-
+    // Receivers first: the first remote frame waits for one of them to listen, and each spawn holds this process a
+    // few ms.
+    for (const kind of KINDS) if (local[kind]?.receive) this.#startReceiver(kind, local[kind]!.port)
+    for (const kind of KINDS) if (local[kind]?.send) this.#startSender(kind)
     this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--await-start', ...this.#context()])
   }
 
@@ -95,10 +94,8 @@ export class MediaSession {
     this.#started = (async () => {
       const local = await this.offer(true)
       const controlPort = await freePort()
-      for (const kind of KINDS) {
-        if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, local[kind]!.port)
-        if (local[kind]?.send && remote[kind]?.receive) this.#startSender(kind)
-      }
+      for (const kind of KINDS) if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, local[kind]!.port)
+      for (const kind of KINDS) if (local[kind]?.send && remote[kind]?.receive) this.#startSender(kind)
 
       this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', String(controlPort), '--await-start', ...this.#context()])
       return {media: local, controlPort}

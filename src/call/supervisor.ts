@@ -73,7 +73,11 @@ export class Supervisor {
       }
 
       last = event
-      if (typeof event.event === 'string' && !firsts.has(event.event) && firsts.size < 16) firsts.set(event.event, event)
+      if (typeof event.event === 'string' && !firsts.has(event.event) && firsts.size < 16) {
+        firsts.set(event.event, event)
+        if (event.event !== 'stats') this.logger.debug(`${name}: ${event.event}`)
+      }
+
       for (const listener of listeners) listener(event)
     })
     let lastError = ''

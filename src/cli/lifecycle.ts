@@ -62,7 +62,11 @@ export class Lifecycle {
     // Waiting for a line keeps the process alive; otherwise stdin only tells when the supervisor is gone.
     stdin.ref?.()
     const stopped = new Promise<never>((_, reject) => this.signal.addEventListener('abort', () => reject(new Error('stopped')), {once: true}))
-    return Promise.race([this.#lines.next(), stopped]).finally(() => stdin.unref?.())
+    const line = this.#lines.next().then((text) => {
+      this.logger.debug('start line received from the supervisor')
+      return text
+    })
+    return Promise.race([line, stopped]).finally(() => stdin.unref?.())
   }
 
   #readSupervisorLines(): void {

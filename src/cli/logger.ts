@@ -17,8 +17,11 @@ export function createLogger(
   write: (line: string) => void = (line) => process.stderr.write(line),
 ): Logger {
   const rank = LOG_LEVELS.indexOf(level)
+  // IVC_LOG_CLOCK=1: each line starts with the wall clock in ms, so the lines of a call's processes merge into one
+  // timeline (bench/call-timeline.ts).
+  const clock = process.env.IVC_LOG_CLOCK === '1'
   const emit = (at: LogLevel, message: string) => {
-    if (LOG_LEVELS.indexOf(at) <= rank) write(`[${scope}] ${at}: ${message}\n`)
+    if (LOG_LEVELS.indexOf(at) <= rank) write(`${clock ? `${(performance.timeOrigin + performance.now()).toFixed(1)} ` : ''}[${scope}] ${at}: ${message}\n`)
   }
 
   return {

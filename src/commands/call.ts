@@ -43,6 +43,7 @@ export default class Call extends IvcCommand<typeof Call> {
     const user = this.requireUser()
     const {flags} = this
     const directory = await openDirectoryFromFlags(flags, this.logger)
+    this.logger.debug('directory open')
     this.lifecycle.onShutdown('directory', () => directory.close())
     const progress = new CallProgress()
     let callLine: ((line: string) => void) | undefined
@@ -55,11 +56,13 @@ export default class Call extends IvcCommand<typeof Call> {
     // A failed lookup is one error line; progress starts once there is someone to call.
     const callee = await findCallee(directory, this.args.name)
     progress.event('lookup')
+    this.logger.debug(`${this.args.name} found at ${callee.host}:${callee.port}`)
     const shown = progress.run(this.args.name, (set) => (callLine = set))
     let summary: CallSummary
     try {
       if (this.lifecycle.stopping) this.exit(0)
       const client = await this.connectBus('call-client')
+      this.logger.debug('bus connected')
       summary = (await client.alive('call')).length > 0
         ? await callThroughListener({bus: client, peer: this.args.name, ...callee, durationS: flags.duration, signal: this.lifecycle.signal, onEvent})
         : await callAlone({

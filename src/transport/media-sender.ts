@@ -27,9 +27,15 @@ export interface MediaSenderOptions {
   connectTimeoutMs?: number
   /**
    * The receiver may still be starting (a call starts its components together): a refused first connection is tried
-   * again every 100 ms for this long. Default 0: refused is refused.
+   * again (every 20 ms at first, growing to 100 ms) for this long. Default 0: refused is refused.
    */
   waitForListenerMs?: number
+  /**
+   * Resolve once the first connection is up and send on it at once; the others join as their handshakes complete (a
+   * call's first frame need not wait for 20 TLS handshakes). One that fails is left out, logged at info (a call hung
+   * up at once ends its handshakes so). Default false: connect() waits for every connection and fails if any fails.
+   */
+  startOnFirstConnection?: boolean
   /** How often to tell the receiver our RTT estimate. Default 1000 ms. */
   rttReportMs?: number
   clock?: Clock
@@ -103,8 +109,8 @@ const MAX_TRACKED_PER_LANE = 256
  * onto an idle lane was tried for audio: the copies, sent just when the link is full, made the queue worse.) A lane
  * whose write() returned false is busy until it drains.
  * When every lane is busy frames wait in a small queue and are dropped (counted) once older than maxQueueDelayMs.
- * Events: 'echo' (EchoSample), 'feedback' (Buffer), 'lane-lost' ({index, reason}), 'closed' ({reason}) when no lane
- * is left.
+ * Events: 'echo' (EchoSample), 'feedback' (Buffer), 'lane-up' ({index}, a connection joining after connect() with
+ * startOnFirstConnection), 'lane-lost' ({index, reason}), 'closed' ({reason}) when no lane is left.
  */
 export class MediaSender extends EventEmitter {
   readonly streamId: number
@@ -147,6 +153,13 @@ export class MediaSender extends EventEmitter {
     const open = (connectionIndex: number) =>
       openMediaConnection(options.host, options.port, {kind: options.kind, streamId, connectionIndex, connectionCount: count}, options.secret, options.connectTimeoutMs ?? 5000)
     const first = await retryWhileRefused(() => open(0), options.waitForListenerMs ?? 0)
+    options.logger.debug(`${options.kind} connection 0 of ${count} up`)
+    if (options.startOnFirstConnection) {
+      const sender = new MediaSender([first], streamId, options)
+      sender.#join(Array.from({length: count - 1}, (_, index) => ({index: index + 1, opening: open(index + 1)})))
+      return sender
+    }
+
     const results = [{status: 'fulfilled', value: first} as const, ...(await Promise.allSettled(Array.from({length: count - 1}, (_, index) => open(index + 1))))]
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
     if (failed) {
@@ -154,6 +167,7 @@ export class MediaSender extends EventEmitter {
       throw failed.reason
     }
 
+    options.logger.debug(`${options.kind}: all ${count} connections up`)
     return new MediaSender(results.map((result) => (result as PromiseFulfilledResult<{socket: Socket; rest: Buffer}>).value), streamId, options)
   }
 
@@ -177,6 +191,7 @@ export class MediaSender extends EventEmitter {
     const seq = this.#seq
     this.#seq = (this.#seq + 1) >>> 0
     if (this.#closed) return seq
+    if (seq === 0) this.options.logger.debug(`${this.options.kind}: first frame handed to a connection`)
     const header = {type: 'frame' as const, flags: options.key ? FLAG_KEY_FRAME : 0, seq, captureUs, senderDelayUs: 0, payloadLength: payload.length}
     this.#queue.push({seq, header: encodeHeader(header), payload, captureUs})
     while (this.#queue.length > this.#maxQueuedFrames) this.#drop(this.#queue.shift()!)
@@ -216,6 +231,27 @@ export class MediaSender extends EventEmitter {
     this.#closed = true
     clearInterval(this.#rttTimer)
     for (const lane of this.#lanes) lane.socket.destroy()
+  }
+
+  /** startOnFirstConnection: each connection still opening becomes a lane once up (or is closed, if we are). */
+  #join(pending: Array<{index: number; opening: Promise<{socket: Socket; rest: Buffer}>}>): void {
+    let joined = 1
+    for (const {index, opening} of pending) {
+      opening.then(
+        ({socket, rest}) => {
+          if (this.#closed) return void socket.destroy()
+          // In index order, as connect() builds them: frames prefer the lowest-numbered idle lane.
+          const at = this.#lanes.findIndex((lane) => lane.index > index)
+          this.#lanes.splice(at === -1 ? this.#lanes.length : at, 0, this.#attach(index, socket, rest))
+          this.emit('lane-up', {index})
+          if (++joined === pending.length + 1) this.options.logger.debug(`${this.options.kind}: all ${joined} connections up`)
+          this.#flush()
+        },
+        (error: Error) => {
+          if (!this.#closed) this.options.logger.info(`media connection ${index} could not open: ${error.message}`)
+        },
+      )
+    }
   }
 
   #attach(index: number, socket: Socket, rest: Buffer): Lane {

@@ -110,18 +110,23 @@ function readReply(socket: Socket, where: string, deadline: number): Promise<{st
 }
 
 /**
- * Open a connection, trying again every 100 ms for `waitMs` while the port refuses it: nothing listens there yet (a
- * call starts both sides' components at once, so a peer's receiver or control may still be starting).
+ * Open a connection, trying again while the port refuses it, for `waitMs`: nothing listens there yet (a call starts
+ * both sides' components at once, so a peer's receiver or control may still be starting). The first retries come
+ * fast (20 ms, growing by half each time to at most 100 ms): a refused connect on loopback or a LAN costs well under
+ * a millisecond, and a receiver that starts listening between two tries delays the call by up to one interval.
  */
 export async function retryWhileRefused<T>(open: () => Promise<T>, waitMs: number): Promise<T> {
   const until = performance.now() + waitMs
-  for (;;) {
+  for (let intervalMs = RETRY_FIRST_MS; ; intervalMs = Math.min(RETRY_MAX_MS, Math.round(intervalMs * 1.5))) {
     try {
       return await open()
     } catch (error) {
       const refused = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED'
-      if (!refused || performance.now() + 100 > until) throw error
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      if (!refused || performance.now() + intervalMs > until) throw error
+      await new Promise((resolve) => setTimeout(resolve, intervalMs))
     }
   }
 }
+
+const RETRY_FIRST_MS = 20
+const RETRY_MAX_MS = 100

@@ -97,6 +97,24 @@ async function rawReceiver(onConnection: (socket: Socket, index: number, rest: B
   return {server, port: (server.address() as {port: number}).port}
 }
 
+describe('MediaSender with startOnFirstConnection (a call)', () => {
+  it('sends on the first connection at once, the others join as their TLS handshakes complete, every frame arrives in order', async () => {
+    const secret = callKey('a'.repeat(64), {purpose: 'media', kind: 'video', from: 'alice', to: 'bob'})
+    const {rx, frames} = await receiver({secret})
+    const tx = await sender(rx.port, 6, {secret, startOnFirstConnection: true})
+    const joined: number[] = []
+    const allUp = new Promise<void>((resolve) => tx.on('lane-up', ({index}: {index: number}) => joined.push(index) === 5 && resolve()))
+    for (let n = 0; n < 20; n++) tx.send(Buffer.from(`frame ${n}`), monotonicUs())
+    await allUp
+    expect(joined.sort()).toEqual([1, 2, 3, 4, 5])
+    expect(tx.stats.openConnections).toBe(6)
+    for (let n = 20; n < 40; n++) tx.send(Buffer.from(`frame ${n}`), monotonicUs())
+    await until(() => frames.length === 40, '40 frames')
+    expect(frames.map((frame) => frame.seq).sort((a, b) => a - b)).toEqual(Array.from({length: 40}, (_, n) => n))
+    expect(tx.stats.dropped).toBe(0)
+  })
+})
+
 describe('media transport over TCP', () => {
   it('carries one stream over N connections and reorders it into sequence', async () => {
     const {rx, frames} = await receiver()

@@ -57,7 +57,7 @@ export async function sendAudio(
   options: {host: string; port: number; connections: number; secret?: string; waitForListenerMs?: number; source: AudioSource},
   hooks: StreamHooks,
 ): Promise<{summary: AudioSummary; peerGone: boolean}> {
-  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, secret: options.secret, waitForListenerMs: options.waitForListenerMs})
+  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, secret: options.secret, waitForListenerMs: options.waitForListenerMs, startOnFirstConnection: (options.waitForListenerMs ?? 0) > 0})
   hooks.onShutdown('audio sender', () => sender.close())
   hooks.logger.info(`sending audio to ${options.host}:${options.port} over ${options.connections} connections`)
   const pipeline = new AudioSenderPipeline(options.source, sender, hooks.sending)

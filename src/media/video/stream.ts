@@ -77,7 +77,7 @@ export async function sendVideo(
   hooks: VideoHooks,
 ): Promise<{stats: VideoStats; end: 'stopped' | 'source-ended' | 'peer-gone'}> {
   const {source, adapt} = options
-  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'video', connections: options.connections, secret: options.secret, waitForListenerMs: options.waitForListenerMs, logger: hooks.logger})
+  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'video', connections: options.connections, secret: options.secret, waitForListenerMs: options.waitForListenerMs, startOnFirstConnection: (options.waitForListenerMs ?? 0) > 0, logger: hooks.logger})
   hooks.onShutdown('video sender', () => sender.close())
   hooks.onShutdown('video source', () => source.close())
   const top = {width: source.width, height: source.height, fps: options.fps, quality: adapt.quality}
