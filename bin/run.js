@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The components a call spawns (stream-video, stream-audio, control run), and the call components themselves
 // (listen, call), start through a lean, bundled path that skips oclif's plugin scan and command lookup: their start-up
-// is call set-up time (src/cli/lean-start.ts, scripts/bundle-components.mjs). Help, version and every other command
+// is call set-up time (src/entry/lean-start.ts, scripts/bundle-components.mjs). Help, version and every other command
 // go through oclif as usual.
 const argv = process.argv.slice(2)
 const options = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length)
@@ -9,10 +9,10 @@ const help = options.some((arg) => arg === '--help' || arg === '-h' || arg === '
 const component = !help && (['stream-video', 'stream-audio', 'listen', 'call'].includes(argv[0]) || (argv[0] === 'control' && argv[1] === 'run'))
 
 if (component) {
-  // Without the bundle (a tsc-only build), the oclif-based start (src/cli/fast-start.ts) runs unbundled.
+  // Without the bundle (a tsc-only build), the oclif-based start (src/entry/fast-start.ts) runs unbundled.
   const {runComponent} = await import('../dist/bundle/lean-start.js').catch((error) => {
     if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error
-    return import('../dist/cli/fast-start.js')
+    return import('../dist/entry/fast-start.js')
   })
   await runComponent(new URL('..', import.meta.url), argv)
 } else {

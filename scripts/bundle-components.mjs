@@ -1,8 +1,8 @@
-// Part of `npm run build`, after tsc: bundles the lean entry of the components a call spawns (src/cli/lean-start.ts)
+// Part of `npm run build`, after tsc: bundles the lean entry of the components a call spawns (src/entry/lean-start.ts)
 // into dist/bundle/. Loading ~120 separate files of oclif and ivc was most of a component's start-up (issue 12);
 // one bundle, split at every dynamic import() so what a process does not use is still never loaded, halves it.
-// In it, src/cli/lean/ stands in for oclif's Command, Flags and Args (oclif's module graph and Config cost a
-// component another ~60 ms); command lines the lean parser leaves to oclif run unbundled (dist/cli/fast-start.js).
+// In it, src/entry/lean/ stands in for oclif's Command, Flags and Args (oclif's module graph and Config cost a
+// component another ~60 ms); command lines the lean parser leaves to oclif run unbundled (dist/entry/fast-start.js).
 // Bundles the compiled dist/ (no second TypeScript pass).
 import {readFile} from 'node:fs/promises'
 import {relative} from 'node:path'
@@ -13,7 +13,7 @@ import {build} from 'esbuild'
 const dist = fileURLToPath(new URL('../dist/', import.meta.url))
 
 await build({
-  entryPoints: [`${dist}cli/lean-start.js`],
+  entryPoints: [`${dist}entry/lean-start.js`],
   outdir: `${dist}bundle`,
   bundle: true,
   splitting: true,
@@ -49,7 +49,7 @@ await build({
       setup(bundle) {
         const lean = {'@oclif/core/command': 'command', '@oclif/core/flags': 'flags', '@oclif/core/args': 'args'}
         bundle.onResolve({filter: /^@oclif\/core\/(command|flags|args)$/}, ({path, importer}) =>
-          importer.startsWith(dist) ? {path: `${dist}cli/lean/${lean[path]}.js`} : undefined,
+          importer.startsWith(dist) ? {path: `${dist}entry/lean/${lean[path]}.js`} : undefined,
         )
       },
     },

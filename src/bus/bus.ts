@@ -2,8 +2,8 @@ import {randomBytes} from 'node:crypto'
 
 import type {Redis} from 'ioredis'
 
-import {IvcError, type ErrorCode, ERRORS, isIvcError} from '../cli/errors.js'
-import type {Logger} from '../cli/logger.js'
+import {IvcError, type ErrorCode, ERRORS, isIvcError} from '../foundation/errors.js'
+import type {Logger} from '../foundation/logger.js'
 import {decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION, type Envelope} from './envelope.js'
 import {busKeys} from './keys.js'
 import {openRedis} from './redis-client.js'

@@ -3,7 +3,7 @@ import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 
 export const REDIS_INSTALL_HINT = 'sudo apt-get install -y redis-server'
 

@@ -1,7 +1,7 @@
 import {Redis, type RedisOptions} from 'ioredis'
 
-import {IvcError} from '../cli/errors.js'
-import type {Logger} from '../cli/logger.js'
+import {IvcError} from '../foundation/errors.js'
+import type {Logger} from '../foundation/logger.js'
 import {describeRedis, parseRedisUrl} from './redis-url.js'
 
 /**

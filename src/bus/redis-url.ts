@@ -1,6 +1,6 @@
 import type {RedisOptions} from 'ioredis'
 
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 
 /** --redis accepts redis://host:port[/db], unix:///path/to/sock, or a bare socket path. */
 export function parseRedisUrl(value: string): RedisOptions {

@@ -1,6 +1,6 @@
 import type {Bus} from '../bus/bus.js'
-import type {Logger} from '../cli/logger.js'
-import {realClock} from './clock.js'
+import type {Logger} from '../foundation/logger.js'
+import {realClock} from '../foundation/clock.js'
 import {componentMedia} from './component-media.js'
 import {tcpSignalling} from './connections.js'
 import {CallDriver, type CallSummary} from './driver.js'

@@ -1,4 +1,4 @@
-import type {Logger} from '../cli/logger.js'
+import type {Logger} from '../foundation/logger.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
 import {type ComponentContext, type MediaPlan, MediaSession} from './media-session.js'
 import {Supervisor} from './supervisor.js'

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 
 /**
  * The start line (docs/bus.md, "Components of a call"). A call starts its components before the call is agreed,

@@ -1,11 +1,11 @@
 import {createServer, type Server} from 'node:net'
 
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 import type {ControlMessage} from '../protocol/call/control.js'
-import type {Logger} from '../cli/logger.js'
+import type {Logger} from '../foundation/logger.js'
 import {signalCodec, type SignalMessage} from '../protocol/call/signalling.js'
 import {secureServer} from '../security/tls-psk.js'
-import type {Clock} from './clock.js'
+import type {Clock} from '../foundation/clock.js'
 import {FramedConnection, type FramedOptions} from './signalling.js'
 
 /** A connection that has not completed TLS by then is dropped (as the control auth is bounded). */

@@ -1,7 +1,7 @@
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 import {type AuthCheck, checkControlAuth} from '../protocol/call/control.js'
 import type {ControlConnection} from './connections.js'
-import {type Clock, realClock} from './clock.js'
+import {type Clock, realClock} from '../foundation/clock.js'
 
 /**
  * The opening of a control connection (docs/protocol.md, "Call control"). The connection is TLS keyed by the call's

@@ -1,6 +1,6 @@
 import type {Bus} from '../bus/bus.js'
-import {IvcError} from '../cli/errors.js'
-import type {Logger} from '../cli/logger.js'
+import {IvcError} from '../foundation/errors.js'
+import type {Logger} from '../foundation/logger.js'
 import {controlCodec, type ControlMessage} from '../protocol/call/control.js'
 import {type ControlConnection, listenFramed} from './connections.js'
 import {admitControl, presentControlAuth} from './control-auth.js'

@@ -1,6 +1,6 @@
 import type {Bus} from '../bus/bus.js'
 import type {Envelope} from '../bus/envelope.js'
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 import type {CallSummary} from './driver.js'
 
 /**

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 import {host} from '../protocol/call/fields.js'
 import type {MediaPlan} from './media-session.js'
 

@@ -1,6 +1,6 @@
 import {createInterface} from 'node:readline'
 
-import type {Logger} from '../cli/logger.js'
+import type {Logger} from '../foundation/logger.js'
 import type {CallDriver} from './driver.js'
 
 /**

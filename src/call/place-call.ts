@@ -1,5 +1,5 @@
-import {IvcError} from '../cli/errors.js'
-import {validateUsername} from '../cli/username.js'
+import {IvcError} from '../foundation/errors.js'
+import {validateUsername} from '../foundation/username.js'
 import type {Directory} from '../directory/types.js'
 
 /** Where to reach `name`: their directory entry must exist, be online and announce a call port. */

@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
 import type {Bus} from '../bus/bus.js'
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 import {MAX_CHAT_CHARS} from '../protocol/call/control.js'
 import type {CallDriver} from './driver.js'
 

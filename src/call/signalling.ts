@@ -1,11 +1,11 @@
 import {connect as netConnect, type Socket} from 'node:net'
 
-import {IvcError} from '../cli/errors.js'
-import type {Logger} from '../cli/logger.js'
+import {IvcError} from '../foundation/errors.js'
+import type {Logger} from '../foundation/logger.js'
 import type {MessageCodec, MessageDecoder} from '../protocol/call/codec.js'
 import type {FrameError} from '../protocol/call/errors.js'
 import {clientHandshakeError, secureClient} from '../security/tls-psk.js'
-import {type Clock, realClock} from './clock.js'
+import {type Clock, realClock} from '../foundation/clock.js'
 
 /**
  * One framed peer connection (call signalling or call control) over a net.Socket: decodes what arrives with the

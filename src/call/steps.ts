@@ -1,4 +1,4 @@
-import type {ErrorCode} from '../cli/errors.js'
+import type {ErrorCode} from '../foundation/errors.js'
 import type {SignalMessage} from '../protocol/call/signalling.js'
 import type {ActiveCall, CallEffect, CallEnd, CallState, ConnId, EndCode, IncomingCall, OutgoingCall, Step} from './types.js'
 

@@ -2,7 +2,7 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import {createInterface} from 'node:readline'
 import {fileURLToPath} from 'node:url'
 
-import type {Logger} from '../cli/logger.js'
+import type {Logger} from '../foundation/logger.js'
 import {encodeStartLine, type StartLine} from './component-start.js'
 
 /** The ivc entry point, so a component can start other components as real processes of the same CLI. */

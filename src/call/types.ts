@@ -1,4 +1,4 @@
-import type {ErrorCode} from '../cli/errors.js'
+import type {ErrorCode} from '../foundation/errors.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
 import type {SignalMessage} from '../protocol/call/signalling.js'
 import type {KeyShare} from '../security/key-share.js'

@@ -5,10 +5,10 @@ import {Command} from '@oclif/core/command'
 import type {Bus} from '../bus/bus.js'
 import {scrubSecretsFromEnv} from '../security/flags.js'
 import {applyConfigFile, configFilePath, type FlagSpec, readConfigFile} from './config-file.js'
-import {IvcError, renderError, toIvcError} from './errors.js'
+import {IvcError, renderError, toIvcError} from '../foundation/errors.js'
 import {Lifecycle} from './lifecycle.js'
-import {createLogger, LOG_LEVELS, type Logger, type LogLevel} from './logger.js'
-import {validateUsername} from './username.js'
+import {createLogger, LOG_LEVELS, type Logger, type LogLevel} from '../foundation/logger.js'
+import {validateUsername} from '../foundation/username.js'
 
 export type IvcFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof IvcCommand)['baseFlags'] & T['flags']>
 export type IvcArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>

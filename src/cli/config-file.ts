@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
-import {IvcError} from './errors.js'
+import {IvcError} from '../foundation/errors.js'
 
 /**
  * The optional config file: a JSON object of flag names to values, e.g. {"user": "alice", "log-level": "debug"}.

@@ -1,4 +1,4 @@
-import type {Logger} from './logger.js'
+import type {Logger} from '../foundation/logger.js'
 
 function exitWithStatus(): void {
   process.exit(process.exitCode ?? 0)

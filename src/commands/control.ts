@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 
 import type {Bus} from '../bus/bus.js'
 import {IvcCommand} from '../cli/base-command.js'
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
 import {runControlComponent} from '../call/control-component.js'
 import {awaitStartFlag} from '../call/flags.js'

@@ -1,8 +1,9 @@
 import * as Flags from '@oclif/core/flags'
 
 import {IvcCommand} from '../cli/base-command.js'
-import {type DemoResult, runDemo} from '../cli/demo.js'
-import {IvcError} from '../cli/errors.js'
+import {runSteps} from '../cli/progress.js'
+import {type DemoResult, runDemo} from '../call/demo.js'
+import {IvcError} from '../foundation/errors.js'
 import {describeSummary, printable} from '../call/render.js'
 
 export default class Demo extends IvcCommand<typeof Demo> {
@@ -35,6 +36,7 @@ export default class Demo extends IvcCommand<typeof Demo> {
       logLevel: flags['log-level'],
       logger: this.logger,
       signal: this.lifecycle.signal,
+      runSteps,
     })
     const heard = result.bobHeard === undefined ? 'bob never got alice\'s message\n' : `bob got alice's message: ${printable(result.bobHeard)}\n`
     this.output({alice: result.alice, bob: result.bob, bobHeard: result.bobHeard ?? null}, () => `alice: ${describeSummary(result.alice)}bob:   ${describeSummary(result.bob)}${heard}`)

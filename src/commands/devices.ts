@@ -1,5 +1,5 @@
 import {IvcCommand} from '../cli/base-command.js'
-import {isIvcError} from '../cli/errors.js'
+import {isIvcError} from '../foundation/errors.js'
 import {type AudioDevice, listAudioDevices} from '../plugins/audio/devices.js'
 import {listVideoDevices, type VideoDevice} from '../plugins/audio/video-devices.js'
 

@@ -1,6 +1,6 @@
 import {IvcCommand} from '../cli/base-command.js'
-import {renderDoctor, runDoctor} from '../cli/doctor.js'
-import {IvcError} from '../cli/errors.js'
+import {renderDoctor, runDoctor} from '../diagnostics/doctor.js'
+import {IvcError} from '../foundation/errors.js'
 
 export default class Doctor extends IvcCommand<typeof Doctor> {
   static override summary = 'Check what ivc can use on this machine: Redis and every media/directory backend.'

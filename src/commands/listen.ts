@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {Bus} from '../bus/bus.js'
 import {IvcCommand} from '../cli/base-command.js'
-import {realClock} from '../call/clock.js'
+import {realClock} from '../foundation/clock.js'
 import {componentMedia} from '../call/component-media.js'
 import {tcpSignalling} from '../call/connections.js'
 import {CallDriver} from '../call/driver.js'

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {isValidUsername} from '../cli/username.js'
+import {isValidUsername} from '../foundation/username.js'
 import {PRESENCE_STATUSES, type DirectoryEntry} from './types.js'
 
 /**

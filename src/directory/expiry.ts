@@ -1,4 +1,4 @@
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 import type {DirectoryEntry, DirectoryTiming, PresenceStatus} from './types.js'
 
 /**

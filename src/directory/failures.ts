@@ -1,4 +1,4 @@
-import {firstLine, IvcError, isIvcError} from '../cli/errors.js'
+import {firstLine, IvcError, isIvcError} from '../foundation/errors.js'
 
 /**
  * Store errors after the first connect (connection dropped, server selection timed out, a command refused while

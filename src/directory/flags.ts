@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import type {Logger} from '../cli/logger.js'
+import type {Logger} from '../foundation/logger.js'
 import {DEFAULT_EXPIRY_MS, DEFAULT_HEARTBEAT_MS} from './expiry.js'
 import {openDirectory} from './open.js'
 import type {Directory} from './types.js'

@@ -2,9 +2,9 @@ import {randomBytes} from 'node:crypto'
 
 import {type ChangeStream, type Collection, type Filter, MongoClient, MongoParseError} from 'mongodb'
 
-import {IvcError} from '../cli/errors.js'
-import type {Logger} from '../cli/logger.js'
-import {validateUsername} from '../cli/username.js'
+import {IvcError} from '../foundation/errors.js'
+import type {Logger} from '../foundation/logger.js'
+import {validateUsername} from '../foundation/username.js'
 import {checkAddressAndPorts, fromDocument, parseEntry} from './entry.js'
 import {asSeenAt, isLive} from './expiry.js'
 import {asUnreachable, guard} from './failures.js'

@@ -1,5 +1,5 @@
-import {IvcError} from '../cli/errors.js'
-import type {Logger} from '../cli/logger.js'
+import {IvcError} from '../foundation/errors.js'
+import type {Logger} from '../foundation/logger.js'
 import {checkTiming, DEFAULT_RETENTION_MS} from './expiry.js'
 import type {Directory, DirectoryTiming} from './types.js'
 

@@ -1,6 +1,6 @@
 import type {Bus} from '../bus/bus.js'
-import {IvcError, isIvcError} from '../cli/errors.js'
-import type {Logger} from '../cli/logger.js'
+import {IvcError, isIvcError} from '../foundation/errors.js'
+import type {Logger} from '../foundation/logger.js'
 import type {Directory, DirectoryEntry, LiveStatus, Registration} from './types.js'
 
 /** What a presence process reports (NDJSON on stdout with `ivc presence --json`; also on the bus). */

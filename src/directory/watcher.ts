@@ -1,4 +1,4 @@
-import type {Logger} from '../cli/logger.js'
+import type {Logger} from '../foundation/logger.js'
 import {diffSnapshots, type Snapshot, toSnapshot} from './snapshot-diff.js'
 import type {DirectoryChange, DirectoryEntry, DirectoryWatch} from './types.js'
 

@@ -77,5 +77,5 @@ export interface VideoBackendOptions {
   /** camera: device index; file source/sink: a path. */
   device?: string
   path?: string
-  logger?: import('../cli/logger.js').Logger
+  logger?: import('../foundation/logger.js').Logger
 }

@@ -1,4 +1,4 @@
-import {mongoDirectoryBackend, redisDirectoryBackend} from '../directory/backends.js'
+import {mongoDirectoryBackend, redisDirectoryBackend} from './directory-backends.js'
 import {audioBackends} from './audio/index.js'
 import type {Backend} from './types.js'
 import {videoBackends} from './video/index.js'

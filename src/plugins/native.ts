@@ -1,6 +1,6 @@
 import {createRequire} from 'node:module'
 
-import {firstLine, IvcError} from '../cli/errors.js'
+import {firstLine, IvcError} from '../foundation/errors.js'
 import type {ProbeResult} from './types.js'
 
 /**

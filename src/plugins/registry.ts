@@ -1,4 +1,4 @@
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 import {BACKEND_KINDS, type Backend, type BackendInstances, type BackendKind, type ProbeResult} from './types.js'
 
 export interface ProbedBackend extends ProbeResult {

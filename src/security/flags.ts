@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 
 /**
  * `--secret` of the stream commands: with it, every connection of the stream is TLS 1.3 keyed by it (both ends must

@@ -2,7 +2,7 @@ import {hkdfSync} from 'node:crypto'
 import type {Socket} from 'node:net'
 import {connect as tlsConnect, type TlsOptions, TLSSocket} from 'node:tls'
 
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 
 /**
  * Encryption of a call's connections (docs/protocol.md, "Call security"): TLS 1.3 with an external pre-shared key

@@ -1,8 +1,8 @@
 import {EventEmitter} from 'node:events'
 import {createServer, type Server, type Socket} from 'node:net'
 
-import {IvcError} from '../cli/errors.js'
-import type {Logger} from '../cli/logger.js'
+import {IvcError} from '../foundation/errors.js'
+import type {Logger} from '../foundation/logger.js'
 import {decodeRttReport, encodeEcho, encodeFeedback} from '../protocol/media-echo.js'
 import {decodeHello, type Decoded, encodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
 import {FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'

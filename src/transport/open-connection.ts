@@ -1,6 +1,6 @@
 import {connect, type Socket} from 'node:net'
 
-import {IvcError} from '../cli/errors.js'
+import {IvcError} from '../foundation/errors.js'
 import {decodeReply, encodeHello, type Hello, type HelloStatus} from '../protocol/media-handshake.js'
 import {clientHandshakeError, secureClient} from '../security/tls-psk.js'
 

@@ -5,7 +5,7 @@ import {afterEach, describe, expect, inject, it} from 'vitest'
 
 import {Bus} from '../../src/bus/bus.js'
 import type {Envelope} from '../../src/bus/envelope.js'
-import {IvcError} from '../../src/cli/errors.js'
+import {IvcError} from '../../src/foundation/errors.js'
 import {recordingLogger} from '../support/logger.js'
 
 const redis = inject('redisUrl')

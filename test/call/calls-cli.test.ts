@@ -4,7 +4,7 @@ import {randomUUID} from 'node:crypto'
 import {afterEach, describe, expect, inject, it} from 'vitest'
 
 import {Bus} from '../../src/bus/bus.js'
-import {ERRORS} from '../../src/cli/errors.js'
+import {ERRORS} from '../../src/foundation/errors.js'
 import {killAll, lineLog, runCli, startCli} from '../support/cli.js'
 import {recordingLogger} from '../support/logger.js'
 

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {describe, expect, inject, it} from 'vitest'
 
-import {ERRORS} from '../../src/cli/errors.js'
+import {ERRORS} from '../../src/foundation/errors.js'
 import {runCli} from '../support/cli.js'
 
 const COMPONENTS = ['presence', 'listen', 'call', 'stream-video', 'stream-audio', 'control']

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 
 import {describe, expect, it} from 'vitest'
 
-import {ERRORS, IvcError, renderError, toIvcError} from '../../src/cli/errors.js'
+import {ERRORS, IvcError, renderError, toIvcError} from '../../src/foundation/errors.js'
 
 describe('error table', () => {
   it('gives every code a distinct exit status', () => {

@@ -2,7 +2,7 @@ import {parse as oclifParse} from '@oclif/core/parser'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {IvcCommand} from '../../src/cli/base-command.js'
-import {leanParse, NeedsOclif, type ParseOptions} from '../../src/cli/lean/parse.js'
+import {leanParse, NeedsOclif, type ParseOptions} from '../../src/entry/lean/parse.js'
 import Call from '../../src/commands/call.js'
 import Control from '../../src/commands/control.js'
 import Listen from '../../src/commands/listen.js'
@@ -10,7 +10,7 @@ import StreamAudio from '../../src/commands/stream-audio.js'
 import StreamVideo from '../../src/commands/stream-video.js'
 
 /**
- * The lean parser of the call components (src/cli/lean/parse.ts) against oclif's own, on the real flag definitions
+ * The lean parser of the call components (src/entry/lean/parse.ts) against oclif's own, on the real flag definitions
  * of each component command: for every command line it takes, it must give exactly oclif's args and flags, and every
  * line oclif rejects it must leave to oclif (NeedsOclif), so oclif reports the error. It may leave a valid line to
  * oclif too (that only costs start-up time), but not the lines a call gives its components.

@@ -1,6 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import type {Logger} from '../../src/cli/logger.js'
+import type {Logger} from '../../src/foundation/logger.js'
 import type {Directory, DirectoryChange, DirectoryWatch, Registration} from '../../src/directory/types.js'
 import {recordingLogger} from '../support/logger.js'
 

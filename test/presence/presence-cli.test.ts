@@ -1,6 +1,6 @@
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
-import {ERRORS} from '../../src/cli/errors.js'
+import {ERRORS} from '../../src/foundation/errors.js'
 import {killAll, runCli, startCli, waitForLine} from '../support/cli.js'
 import {type MongoTestServer, startMongoServer} from '../support/mongo-server.js'
 import {type RedisServer, startRedisServer} from '../support/redis-server.js'

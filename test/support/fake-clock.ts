@@ -1,4 +1,4 @@
-import type {Clock} from '../../src/call/clock.js'
+import type {Clock} from '../../src/foundation/clock.js'
 
 /**
  * The fake clock of the whole test suite: time stands still until the test moves it with `advance`, which runs

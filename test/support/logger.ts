@@ -1,4 +1,4 @@
-import {createLogger, type Logger} from '../../src/cli/logger.js'
+import {createLogger, type Logger} from '../../src/foundation/logger.js'
 
 /**
  * A logger that records what it would print, for asserting warnings; `waitFor` resolves on the first line (already

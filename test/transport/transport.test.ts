@@ -3,7 +3,7 @@ import {connect, createServer, type Server, type Socket} from 'node:net'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {IvcError} from '../../src/cli/errors.js'
+import {IvcError} from '../../src/foundation/errors.js'
 import {encodeEcho} from '../../src/protocol/media-echo.js'
 import {decodeHello, encodeHello, encodeReply} from '../../src/protocol/media-handshake.js'
 import {encodeHeader, MediaMessageDecoder} from '../../src/protocol/media-message.js'

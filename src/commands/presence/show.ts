@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 
 import {IvcCommand} from '../../cli/base-command.js'
-import {IvcError} from '../../cli/errors.js'
+import {IvcError} from '../../foundation/errors.js'
 import {directoryFlags, openDirectoryFromFlags} from '../../directory/flags.js'
 import {renderEntry} from '../../directory/render.js'
 

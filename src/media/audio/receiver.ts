@@ -1,4 +1,4 @@
-import type {Logger} from '../../cli/logger.js'
+import type {Logger} from '../../foundation/logger.js'
 import {DelayEstimator, type MediaReceiver, monotonicUs, type ReceivedFrame} from '../../transport/index.js'
 import {monotonicMs, ticks} from './clock.js'
 import {FRAME_BYTES, FRAME_MS} from './format.js'

@@ -1,4 +1,4 @@
-import type {Logger} from '../../cli/logger.js'
+import type {Logger} from '../../foundation/logger.js'
 import {MediaReceiver, MediaSender} from '../../transport/index.js'
 import {parseHostPort} from '../../transport/target.js'
 import {DEFAULT_AUDIO_PORT} from './format.js'

@@ -22,5 +22,5 @@ export interface AudioBackendOptions {
   frequency?: number
   device?: string
   path?: string
-  logger?: import('../../cli/logger.js').Logger
+  logger?: import('../../foundation/logger.js').Logger
 }

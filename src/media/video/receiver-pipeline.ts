@@ -1,5 +1,5 @@
 import {encodeFeedbackReport, FeedbackReporter} from '../../adapt/index.js'
-import type {Logger} from '../../cli/logger.js'
+import type {Logger} from '../../foundation/logger.js'
 import {type Clock, DelayEstimator, JitterBuffer, type MediaReceiver, monotonicUs, type ReceivedFrame, type StreamEndReason} from '../../transport/index.js'
 import {FreezeDetector} from '../stats/freeze-detector.js'
 import {Percentiles, round1} from '../stats/percentiles.js'

@@ -1,6 +1,6 @@
 import {type AdaptController, scaledSize} from '../../adapt/index.js'
 import {FrameDecision} from '../../adapt/frame-decision.js'
-import type {Logger} from '../../cli/logger.js'
+import type {Logger} from '../../foundation/logger.js'
 import {MESSAGE_HEADER_SIZE} from '../../protocol/media-message.js'
 import {sleep} from '../../transport/clock.js'
 import {type Clock, type MediaSender, monotonicUs} from '../../transport/index.js'

@@ -1,7 +1,6 @@
 import {AdaptController, type AdaptStrategy, DEFAULT_MAX_LATENCY_MS} from '../../adapt/index.js'
-import {IvcError, isIvcError} from '../../cli/errors.js'
-import type {Logger} from '../../cli/logger.js'
-import type {BackendRegistry} from '../../plugins/registry.js'
+import {IvcError, isIvcError} from '../../foundation/errors.js'
+import type {Logger} from '../../foundation/logger.js'
 import {MediaReceiver, MediaSender, monotonicUs} from '../../transport/index.js'
 import {parseHostPort} from '../../transport/target.js'
 import type {VideoCodec, VideoSink, VideoSource} from '../types.js'
@@ -33,7 +32,7 @@ export function parseVideoTarget(target: string, defaultPort = DEFAULT_VIDEO_POR
  * created on the first frame that needs decoding: ffplay and the file sink take MJPEG as it comes, so a receiver in a
  * call never loads OpenCV (~130 MB, ~0.4 s of start-up).
  */
-export async function receiverCodecs(backends: BackendRegistry, options: Record<string, unknown>): Promise<ReceiverCodecs> {
+export async function receiverCodecs(backends: CodecFactory, options: Record<string, unknown>): Promise<ReceiverCodecs> {
   const raw = (await backends.create('video-codec', 'raw')) as VideoCodec
   const jpeg = lazyCodec('jpeg', () =>
     (backends.create('video-codec', 'jpeg', options) as Promise<VideoCodec>).catch((error: unknown) => {
@@ -42,6 +41,11 @@ export async function receiverCodecs(backends: BackendRegistry, options: Record<
     }),
   )
   return Object.assign(codecForPayload({jpeg, raw}), {prepare: () => jpeg.prepare()})
+}
+
+/** Where codecs come from: the backend registry (plugins/), which sits above media and so is not imported here. */
+export interface CodecFactory {
+  create(kind: 'video-codec', name: string, options?: Record<string, unknown>): Promise<unknown>
 }
 
 /** The codec for a received payload, and prepare(): load JPEG now, for a sink that decodes (once listening). */

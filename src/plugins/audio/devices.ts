@@ -3,7 +3,7 @@ import {existsSync} from 'node:fs'
 import {execa} from 'execa'
 import {fileURLToPath} from 'node:url'
 
-import {IvcError} from '../../cli/errors.js'
+import {IvcError} from '../../foundation/errors.js'
 
 /** One PortAudio device as naudiodon reports it. */
 export interface AudioDevice {

@@ -1,7 +1,7 @@
 import {execa} from 'execa'
 
-import {IvcError} from '../../cli/errors.js'
-import type {Logger} from '../../cli/logger.js'
+import {IvcError} from '../../foundation/errors.js'
+import type {Logger} from '../../foundation/logger.js'
 import {FRAME_BYTES, SAMPLE_RATE} from '../../media/audio/format.js'
 import type {AudioSink} from '../../media/audio/types.js'
 

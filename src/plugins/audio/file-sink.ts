@@ -1,6 +1,6 @@
 import {open} from 'node:fs/promises'
 
-import {IvcError} from '../../cli/errors.js'
+import {IvcError} from '../../foundation/errors.js'
 import {FRAME_BYTES} from '../../media/audio/format.js'
 import type {AudioSink} from '../../media/audio/types.js'
 import {WAV_HEADER_BYTES, wavHeader} from '../../media/audio/wav.js'

@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
-import {IvcError} from '../../cli/errors.js'
+import {IvcError} from '../../foundation/errors.js'
 import {ticks} from '../../media/audio/clock.js'
 import {type AudioFrame, FRAME_BYTES, FRAME_MS} from '../../media/audio/format.js'
 import type {AudioSource} from '../../media/audio/types.js'

@@ -1,5 +1,5 @@
 // Run by devices.ts as a child process: prints the PortAudio device list as one JSON line (see devices.ts for why).
-import {toIvcError} from '../../cli/errors.js'
+import {toIvcError} from '../../foundation/errors.js'
 import {loadNaudiodon} from '../native.js'
 
 try {

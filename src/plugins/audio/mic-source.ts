@@ -1,4 +1,4 @@
-import type {Logger} from '../../cli/logger.js'
+import type {Logger} from '../../foundation/logger.js'
 import {type AudioFrame, FRAME_BYTES, pcmDurationMs} from '../../media/audio/format.js'
 import type {AudioSource} from '../../media/audio/types.js'
 import {monotonicUs} from '../../transport/index.js'

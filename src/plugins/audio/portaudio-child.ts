@@ -3,7 +3,7 @@
 // in this child stdout goes nowhere that matters, so ivc's own stdout stays data only.
 import {Socket} from 'node:net'
 
-import {toIvcError} from '../../cli/errors.js'
+import {toIvcError} from '../../foundation/errors.js'
 import {CHANNELS, FRAME_BYTES, FRAME_SAMPLES, SAMPLE_RATE} from '../../media/audio/format.js'
 import {loadNaudiodon} from '../native.js'
 

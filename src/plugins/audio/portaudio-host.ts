@@ -4,8 +4,8 @@ import type {Socket} from 'node:net'
 import {createInterface} from 'node:readline'
 import {fileURLToPath} from 'node:url'
 
-import {type ErrorCode, ERRORS, IvcError} from '../../cli/errors.js'
-import type {Logger} from '../../cli/logger.js'
+import {type ErrorCode, ERRORS, IvcError} from '../../foundation/errors.js'
+import type {Logger} from '../../foundation/logger.js'
 
 const CHILD_JS = fileURLToPath(new URL('portaudio-child.js', import.meta.url))
 // Under ./bin/dev.js the sources run through tsx, and only the .ts exists.

@@ -1,4 +1,4 @@
-import type {Logger} from '../../cli/logger.js'
+import type {Logger} from '../../foundation/logger.js'
 import {FRAME_BYTES} from '../../media/audio/format.js'
 import type {AudioSink} from '../../media/audio/types.js'
 import {resolveAudioDevice} from './devices.js'

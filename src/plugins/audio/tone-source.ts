@@ -1,4 +1,4 @@
-import {IvcError} from '../../cli/errors.js'
+import {IvcError} from '../../foundation/errors.js'
 import {ticks} from '../../media/audio/clock.js'
 import {type AudioFrame, FRAME_MS} from '../../media/audio/format.js'
 import {ToneGenerator} from '../../media/audio/tone.js'

@@ -1,5 +1,5 @@
-import {IvcError} from '../../cli/errors.js'
-import {createLogger} from '../../cli/logger.js'
+import {IvcError} from '../../foundation/errors.js'
+import {createLogger} from '../../foundation/logger.js'
 import {MIN_STAMP_HEIGHT, MIN_STAMP_WIDTH} from '../../media/video/frame-stamp.js'
 import type {VideoBackendOptions} from '../../media/types.js'
 import {FFMPEG_HINT, probeProgram} from '../external.js'

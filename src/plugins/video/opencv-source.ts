@@ -1,4 +1,4 @@
-import {IvcError} from '../../cli/errors.js'
+import {IvcError} from '../../foundation/errors.js'
 import {loadOpenCV, type OpenCV} from '../native.js'
 import {FRAME_REUSE_AFTER, type VideoFrame, type VideoSource} from '../../media/types.js'
 

@@ -1,7 +1,7 @@
 import {execa, type ResultPromise} from 'execa'
 
-import {IvcError} from '../../cli/errors.js'
-import type {Logger} from '../../cli/logger.js'
+import {IvcError} from '../../foundation/errors.js'
+import type {Logger} from '../../foundation/logger.js'
 import {scaleFrame} from '../../media/video/encode-at.js'
 import {decodeRaw} from './raw-codec.js'
 import type {EncodedVideoFrame, SinkReport, VideoSink} from '../../media/types.js'

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {isValidUsername} from '../../cli/username.js'
+import {isValidUsername} from '../../foundation/username.js'
 import {KEY_SHARE_PATTERN} from '../../security/key-share.js'
 
 /** Field types shared by call signalling and control bodies; every string and number is bounded. */

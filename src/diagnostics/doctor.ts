@@ -1,8 +1,8 @@
 import type {Config} from '@oclif/core'
 
 import {openRedis} from '../bus/redis-client.js'
-import type {Logger} from './logger.js'
-import {isIvcError} from './errors.js'
+import type {Logger} from '../foundation/logger.js'
+import {isIvcError} from '../foundation/errors.js'
 import {loadBackends} from '../plugins/index.js'
 import type {ProbedBackend} from '../plugins/registry.js'
 

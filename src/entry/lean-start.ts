@@ -56,7 +56,7 @@ export async function runComponent(rootUrl: URL, argv: string[]): Promise<void> 
 
 /** The oclif path: the unbundled fast-start.ts (a URL esbuild does not follow, so it keeps oclif's Command). */
 async function withOclif(rootUrl: URL, argv: string[]): Promise<void> {
-  const oclifStart = new URL('dist/cli/fast-start.js', rootUrl).href
+  const oclifStart = new URL('dist/entry/fast-start.js', rootUrl).href
   const {runComponent: run} = (await import(oclifStart)) as {runComponent(rootUrl: URL, argv: string[]): Promise<void>}
   await run(rootUrl, argv)
 }

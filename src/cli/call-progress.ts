@@ -1,6 +1,6 @@
 import type {ListrTask} from 'listr2'
 
-import {runSteps} from '../cli/progress.js'
+import {runSteps} from './progress.js'
 
 /**
  * `ivc call`'s progress on stderr (listr2): connect, ring, answer, media up, then the call itself until it ends.

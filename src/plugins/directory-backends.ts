@@ -1,7 +1,7 @@
-import {createLogger, type Logger} from '../cli/logger.js'
-import type {Backend, ProbeResult} from '../plugins/types.js'
-import {openDirectory, type OpenDirectoryOptions} from './open.js'
-import type {Directory} from './types.js'
+import {createLogger, type Logger} from '../foundation/logger.js'
+import type {Backend, ProbeResult} from './types.js'
+import {openDirectory, type OpenDirectoryOptions} from '../directory/open.js'
+import type {Directory} from '../directory/types.js'
 
 /**
  * The two directory backends as registry entries (src/plugins/builtin.ts). create() takes the openDirectory()

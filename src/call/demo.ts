@@ -1,13 +1,14 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import type {ListrTask} from 'listr2'
+
 import {Bus} from '../bus/bus.js'
 import {startPrivateRedis} from '../bus/private-redis.js'
 import {openRedis} from '../bus/redis-client.js'
-import {requestCall} from '../call/control-client.js'
-import type {CallSummary} from '../call/driver.js'
-import {type Component, Supervisor} from '../call/supervisor.js'
-import type {Logger} from './logger.js'
-import {runSteps} from './progress.js'
+import {requestCall} from './control-client.js'
+import type {CallSummary} from './driver.js'
+import {type Component, Supervisor} from './supervisor.js'
+import type {Logger} from '../foundation/logger.js'
 
 /** A step of the demo (bob listening, the call answered, media up) takes about a second; on a loaded machine far more. */
 const DEMO_STEP_MS = 60_000
@@ -20,7 +21,11 @@ export interface DemoOptions {
   logLevel: string
   logger: Logger
   signal: AbortSignal
+  /** Runs the demo's steps with progress on the terminal: given by the command, since rendering is the CLI's job. */
+  runSteps: StepRunner
 }
+
+export type StepRunner = <Ctx extends object>(tasks: ListrTask<Ctx>[], context: Ctx) => Promise<Ctx>
 
 export interface DemoResult {
   alice: CallSummary
@@ -51,7 +56,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const context: DemoContext = {}
   const media = ['--address', '127.0.0.1', '--directory', 'redis', '--video-sink', options.videoSink, '--audio-sink', options.audioSink, '--log-level', options.logLevel]
   try {
-    await runSteps<DemoContext>(
+    await options.runSteps<DemoContext>(
       [
         {
           title: 'Redis for the bus and the directory',
