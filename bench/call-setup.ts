@@ -11,7 +11,7 @@ import {execa, type ResultPromise} from 'execa'
 
 import {Bus} from '../src/bus/bus.js'
 import {startPrivateRedis} from '../src/bus/private-redis.js'
-import {createLogger} from '../src/cli/logger.js'
+import {createLogger} from '../src/foundation/logger.js'
 import type {Row, Suite} from './run.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))

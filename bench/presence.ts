@@ -7,7 +7,7 @@ import {performance} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
-import {createLogger} from '../src/cli/logger.js'
+import {createLogger} from '../src/foundation/logger.js'
 import {openDirectory} from '../src/directory/open.js'
 import type {Directory} from '../src/directory/types.js'
 import {startMongoServer} from '../test/support/mongo-server.js'
