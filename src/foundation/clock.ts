@@ -1,11 +1,21 @@
 /**
- * The one clock of the call code: what time it is and timers, injected so that tests drive time by hand (one fake,
- * test/support/fake-clock.ts; no sleeps) while a real process uses `realClock`. Handles are opaque to the user;
- * `clearTimeout` cancels a handle from `setTimeout` or from `setInterval`, as Node's does.
+ * The one clock of ivc: what time it is, and timers, injected into every component that reads time or waits, so that
+ * tests drive time by hand (one fake, test/support/fake-clock.ts; no sleeps) while a real process uses `realClock`.
+ * Handles are opaque to the user; `clearTimeout` cancels a handle from `setTimeout` or from `setInterval`, as Node's
+ * does.
+ *
+ * Two readings of the same time, for two jobs:
+ * - `now()`: milliseconds on an epoch-anchored monotonic scale, for durations, deadlines and records (call start).
+ * - `monotonicUs()`: microseconds of the host's CLOCK_MONOTONIC. Unlike `now()` (whose origin is this process's start)
+ *   it is shared by every process on one host, so the media path stamps frames with it and two ivc processes on the
+ *   same machine measure true one-way delay; across hosts only differences and minima of it mean anything
+ *   (transport/delay-estimator.ts). A fake clock derives it from its `now()` (× 1000), so both advance together.
  */
 export interface Clock {
   /** Milliseconds since the Unix epoch. Differences are durations; it never goes backwards. */
   now(): number
+  /** Microseconds of CLOCK_MONOTONIC: comparable between processes on one host. Never goes backwards. */
+  monotonicUs(): number
   setTimeout(fn: () => void, ms: number): unknown
   clearTimeout(handle: unknown): void
   setInterval(fn: () => void, ms: number): unknown
@@ -18,6 +28,7 @@ export interface Clock {
  */
 export const realClock: Clock = {
   now: () => performance.timeOrigin + performance.now(),
+  monotonicUs: () => Number(process.hrtime.bigint() / 1000n),
   setTimeout(fn, ms) {
     // A pending keepalive, auth or call timer must never keep a finished process alive.
     return setTimeout(fn, ms).unref()
@@ -26,4 +37,20 @@ export const realClock: Clock = {
     return setInterval(fn, ms).unref()
   },
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+}
+
+/** Resolves after `ms` on `clock`, or at once when `signal` aborts (never rejects): pacing loops check the signal after. */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(done, ms)
+    // A pacing wait is work in progress: unlike the clock's other timers it keeps the process alive (as Node's would).
+    ;(timer as {ref?: () => void}).ref?.()
+    function done() {
+      clock.clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+
+    signal?.addEventListener('abort', done, {once: true})
+  })
 }
