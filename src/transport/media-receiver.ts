@@ -163,7 +163,7 @@ export class MediaReceiver extends EventEmitter {
           if (rest.length > 0) return refuse('bad media handshake: data before the TLS handshake', 'badRequest')
           socket.write(encodeReply('ok'))
           try {
-            wire = await secureServer(socket, this.options.secret!, {purpose: 'media', hello: encodeHello(hello.value)}, timeoutMs)
+            wire = await secureServer(socket, this.options.secret!, {purpose: 'media', hello: encodeHello(hello.value)}, timeoutMs, this.#clock)
           } catch (error) {
             return refuse(`AUTH_FAILED: ${(error as Error).message}`)
           }

@@ -152,9 +152,10 @@ export class MediaSender extends EventEmitter {
     }
 
     const streamId = options.streamId ?? randomInt(1, 2 ** 31)
+    const clock = options.clock ?? realClock
     const open = (connectionIndex: number) =>
-      openMediaConnection(options.host, options.port, {kind: options.kind, streamId, connectionIndex, connectionCount: count}, options.secret, options.connectTimeoutMs ?? 5000)
-    const first = await retryWhileRefused(() => open(0), options.waitForListenerMs ?? 0)
+      openMediaConnection(options.host, options.port, {kind: options.kind, streamId, connectionIndex, connectionCount: count}, options.secret, options.connectTimeoutMs ?? 5000, clock)
+    const first = await retryWhileRefused(() => open(0), options.waitForListenerMs ?? 0, clock)
     options.logger.debug(`${options.kind} connection 0 of ${count} up`)
     if (options.startOnFirstConnection) {
       const sender = new MediaSender([first], streamId, options)
