@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import type {Redis} from 'ioredis'
 
+import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError, type ErrorCode, ERRORS, isIvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION, type Envelope} from './envelope.js'
@@ -14,6 +15,8 @@ export interface BusOptions {
   component: string
   logger: Logger
   connectTimeoutMs?: number
+  /** Request timeouts, the liveness refresh, and wallMs() for envelope and liveness stamps. Default realClock. */
+  clock?: Clock
 }
 
 export type EventHandler = (envelope: Envelope) => void | Promise<void>
@@ -22,7 +25,7 @@ export type RequestHandler = (envelope: Envelope) => unknown | Promise<unknown>
 interface Pending {
   resolve: (body: unknown) => void
   reject: (error: Error) => void
-  timer: NodeJS.Timeout
+  timer: unknown
 }
 
 /**
@@ -38,7 +41,7 @@ export class Bus {
   readonly #subscribing = new Map<string, Promise<void>>()
   #handlers = new Map<string, Set<EventHandler>>()
   #pending = new Map<string, Pending>()
-  #liveness: NodeJS.Timeout | undefined
+  #liveness: unknown
   #nextId = 0
   #closed = false
 
@@ -56,12 +59,16 @@ export class Bus {
     return bus
   }
 
+  get #clock(): Clock {
+    return this.options.clock ?? realClock
+  }
+
   get user(): string {
     return this.options.user
   }
 
   envelope<B>(type: string, body: B, extra: Partial<Pick<Envelope, 'callId' | 'id' | 'replyTo'>> = {}): Envelope<B> {
-    return {v: ENVELOPE_VERSION, type, from: this.instance, ...extra, ts: Date.now(), body}
+    return {v: ENVELOPE_VERSION, type, from: this.instance, ...extra, ts: this.#clock.wallMs(), body}
   }
 
   /** Publish an event on a topic; resolves to the number of subscribers that got it. */
@@ -100,7 +107,7 @@ export class Bus {
     const id = `${this.instance}#${++this.#nextId}`
     const timeoutMs = options.timeoutMs ?? 3000
     const reply = new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.#clock.setTimeout(() => {
         this.#pending.delete(id)
         reject(new IvcError('BUS_TIMEOUT', `${component} did not answer "${type}" within ${timeoutMs} ms`))
       }, timeoutMs)
@@ -109,7 +116,7 @@ export class Bus {
     const forget = () => {
       const pending = this.#pending.get(id)
       if (pending) {
-        clearTimeout(pending.timer)
+        this.#clock.clearTimeout(pending.timer)
         this.#pending.delete(id)
       }
     }
@@ -165,13 +172,12 @@ export class Bus {
   /** Keep a liveness key for this process, refreshed at a third of its TTL; it expires if the process dies. */
   async startLiveness(ttlMs = 3000, info: Record<string, unknown> = {}): Promise<void> {
     const key = this.keys.alive(this.options.component, this.instance)
-    const value = JSON.stringify({pid: process.pid, instance: this.instance, since: Date.now(), ...info})
+    const value = JSON.stringify({pid: process.pid, instance: this.instance, since: this.#clock.wallMs(), ...info})
     const refresh = () => this.redis.set(key, value, 'PX', ttlMs)
     await refresh()
-    this.#liveness = setInterval(() => {
+    this.#liveness = this.#clock.setInterval(() => {
       refresh().catch((error: Error) => this.options.logger.warn(`liveness refresh failed: ${error.message}`))
     }, Math.max(100, Math.floor(ttlMs / 3)))
-    this.#liveness.unref()
   }
 
   /** The live processes of a component of this user, from their liveness keys. */
@@ -198,12 +204,12 @@ export class Bus {
     if (this.#closed) return
     this.#closed = true
     if (this.#liveness) {
-      clearInterval(this.#liveness)
+      this.#clock.clearTimeout(this.#liveness)
       await this.redis.del(this.keys.alive(this.options.component, this.instance)).catch(() => {})
     }
 
     for (const [id, pending] of this.#pending) {
-      clearTimeout(pending.timer)
+      this.#clock.clearTimeout(pending.timer)
       pending.reject(new IvcError('BUS_TIMEOUT', 'bus closed before the reply came'))
       this.#pending.delete(id)
     }
@@ -218,7 +224,7 @@ export class Bus {
     await this.#listen(channel, (reply) => {
       const pending = reply.replyTo ? this.#pending.get(reply.replyTo) : undefined
       if (!pending) return
-      clearTimeout(pending.timer)
+      this.#clock.clearTimeout(pending.timer)
       this.#pending.delete(reply.replyTo!)
       pending.resolve(reply.body)
     })

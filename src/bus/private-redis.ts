@@ -30,6 +30,7 @@ export async function startPrivateRedis(extraArgs: string[] = [], dir = mkdtempS
     ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
     {stdio: ['ignore', 'ignore', 'inherit']},
   )
+  // Real time, not a Clock (here and below): a start-up deadline for a real redis-server process.
   const deadline = Date.now() + 10_000
   while (!existsSync(socket)) {
     if (child.exitCode !== null) throw new IvcError('REDIS_UNREACHABLE', `redis-server exited with ${child.exitCode} before it was ready`)

@@ -1,6 +1,6 @@
 import type {Bus} from '../bus/bus.js'
+import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
-import {realClock} from '../foundation/clock.js'
 import {componentMedia} from './component-media.js'
 import {tcpSignalling} from './connections.js'
 import {CallDriver, type CallSummary} from './driver.js'
@@ -24,10 +24,13 @@ export async function callAlone(options: {
   signal: AbortSignal
   onShutdown: (close: () => unknown) => void
   onEvent: (event: string, body: Record<string, unknown>) => void
+  /** Default realClock. */
+  clock?: Clock
 }): Promise<CallSummary> {
   const {bus, signal} = options
+  const clock = options.clock ?? realClock
   await bus.startLiveness()
-  let durationTimer: NodeJS.Timeout | undefined
+  let durationTimer: unknown
   const {logger, context, plan} = options
   const driver: CallDriver = new CallDriver({
     user: context.user,
@@ -35,13 +38,13 @@ export async function callAlone(options: {
     logger,
     address: options.address,
     answerTimeoutMs: options.answerTimeoutMs,
-    network: tcpSignalling(logger, realClock),
-    media: componentMedia({logger, plan, context}),
-    clock: realClock,
+    network: tcpSignalling(logger, clock),
+    media: componentMedia({logger, plan, context, clock}),
+    clock,
     onEvent: (event, body) => {
       options.onEvent(event, body)
       // --duration counts from when media flows, not from the answer: starting the components takes a moment.
-      if (event === 'call.media-up' && options.durationS) durationTimer = setTimeout(() => driver.hangup('duration over'), options.durationS * 1000)
+      if (event === 'call.media-up' && options.durationS) durationTimer = clock.setTimeout(() => driver.hangup('duration over'), options.durationS * 1000)
     },
   })
   options.onShutdown(() => driver.shutdown())
@@ -62,7 +65,7 @@ export async function callAlone(options: {
     if (signal.aborted) onStop()
     return await placed.ended
   } finally {
-    clearTimeout(durationTimer)
+    clock.clearTimeout(durationTimer)
     signal.removeEventListener('abort', onStop)
   }
 }

@@ -1,3 +1,4 @@
+import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
 import {type ComponentContext, type MediaPlan, MediaSession} from './media-session.js'
@@ -25,17 +26,18 @@ class ComponentSession extends MediaSession implements CallMediaSession {
   async accepted(): Promise<{media: MediaOffer; controlPort: number}> {
     // MediaSession times set-up on its own monotonic clock, from its creation as the call rang; the person's wait
     // begins now.
-    this.setupFrom = performance.now()
+    this.setupFrom = this.clock.now()
     return this.listeningOffer()
   }
 }
 
 /** Production: each component a child process of this one (`ivc stream-video` ...), under one Supervisor. */
-export function componentMedia(options: {logger: Logger; plan: MediaPlan; context: ComponentContext}): CallMedia {
+export function componentMedia(options: {logger: Logger; plan: MediaPlan; context: ComponentContext; clock?: Clock}): CallMedia {
+  const clock = options.clock ?? realClock
   let onExit: (component: string, reason: string) => void = () => undefined
-  const supervisor = new Supervisor(options.logger, (exit) => onExit(exit.name, exit.error ?? exit.signal ?? `exit ${exit.code}`))
+  const supervisor = new Supervisor(options.logger, (exit) => onExit(exit.name, exit.error ?? exit.signal ?? `exit ${exit.code}`), undefined, clock)
   return {
-    session: (callId) => new ComponentSession(callId, supervisor, options.plan, options.context),
+    session: (callId) => new ComponentSession(callId, supervisor, options.plan, options.context, clock),
     onComponentExit(listener) {
       onExit = listener
     },

@@ -36,7 +36,7 @@ export function listenFramed<M extends {type: string}>(
     if (secret === undefined) return onConnection(new FramedConnection<M>(socket, framed))
     const remote = `${socket.remoteAddress}:${socket.remotePort}`
     socket.on('error', () => undefined)
-    secureServer(socket, secret, {purpose: 'control'}, TLS_HANDSHAKE_TIMEOUT_MS).then(
+    secureServer(socket, secret, {purpose: 'control'}, TLS_HANDSHAKE_TIMEOUT_MS, framed.clock).then(
       (tls) => onConnection(new FramedConnection<M>(tls, framed)),
       (error: Error) => framed.logger.warn(`${framed.codec.spec.protocol}: refused a connection from ${remote}: ${error.message}`),
     )

@@ -1,5 +1,6 @@
 import type {Bus} from '../bus/bus.js'
 import type {Envelope} from '../bus/envelope.js'
+import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {CallSummary} from './driver.js'
 
@@ -16,11 +17,14 @@ export async function callThroughListener(options: {
   durationS?: number
   signal: AbortSignal
   onEvent: (event: string, body: Record<string, unknown>) => void
+  /** Default realClock. */
+  clock?: Clock
 }): Promise<CallSummary> {
   const {bus} = options
+  const clock = options.clock ?? realClock
   let callId: string | undefined
   const early: Envelope[] = []
-  let durationTimer: NodeJS.Timeout | undefined
+  let durationTimer: unknown
   const hangup = (reason: string) => void bus.request('call', 'call.hangup', {reason}).catch(() => undefined)
   let finish!: (summary: CallSummary) => void
   let fail!: (error: Error) => void
@@ -29,7 +33,7 @@ export async function callThroughListener(options: {
     fail = reject
   })
   // The listener placing our call may die (SIGKILL, crash): its liveness key expires and we stop waiting.
-  const watchdog = setInterval(() => {
+  const watchdog = clock.setInterval(() => {
     void bus.alive('call').then((alive) => {
       if (alive.length === 0) fail(new IvcError('BUS_TIMEOUT', `the ivc listen of ${bus.user} stopped during the call`))
     }, () => undefined)
@@ -37,7 +41,7 @@ export async function callThroughListener(options: {
   const handle = (envelope: Envelope) => {
     const body = envelope.body as Record<string, unknown>
     options.onEvent(envelope.type, body)
-    if (envelope.type === 'call.media-up' && options.durationS) durationTimer = setTimeout(() => hangup('duration over'), options.durationS * 1000)
+    if (envelope.type === 'call.media-up' && options.durationS) durationTimer = clock.setTimeout(() => hangup('duration over'), options.durationS * 1000)
     if (envelope.type === 'call.ended') finish(body.summary as CallSummary)
     // Glare: our call yielded to the peer's call to us, which goes on as the same conversation.
     if (envelope.type === 'call.replaced') callId = String(body.replacedBy)
@@ -55,8 +59,8 @@ export async function callThroughListener(options: {
     for (const envelope of early.splice(0)) if (envelope.callId === callId) handle(envelope)
     return await ended
   } finally {
-    clearInterval(watchdog)
-    clearTimeout(durationTimer)
+    clock.clearTimeout(watchdog)
+    clock.clearTimeout(durationTimer)
     options.signal.removeEventListener('abort', onStop)
     await unsubscribe()
   }

@@ -1,10 +1,9 @@
-import {setTimeout as sleep} from 'node:timers/promises'
-
 import type {ListrTask} from 'listr2'
 
 import {Bus} from '../bus/bus.js'
 import {startPrivateRedis} from '../bus/private-redis.js'
 import {openRedis} from '../bus/redis-client.js'
+import {type Clock, realClock, sleep} from '../foundation/clock.js'
 import {requestCall} from './control-client.js'
 import type {CallSummary} from './driver.js'
 import {type Component, Supervisor} from './supervisor.js'
@@ -23,6 +22,8 @@ export interface DemoOptions {
   signal: AbortSignal
   /** Runs the demo's steps with progress on the terminal: given by the command, since rendering is the CLI's job. */
   runSteps: StepRunner
+  /** Default realClock. */
+  clock?: Clock
 }
 
 export type StepRunner = <Ctx extends object>(tasks: ListrTask<Ctx>[], context: Ctx) => Promise<Ctx>
@@ -52,7 +53,8 @@ interface DemoContext {
  * private one when none is running), real TCP — with video and audio toggled mid-call and both summaries at the end.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const supervisor = new Supervisor(options.logger, (exit) => options.logger.warn(`demo: ${exit.name} stopped unexpectedly`))
+  const clock = options.clock ?? realClock
+  const supervisor = new Supervisor(options.logger, (exit) => options.logger.warn(`demo: ${exit.name} stopped unexpectedly`), undefined, clock)
   const context: DemoContext = {}
   const media = ['--address', '127.0.0.1', '--directory', 'redis', '--video-sink', options.videoSink, '--audio-sink', options.audioSink, '--log-level', options.logLevel]
   try {
@@ -100,13 +102,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             // media-up only says the components run: wait until video and audio frames reached both alice and bob,
             // so the script's toggles act on media the peer actually sees, however slowly the components started.
             ctx.bobBus = await Bus.connect({redis: ctx.redis!, user: 'bob', component: 'demo', logger: options.logger})
-            await Promise.all([framesReached(ctx.aliceBus!), framesReached(ctx.bobBus)])
+            await Promise.all([framesReached(ctx.aliceBus!, clock), framesReached(ctx.bobBus, clock)])
           },
         },
         {
           title: `talking for ${options.durationS} s: video off/on, audio off/on, a text message`,
           task: async (ctx, task) => {
-            const stats = setInterval(() => {
+            const stats = clock.setInterval(() => {
               void requestCall(ctx.aliceBus!, 'stats', {}, 2000)
                 .then((status) => (task.output = statsLine(status)))
                 .catch(() => {})
@@ -121,7 +123,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             const stop = new AbortController()
             let over = false
             void ctx.aliceCall!.exited.then(() => (over = true))
-            const hold = (ms: number) => sleep(ms, undefined, {signal: stop.signal})
+            // Once stopped, the script ends (a hold throws) rather than acting on a call that is over.
+            const hold = async (ms: number) => {
+              await sleep(clock, ms, stop.signal)
+              stop.signal.throwIfAborted()
+            }
             const act = async (action: 'video-off' | 'video-on' | 'mute' | 'unmute' | 'chat' | 'hangup', extra: Record<string, unknown> = {}) => {
               if (over) return
               try {
@@ -134,7 +140,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
             const durationMs = options.durationS * 1000
             const script = async () => {
-              const start = Date.now()
+              const start = clock.now()
               // Video stays off (and audio muted) at least a second: long enough for bob to see a freeze.
               await hold(0.2 * durationMs)
               await act('video-off')
@@ -147,7 +153,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
               await hold(0.15 * durationMs)
               await act('chat', {text: chat})
               await heard
-              await hold(Math.max(0, start + durationMs - Date.now()))
+              await hold(Math.max(0, start + durationMs - clock.now()))
               await act('hangup')
             }
 
@@ -156,7 +162,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
               const [alice, bob] = await Promise.all([ctx.aliceCall!.exited.then(() => ctx.aliceCall!.lastEvent()), ctx.bobEnded!])
               ctx.result = {alice: alice as unknown as CallSummary, bob: bob.summary as CallSummary, redis: ctx.redis!, bobHeard: ctx.bobHeard}
             } finally {
-              clearInterval(stats)
+              clock.clearTimeout(stats)
               stop.abort()
             }
           },
@@ -174,17 +180,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 }
 
 /** Resolves once the user's video and audio receivers report frames (their stats events on the user's bus). */
-async function framesReached(bus: Bus, timeoutMs = 30_000): Promise<void> {
+async function framesReached(bus: Bus, clock: Clock, timeoutMs = 30_000): Promise<void> {
   const got = new Set<string>()
   const unsubscribe: Array<() => Promise<void>> = []
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${['video', 'audio'].filter((kind) => !got.has(kind)).join(' or ')} frames reached ${bus.user} within ${timeoutMs / 1000} s`)), timeoutMs)
+      const timer = clock.setTimeout(() => reject(new Error(`no ${['video', 'audio'].filter((kind) => !got.has(kind)).join(' or ')} frames reached ${bus.user} within ${timeoutMs / 1000} s`)), timeoutMs)
       const onStats = (kind: string) => (envelope: {body: unknown}) => {
         const body = envelope.body as {role?: string; frames?: number}
         if (body.role === 'receiver' && (body.frames ?? 0) > 0) got.add(kind)
         if (got.size === 2) {
-          clearTimeout(timer)
+          clock.clearTimeout(timer)
           resolve()
         }
       }

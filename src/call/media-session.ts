@@ -1,5 +1,6 @@
 import {createServer} from 'node:net'
 
+import {type Clock, realClock} from '../foundation/clock.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
 import {callKey} from '../security/key-share.js'
 import {COMPONENT_START_MS} from './component-start.js'
@@ -55,14 +56,17 @@ export class MediaSession {
   /** A callee's offer with its components' ports, once they are started. */
   #started: Promise<{media: MediaOffer; controlPort: number}> | undefined
   /** When set-up began for the person (dial, or accept), on the monotonic clock: set-up times count from here. */
-  setupFrom = performance.now()
+  setupFrom: number
 
   constructor(
     readonly callId: string,
     private readonly supervisor: Supervisor,
     private readonly plan: MediaPlan,
     private readonly context: ComponentContext,
-  ) {}
+    protected readonly clock: Clock = realClock,
+  ) {
+    this.setupFrom = clock.now()
+  }
 
   /** Our half of the offer: with `preallocate`, ports free right now, where our receivers will listen. */
   async offer(preallocate: boolean): Promise<MediaOffer> {
@@ -144,10 +148,10 @@ export class MediaSession {
 
   /** Resolves once every receiver has had its first frame, or after `timeoutMs` anyway. */
   async mediaFlowing(timeoutMs = 5000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
+    let timer: unknown
+    const late = new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, timeoutMs)))
     await Promise.race([Promise.all(this.#firstFrames.values()), late])
-    clearTimeout(timer)
+    this.clock.clearTimeout(timer)
   }
 
   /** Stop everything; returns what each receiver reported last (its summary). */
@@ -175,7 +179,7 @@ export class MediaSession {
     const arrived = new Promise<void>((resolve) => receiver.onEvent((event) => event.event === 'first-frame' && resolve()))
     this.#firstFrames.set(kind, arrived)
     void arrived.then(() => {
-      const setupMs = Math.round(performance.now() - this.setupFrom)
+      const setupMs = Math.round(this.clock.now() - this.setupFrom)
       this.#setupMs ??= setupMs
       for (const listener of this.#firstFrameListeners) listener(kind, setupMs)
     })

@@ -114,7 +114,7 @@ export class FramedConnection<M extends {type: string}> {
       })
     })
     if (options.secret === undefined) return new FramedConnection<M>(socket, options)
-    const tls = await secureClient(socket, options.secret, {purpose: 'control'}, timeoutMs).catch((error: unknown) => {
+    const tls = await secureClient(socket, options.secret, {purpose: 'control'}, timeoutMs, options.clock).catch((error: unknown) => {
       throw clientHandshakeError(error, `${host}:${port}`)
     })
     return new FramedConnection<M>(tls, options)

@@ -2,6 +2,7 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import {createInterface} from 'node:readline'
 import {fileURLToPath} from 'node:url'
 
+import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
 import {encodeStartLine, type StartLine} from './component-start.js'
 
@@ -50,6 +51,7 @@ export class Supervisor {
     private readonly logger: Logger,
     private readonly onCrash: (exit: ComponentExit) => void,
     private readonly graceMs = 3000,
+    private readonly clock: Clock = realClock,
   ) {}
 
   /** `endsByItself`: a process expected to finish on its own (e.g. `ivc call --duration`), so exit 0 is no crash. */
@@ -119,17 +121,17 @@ export class Supervisor {
       }),
       waitForEvent: (predicate, timeoutMs = 10_000) =>
         new Promise((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`${name} gave no expected event within ${timeoutMs} ms`)), timeoutMs)
+          const timer = this.clock.setTimeout(() => reject(new Error(`${name} gave no expected event within ${timeoutMs} ms`)), timeoutMs)
           const listener = (event: Record<string, unknown>) => {
             if (!predicate(event)) return
-            clearTimeout(timer)
+            this.clock.clearTimeout(timer)
             listeners.delete(listener)
             resolve(event)
           }
 
           listeners.add(listener)
           void component.exited.then((exit) => {
-            clearTimeout(timer)
+            this.clock.clearTimeout(timer)
             reject(new Error(`${name} exited (${exit.signal ?? `code ${exit.code}`}) before it was ready`))
           })
         }),
@@ -146,9 +148,9 @@ export class Supervisor {
     if (component.child.exitCode !== null || component.child.signalCode !== null) return component.exited
     this.#stopping.add(component)
     component.child.kill('SIGTERM')
-    const timer = setTimeout(() => component.child.kill('SIGKILL'), this.graceMs)
+    const timer = this.clock.setTimeout(() => component.child.kill('SIGKILL'), this.graceMs)
     const exit = await component.exited
-    clearTimeout(timer)
+    this.clock.clearTimeout(timer)
     return exit
   }
 

@@ -70,6 +70,7 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
     this.flags = flags as IvcFlags<T>
     this.args = args as IvcArgs<T>
     this.logger = createLogger(this.flags['log-level'], this.id ? `ivc ${this.id}` : 'ivc')
+    // Real time, not a Clock: a start-up trace, before anything is wired.
     this.logger.debug(`up: flags parsed ${Math.round(performance.now())} ms after the process started`)
     this.lifecycle = new Lifecycle(this.logger)
     this.lifecycle.installSignalHandlers()

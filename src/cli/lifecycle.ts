@@ -129,6 +129,7 @@ export class Lifecycle {
     })()
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<'timeout'>((resolve) => {
+      // Real time, not a Clock: the process's own shutdown deadline (a fake clock would never let it exit).
       timer = setTimeout(() => resolve('timeout'), this.graceMs)
       timer.unref()
     })
@@ -147,6 +148,7 @@ export class Lifecycle {
     this.logger.info(`${signal} received: shutting down`)
     this.stop(signal)
     // Commands that never look at the signal still end: close everything and leave within the grace period.
+    // Real time, not a Clock: the process's own shutdown deadline (a fake clock would never let it exit).
     const force = setTimeout(() => {
       this.logger.warn('shutdown grace period over: exiting')
       process.exit(process.exitCode ?? 0)

@@ -47,6 +47,7 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     const {flags} = this
     if (!flags.listen && !flags.to && !flags['await-start']) throw new IvcError('BAD_USAGE', 'say where the stream goes: --to HOST[:PORT] or --listen')
     const started = flags['await-start'] ? awaitStartLine(() => this.lifecycle.supervisorLine()) : undefined
+    // Real time, not a Clock: the command's --duration deadline, set before anything is wired.
     if (flags.duration) setTimeout(() => this.lifecycle.stop('duration'), flags.duration * 1000).unref()
     const backends = await loadBackends(this.config)
     const options = {frequency: flags.frequency, device: flags.device, path: flags.file, logger: this.logger}

@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {type ChangeStream, type Collection, type Filter, MongoClient, MongoParseError} from 'mongodb'
 
+import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {validateUsername} from '../foundation/username.js'
@@ -15,7 +16,8 @@ export interface MongoDirectoryOptions extends DirectoryTiming {
   /** mongodb:// or mongodb+srv:// URL; its path names the database (default `ivc`). */
   url: string
   logger: Logger
-  clock?: () => number
+  /** Entries are stamped with its wallMs() (compared across hosts); the watch polls on its timers. Default realClock. */
+  clock?: Clock
   collection?: string
   /** How long the first connect may take before DIRECTORY_UNREACHABLE; also the server-selection timeout later. */
   connectTimeoutMs?: number
@@ -36,7 +38,7 @@ const DUPLICATE_KEY = 11_000
 export class MongoDirectory implements Directory {
   readonly kind = 'mongodb'
   readonly description: string
-  readonly #clock: () => number
+  readonly #clock: Clock
   readonly #sessions = new Map<string, {session: string; status: LiveStatus}>()
   readonly #watchers = new Set<DirectoryWatch>()
 
@@ -45,7 +47,7 @@ export class MongoDirectory implements Directory {
     private readonly users: Collection<UserDocument>,
     private readonly options: MongoDirectoryOptions,
   ) {
-    this.#clock = options.clock ?? Date.now
+    this.#clock = options.clock ?? realClock
     this.description = `MongoDB directory at ${redactUrl(options.url)}`
   }
 
@@ -79,7 +81,7 @@ export class MongoDirectory implements Directory {
     validateUsername(name)
     const invalid = checkAddressAndPorts(address, ports)
     if (invalid) throw new IvcError('BAD_USAGE', `cannot register ${name}: ${invalid}`)
-    const now = this.#clock()
+    const now = this.#clock.wallMs()
     const status = registration.status ?? 'online'
     const session = randomBytes(8).toString('hex')
     const entry: DirectoryEntry = {name, address, ports, status, since: now, lastSeen: now, version, publicKey: registration.publicKey ?? null}
@@ -100,7 +102,7 @@ export class MongoDirectory implements Directory {
 
   async heartbeat(name: string, update: {status?: LiveStatus} = {}): Promise<HeartbeatResult> {
     const held = this.#session(name)
-    const now = this.#clock()
+    const now = this.#clock.wallMs()
     const status = update.status ?? held.status
     return guard('heartbeat', async () => {
       const before = await this.users.findOneAndUpdate(
@@ -118,7 +120,7 @@ export class MongoDirectory implements Directory {
 
   async goOffline(name: string): Promise<void> {
     const held = this.#session(name)
-    await guard('go offline', () => this.users.updateOne({name, session: held.session}, {$set: {status: 'offline', since: this.#clock()}}))
+    await guard('go offline', () => this.users.updateOne({name, session: held.session}, {$set: {status: 'offline', since: this.#clock.wallMs()}}))
     this.#sessions.delete(name)
   }
 
@@ -129,7 +131,7 @@ export class MongoDirectory implements Directory {
   }
 
   async list(options: ListOptions = {}): Promise<DirectoryEntry[]> {
-    const now = this.#clock()
+    const now = this.#clock.wallMs()
     const filter = (options.onlineOnly ?? true) ? {status: {$ne: 'offline'}, lastSeen: {$gt: now - this.options.expiryMs}} : {}
     const documents = await guard('list', () => this.users.find(filter, {projection: {_id: 0, session: 0, expiresAt: 0}}).sort({name: 1}).toArray())
     const entries = documents.flatMap((document) => this.#parse(document) ?? [])
@@ -176,7 +178,7 @@ export class MongoDirectory implements Directory {
       return undefined
     }
 
-    return asSeenAt(parsed.entry, this.#clock(), this.options.expiryMs)
+    return asSeenAt(parsed.entry, this.#clock.wallMs(), this.options.expiryMs)
   }
 
   #session(name: string): {session: string; status: LiveStatus} {

@@ -1,3 +1,4 @@
+import type {Clock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {checkTiming, DEFAULT_RETENTION_MS} from './expiry.js'
@@ -9,7 +10,8 @@ export interface OpenDirectoryOptions extends Partial<DirectoryTiming> {
   /** The local Redis (--redis), used when `directory` is `redis`. */
   redis: string
   logger: Logger
-  clock?: () => number
+  /** Default realClock. */
+  clock?: Clock
   connectTimeoutMs?: number
 }
 

@@ -1,4 +1,5 @@
 import type {Bus} from '../bus/bus.js'
+import {type Clock, keepsProcessAlive, realClock} from '../foundation/clock.js'
 import {IvcError, isIvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import type {Directory, DirectoryEntry, LiveStatus, Registration} from './types.js'
@@ -22,7 +23,8 @@ export interface PresenceOptions {
   /** When given: presence state in the `presence` state hash, `presence.changed` events, liveness, and call.state → in-call. */
   bus?: Bus
   onEvent?: (event: PresenceEvent) => void
-  clock?: () => number
+  /** Heartbeat timers, and wallMs() for the events' `at`. Default realClock. */
+  clock?: Clock
 }
 
 export interface PresenceHandle {
@@ -51,7 +53,7 @@ export async function startPresence(options: PresenceOptions): Promise<PresenceH
 class PresenceRunner implements PresenceHandle {
   entry!: DirectoryEntry
   #status: LiveStatus
-  #timer: NodeJS.Timeout | undefined
+  #timer: unknown
   #beating: Promise<void> | undefined
   #stopped = false
   #lost = false
@@ -101,10 +103,10 @@ class PresenceRunner implements PresenceHandle {
     if (this.#stopped || status === this.#status) return
     this.#status = status
     this.entry = {...this.entry, status, since: this.#now()}
-    clearTimeout(this.#timer)
+    this.#clock.clearTimeout(this.#timer)
     await this.#beating
     await this.#announce(status)
-    clearTimeout(this.#timer)
+    this.#clock.clearTimeout(this.#timer)
     if (!this.#stopped) await this.#beat()
   }
 
@@ -112,7 +114,7 @@ class PresenceRunner implements PresenceHandle {
     // Stopped already, or failed (its error reaches the caller through `done`, reported once, not again here).
     if (this.#stopped) return this.done.catch(() => undefined)
     this.#stopped = true
-    clearTimeout(this.#timer)
+    this.#clock.clearTimeout(this.#timer)
     await this.#beating
     await Promise.all(this.#unsubscribe.splice(0).map((unsubscribe) => unsubscribe().catch(() => {})))
     try {
@@ -128,8 +130,9 @@ class PresenceRunner implements PresenceHandle {
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return
-    clearTimeout(this.#timer)
-    this.#timer = setTimeout(() => void this.#beat(), delayMs)
+    this.#clock.clearTimeout(this.#timer)
+    // The heartbeat is this process's work (`ivc presence` may have nothing else to do while the directory is down).
+    this.#timer = keepsProcessAlive(this.#clock.setTimeout(() => void this.#beat(), delayMs))
   }
 
   #beat(): Promise<void> {
@@ -179,7 +182,7 @@ class PresenceRunner implements PresenceHandle {
 
   #fail(error: IvcError): void {
     this.#stopped = true
-    clearTimeout(this.#timer)
+    this.#clock.clearTimeout(this.#timer)
     this.#reject(error)
   }
 
@@ -204,6 +207,10 @@ class PresenceRunner implements PresenceHandle {
   }
 
   #now(): number {
-    return (this.options.clock ?? Date.now)()
+    return this.#clock.wallMs()
+  }
+
+  get #clock(): Clock {
+    return this.options.clock ?? realClock
   }
 }

@@ -3,6 +3,7 @@ import {randomBytes} from 'node:crypto'
 import type {Redis} from 'ioredis'
 
 import {openRedis} from '../bus/redis-client.js'
+import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {validateUsername} from '../foundation/username.js'
@@ -18,7 +19,8 @@ export interface RedisDirectoryOptions extends DirectoryTiming {
   /** The Redis holding the directory: redis://, unix:// or a socket path. */
   redis: string
   logger: Logger
-  clock?: () => number
+  /** Entries are stamped with its wallMs() (compared across hosts); the watch polls on its timers. Default realClock. */
+  clock?: Clock
   /** Key prefix; tests use their own so they can share one redis-server. */
   keyPrefix?: string
   connectTimeoutMs?: number
@@ -35,7 +37,7 @@ export class RedisDirectory implements Directory {
   readonly kind = 'redis'
   readonly description: string
   readonly #keys: ReturnType<typeof directoryKeys>
-  readonly #clock: () => number
+  readonly #clock: Clock
   readonly #sessions = new Map<string, string>()
   readonly #watchers = new Set<DirectoryWatch>()
 
@@ -44,7 +46,7 @@ export class RedisDirectory implements Directory {
     private readonly options: RedisDirectoryOptions,
   ) {
     this.#keys = directoryKeys(options.keyPrefix)
-    this.#clock = options.clock ?? Date.now
+    this.#clock = options.clock ?? realClock
     this.description = `Redis directory at ${options.redis}`
   }
 
@@ -68,7 +70,7 @@ export class RedisDirectory implements Directory {
     const invalid = checkAddressAndPorts(address, ports)
     if (invalid) throw new IvcError('BAD_USAGE', `cannot register ${name}: ${invalid}`)
     const session = randomBytes(8).toString('hex')
-    const now = this.#clock()
+    const now = this.#clock.wallMs()
     const status = registration.status ?? 'online'
     const [outcome, holder] = await guard('register', () =>
       this.redis.ivcRegister(this.#keys.user(name), this.#keys.names, name, address, now, this.options.expiryMs, this.options.retentionMs, session,
@@ -81,12 +83,12 @@ export class RedisDirectory implements Directory {
   async heartbeat(name: string, update: {status?: LiveStatus} = {}): Promise<HeartbeatResult> {
     const session = this.#session(name)
     return guard('heartbeat', () =>
-      this.redis.ivcHeartbeat(this.#keys.user(name), session, this.#clock(), this.options.expiryMs, this.options.retentionMs, update.status ?? '', this.#keys.changes, name))
+      this.redis.ivcHeartbeat(this.#keys.user(name), session, this.#clock.wallMs(), this.options.expiryMs, this.options.retentionMs, update.status ?? '', this.#keys.changes, name))
   }
 
   async goOffline(name: string): Promise<void> {
     const session = this.#session(name)
-    await guard('go offline', () => this.redis.ivcGoOffline(this.#keys.user(name), session, this.#clock(), this.#keys.changes, name))
+    await guard('go offline', () => this.redis.ivcGoOffline(this.#keys.user(name), session, this.#clock.wallMs(), this.#keys.changes, name))
     this.#sessions.delete(name)
   }
 
@@ -99,7 +101,7 @@ export class RedisDirectory implements Directory {
 
   async list(options: ListOptions = {}): Promise<DirectoryEntry[]> {
     const onlineOnly = options.onlineOnly ?? true
-    const now = this.#clock()
+    const now = this.#clock.wallMs()
     const entries = await this.#readAll()
     return entries.filter((entry) => !onlineOnly || isLive(entry, now, this.options.expiryMs)).map((entry) => asSeenAt(entry, now, this.options.expiryMs))
   }
@@ -167,7 +169,7 @@ export class RedisDirectory implements Directory {
       return undefined
     }
 
-    return asSeenAt(parsed.entry, this.#clock(), this.options.expiryMs)
+    return asSeenAt(parsed.entry, this.#clock.wallMs(), this.options.expiryMs)
   }
 
   #session(name: string): string {

@@ -1,3 +1,4 @@
+import type {Clock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
 import {diffSnapshots, type Snapshot, toSnapshot} from './snapshot-diff.js'
 import type {DirectoryChange, DirectoryEntry, DirectoryWatch} from './types.js'
@@ -5,7 +6,8 @@ import type {DirectoryChange, DirectoryEntry, DirectoryWatch} from './types.js'
 export interface WatcherOptions {
   /** Read the whole directory, every entry (offline ones too), as seen now. */
   load: () => Promise<DirectoryEntry[]>
-  clock: () => number
+  /** Its wallMs() stamps each change (as the backends stamp entries). */
+  clock: Clock
   /** How often to re-read; expiry of a killed process is only visible by reading. */
   pollMs: number
   logger: Logger
@@ -23,7 +25,7 @@ export class SnapshotWatcher implements DirectoryWatch {
   #snapshot: Snapshot = new Map()
   #queue: DirectoryChange[] = []
   #waiting: Array<(result: IteratorResult<DirectoryChange>) => void> = []
-  #timer: NodeJS.Timeout | undefined
+  #timer: unknown
   #reading: Promise<void> | undefined
   #again = false
   #closed = false
@@ -57,7 +59,7 @@ export class SnapshotWatcher implements DirectoryWatch {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    clearTimeout(this.#timer)
+    this.options.clock.clearTimeout(this.#timer)
     for (const resolve of this.#waiting.splice(0)) resolve({done: true, value: undefined})
     await this.#reading
     await this.options.onClose?.()
@@ -80,19 +82,18 @@ export class SnapshotWatcher implements DirectoryWatch {
 
   #schedule(): void {
     if (this.#closed) return
-    clearTimeout(this.#timer)
-    this.#timer = setTimeout(() => this.trigger(), this.options.pollMs)
-    this.#timer.unref()
+    this.options.clock.clearTimeout(this.#timer)
+    this.#timer = this.options.clock.setTimeout(() => this.trigger(), this.options.pollMs)
   }
 
   #read(): void {
-    clearTimeout(this.#timer)
+    this.options.clock.clearTimeout(this.#timer)
     this.#reading = (async () => {
       try {
         const next = toSnapshot(await this.options.load())
         if (this.#failing) this.options.logger.info('directory readable again; watching')
         this.#failing = false
-        for (const change of diffSnapshots(this.#snapshot, next, this.options.clock())) this.#push(change)
+        for (const change of diffSnapshots(this.#snapshot, next, this.options.clock.wallMs())) this.#push(change)
         this.#snapshot = next
       } catch (error) {
         // A directory that is down mid-watch is retried at the next poll; the watch itself never ends on it.

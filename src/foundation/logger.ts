@@ -21,6 +21,7 @@ export function createLogger(
   // timeline (bench/call-timeline.ts).
   const clock = process.env.IVC_LOG_CLOCK === '1'
   const emit = (at: LogLevel, message: string) => {
+    // Real time, not a Clock: log timestamps sit below every clock user and need nothing wired in.
     if (LOG_LEVELS.indexOf(at) <= rank) write(`${clock ? `${(performance.timeOrigin + performance.now()).toFixed(1)} ` : ''}[${scope}] ${at}: ${message}\n`)
   }
 

@@ -2,6 +2,7 @@ import {hkdfSync} from 'node:crypto'
 import type {Socket} from 'node:net'
 import {connect as tlsConnect, type TlsOptions, TLSSocket} from 'node:tls'
 
+import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 
 /**
@@ -43,7 +44,7 @@ export class HandshakeError extends Error {
 }
 
 /** Client side: run TLS over `socket` (already connected, nothing of ours still reading it). */
-export async function secureClient(socket: Socket, secret: string, context: SecureContext, timeoutMs: number): Promise<TLSSocket> {
+export async function secureClient(socket: Socket, secret: string, context: SecureContext, timeoutMs: number, clock: Clock = realClock): Promise<TLSSocket> {
   const psk = pskFor(secret, context)
   const tls = tlsConnect({
     socket,
@@ -53,7 +54,7 @@ export async function secureClient(socket: Socket, secret: string, context: Secu
     // Called only when the server authenticated with a certificate instead of the key: refuse it, whoever signed it.
     checkServerIdentity: () => new Error('the peer offered a certificate instead of the shared key'),
   })
-  const secured = await handshake(tls, 'secureConnect', timeoutMs, timeoutMs)
+  const secured = await handshake(tls, 'secureConnect', timeoutMs, timeoutMs, clock)
   if (!secured.isSessionReused() || Object.keys(secured.getPeerCertificate()).length > 0) {
     secured.destroy()
     throw new HandshakeError('the peer did not use the shared key', 'refused')
@@ -73,11 +74,11 @@ export function clientHandshakeError(error: unknown, where: string): IvcError {
  * secret may still be on its way (a component started before its call was agreed): waiting for it counts against
  * the same bound as the handshake.
  */
-export async function secureServer(socket: Socket, secret: string | Promise<string>, context: SecureContext, timeoutMs: number): Promise<TLSSocket> {
-  const started = performance.now()
+export async function secureServer(socket: Socket, secret: string | Promise<string>, context: SecureContext, timeoutMs: number, clock: Clock = realClock): Promise<TLSSocket> {
+  const started = clock.now()
   let key: string
   try {
-    key = await within(secret, timeoutMs)
+    key = await within(secret, timeoutMs, clock)
   } catch (error) {
     socket.destroy()
     throw error
@@ -92,25 +93,25 @@ export async function secureServer(socket: Socket, secret: string | Promise<stri
     pskCallback: (_socket, offered) => (offered === identity(context) ? psk : null),
   }
   const tls = new TLSSocket(socket, options)
-  return handshake(tls, 'secure', timeoutMs, Math.max(1, timeoutMs - (performance.now() - started)))
+  return handshake(tls, 'secure', timeoutMs, Math.max(1, timeoutMs - (clock.now() - started)), clock)
 }
 
-async function within(secret: string | Promise<string>, timeoutMs: number): Promise<string> {
+async function within(secret: string | Promise<string>, timeoutMs: number, clock: Clock): Promise<string> {
   if (typeof secret === 'string') return secret
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new HandshakeError(`no key for the TLS handshake within ${timeoutMs} ms`, 'timeout')), timeoutMs)))
+  let timer: unknown
+  const late = new Promise<never>((_, reject) => (timer = clock.setTimeout(() => reject(new HandshakeError(`no key for the TLS handshake within ${timeoutMs} ms`, 'timeout')), timeoutMs)))
   try {
     return await Promise.race([secret, late])
   } finally {
-    clearTimeout(timer)
+    clock.clearTimeout(timer)
   }
 }
 
 /** The handshake, within what is left (`leftMs`) of the bound (`timeoutMs`, which the message names). */
-function handshake(tls: TLSSocket, done: 'secure' | 'secureConnect', timeoutMs: number, leftMs: number): Promise<TLSSocket> {
+function handshake(tls: TLSSocket, done: 'secure' | 'secureConnect', timeoutMs: number, leftMs: number, clock: Clock): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const finish = (error?: HandshakeError) => {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       tls.off(done, onSecure)
       tls.off('error', onError)
       tls.off('close', onClose)
@@ -122,7 +123,7 @@ function handshake(tls: TLSSocket, done: 'secure' | 'secureConnect', timeoutMs: 
     const onSecure = () => finish()
     const onError = (error: NodeJS.ErrnoException) => finish(new HandshakeError(`TLS handshake failed (${tlsReason(error)})`, 'refused'))
     const onClose = () => finish(new HandshakeError('closed during the TLS handshake', 'refused'))
-    const timer = setTimeout(() => finish(new HandshakeError(`no TLS handshake within ${timeoutMs} ms`, 'timeout')), leftMs)
+    const timer = clock.setTimeout(() => finish(new HandshakeError(`no TLS handshake within ${timeoutMs} ms`, 'timeout')), leftMs)
     tls.once(done, onSecure)
     tls.on('error', onError)
     tls.once('close', onClose)

@@ -27,7 +27,6 @@
  *   `DelayEstimator`: observe(captureUs + senderDelayUs, receivedUs); setRtt(rttUs) from the receiver's 'rtt' event;
  *   delayUs(captureUs, nowUs) → one-way capture→now estimate; excessUs(...) → queuing part.
  */
-export {type Clock, monotonicUs} from './clock.js'
 export {DelayEstimator} from './delay-estimator.js'
 export {type BufferedFrame, JitterBuffer, type JitterBufferOptions, type JitterBufferStats, type PushOutcome} from './jitter-buffer.js'
 export {DEFAULT_MAX_FRAME_BYTES, MediaReceiver, type MediaReceiverOptions, type ReceivedFrame, type StreamEndReason, type StreamInfo} from './media-receiver.js'

@@ -1,13 +1,13 @@
 import {EventEmitter} from 'node:events'
 import {createServer, type Server, type Socket} from 'node:net'
 
+import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {decodeRttReport, encodeEcho, encodeFeedback} from '../protocol/media-echo.js'
 import {decodeHello, type Decoded, encodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
 import {FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
 import {secureServer} from '../security/tls-psk.js'
-import {type Clock, monotonicUs} from './clock.js'
 
 export const DEFAULT_MAX_FRAME_BYTES: Record<StreamKind, number> = {video: 4 * 1024 * 1024, audio: 64 * 1024}
 
@@ -59,7 +59,7 @@ interface Conn {
 
 interface ActiveStream extends StreamInfo {
   conns: Map<number, Conn>
-  endTimer?: NodeJS.Timeout
+  endTimer?: unknown
 }
 
 /**
@@ -84,7 +84,7 @@ export class MediaReceiver extends EventEmitter {
   ) {
     super()
     this.#server = server
-    this.#clock = options.clock ?? monotonicUs
+    this.#clock = options.clock ?? realClock
     this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES[options.kind]
     server.on('connection', (socket) => this.#accept(socket))
   }
@@ -134,7 +134,7 @@ export class MediaReceiver extends EventEmitter {
     socket.on('error', (error) => this.options.logger.debug(`media connection from ${remote}: ${error.message}`))
     this.#handshaking.add(socket)
     const timeoutMs = this.options.handshakeTimeoutMs ?? 5000
-    const timer = setTimeout(() => refuse(`no media handshake within ${timeoutMs} ms`), timeoutMs)
+    const timer = this.#clock.setTimeout(() => refuse(`no media handshake within ${timeoutMs} ms`), timeoutMs)
     let done = false
     const refuse = (reason: string, status?: HelloStatus, on: Socket = socket) => {
       if (done) return
@@ -143,13 +143,13 @@ export class MediaReceiver extends EventEmitter {
       if (status) {
         // Say why, then make sure the socket goes even if the peer never reads the reply.
         on.end(encodeReply(status))
-        setTimeout(() => on.destroy(), 1000).unref()
+        this.#clock.setTimeout(() => on.destroy(), 1000)
       } else on.destroy()
     }
 
     const finish = () => {
       done = true
-      clearTimeout(timer)
+      this.#clock.clearTimeout(timer)
       this.#handshaking.delete(socket)
     }
 
@@ -163,7 +163,7 @@ export class MediaReceiver extends EventEmitter {
           if (rest.length > 0) return refuse('bad media handshake: data before the TLS handshake', 'badRequest')
           socket.write(encodeReply('ok'))
           try {
-            wire = await secureServer(socket, this.options.secret!, {purpose: 'media', hello: encodeHello(hello.value)}, timeoutMs)
+            wire = await secureServer(socket, this.options.secret!, {purpose: 'media', hello: encodeHello(hello.value)}, timeoutMs, this.#clock)
           } catch (error) {
             return refuse(`AUTH_FAILED: ${(error as Error).message}`)
           }
@@ -238,7 +238,7 @@ export class MediaReceiver extends EventEmitter {
         senderDelayUs: message.senderDelayUs,
         key: (message.flags & FLAG_KEY_FRAME) !== 0,
         payload: message.payload,
-        receivedUs: this.#clock(),
+        receivedUs: this.#clock.monotonicUs(),
         connectionIndex: conn.index,
       }
       // Echo at once, on the connection it came by: the sender learns the round trip and what each connection still
@@ -264,7 +264,7 @@ export class MediaReceiver extends EventEmitter {
     const open = [...stream.conns.values()].filter((conn) => !conn.ended)
     if (open.length === 0) return this.#endStream(reason)
     if (reason === 'end-of-stream' && !stream.endTimer) {
-      stream.endTimer = setTimeout(() => this.#endStream('end-of-stream'), this.options.endGraceMs ?? 1000)
+      stream.endTimer = this.#clock.setTimeout(() => this.#endStream('end-of-stream'), this.options.endGraceMs ?? 1000)
     }
   }
 
@@ -272,7 +272,7 @@ export class MediaReceiver extends EventEmitter {
     const stream = this.#stream
     if (!stream) return
     this.#stream = undefined
-    clearTimeout(stream.endTimer)
+    this.#clock.clearTimeout(stream.endTimer)
     this.#finished.add(stream.streamId)
     for (const conn of stream.conns.values()) conn.socket.destroy()
     this.emit('stream-end', {streamId: stream.streamId, reason})

@@ -2,12 +2,12 @@ import {randomInt} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import type {Socket} from 'node:net'
 
+import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {decodeEcho, encodeFeedback, encodeRttReport} from '../protocol/media-echo.js'
 import {MAX_CONNECTIONS, type StreamKind} from '../protocol/media-handshake.js'
 import {encodeHeader, encodeMessage, FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
-import {type Clock, monotonicUs} from './clock.js'
 import {openMediaConnection, retryWhileRefused} from './open-connection.js'
 
 export interface MediaSenderOptions {
@@ -38,6 +38,7 @@ export interface MediaSenderOptions {
   startOnFirstConnection?: boolean
   /** How often to tell the receiver our RTT estimate. Default 1000 ms. */
   rttReportMs?: number
+  /** Capture/send stamps (its monotonicUs), the RTT report interval and end()'s waits. Default realClock. */
   clock?: Clock
 }
 
@@ -119,7 +120,9 @@ export class MediaSender extends EventEmitter {
   readonly #clock: Clock
   readonly #maxQueueDelayUs: number
   readonly #maxQueuedFrames: number
-  readonly #rttTimer: NodeJS.Timeout
+  readonly #rttTimer: unknown
+  /** While end() waits for the queue to drain: told after every flush, lost lane and close. */
+  #onIdle: (() => void) | undefined
   #seq = 0
   #stats = {sent: 0, bytes: 0, dropped: 0, busyEvents: 0, deliveredBytes: 0}
   #rttUs: number | undefined
@@ -134,12 +137,11 @@ export class MediaSender extends EventEmitter {
   ) {
     super()
     this.streamId = streamId
-    this.#clock = options.clock ?? monotonicUs
+    this.#clock = options.clock ?? realClock
     this.#maxQueueDelayUs = (options.maxQueueDelayMs ?? 250) * 1000
     this.#maxQueuedFrames = options.maxQueuedFrames ?? 64
     this.#lanes = sockets.map(({socket, rest}, index) => this.#attach(index, socket, rest))
-    this.#rttTimer = setInterval(() => this.#reportRtt(), options.rttReportMs ?? 1000)
-    this.#rttTimer.unref()
+    this.#rttTimer = this.#clock.setInterval(() => this.#reportRtt(), options.rttReportMs ?? 1000)
   }
 
   /** Open every connection and complete its handshake; fails as a whole if any connection fails. */
@@ -150,9 +152,10 @@ export class MediaSender extends EventEmitter {
     }
 
     const streamId = options.streamId ?? randomInt(1, 2 ** 31)
+    const clock = options.clock ?? realClock
     const open = (connectionIndex: number) =>
-      openMediaConnection(options.host, options.port, {kind: options.kind, streamId, connectionIndex, connectionCount: count}, options.secret, options.connectTimeoutMs ?? 5000)
-    const first = await retryWhileRefused(() => open(0), options.waitForListenerMs ?? 0)
+      openMediaConnection(options.host, options.port, {kind: options.kind, streamId, connectionIndex, connectionCount: count}, options.secret, options.connectTimeoutMs ?? 5000, clock)
+    const first = await retryWhileRefused(() => open(0), options.waitForListenerMs ?? 0, clock)
     options.logger.debug(`${options.kind} connection 0 of ${count} up`)
     if (options.startOnFirstConnection) {
       const sender = new MediaSender([first], streamId, options)
@@ -207,10 +210,12 @@ export class MediaSender extends EventEmitter {
   /** Graceful end: wait briefly for queued frames, send end-of-stream on every connection, close. */
   async end(timeoutMs = 2000): Promise<void> {
     if (this.#closed) return
-    const deadline = Date.now() + timeoutMs
-    while (this.#queue.length > 0 && Date.now() < deadline && this.#lanes.some((lane) => lane.open)) await new Promise((resolve) => setTimeout(resolve, 10))
+    const clock = this.#clock
+    const deadline = clock.now() + timeoutMs
+    await this.#drained(timeoutMs)
+    if (this.#closed) return
     for (const pending of this.#queue.splice(0)) this.#drop(pending)
-    const eos = encodeMessage({type: 'frame', flags: FLAG_END_OF_STREAM, seq: this.#seq, captureUs: this.#clock(), senderDelayUs: 0, payload: Buffer.alloc(0)})
+    const eos = encodeMessage({type: 'frame', flags: FLAG_END_OF_STREAM, seq: this.#seq, captureUs: clock.monotonicUs(), senderDelayUs: 0, payload: Buffer.alloc(0)})
     const closing = this.#lanes
       .filter((lane) => lane.open)
       .map(
@@ -220,17 +225,38 @@ export class MediaSender extends EventEmitter {
             lane.socket.end(eos)
           }),
       )
-    const timer = new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()) + 500).unref())
-    await Promise.race([Promise.all(closing), timer])
+    let timer: unknown
+    const late = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, Math.max(0, deadline - clock.now()) + 500)))
+    await Promise.race([Promise.all(closing), late])
+    clock.clearTimeout(timer)
     this.close()
+  }
+
+  /** Resolves once the queue is empty, no lane is open or we closed, or after `timeoutMs`, whichever comes first. */
+  #drained(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#clock.clearTimeout(timer)
+        this.#onIdle = undefined
+        resolve()
+      }
+
+      const timer = this.#clock.setTimeout(done, timeoutMs)
+      this.#onIdle = () => {
+        if (this.#queue.length === 0 || this.#closed || !this.#lanes.some((lane) => lane.open)) done()
+      }
+
+      this.#onIdle()
+    })
   }
 
   /** Close every connection at once. */
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    clearInterval(this.#rttTimer)
+    this.#clock.clearTimeout(this.#rttTimer)
     for (const lane of this.#lanes) lane.socket.destroy()
+    this.#onIdle?.()
   }
 
   /** startOnFirstConnection: each connection still opening becomes a lane once up (or is closed, if we are). */
@@ -282,7 +308,7 @@ export class MediaSender extends EventEmitter {
     if (message.type === 'echo') {
       const echo = decodeEcho(message)
       this.#delivered(lane, echo.seq)
-      const rttUs = this.#clock() - echo.sendUs - echo.holdUs
+      const rttUs = this.#clock.monotonicUs() - echo.sendUs - echo.holdUs
       if (rttUs < 0) return
       this.#rttUs = rttUs
       this.#minRttUs = Math.min(this.#minRttUs ?? rttUs, rttUs)
@@ -299,6 +325,7 @@ export class MediaSender extends EventEmitter {
     lane.inFlight = []
     lane.inFlightBytes = 0
     this.emit('lane-lost', {index: lane.index, reason})
+    this.#onIdle?.()
     if (this.#lanes.every((each) => !each.open)) {
       this.close()
       this.emit('closed', {reason: 'every connection closed'})
@@ -314,7 +341,7 @@ export class MediaSender extends EventEmitter {
       if (queued) oldest = Math.min(oldest, queued.sentUs)
     }
 
-    return Number.isFinite(oldest) ? Math.max(0, this.#clock() - oldest) : 0
+    return Number.isFinite(oldest) ? Math.max(0, this.#clock.monotonicUs() - oldest) : 0
   }
 
   /** The receiver has `seq` from this lane, so everything written on the lane before it too. */
@@ -330,7 +357,12 @@ export class MediaSender extends EventEmitter {
 
   /** Write queued frames, oldest first, to free lanes; drop those that waited too long. */
   #flush(): void {
-    const now = this.#clock()
+    this.#write()
+    this.#onIdle?.()
+  }
+
+  #write(): void {
+    const now = this.#clock.monotonicUs()
     while (this.#queue.length > 0) {
       const head = this.#queue[0]
       if (now - head.captureUs > this.#maxQueueDelayUs) {

@@ -1,5 +1,6 @@
 import {connect, type Socket} from 'node:net'
 
+import {type Clock, realClock, sleep} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import {decodeReply, encodeHello, type Hello, type HelloStatus} from '../protocol/media-handshake.js'
 import {clientHandshakeError, secureClient} from '../security/tls-psk.js'
@@ -16,21 +17,22 @@ export async function openMediaConnection(
   hello: Omit<Hello, 'security'>,
   secret: string | undefined,
   timeoutMs: number,
+  clock: Clock = realClock,
 ): Promise<{socket: Socket; rest: Buffer}> {
   const where = `${host}:${port}`
-  const deadline = Date.now() + timeoutMs
-  const tcp = await tcpConnect(host, port, timeoutMs)
+  const deadline = clock.now() + timeoutMs
+  const tcp = await tcpConnect(host, port, timeoutMs, clock)
   try {
     const helloBytes = encodeHello({...hello, security: secret === undefined ? 'none' : 'tls'})
     tcp.write(helloBytes)
-    const first = await readReply(tcp, where, deadline)
+    const first = await readReply(tcp, where, deadline, clock)
     if (first.status !== 'ok' || secret === undefined) return settle(where, tcp, first)
     if (first.rest.length > 0) throw new IvcError('PROTOCOL_ERROR', `${where} sent data before the TLS handshake`)
-    const tls = await secureClient(tcp, secret, {purpose: 'media', hello: helloBytes}, Math.max(1, deadline - Date.now())).catch((error: unknown) => {
+    const tls = await secureClient(tcp, secret, {purpose: 'media', hello: helloBytes}, Math.max(1, deadline - clock.now()), clock).catch((error: unknown) => {
       throw clientHandshakeError(error, where)
     })
     try {
-      return settle(where, tls, await readReply(tls, where, deadline))
+      return settle(where, tls, await readReply(tls, where, deadline, clock))
     } catch (error) {
       tls.destroy()
       throw error
@@ -56,13 +58,13 @@ function settle(where: string, socket: Socket, reply: {status: HelloStatus; rest
   }
 }
 
-function tcpConnect(host: string, port: number, timeoutMs: number): Promise<Socket> {
+function tcpConnect(host: string, port: number, timeoutMs: number, clock: Clock): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({host, port})
     socket.setNoDelay(true)
-    const timer = setTimeout(() => fail(new IvcError('PEER_UNREACHABLE', `${host}:${port} did not answer within ${timeoutMs} ms`)), timeoutMs)
+    const timer = clock.setTimeout(() => fail(new IvcError('PEER_UNREACHABLE', `${host}:${port} did not answer within ${timeoutMs} ms`)), timeoutMs)
     const fail = (error: IvcError) => {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       socket.destroy()
       reject(error)
     }
@@ -70,7 +72,7 @@ function tcpConnect(host: string, port: number, timeoutMs: number): Promise<Sock
     const onError = (error: NodeJS.ErrnoException) => fail(new IvcError('PEER_UNREACHABLE', `cannot connect to ${host}:${port}: ${error.code ?? error.message}`, {cause: error}))
     socket.once('error', onError)
     socket.once('connect', () => {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       socket.off('error', onError)
       resolve(socket)
     })
@@ -78,11 +80,11 @@ function tcpConnect(host: string, port: number, timeoutMs: number): Promise<Sock
 }
 
 /** Read one reply (bounded: 8 bytes) by the deadline; leaves the socket paused with no listeners of ours. */
-function readReply(socket: Socket, where: string, deadline: number): Promise<{status: HelloStatus; rest: Buffer}> {
+function readReply(socket: Socket, where: string, deadline: number, clock: Clock): Promise<{status: HelloStatus; rest: Buffer}> {
   return new Promise((resolve, reject) => {
     let received = Buffer.alloc(0)
     const finish = (error: IvcError | undefined, reply?: {status: HelloStatus; rest: Buffer}) => {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       socket.off('data', onData)
       socket.off('error', onError)
       socket.off('close', onClose)
@@ -91,7 +93,7 @@ function readReply(socket: Socket, where: string, deadline: number): Promise<{st
       else resolve(reply!)
     }
 
-    const timer = setTimeout(() => finish(new IvcError('PEER_UNREACHABLE', `${where} did not answer the media handshake in time`)), Math.max(1, deadline - Date.now()))
+    const timer = clock.setTimeout(() => finish(new IvcError('PEER_UNREACHABLE', `${where} did not answer the media handshake in time`)), Math.max(1, deadline - clock.now()))
     const onError = (error: NodeJS.ErrnoException) => finish(new IvcError('PEER_UNREACHABLE', `${where}: ${error.code ?? error.message}`, {cause: error}))
     const onClose = () => finish(new IvcError('PEER_UNREACHABLE', `${where} closed the connection during the media handshake`))
     const onData = (chunk: Buffer) => {
@@ -115,15 +117,16 @@ function readReply(socket: Socket, where: string, deadline: number): Promise<{st
  * fast (20 ms, growing by half each time to at most 100 ms): a refused connect on loopback or a LAN costs well under
  * a millisecond, and a receiver that starts listening between two tries delays the call by up to one interval.
  */
-export async function retryWhileRefused<T>(open: () => Promise<T>, waitMs: number): Promise<T> {
-  const until = performance.now() + waitMs
+export async function retryWhileRefused<T>(open: () => Promise<T>, waitMs: number, clock: Clock = realClock): Promise<T> {
+  const until = clock.now() + waitMs
   for (let intervalMs = RETRY_FIRST_MS; ; intervalMs = Math.min(RETRY_MAX_MS, Math.round(intervalMs * 1.5))) {
     try {
       return await open()
     } catch (error) {
       const refused = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED'
-      if (!refused || performance.now() + intervalMs > until) throw error
-      await new Promise((resolve) => setTimeout(resolve, intervalMs))
+      if (!refused || clock.now() + intervalMs > until) throw error
+      // Nothing else may hold the process while nothing listens yet: this wait keeps it alive (sleep does).
+      await sleep(clock, intervalMs)
     }
   }
 }

@@ -1,12 +1,14 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import type {Clock} from '../../src/foundation/clock.js'
 import type {Logger} from '../../src/foundation/logger.js'
 import type {Directory, DirectoryChange, DirectoryWatch, Registration} from '../../src/directory/types.js'
+import {FakeClock} from '../support/fake-clock.js'
 import {recordingLogger} from '../support/logger.js'
 
 /** One backend under the contract: a fresh, isolated directory per test, plus raw access to plant faults. */
 export interface ContractBackend {
-  open(options: {clock: () => number; logger: Logger}): Promise<Directory>
+  open(options: {clock: Clock; logger: Logger}): Promise<Directory>
   /** Open the same kind of directory pointed at nothing; must fail with DIRECTORY_UNREACHABLE. */
   openUnreachable(logger: Logger): Promise<Directory>
   /** Store a malformed entry under `name`, bypassing the directory. */
@@ -18,9 +20,9 @@ export interface ContractBackend {
 export const HEARTBEAT_MS = 5000
 export const EXPIRY_MS = 15_000
 
-export function fakeClock(start = Date.now()) {
-  let now = start
-  return {now: () => now, advance: (ms: number) => (now += ms)}
+/** Directory time starts at the real wall clock (entries in a shared store look recent), then moves only by hand. */
+export function fakeClock(start = Date.now()): FakeClock {
+  return new FakeClock(start)
 }
 
 const alice = (overrides: Partial<Registration> = {}): Registration => ({name: 'alice', address: '10.0.0.5', ports: {call: 7000}, version: '0.1.0', ...overrides})
@@ -34,7 +36,7 @@ export function directoryContract(label: string, setup: () => Promise<ContractBa
     const opened: Directory[] = []
     const watches: DirectoryWatch[] = []
     const open = async () => {
-      const directory = await backend.open({clock: clock.now, logger})
+      const directory = await backend.open({clock, logger})
       opened.push(directory)
       return directory
     }
@@ -171,7 +173,17 @@ export function directoryContract(label: string, setup: () => Promise<ContractBa
       watches.push(watch)
       const changes = watch[Symbol.asyncIterator]()
       const next = async (): Promise<Pick<DirectoryChange, 'name' | 'status' | 'previous'>> => {
-        const {value} = await changes.next()
+        const pending = changes.next()
+        let arrived = false
+        void pending.then(() => (arrived = true))
+        // A backend without push (the test MongoDB server) sees changes only when it polls, on the fake clock: let
+        // each poll fire once the read before it is done (a turn of the event loop, no sleep), 50 ms of time a read.
+        while (!arrived) {
+          if (clock.nextDue !== undefined) clock.advance(clock.nextDue - clock.now())
+          await new Promise((resolve) => setImmediate(resolve))
+        }
+
+        const {value} = await pending
         return {name: value.name, status: value.status, previous: value.previous}
       }
 

@@ -17,6 +17,16 @@ export class FakeClock implements Clock {
     return this.#now
   }
 
+  /** The same time: a fake host's wall clock never steps. */
+  wallMs(): number {
+    return this.#now
+  }
+
+  /** The same time in microseconds (the media path's stamps), so both readings advance together. */
+  monotonicUs(): number {
+    return Math.round(this.#now * 1000)
+  }
+
   setTimeout(fn: () => void, ms: number): number {
     return this.#add({due: this.#now + ms, fn})
   }

@@ -3,12 +3,14 @@ import {connect, createServer, type Server, type Socket} from 'node:net'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {realClock} from '../../src/foundation/clock.js'
 import {IvcError} from '../../src/foundation/errors.js'
 import {encodeEcho} from '../../src/protocol/media-echo.js'
 import {decodeHello, encodeHello, encodeReply} from '../../src/protocol/media-handshake.js'
 import {encodeHeader, MediaMessageDecoder} from '../../src/protocol/media-message.js'
 import {callKey} from '../../src/security/key-share.js'
-import {JitterBuffer, MediaReceiver, type MediaReceiverOptions, MediaSender, monotonicUs, type ReceivedFrame} from '../../src/transport/index.js'
+import {JitterBuffer, MediaReceiver, type MediaReceiverOptions, MediaSender, type ReceivedFrame} from '../../src/transport/index.js'
+import {FakeClock} from '../support/fake-clock.js'
 import {recordingLogger} from '../support/logger.js'
 
 const closers: Array<() => unknown> = []
@@ -104,11 +106,11 @@ describe('MediaSender with startOnFirstConnection (a call)', () => {
     const tx = await sender(rx.port, 6, {secret, startOnFirstConnection: true})
     const joined: number[] = []
     const allUp = new Promise<void>((resolve) => tx.on('lane-up', ({index}: {index: number}) => joined.push(index) === 5 && resolve()))
-    for (let n = 0; n < 20; n++) tx.send(Buffer.from(`frame ${n}`), monotonicUs())
+    for (let n = 0; n < 20; n++) tx.send(Buffer.from(`frame ${n}`), realClock.monotonicUs())
     await allUp
     expect(joined.sort()).toEqual([1, 2, 3, 4, 5])
     expect(tx.stats.openConnections).toBe(6)
-    for (let n = 20; n < 40; n++) tx.send(Buffer.from(`frame ${n}`), monotonicUs())
+    for (let n = 20; n < 40; n++) tx.send(Buffer.from(`frame ${n}`), realClock.monotonicUs())
     await until(() => frames.length === 40, '40 frames')
     expect(frames.map((frame) => frame.seq).sort((a, b) => a - b)).toEqual(Array.from({length: 40}, (_, n) => n))
     expect(tx.stats.dropped).toBe(0)
@@ -123,7 +125,7 @@ describe('media transport over TCP', () => {
     const tx = await sender(rx.port, 4, {maxQueuedFrames: 100, maxQueueDelayMs: 5000})
     expect((await started)[0]).toMatchObject({streamId: tx.streamId, connections: 4})
     const payload = Buffer.alloc(20_000, 7)
-    for (let i = 0; i < 100; i++) tx.send(payload, monotonicUs(), {key: true})
+    for (let i = 0; i < 100; i++) tx.send(payload, realClock.monotonicUs(), {key: true})
     const ended = once(rx, 'stream-end')
     await tx.end()
     expect((await ended)[0]).toEqual({streamId: tx.streamId, reason: 'end-of-stream'})
@@ -142,7 +144,7 @@ describe('media transport over TCP', () => {
     const tx = await sender(rx.port, 2, {rttReportMs: 20})
     const echo = once(tx, 'echo')
     const rtt = once(rx, 'rtt')
-    const timer = setInterval(() => tx.send(Buffer.from('f'), monotonicUs()), 10)
+    const timer = setInterval(() => tx.send(Buffer.from('f'), realClock.monotonicUs()), 10)
     closers.push(() => clearInterval(timer))
     const [sample] = await echo
     expect(sample.rttUs).toBeGreaterThan(0)
@@ -162,7 +164,7 @@ describe('media transport over TCP', () => {
     tx.on('echo', (echo: {seq: number}) => echoes.push(echo.seq))
     // One frame at a time, each after the previous one's echo: every frame must come back, however slow the host.
     for (let i = 0; i < 20; i++) {
-      tx.send(Buffer.alloc(1000, i), monotonicUs())
+      tx.send(Buffer.alloc(1000, i), realClock.monotonicUs())
       await until(() => echoes.length === i + 1, `frame ${i}'s echo`)
     }
 
@@ -194,7 +196,7 @@ describe('media transport over TCP', () => {
     const tx = await sender(port, 3)
     const echoes: number[] = []
     tx.on('echo', (echo: {seq: number}) => echoes.push(echo.seq))
-    tx.send(Buffer.alloc(500), monotonicUs())
+    tx.send(Buffer.alloc(500), realClock.monotonicUs())
     await until(() => byLane.get(0) !== undefined, 'frame 0 to arrive (unechoed)')
     // Nothing echoed yet: frame 0 counts as queued on the link, for as long as it has been on its way.
     expect(echoes).toEqual([])
@@ -202,7 +204,7 @@ describe('media transport over TCP', () => {
     expect(queuedUs).toBeGreaterThan(0)
     await until(() => tx.stats.inFlightQueueUs > queuedUs, 'the unechoed frame to age')
     for (let i = 1; i <= 5; i++) {
-      tx.send(Buffer.alloc(500), monotonicUs())
+      tx.send(Buffer.alloc(500), realClock.monotonicUs())
       await until(() => echoes.length === i, `frame ${i}'s echo`)
     }
 
@@ -227,7 +229,7 @@ describe('media transport over TCP', () => {
     })
     // A frame never ages out of the queue here (the bound is far away on a virtual clock that stands still): only the
     // stalled connection can keep frames from arriving.
-    const tx = await sender(port, 4, {maxQueueDelayMs: 5000, clock: () => 0})
+    const tx = await sender(port, 4, {maxQueueDelayMs: 5000, clock: new FakeClock()})
     const payload = Buffer.alloc(64 * 1024)
     for (let i = 0; i < 400; i++) {
       // Back-pressure instead of a pace: wait for the queue to drain below its bound so nothing overflows it.
@@ -245,14 +247,14 @@ describe('media transport over TCP', () => {
   it('drops frames that wait too long when every connection is stalled, and counts them', async () => {
     const {port} = await rawReceiver((socket) => socket.pause())
     // A virtual clock: each frame is captured 5 ms after the one before, however fast or slow this host runs.
-    let nowUs = 0
-    const tx = await sender(port, 2, {maxQueueDelayMs: 20, maxQueuedFrames: 1000, clock: () => nowUs})
+    const clock = new FakeClock()
+    const tx = await sender(port, 2, {maxQueueDelayMs: 20, maxQueuedFrames: 1000, clock})
     const payload = Buffer.alloc(256 * 1024)
     let handed = 0
     while (handed < 200 && tx.stats.dropped === 0) {
-      tx.send(payload, nowUs)
+      tx.send(payload, clock.monotonicUs())
       handed++
-      nowUs += 5000
+      clock.advance(5)
       await new Promise((resolve) => setImmediate(resolve))
     }
 
@@ -260,6 +262,45 @@ describe('media transport over TCP', () => {
     // Every frame handed over is accounted for exactly once: written, dropped, or still waiting.
     expect(tx.stats.sent + tx.stats.dropped + tx.stats.queued).toBe(handed)
     expect(tx.stats.queued).toBeGreaterThan(0)
+  })
+
+  it('ends in virtual time: waits for queued frames until its timeout, then for the closes half a second more', async () => {
+    const {port} = await rawReceiver((socket) => socket.pause())
+    const clock = new FakeClock()
+    const tx = await sender(port, 1, {maxQueuedFrames: 1000, clock})
+    const payload = Buffer.alloc(256 * 1024)
+    while (tx.stats.queued === 0) {
+      tx.send(payload, clock.monotonicUs())
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+
+    let ended = false
+    const ending = tx.end(1000).then(() => (ended = true))
+    clock.advance(999)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(ended).toBe(false)
+    expect(tx.stats.queued).toBeGreaterThan(0)
+    // The drain timeout: queued frames are dropped, end-of-stream goes out, and the peer (never reading) never closes.
+    clock.advance(1)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(tx.stats.queued).toBe(0)
+    expect(clock.nextDue).toBe(1500)
+    expect(ended).toBe(false)
+    clock.advance(500)
+    await ending
+    // Closed: no timer of its own left behind (the RTT report's interval included).
+    expect(clock.pending).toBe(0)
+  })
+
+  it('ends at once when nothing is queued, without waiting on the clock', async () => {
+    const {rx} = await receiver()
+    const clock = new FakeClock()
+    const tx = await sender(rx.port, 2, {clock})
+    const ended = once(rx, 'stream-end')
+    await tx.end()
+    expect((await ended)[0]).toEqual({streamId: tx.streamId, reason: 'end-of-stream'})
+    expect(clock.now()).toBe(0)
+    expect(clock.pending).toBe(0)
   })
 
   it('rejects garbage, a wrong version and an oversize frame with a logged reason, and keeps serving', async () => {
@@ -288,7 +329,7 @@ describe('media transport over TCP', () => {
     expect(logger.lines.filter((line) => line.includes('rejected'))).toHaveLength(3)
     // Stream 9 ended with its only connection; a real sender is still served.
     const tx = await sender(rx.port, 2)
-    tx.send(Buffer.from('ok'), monotonicUs())
+    tx.send(Buffer.from('ok'), realClock.monotonicUs())
     await until(() => frames.length === 1, 'a frame from a good sender')
   })
 
@@ -360,7 +401,7 @@ describe('media transport over TCP', () => {
       const tx = await sender(relay.port, 4, {secret})
       const echoed = once(tx, 'echo')
       const feedback = once(tx, 'feedback')
-      for (let index = 0; index < 8; index++) tx.send(marker, monotonicUs())
+      for (let index = 0; index < 8; index++) tx.send(marker, realClock.monotonicUs())
       await until(() => frames.length === 8, 'eight frames')
       rx.sendFeedback(Buffer.from('{"report":1}'))
       await echoed
@@ -381,7 +422,7 @@ describe('media transport over TCP', () => {
   it('ends the stream when the sender vanishes, and tells a sender when the receiver does', async () => {
     const {rx} = await receiver()
     const tx = await sender(rx.port, 3)
-    tx.send(Buffer.from('x'), monotonicUs())
+    tx.send(Buffer.from('x'), realClock.monotonicUs())
     const ended = once(rx, 'stream-end')
     tx.close()
     expect((await ended)[0]).toMatchObject({reason: 'connections-closed'})

@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import {IvcCommand} from '../../cli/base-command.js'
 import {directoryFlags, openDirectoryFromFlags} from '../../directory/flags.js'
 import {renderTable} from '../../directory/render.js'
+import {realClock} from '../../foundation/clock.js'
 
 export default class PresenceList extends IvcCommand<typeof PresenceList> {
   static override summary = 'List who is online in the directory.'
@@ -22,6 +23,6 @@ export default class PresenceList extends IvcCommand<typeof PresenceList> {
     const directory = await openDirectoryFromFlags(this.flags, this.logger)
     this.lifecycle.onShutdown('directory', () => directory.close())
     const entries = await directory.list({onlineOnly: !this.flags.all})
-    this.output(entries, () => renderTable(entries, Date.now()))
+    this.output(entries, () => renderTable(entries, realClock.wallMs()))
   }
 }

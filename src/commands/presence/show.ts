@@ -4,6 +4,7 @@ import {IvcCommand} from '../../cli/base-command.js'
 import {IvcError} from '../../foundation/errors.js'
 import {directoryFlags, openDirectoryFromFlags} from '../../directory/flags.js'
 import {renderEntry} from '../../directory/render.js'
+import {realClock} from '../../foundation/clock.js'
 
 export default class PresenceShow extends IvcCommand<typeof PresenceShow> {
   static override summary = 'Show one user\'s directory entry.'
@@ -24,6 +25,6 @@ export default class PresenceShow extends IvcCommand<typeof PresenceShow> {
     this.lifecycle.onShutdown('directory', () => directory.close())
     const entry = await directory.lookup(this.args.name)
     if (!entry) throw new IvcError('UNKNOWN_USER', `no user named "${this.args.name}" in the directory`)
-    this.output(entry, () => renderEntry(entry, Date.now()))
+    this.output(entry, () => renderEntry(entry, realClock.wallMs()))
   }
 }

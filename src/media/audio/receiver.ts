@@ -1,6 +1,7 @@
+import {type Clock, realClock} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
-import {DelayEstimator, type MediaReceiver, monotonicUs, type ReceivedFrame} from '../../transport/index.js'
-import {monotonicMs, ticks} from './clock.js'
+import {DelayEstimator, type MediaReceiver, type ReceivedFrame} from '../../transport/index.js'
+import {ticks} from './clock.js'
 import {FRAME_BYTES, FRAME_MS} from './format.js'
 import {AudioJitterBuffer, type AudioJitterBufferOptions, type AudioJitterStats} from './jitter-buffer.js'
 import {type AudioSummary, kbps, LatencyRecord, type LatencySummary, round} from './summary.js'
@@ -30,14 +31,16 @@ export class AudioReceiverPipeline {
   #lastUs: number | undefined
   #ended = false
   #windowBytes = 0
-  #windowStartUs = monotonicUs()
+  #windowStartUs: number
 
   constructor(
     private readonly sink: AudioSink,
     private readonly logger: Logger,
     jitterOptions: AudioJitterBufferOptions = {},
+    private readonly clock: Clock = realClock,
   ) {
     this.jitter = new AudioJitterBuffer(jitterOptions)
+    this.#windowStartUs = clock.monotonicUs()
   }
 
   /** Feed it everything one MediaReceiver delivers. */
@@ -72,13 +75,13 @@ export class AudioReceiverPipeline {
 
   /** Run the playout clock until the stream ends and drains, or `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    for await (const _tick of ticks(FRAME_MS, signal)) {
+    for await (const _tick of ticks(FRAME_MS, signal, this.clock)) {
       if (this.#ended && this.jitter.buffered === 0) return
-      const playout = this.jitter.pull(monotonicMs())
+      const playout = this.jitter.pull(this.clock.monotonicUs() / 1000)
       if (playout.kind === 'buffering') continue
       this.sink.write(playout.pcm)
       if (playout.kind === 'frame' && playout.captureUs !== undefined) {
-        const delayUs = this.#delay.delayUs(playout.captureUs, monotonicUs())
+        const delayUs = this.#delay.delayUs(playout.captureUs, this.clock.monotonicUs())
         if (delayUs !== undefined) this.#latency.add(delayUs / 1000)
       }
     }
@@ -91,7 +94,7 @@ export class AudioReceiverPipeline {
 
   /** The stats event for the last second (latency and rate over that second, counters since the start). */
   interval(): Record<string, unknown> {
-    const nowUs = monotonicUs()
+    const nowUs = this.clock.monotonicUs()
     const rate = kbps(this.#windowBytes, (nowUs - this.#windowStartUs) / 1e6)
     this.#windowBytes = 0
     this.#windowStartUs = nowUs

@@ -1,5 +1,5 @@
+import {type Clock, realClock} from '../../foundation/clock.js'
 import type {EchoSample, MediaSender} from '../../transport/index.js'
-import {monotonicUs} from '../../transport/index.js'
 import {type AudioSummary, kbps, LatencyRecord, round} from './summary.js'
 import type {AudioSource} from './types.js'
 
@@ -15,22 +15,25 @@ export class AudioSenderPipeline {
   readonly #oneWay = new LatencyRecord()
   #frames = 0
   #peerGone = false
-  #startUs = monotonicUs()
+  #startUs: number
   #windowFrames = 0
   #windowBytes = 0
-  #windowStartUs = monotonicUs()
+  #windowStartUs: number
 
   constructor(
     private readonly source: AudioSource,
     private readonly sender: MediaSender,
     /** False while the user has audio off in a call. */
     private readonly sending: () => boolean = () => true,
+    private readonly clock: Clock = realClock,
   ) {
+    this.#startUs = clock.monotonicUs()
+    this.#windowStartUs = this.#startUs
     // Every frame is echoed (50 a second); a sample every 200 ms describes the delay as well and keeps the record
     // bounded for a long call.
     let lastSampleUs = Number.NEGATIVE_INFINITY
     sender.on('echo', (echo: EchoSample) => {
-      const nowUs = monotonicUs()
+      const nowUs = this.clock.monotonicUs()
       if (nowUs - lastSampleUs < ECHO_SAMPLE_US) return
       lastSampleUs = nowUs
       this.#oneWay.add(echo.rttUs / 2000)
@@ -51,7 +54,7 @@ export class AudioSenderPipeline {
 
     signal.addEventListener('abort', onAbort, {once: true})
     this.sender.once('closed', onClosed)
-    this.#startUs = monotonicUs()
+    this.#startUs = this.clock.monotonicUs()
     try {
       for await (const frame of this.source.frames(stop.signal)) {
         // Muted, we still send a frame every 20 ms, of silence: no captured sample leaves the host, and the peer's
@@ -68,7 +71,7 @@ export class AudioSenderPipeline {
   }
 
   interval(): Record<string, unknown> {
-    const nowUs = monotonicUs()
+    const nowUs = this.clock.monotonicUs()
     const event = {
       event: 'stats',
       role: 'sender',
@@ -95,7 +98,7 @@ export class AudioSenderPipeline {
       late: 0,
       latencyMs: this.#oneWay.summary(),
       jitterMs: 0,
-      kbps: kbps(stats.bytes, (monotonicUs() - this.#startUs) / 1e6),
+      kbps: kbps(stats.bytes, (this.clock.monotonicUs() - this.#startUs) / 1e6),
       sent: stats.sent,
       dropped: stats.dropped,
       rttMs: stats.rttUs === undefined ? null : round(stats.rttUs / 1000),

@@ -1,3 +1,4 @@
+import {type Clock, realClock} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
 import {MediaReceiver, MediaSender} from '../../transport/index.js'
 import {parseHostPort} from '../../transport/target.js'
@@ -17,6 +18,8 @@ export interface StreamHooks {
   onShutdown(name: string, close: () => unknown): void
   /** In a call: whether the user has audio on (audio off sends silence). */
   sending?: () => boolean
+  /** Default realClock. */
+  clock?: Clock
 }
 
 /** `HOST[:PORT]` for audio, default port 12346. */
@@ -32,20 +35,21 @@ export async function receiveAudio(
   options: {port: number; connections?: number; secret?: string | Promise<string>; sink: AudioSink; onListening(port: number): void; onFirstFrame?(): void},
   hooks: StreamHooks,
 ): Promise<AudioSummary> {
-  const receiver = await MediaReceiver.listen({port: options.port, kind: 'audio', logger: hooks.logger, secret: options.secret})
+  const clock = hooks.clock ?? realClock
+  const receiver = await MediaReceiver.listen({clock, port: options.port, kind: 'audio', logger: hooks.logger, secret: options.secret})
   hooks.onShutdown('audio receiver', () => receiver.close())
-  const pipeline = new AudioReceiverPipeline(options.sink, hooks.logger)
+  const pipeline = new AudioReceiverPipeline(options.sink, hooks.logger, {}, clock)
   pipeline.attach(receiver)
   receiver.on('stream-start', ({remoteAddress, connections}: {remoteAddress: string; connections: number}) =>
     hooks.logger.info(`receiving audio from ${remoteAddress} over ${connections} connections`),
   )
   options.onListening(receiver.port)
   receiver.once('frame', () => options.onFirstFrame?.())
-  const timer = setInterval(() => hooks.onStats(pipeline.interval()), 1000)
+  const timer = clock.setInterval(() => hooks.onStats(pipeline.interval()), 1000)
   try {
     await pipeline.run(hooks.signal)
   } finally {
-    clearInterval(timer)
+    clock.clearTimeout(timer)
     await receiver.close()
   }
 
@@ -57,15 +61,16 @@ export async function sendAudio(
   options: {host: string; port: number; connections: number; secret?: string; waitForListenerMs?: number; source: AudioSource},
   hooks: StreamHooks,
 ): Promise<{summary: AudioSummary; peerGone: boolean}> {
-  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, secret: options.secret, waitForListenerMs: options.waitForListenerMs, startOnFirstConnection: (options.waitForListenerMs ?? 0) > 0})
+  const clock = hooks.clock ?? realClock
+  const sender = await MediaSender.connect({clock, host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, secret: options.secret, waitForListenerMs: options.waitForListenerMs, startOnFirstConnection: (options.waitForListenerMs ?? 0) > 0})
   hooks.onShutdown('audio sender', () => sender.close())
   hooks.logger.info(`sending audio to ${options.host}:${options.port} over ${options.connections} connections`)
-  const pipeline = new AudioSenderPipeline(options.source, sender, hooks.sending)
-  const timer = setInterval(() => hooks.onStats(pipeline.interval()), 1000)
+  const pipeline = new AudioSenderPipeline(options.source, sender, hooks.sending, clock)
+  const timer = clock.setInterval(() => hooks.onStats(pipeline.interval()), 1000)
   try {
     await pipeline.run(hooks.signal)
   } finally {
-    clearInterval(timer)
+    clock.clearTimeout(timer)
     await options.source.close()
     if (pipeline.peerGone) sender.close()
     else await sender.end()

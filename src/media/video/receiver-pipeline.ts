@@ -1,6 +1,7 @@
 import {encodeFeedbackReport, FeedbackReporter} from '../../adapt/index.js'
+import {type Clock, realClock} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
-import {type Clock, DelayEstimator, JitterBuffer, type MediaReceiver, monotonicUs, type ReceivedFrame, type StreamEndReason} from '../../transport/index.js'
+import {DelayEstimator, JitterBuffer, type MediaReceiver, type ReceivedFrame, type StreamEndReason} from '../../transport/index.js'
 import {FreezeDetector} from '../stats/freeze-detector.js'
 import {Percentiles, round1} from '../stats/percentiles.js'
 import {RateMeter} from '../stats/rate-meter.js'
@@ -47,12 +48,12 @@ export class VideoReceiverPipeline {
   readonly #arrivals = new RateMeter()
   readonly #rendered = new RateMeter()
   readonly #reporter: FeedbackReporter
-  readonly #feedbackTimer: NodeJS.Timeout
+  readonly #feedbackTimer: unknown
   #feedbackSent = 0
   /** Latencies of the last second's frames, for `recent`. */
   readonly #recentLatency: Array<{atUs: number; ms: number}> = []
   #end!: (reason: ReceiverEnd) => void
-  #timer: NodeJS.Timeout | undefined
+  #timer: unknown
   #chain: Promise<void> = Promise.resolve()
   #backlog = 0
   #backlogDropped = 0
@@ -60,16 +61,15 @@ export class VideoReceiverPipeline {
   #done = false
 
   constructor(private readonly options: VideoReceiverOptions) {
-    this.#clock = options.clock ?? monotonicUs
+    this.#clock = options.clock ?? realClock
     this.#buffer = new JitterBuffer({
       capacity: options.capacity ?? 60,
       minDelayUs: (options.minDelayMs ?? 0) * 1000,
       maxDelayUs: (options.maxDelayMs ?? 100) * 1000,
     })
     this.ended = new Promise((resolve) => (this.#end = resolve))
-    this.#reporter = new FeedbackReporter({startUs: this.#clock()})
-    this.#feedbackTimer = setInterval(() => this.#sendFeedback(), options.feedbackPollMs ?? 20)
-    this.#feedbackTimer.unref()
+    this.#reporter = new FeedbackReporter({startUs: this.#clock.monotonicUs()})
+    this.#feedbackTimer = this.#clock.setInterval(() => this.#sendFeedback(), options.feedbackPollMs ?? 20)
     const {receiver, sink} = options
     receiver.on('frame', this.#onFrame)
     receiver.on('rtt', this.#onRtt)
@@ -95,7 +95,7 @@ export class VideoReceiverPipeline {
     return this.#finish('stopped')
   }
 
-  recent(nowUs = this.#clock()): RecentVideoStats {
+  recent(nowUs = this.#clock.monotonicUs()): RecentVideoStats {
     while (this.#recentLatency.length > 0 && nowUs - this.#recentLatency[0].atUs > 1_000_000) this.#recentLatency.shift()
     const latencies = new Percentiles()
     for (const sample of this.#recentLatency) latencies.add(sample.ms)
@@ -134,7 +134,7 @@ export class VideoReceiverPipeline {
   }
 
   #sendFeedback(): void {
-    const report = this.#reporter.poll(this.#clock())
+    const report = this.#reporter.poll(this.#clock.monotonicUs())
     if (report && this.options.receiver.sendFeedback(encodeFeedbackReport(report))) this.#feedbackSent++
   }
 
@@ -152,12 +152,12 @@ export class VideoReceiverPipeline {
 
   /** Hand every due frame to the sink, then sleep until the next one is due. */
   #play(): void {
-    clearTimeout(this.#timer)
-    const now = this.#clock()
+    this.#clock.clearTimeout(this.#timer)
+    const now = this.#clock.monotonicUs()
     for (const {item} of this.#buffer.pop(now)) this.#render(item)
     this.#notePlayout(now)
     const due = this.#buffer.nextDueUs()
-    if (due !== undefined) this.#timer = setTimeout(() => this.#play(), Math.max(0, Math.ceil((due - this.#clock()) / 1000)))
+    if (due !== undefined) this.#timer = this.#clock.setTimeout(() => this.#play(), Math.max(0, Math.ceil((due - this.#clock.monotonicUs()) / 1000)))
   }
 
   #render(frame: ReceivedFrame): void {
@@ -172,7 +172,7 @@ export class VideoReceiverPipeline {
       try {
         const outcome = await this.options.sink.render({seq: frame.seq, captureUs: frame.captureUs, payload: frame.payload, codec: this.options.codecFor(frame.payload)})
         if (outcome !== 'rendered') return
-        const at = this.#clock()
+        const at = this.#clock.monotonicUs()
         const delay = this.#estimator.delayUs(frame.captureUs, at)
         if (delay !== undefined) {
           this.#latency.add(delay / 1000)
@@ -192,8 +192,8 @@ export class VideoReceiverPipeline {
   async #finish(reason: ReceiverEnd): Promise<void> {
     if (this.#done) return
     this.#done = true
-    clearTimeout(this.#timer)
-    clearInterval(this.#feedbackTimer)
+    this.#clock.clearTimeout(this.#timer)
+    this.#clock.clearTimeout(this.#feedbackTimer)
     const {receiver} = this.options
     receiver.off('frame', this.#onFrame)
     receiver.off('rtt', this.#onRtt)

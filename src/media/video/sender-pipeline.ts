@@ -1,9 +1,9 @@
 import {type AdaptController, scaledSize} from '../../adapt/index.js'
 import {FrameDecision} from '../../adapt/frame-decision.js'
+import {type Clock, realClock, sleep} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
 import {MESSAGE_HEADER_SIZE} from '../../protocol/media-message.js'
-import {sleep} from '../../transport/clock.js'
-import {type Clock, type MediaSender, monotonicUs} from '../../transport/index.js'
+import type {MediaSender} from '../../transport/index.js'
 import {FreezeDetector} from '../stats/freeze-detector.js'
 import {Percentiles, round1} from '../stats/percentiles.js'
 import {RateMeter} from '../stats/rate-meter.js'
@@ -51,10 +51,10 @@ export class VideoSenderPipeline {
   #startUs: number | undefined
 
   constructor(private readonly options: VideoSenderOptions) {
-    this.#clock = options.clock ?? monotonicUs
+    this.#clock = options.clock ?? realClock
     this.#decision = new FrameDecision(options.controller, options.fps)
     options.sender.on('feedback', (payload: Buffer) => {
-      options.controller.onFeedbackPayload(payload, this.#clock())
+      options.controller.onFeedbackPayload(payload, this.#clock.monotonicUs())
       this.#logChange()
     })
   }
@@ -75,19 +75,19 @@ export class VideoSenderPipeline {
     const intervalUs = 1e6 / this.options.fps
     let peerGone = false
     sender.once('closed', () => (peerGone = true))
-    const start = this.#clock()
+    const start = this.#clock.monotonicUs()
     this.#startUs = start
     let slot = 0
     while (!signal.aborted && !peerGone) {
-      const waitUs = start + slot * intervalUs - this.#clock()
-      if (waitUs > 0) await sleep(waitUs / 1000, signal)
+      const waitUs = start + slot * intervalUs - this.#clock.monotonicUs()
+      if (waitUs > 0) await sleep(this.#clock, waitUs / 1000, signal)
       if (signal.aborted || peerGone) break
       const frame = await source.read()
       if (!frame) return 'source-ended'
       if (this.options.sending?.() !== false) await this.#sendFrame(frame)
       if (peerGone) break
       // If we are more than a slot late, skip the missed slots instead of sending a burst.
-      const next = Math.floor((this.#clock() - start) / intervalUs) + 1
+      const next = Math.floor((this.#clock.monotonicUs() - start) / intervalUs) + 1
       if (next > slot + 1) this.#skipped += next - slot - 1
       slot = Math.max(slot + 1, next)
     }
@@ -95,12 +95,12 @@ export class VideoSenderPipeline {
     return peerGone ? 'peer-gone' : 'stopped'
   }
 
-  recent(nowUs = this.#clock()): RecentVideoStats {
+  recent(nowUs = this.#clock.monotonicUs()): RecentVideoStats {
     const recent = this.#meter.recent(nowUs)
     return {fps: round1(recent.rate), kbps: round1(recent.kbps)}
   }
 
-  stats(nowUs = this.#clock()): VideoStats {
+  stats(nowUs = this.#clock.monotonicUs()): VideoStats {
     const transport = this.options.sender.stats
     const elapsedUs = this.#startUs === undefined ? 0 : nowUs - this.#startUs
     return {
@@ -120,7 +120,7 @@ export class VideoSenderPipeline {
   /** Ask the adaptation (FrameDecision), then encode at its encoding and send. Frames it declines are not drops: it chose them. */
   async #sendFrame(frame: VideoFrame): Promise<void> {
     const {sender, codec} = this.options
-    const captureUs = this.#clock()
+    const captureUs = this.#clock.monotonicUs()
     const transport = sender.stats
     const encoding = this.#decision.next(
       {queuedFrames: transport.queued, busyEvents: Math.max(0, transport.busyEvents - this.#bigWrites), inFlightQueueUs: transport.inFlightQueueUs, minRttUs: transport.minRttUs, deliveredBytes: transport.deliveredBytes},
@@ -129,7 +129,7 @@ export class VideoSenderPipeline {
     if (!encoding) return
     const size = scaledSize(frame.width, frame.height, encoding.scale)
     const payload = await encodeAt(codec, frame, {...size, quality: encoding.quality})
-    const sentUs = this.#clock()
+    const sentUs = this.#clock.monotonicUs()
     sender.send(payload, captureUs, {key: true})
     if (payload.length + MESSAGE_HEADER_SIZE >= SOCKET_HIGH_WATER_MARK) this.#bigWrites++
     this.#decision.sent(payload.length, sentUs, encoding)

@@ -1,7 +1,8 @@
 import {AdaptController, type AdaptStrategy, DEFAULT_MAX_LATENCY_MS} from '../../adapt/index.js'
+import {type Clock, realClock} from '../../foundation/clock.js'
 import {IvcError, isIvcError} from '../../foundation/errors.js'
 import type {Logger} from '../../foundation/logger.js'
-import {MediaReceiver, MediaSender, monotonicUs} from '../../transport/index.js'
+import {MediaReceiver, MediaSender} from '../../transport/index.js'
 import {parseHostPort} from '../../transport/target.js'
 import type {VideoCodec, VideoSink, VideoSource} from '../types.js'
 import {type ReceiverEnd, VideoReceiverPipeline} from './receiver-pipeline.js'
@@ -20,6 +21,8 @@ export interface VideoHooks {
   onStats?(stats: VideoStats, recent: RecentVideoStats): void
   /** In a call: whether the user has video on (video off sends nothing). */
   sending?: () => boolean
+  /** Default realClock. */
+  clock?: Clock
 }
 
 /** `HOST[:PORT]` for video, default port 12345. */
@@ -81,20 +84,21 @@ export async function sendVideo(
   hooks: VideoHooks,
 ): Promise<{stats: VideoStats; end: 'stopped' | 'source-ended' | 'peer-gone'}> {
   const {source, adapt} = options
-  const sender = await MediaSender.connect({host: options.host, port: options.port, kind: 'video', connections: options.connections, secret: options.secret, waitForListenerMs: options.waitForListenerMs, startOnFirstConnection: (options.waitForListenerMs ?? 0) > 0, logger: hooks.logger})
+  const clock = hooks.clock ?? realClock
+  const sender = await MediaSender.connect({clock, host: options.host, port: options.port, kind: 'video', connections: options.connections, secret: options.secret, waitForListenerMs: options.waitForListenerMs, startOnFirstConnection: (options.waitForListenerMs ?? 0) > 0, logger: hooks.logger})
   hooks.onShutdown('video sender', () => sender.close())
   hooks.onShutdown('video source', () => source.close())
   const top = {width: source.width, height: source.height, fps: options.fps, quality: adapt.quality}
   const controller = new AdaptController({strategy: adapt.strategy, top, maxLatencyMs: adapt.maxLatencyMs ?? DEFAULT_MAX_LATENCY_MS})
-  const pipeline = new VideoSenderPipeline({source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal, sending: hooks.sending, controller})
-  const ticker = setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent()), 1000)
+  const pipeline = new VideoSenderPipeline({source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal, sending: hooks.sending, controller, clock})
+  const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent()), 1000)
   try {
     const end = await pipeline.run()
     const stats = roundStats(pipeline.stats())
     if (end !== 'peer-gone') await sender.end()
     return {stats, end}
   } finally {
-    clearInterval(ticker)
+    clock.clearTimeout(ticker)
     sender.close()
   }
 }
@@ -103,14 +107,15 @@ export async function receiveVideo(
   options: {port: number; host?: string; secret?: string | Promise<string>; codecFor: (payload: Buffer) => VideoCodec; sink: VideoSink; onListening?(port: number): void; onFirstFrame?(): void},
   hooks: VideoHooks,
 ): Promise<{stats: VideoStats; end: ReceiverEnd; sinkError?: Error}> {
-  const receiver = await MediaReceiver.listen({port: options.port, host: options.host, kind: 'video', secret: options.secret, logger: hooks.logger})
+  const clock = hooks.clock ?? realClock
+  const receiver = await MediaReceiver.listen({clock, port: options.port, host: options.host, kind: 'video', secret: options.secret, logger: hooks.logger})
   hooks.onShutdown('video receiver', () => receiver.close())
   hooks.onShutdown('video sink', () => options.sink.close())
   options.onListening?.(receiver.port)
   receiver.once('frame', () => options.onFirstFrame?.())
   receiver.on('stream-start', ({remoteAddress, connections}) => hooks.logger.info(`video stream from ${remoteAddress} over ${connections} connections`))
-  const pipeline = new VideoReceiverPipeline({receiver, codecFor: options.codecFor, sink: options.sink, logger: hooks.logger})
-  const ticker = setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent(monotonicUs())), 1000)
+  const pipeline = new VideoReceiverPipeline({receiver, codecFor: options.codecFor, sink: options.sink, logger: hooks.logger, clock})
+  const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent(clock.monotonicUs())), 1000)
   const onAbort = () => void pipeline.stop()
   hooks.signal.addEventListener('abort', onAbort, {once: true})
   try {
@@ -122,7 +127,7 @@ export async function receiveVideo(
     if (report.verified !== undefined) hooks.logger.info(`video sink ${options.sink.name}: ${report.verified} stamps verified, ${report.unreadable ?? 0} unreadable, ${report.outOfOrder ?? 0} out of order`)
     return {stats: roundStats(pipeline.stats()), end, sinkError: pipeline.sinkError}
   } finally {
-    clearInterval(ticker)
+    clock.clearTimeout(ticker)
     hooks.signal.removeEventListener('abort', onAbort)
   }
 }

@@ -49,6 +49,7 @@ export function createFfplaySink(logger?: Logger): AudioSink {
     },
     async close() {
       child.stdin!.end()
+      // Real time, not a Clock: a kill deadline for a real child process.
       const timer = setTimeout(() => child.kill('SIGTERM'), 3000)
       await child
       clearTimeout(timer)

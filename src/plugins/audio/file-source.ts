@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
+import {type Clock, realClock} from '../../foundation/clock.js'
 import {IvcError} from '../../foundation/errors.js'
 import {ticks} from '../../media/audio/clock.js'
 import {type AudioFrame, FRAME_BYTES, FRAME_MS} from '../../media/audio/format.js'
@@ -12,7 +13,7 @@ const CONVERT_HINT = 'Convert it: `ffmpeg -i INPUT -ar 48000 -ac 1 -c:a pcm_s16l
  * The `file` source: a WAV file (16-bit PCM, 48 kHz; more channels are mixed down) or raw 48 kHz mono s16le (.pcm,
  * .raw, .s16le), played once in real time. The last partial frame is padded with silence.
  */
-export async function createFileSource(path: string | undefined): Promise<AudioSource> {
+export async function createFileSource(path: string | undefined, clock: Clock = realClock): Promise<AudioSource> {
   if (!path) throw new IvcError('BAD_USAGE', 'the file source needs --file PATH', {suggestion: 'Add --file sound.wav.'})
   let bytes: Buffer
   try {
@@ -25,7 +26,7 @@ export async function createFileSource(path: string | undefined): Promise<AudioS
   const frameCount = Math.ceil(pcm.length / FRAME_BYTES)
   return {
     async *frames(signal: AbortSignal): AsyncGenerator<AudioFrame> {
-      for await (const {index, atMs} of ticks(FRAME_MS, signal)) {
+      for await (const {index, atMs} of ticks(FRAME_MS, signal, clock)) {
         if (index >= frameCount) return
         const frame = Buffer.alloc(FRAME_BYTES)
         pcm.copy(frame, 0, index * FRAME_BYTES, (index + 1) * FRAME_BYTES)

@@ -1,7 +1,7 @@
+import {type Clock, realClock} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
 import {type AudioFrame, FRAME_BYTES, pcmDurationMs} from '../../media/audio/format.js'
 import type {AudioSource} from '../../media/audio/types.js'
-import {monotonicUs} from '../../transport/index.js'
 import {resolveAudioDevice} from './devices.js'
 import {openPortAudio} from './portaudio-host.js'
 
@@ -12,7 +12,7 @@ const MAX_QUEUED_FRAMES = 50
  * The `mic` source: a PortAudio input stream (naudiodon, in a helper process: portaudio-host.ts) cut into 20 ms frames. A frame's capture time is when its
  * last byte arrived minus its length. The device's clock paces the stream.
  */
-export async function createMicSource(device: string | undefined, logger?: Logger): Promise<AudioSource> {
+export async function createMicSource(device: string | undefined, logger?: Logger, clock: Clock = realClock): Promise<AudioSource> {
   const chosen = await resolveAudioDevice(device, 'input')
   const stream = await openPortAudio('input', chosen, logger)
   const input = stream.pcm
@@ -24,7 +24,7 @@ export async function createMicSource(device: string | undefined, logger?: Logge
   let dropped = 0
   input.on('data', (chunk: Buffer) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
-    const nowUs = monotonicUs()
+    const nowUs = clock.monotonicUs()
     while (pending.length >= FRAME_BYTES) {
       const pcm = Buffer.from(pending.subarray(0, FRAME_BYTES))
       pending = pending.subarray(FRAME_BYTES)

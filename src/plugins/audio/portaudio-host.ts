@@ -48,6 +48,7 @@ export async function openPortAudio(direction: 'input' | 'output', device: {id: 
       if (child.exitCode !== null || child.signalCode !== null) return
       const exited = new Promise((resolve) => child.once('exit', resolve))
       pcm.destroy()
+      // Real time, not a Clock: a kill deadline for a real child process.
       const timer = setTimeout(() => child.kill('SIGKILL'), 2000)
       await exited
       clearTimeout(timer)

@@ -35,6 +35,7 @@ export async function createSpeakerSink(device: string | undefined, logger?: Log
     async close() {
       // Let what is queued play out (bounded), then stop the stream.
       await new Promise<void>((resolve) => {
+        // Real time, not a Clock: the device drains in real time.
         const timer = setTimeout(resolve, 2000)
         output.end(() => {
           clearTimeout(timer)

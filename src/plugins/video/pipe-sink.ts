@@ -101,6 +101,7 @@ export class PipeSink implements VideoSink {
     const child = this.#child
     if (child) {
       child.stdin?.end()
+      // Real time, not a Clock: a kill deadline for a real child process.
       const timer = setTimeout(() => child.kill('SIGTERM'), 1500)
       await child.catch(() => undefined)
       clearTimeout(timer)
