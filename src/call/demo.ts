@@ -3,6 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {ListrTask} from 'listr2'
 
 import {Bus} from '../bus/bus.js'
+import type {TopicEnvelope} from '../bus/messages.js'
 import {startPrivateRedis} from '../bus/private-redis.js'
 import {openRedis} from '../bus/redis-client.js'
 import {requestCall} from './control-client.js'
@@ -180,8 +181,8 @@ async function framesReached(bus: Bus, timeoutMs = 30_000): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${['video', 'audio'].filter((kind) => !got.has(kind)).join(' or ')} frames reached ${bus.user} within ${timeoutMs / 1000} s`)), timeoutMs)
-      const onStats = (kind: string) => (envelope: {body: unknown}) => {
-        const body = envelope.body as {role?: string; frames?: number}
+      const onStats = (kind: string) => (envelope: TopicEnvelope<'video-stats'> | TopicEnvelope<'audio-stats'>) => {
+        const {body} = envelope
         if (body.role === 'receiver' && (body.frames ?? 0) > 0) got.add(kind)
         if (got.size === 2) {
           clearTimeout(timer)
@@ -189,7 +190,7 @@ async function framesReached(bus: Bus, timeoutMs = 30_000): Promise<void> {
         }
       }
 
-      for (const kind of ['video', 'audio']) bus.subscribe(`${kind}-stats`, onStats(kind)).then((off) => unsubscribe.push(off), reject)
+      for (const kind of ['video', 'audio'] as const) bus.subscribe(`${kind}-stats`, onStats(kind)).then((off) => unsubscribe.push(off), reject)
     })
   } finally {
     await Promise.all(unsubscribe.map((off) => off().catch(() => {})))
