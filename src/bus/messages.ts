@@ -20,6 +20,17 @@ const reason = z.string().max(1000)
 /** `call.*` on topic `call`: `{callId, peer, ...}`; the fields readers use are typed. */
 const callEvent = z.object({callId: z.string(), peer: z.string().optional()}).passthrough()
 
+/** A media component's stats or summary, as far as ivc reads them (stream-video, stream-audio; more fields pass). */
+export const mediaStatsSchema = z
+  .object({
+    role: z.enum(['sender', 'receiver']).optional(),
+    frames: z.number().nullish(),
+    fps: z.number().nullish(),
+    latencyMs: z.object({p95: z.number().nullish()}).passthrough().nullish(),
+  })
+  .passthrough()
+export type MediaStats = z.infer<typeof mediaStatsSchema>
+
 /** What `call.ended` carries as `summary` (src/call/call-book.ts CallSummary is this type). */
 export const callSummarySchema = z
   .object({
@@ -30,13 +41,11 @@ export const callSummarySchema = z
     endReason: z.string(),
     endCode: z.string(),
     setupMs: z.number().optional(),
-    video: z.record(z.unknown()).optional(),
-    audio: z.record(z.unknown()).optional(),
+    video: mediaStatsSchema.optional(),
+    audio: mediaStatsSchema.optional(),
   })
   .passthrough()
 export type CallSummary = z.infer<typeof callSummarySchema>
-
-const stats = z.object({role: z.enum(['sender', 'receiver']).optional(), frames: z.number().optional()}).passthrough()
 
 export const TOPICS = {
   presence: {
@@ -77,8 +86,8 @@ export const TOPICS = {
   media: {
     'media.set': z.object({kind: mediaKind, on: z.boolean()}).passthrough(),
   },
-  'video-stats': {'video.stats': stats},
-  'audio-stats': {'audio.stats': stats},
+  'video-stats': {'video.stats': mediaStatsSchema},
+  'audio-stats': {'audio.stats': mediaStatsSchema},
 } as const
 
 /** The fields `call.*` requests may carry; a reason is cut to what the signalling protocol carries (200 characters). */
@@ -101,7 +110,22 @@ const relayed = z.discriminatedUnion('type', [
 ])
 
 /** The call's state, as every `call.*` request answers it (src/call/serve-requests.ts describeState). */
-const callState = z.object({state: z.string(), callId: z.string().optional(), peer: z.string().optional()}).passthrough()
+const sendingSide = z.object({audio: z.boolean(), video: z.boolean()}).passthrough()
+/** A stream component's state hash, one field per role (`call.stats`). */
+const streamState = z.object({sender: mediaStatsSchema.optional(), receiver: mediaStatsSchema.optional()}).passthrough()
+const callState = z
+  .object({
+    state: z.string(),
+    callId: z.string().optional(),
+    peer: z.string().optional(),
+    role: z.string().optional(),
+    sending: z.object({local: sendingSide, peer: sendingSide}).partial().passthrough().optional(),
+    video: streamState.optional(),
+    audio: streamState.optional(),
+    sent: z.string().optional(),
+  })
+  .passthrough()
+export type CallStateReply = z.infer<typeof callState>
 
 /** Requests by component: the body each type takes and the `result` of its reply. */
 export const REQUESTS = {

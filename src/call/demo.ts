@@ -3,7 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {ListrTask} from 'listr2'
 
 import {Bus} from '../bus/bus.js'
-import type {TopicEnvelope} from '../bus/messages.js'
+import type {CallStateReply, TopicEnvelope} from '../bus/messages.js'
 import {startPrivateRedis} from '../bus/private-redis.js'
 import {openRedis} from '../bus/redis-client.js'
 import {requestCall} from './control-client.js'
@@ -197,10 +197,10 @@ async function framesReached(bus: Bus, timeoutMs = 30_000): Promise<void> {
   }
 }
 
-function statsLine(status: Record<string, unknown>): string {
-  const video = (status.video as {receiver?: {fps?: number; latencyMs?: {p95?: number}}})?.receiver
-  const audio = (status.audio as {receiver?: {frames?: number; latencyMs?: {p95?: number}}})?.receiver
-  const sending = (status.sending as {local?: {audio: boolean; video: boolean}})?.local
+function statsLine(status: CallStateReply): string {
+  const video = status.video?.receiver
+  const audio = status.audio?.receiver
+  const sending = status.sending?.local
   return (
     `alice receives video ${video?.fps ?? '-'} fps (p95 ${video?.latencyMs?.p95 ?? '-'} ms), audio ${audio?.frames ?? '-'} frames ` +
     `(p95 ${audio?.latencyMs?.p95 ?? '-'} ms); alice sends video ${sending?.video ? 'on' : 'OFF'}, audio ${sending?.audio ? 'on' : 'OFF'}`

@@ -7,6 +7,7 @@ import {afterEach, describe, expect, inject, it} from 'vitest'
 import {Bus} from '../../src/bus/bus.js'
 import {REQUESTS, TOPICS} from '../../src/bus/messages.js'
 import {COMPONENT_EVENTS, parseEventLine} from '../../src/call/component-events.js'
+import {parsePortAudioStatus} from '../../src/plugins/audio/portaudio-host.js'
 import {recordingLogger} from '../support/logger.js'
 
 const doc = readFileSync(new URL('../../docs/bus.md', import.meta.url), 'utf8')
@@ -147,5 +148,13 @@ describe('component event lines (src/call/component-events.ts)', () => {
     for (const bad of ['{"event":"listening","port":"7000"}', '{"event":"listening"}', '{"event":"ready","peer":5}', '{"event":7}', '{not json', `{"event":"stats","pad":"${'x'.repeat(70_000)}"}`]) {
       expect(parseEventLine(bad), bad).toMatchObject({kind: 'rejected'})
     }
+  })
+})
+
+describe('the PortAudio helper status line (src/plugins/audio/portaudio-host.ts)', () => {
+  it('parses the status and turns anything else into undefined, never a throw', () => {
+    expect(parsePortAudioStatus('{"ok":true}')).toEqual({ok: true})
+    expect(parsePortAudioStatus('{"error":{"code":"NO_DEVICE","message":"gone"}}')).toEqual({error: {code: 'NO_DEVICE', message: 'gone'}})
+    for (const bad of ['{oops', '{"ok":"yes"}', '{"error":{"code":1}}', 'null']) expect(parsePortAudioStatus(bad), bad).toBeUndefined()
   })
 })
