@@ -41,7 +41,7 @@ function firstFrame(bus: Bus): {next(): Promise<{at: number; setupMs: number}>} 
     if (envelope.type !== 'call.first-frame' || !waiter) return
     const resolve = waiter
     waiter = undefined
-    resolve({at: performance.now(), setupMs: Number((envelope.body as {setupMs?: number}).setupMs)})
+    resolve({at: performance.now(), setupMs: envelope.body.setupMs})
   })
   return {next: () => new Promise((resolve) => (waiter = resolve))}
 }

@@ -7,6 +7,21 @@ import {IvcError, type ErrorCode, ERRORS, isIvcError} from '../foundation/errors
 import type {Logger} from '../foundation/logger.js'
 import {decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION, type Envelope} from './envelope.js'
 import {busKeys} from './keys.js'
+import {
+  describeIssue,
+  replyBodySchema,
+  requestSpec,
+  type RequestBody,
+  type RequestEnvelope,
+  type RequestResult,
+  type RequestType,
+  type ServedComponent,
+  type Topic,
+  type TopicBody,
+  type TopicEnvelope,
+  type TopicType,
+  topicSchema,
+} from './messages.js'
 import {openRedis} from './redis-client.js'
 
 export interface BusOptions {
@@ -19,8 +34,21 @@ export interface BusOptions {
   clock?: Clock
 }
 
-export type EventHandler = (envelope: Envelope) => void | Promise<void>
-export type RequestHandler = (envelope: Envelope) => unknown | Promise<unknown>
+type RawHandler = (envelope: Envelope) => void | Promise<void>
+export type EventHandler<T extends Topic> = (envelope: TopicEnvelope<T>) => void | Promise<void>
+export type RequestHandler<C extends ServedComponent> = (request: RequestEnvelope<C>) => unknown | Promise<unknown>
+
+/** What the bus of this process refused, by where it came in: the counters `Bus.rejections` keeps. */
+export interface BusRejections {
+  /** Not an envelope at all (not JSON, too big, fields wrong). */
+  envelope: number
+  /** An event whose type its topic does not have, or whose body does not fit that type (src/bus/messages.ts). */
+  event: number
+  /** A request of a type this component does not serve, or whose body does not fit; answered with BAD_USAGE. */
+  request: number
+  /** A reply that is not `{ok, result | error}`, or whose result does not fit the request's. */
+  reply: number
+}
 
 interface Pending {
   resolve: (body: unknown) => void
@@ -39,10 +67,13 @@ export class Bus {
   #subscriber: Redis | undefined
   #subscriberReady: Promise<Redis> | undefined
   readonly #subscribing = new Map<string, Promise<void>>()
-  #handlers = new Map<string, Set<EventHandler>>()
+  #handlers = new Map<string, Set<RawHandler>>()
+  /** Counted rejections of malformed messages; see BusRejections. */
+  readonly rejections: BusRejections = {envelope: 0, event: 0, request: 0, reply: 0}
   #pending = new Map<string, Pending>()
   #liveness: unknown
   #nextId = 0
+  readonly #rejectedKeys = new Map<string, number>()
   #closed = false
 
   private constructor(
@@ -72,26 +103,53 @@ export class Bus {
   }
 
   /** Publish an event on a topic; resolves to the number of subscribers that got it. */
-  async publish(topic: string, type: string, body: unknown, extra: {callId?: string} = {}): Promise<number> {
+  async publish<T extends Topic, K extends TopicType<T>>(topic: T, type: K, body: TopicBody<T, K>, extra: {callId?: string} = {}): Promise<number> {
     return this.redis.publish(this.keys.events(topic), encodeEnvelope(this.envelope(type, body, extra)))
   }
 
-  /** Call `handler` with every valid envelope published on `topic`; returns an unsubscribe function. */
-  async subscribe(topic: string, handler: EventHandler): Promise<() => Promise<void>> {
-    return this.#listen(this.keys.events(topic), handler)
+  /**
+   * Call `handler` with every valid envelope published on `topic`, its body parsed by the schema of its type
+   * (src/bus/messages.ts); anything else is a counted rejection. Returns an unsubscribe function.
+   */
+  async subscribe<T extends Topic>(topic: T, handler: EventHandler<T>): Promise<() => Promise<void>> {
+    return this.#listen(this.keys.events(topic), (envelope) => {
+      const schema = topicSchema(topic, envelope.type)
+      if (!schema) return this.#reject('event', `${topic}/${envelope.type}`, `event ${envelope.type} from ${envelope.from} is not one of topic ${topic}; dropped`)
+      const parsed = schema.safeParse(envelope.body)
+      if (!parsed.success) return this.#reject('event', `${topic}/${envelope.type}`, `bad ${envelope.type} from ${envelope.from}: ${describeIssue(parsed.error)}; dropped`)
+      return handler({...envelope, body: parsed.data} as TopicEnvelope<T>)
+    })
   }
 
-  /** Answer requests addressed to this component: the handler's return value is the reply body. */
-  async serve(handler: RequestHandler): Promise<() => Promise<void>> {
-    return this.#listen(this.keys.commands(this.options.component), async (request) => {
+  /**
+   * Answer requests addressed to this component (`component` must be it): the handler gets the request with its body
+   * parsed by its type's schema, and its return value is the reply's result. A request of a type the component does
+   * not serve, or with a body that does not fit, is answered BAD_USAGE and counted.
+   */
+  async serve<C extends ServedComponent>(component: C, handler: RequestHandler<C>): Promise<() => Promise<void>> {
+    if (component !== this.options.component) throw new IvcError('BUG', `a ${this.options.component} bus cannot serve ${component} requests`)
+    return this.#listen(this.keys.commands(component), async (request) => {
       if (!request.id) {
-        this.options.logger.warn(`request ${request.type} from ${request.from} has no id; ignored`)
+        this.#reject('request', `${request.type}/no-id`, `request ${request.type} from ${request.from} has no id; ignored`)
         return
       }
 
       let body: unknown
       try {
-        body = {ok: true, result: await handler(request)}
+        const spec = requestSpec(component, request.type)
+        if (!spec) {
+          this.#reject('request', request.type, `request ${request.type} from ${request.from}: ${component} does not serve it`)
+          throw new IvcError('BAD_USAGE', `the ${component} component does not handle ${request.type}`)
+        }
+
+        const parsed = spec.body.safeParse(request.body ?? {})
+        if (!parsed.success) {
+          const why = describeIssue(parsed.error)
+          this.#reject('request', request.type, `bad ${request.type} request from ${request.from}: ${why}`)
+          throw new IvcError('BAD_USAGE', `bad ${request.type} request: ${why}`)
+        }
+
+        body = {ok: true, result: await handler({...request, body: parsed.data} as RequestEnvelope<C>)}
       } catch (error) {
         const code: ErrorCode = isIvcError(error) ? error.code : 'BUG'
         body = {ok: false, error: {code, message: (error as Error).message}}
@@ -101,8 +159,15 @@ export class Bus {
     })
   }
 
-  /** Send a request to a component of this user and wait for its reply. */
-  async request<R = unknown>(component: string, type: string, body: unknown = {}, options: {timeoutMs?: number; callId?: string} = {}): Promise<R> {
+  /** Send a request to a component of this user and wait for its reply; resolves to its result, checked. */
+  async request<C extends ServedComponent, K extends RequestType<C>>(
+    component: C,
+    type: K,
+    body: RequestBody<C, K>,
+    options: {timeoutMs?: number; callId?: string} = {},
+  ): Promise<RequestResult<C, K>> {
+    const spec = requestSpec(component, type)
+    if (!spec) throw new IvcError('BAD_USAGE', `${component} serves no "${type}" request`)
     await this.#ensureReplyChannel()
     const id = `${this.instance}#${++this.#nextId}`
     const timeoutMs = options.timeoutMs ?? 3000
@@ -136,13 +201,25 @@ export class Bus {
       throw new IvcError('BUS_TIMEOUT', `no ${component} is running for user "${this.user}"`)
     }
 
-    const result = (await reply) as {ok: boolean; result?: R; error?: {code: string; message: string}}
-    if (!result.ok) {
-      const code = (result.error?.code && result.error.code in ERRORS ? result.error.code : 'BUG') as ErrorCode
-      throw new IvcError(code, result.error?.message)
+    const parsed = replyBodySchema.safeParse(await reply)
+    if (!parsed.success) {
+      this.#reject('reply', `${type}.reply`, `bad reply to ${type} from ${component}: ${describeIssue(parsed.error)}`)
+      throw new IvcError('PROTOCOL_ERROR', `${component} answered "${type}" with a malformed reply`)
     }
 
-    return result.result as R
+    const answer = parsed.data
+    if (!answer.ok) {
+      const code: ErrorCode = Object.hasOwn(ERRORS, answer.error.code) ? (answer.error.code as ErrorCode) : 'BUG'
+      throw new IvcError(code, answer.error.message)
+    }
+
+    const result = spec.result.safeParse(answer.result)
+    if (!result.success) {
+      this.#reject('reply', `${type}.reply`, `bad result of ${type} from ${component}: ${describeIssue(result.error)}`)
+      throw new IvcError('PROTOCOL_ERROR', `${component} answered "${type}" with a malformed result`)
+    }
+
+    return result.data as RequestResult<C, K>
   }
 
   /** Replace fields of this component's state hash (values stored as JSON). */
@@ -230,7 +307,18 @@ export class Bus {
     })
   }
 
-  async #listen(channel: string, handler: EventHandler): Promise<() => Promise<void>> {
+  /**
+   * Count a rejected message and log it: the 1st, 10th, 100th, ... of each kind and key, so a flood of them (anyone
+   * on this host who reaches Redis can publish) cannot flood the log.
+   */
+  #reject(kind: keyof BusRejections, key: string, message: string): void {
+    const count = ++this.rejections[kind]
+    const seen = (this.#rejectedKeys.get(`${kind}:${key}`) ?? 0) + 1
+    if (this.#rejectedKeys.size < 1000 || this.#rejectedKeys.has(`${kind}:${key}`)) this.#rejectedKeys.set(`${kind}:${key}`, seen)
+    if (/^10*$/.test(String(seen))) this.options.logger.warn(`${message}${seen > 1 ? ` (${seen} such, ${count} ${kind} rejections in all)` : ''}`)
+  }
+
+  async #listen(channel: string, handler: RawHandler): Promise<() => Promise<void>> {
     const subscriber = await this.#subscriberConnection()
     let handlers = this.#handlers.get(channel)
     if (handlers) {
@@ -280,7 +368,7 @@ export class Bus {
     if (!handlers) return
     const decoded = decodeEnvelope(message)
     if (!decoded.ok) {
-      this.options.logger.warn(`bad envelope on ${channel}: ${decoded.reason}; dropped`)
+      this.#reject('envelope', `${channel} ${decoded.reason}`, `bad envelope on ${channel}: ${decoded.reason}; dropped`)
       return
     }
 

@@ -1,17 +1,9 @@
+import type {CallSummary} from '../bus/messages.js'
 import type {MediaSummaries} from './media-session.js'
 import type {CallEnd, CallState, ConnId, IncomingCall} from './types.js'
 
-/** What `ivc call` prints and `call.ended` carries when a call is over. */
-export interface CallSummary {
-  callId: string
-  peer: string
-  role: string
-  durationS: number
-  endReason: string
-  endCode: string
-  video?: Record<string, unknown>
-  audio?: Record<string, unknown>
-}
+/** What `ivc call` prints and `call.ended` carries when a call is over: declared with the bus messages. */
+export type {CallSummary} from '../bus/messages.js'
 
 /**
  * The call driver's bookkeeping beside the reducer's state. The reducer names things by id (connection `c3`, the

@@ -1,4 +1,5 @@
 import type {Bus} from '../bus/bus.js'
+import type {CallStateReply} from '../bus/messages.js'
 
 /** The `ivc control ACTION` verbs that are one request to the user's running call component. */
 export const CONTROL_REQUESTS = {
@@ -17,16 +18,16 @@ export const CONTROL_REQUESTS = {
 export type ControlRequest = keyof typeof CONTROL_REQUESTS
 
 /** `extra`: what the verb takes from the command line (chat: its text). */
-export function requestCall(bus: Bus, action: ControlRequest, extra: Record<string, unknown> = {}, timeoutMs = 8000): Promise<Record<string, unknown>> {
+export function requestCall(bus: Bus, action: ControlRequest, extra: {text?: string} = {}, timeoutMs = 8000): Promise<CallStateReply> {
   const {type, body} = CONTROL_REQUESTS[action]
   return bus.request('call', type, {...body, ...extra}, {timeoutMs})
 }
 
-export function describeStatus(status: Record<string, unknown>): string {
+export function describeStatus(status: CallStateReply): string {
   const parts = [`state: ${String(status.state)}`]
   if (status.peer) parts.push(`peer: ${String(status.peer)}`)
   if (status.callId) parts.push(`call: ${String(status.callId)}`)
-  const sending = status.sending as {local?: Record<string, boolean>; peer?: Record<string, boolean>} | undefined
+  const {sending} = status
   if (sending?.local) parts.push(`you send: audio ${sending.local.audio ? 'on' : 'OFF'}, video ${sending.local.video ? 'on' : 'OFF'}`)
   if (sending?.peer) parts.push(`peer sends: audio ${sending.peer.audio ? 'on' : 'OFF'}, video ${sending.peer.video ? 'on' : 'OFF'}`)
   return parts.join('\n') + '\n'

@@ -1,4 +1,5 @@
 import type {Bus} from '../bus/bus.js'
+import type {TopicBody, TopicType} from '../bus/messages.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {controlCodec, type ControlMessage} from '../protocol/call/control.js'
@@ -37,7 +38,7 @@ export interface ControlComponentOptions {
 export async function runControlComponent(options: ControlComponentOptions): Promise<void> {
   const {bus, logger, callId} = options
   const connection = await establish(options)
-  const publish = (type: string, body: Record<string, unknown>) => bus.publish('control', type, body, {callId}).catch(() => 0)
+  const publish = <K extends TopicType<'control'>>(type: K, body: TopicBody<'control', K>) => bus.publish('control', type, body, {callId}).catch(() => 0)
   connection.onMessage((message) => {
     switch (message.type) {
       case 'audio':
@@ -54,10 +55,9 @@ export async function runControlComponent(options: ControlComponentOptions): Pro
         break
     }
   })
-  const stopServing = await bus.serve(async (request) => {
-    if (request.type !== 'control.send') throw new IvcError('BAD_USAGE', `control does not handle ${request.type}`)
-    const message = (request.body as {message?: ControlMessage}).message
-    if (!message || !['audio', 'video', 'hangup', 'chat'].includes(message.type)) throw new IvcError('BAD_USAGE', 'control.send needs an audio, video, hangup or chat message')
+  // The bus answers other request types, and a control.send without an audio, video, hangup or chat message, BAD_USAGE.
+  const stopServing = await bus.serve('control', async (request) => {
+    const {message} = request.body
     if (!connection.send(message)) throw new IvcError('PEER_GONE', 'the control connection is closed')
     await connection.drained()
     return {sent: message.type}

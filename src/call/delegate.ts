@@ -1,5 +1,5 @@
 import type {Bus} from '../bus/bus.js'
-import type {Envelope} from '../bus/envelope.js'
+import type {TopicEnvelope} from '../bus/messages.js'
 import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {CallSummary} from './driver.js'
@@ -23,7 +23,7 @@ export async function callThroughListener(options: {
   const {bus} = options
   const clock = options.clock ?? realClock
   let callId: string | undefined
-  const early: Envelope[] = []
+  const early: Array<TopicEnvelope<'call'>> = []
   let durationTimer: unknown
   const hangup = (reason: string) => void bus.request('call', 'call.hangup', {reason}).catch(() => undefined)
   let finish!: (summary: CallSummary) => void
@@ -38,13 +38,12 @@ export async function callThroughListener(options: {
       if (alive.length === 0) fail(new IvcError('BUS_TIMEOUT', `the ivc listen of ${bus.user} stopped during the call`))
     }, () => undefined)
   }, 2000)
-  const handle = (envelope: Envelope) => {
-    const body = envelope.body as Record<string, unknown>
-    options.onEvent(envelope.type, body)
+  const handle = (envelope: TopicEnvelope<'call'>) => {
+    options.onEvent(envelope.type, envelope.body)
     if (envelope.type === 'call.media-up' && options.durationS) durationTimer = clock.setTimeout(() => hangup('duration over'), options.durationS * 1000)
-    if (envelope.type === 'call.ended') finish(body.summary as CallSummary)
+    if (envelope.type === 'call.ended') finish(envelope.body.summary)
     // Glare: our call yielded to the peer's call to us, which goes on as the same conversation.
-    if (envelope.type === 'call.replaced') callId = String(body.replacedBy)
+    if (envelope.type === 'call.replaced') callId = envelope.body.replacedBy
   }
 
   // Subscribe before dialling so no event of the call is missed; keep those that come before we know its id.
@@ -55,7 +54,7 @@ export async function callThroughListener(options: {
   const onStop = () => hangup('interrupted')
   options.signal.addEventListener('abort', onStop, {once: true})
   try {
-    ;({callId} = await bus.request<{callId: string}>('call', 'call.dial', {peer: options.peer, host: options.host, port: options.port}, {timeoutMs: 10_000}))
+    ;({callId} = await bus.request('call', 'call.dial', {peer: options.peer, host: options.host, port: options.port}, {timeoutMs: 10_000}))
     for (const envelope of early.splice(0)) if (envelope.callId === callId) handle(envelope)
     return await ended
   } finally {

@@ -1,6 +1,7 @@
 import type {ListrTask} from 'listr2'
 
 import {Bus} from '../bus/bus.js'
+import type {CallStateReply, TopicEnvelope} from '../bus/messages.js'
 import {startPrivateRedis} from '../bus/private-redis.js'
 import {openRedis} from '../bus/redis-client.js'
 import {type Clock, realClock, sleep} from '../foundation/clock.js'
@@ -186,8 +187,8 @@ async function framesReached(bus: Bus, clock: Clock, timeoutMs = 30_000): Promis
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = clock.setTimeout(() => reject(new Error(`no ${['video', 'audio'].filter((kind) => !got.has(kind)).join(' or ')} frames reached ${bus.user} within ${timeoutMs / 1000} s`)), timeoutMs)
-      const onStats = (kind: string) => (envelope: {body: unknown}) => {
-        const body = envelope.body as {role?: string; frames?: number}
+      const onStats = (kind: string) => (envelope: TopicEnvelope<'video-stats'> | TopicEnvelope<'audio-stats'>) => {
+        const {body} = envelope
         if (body.role === 'receiver' && (body.frames ?? 0) > 0) got.add(kind)
         if (got.size === 2) {
           clock.clearTimeout(timer)
@@ -195,17 +196,17 @@ async function framesReached(bus: Bus, clock: Clock, timeoutMs = 30_000): Promis
         }
       }
 
-      for (const kind of ['video', 'audio']) bus.subscribe(`${kind}-stats`, onStats(kind)).then((off) => unsubscribe.push(off), reject)
+      for (const kind of ['video', 'audio'] as const) bus.subscribe(`${kind}-stats`, onStats(kind)).then((off) => unsubscribe.push(off), reject)
     })
   } finally {
     await Promise.all(unsubscribe.map((off) => off().catch(() => {})))
   }
 }
 
-function statsLine(status: Record<string, unknown>): string {
-  const video = (status.video as {receiver?: {fps?: number; latencyMs?: {p95?: number}}})?.receiver
-  const audio = (status.audio as {receiver?: {frames?: number; latencyMs?: {p95?: number}}})?.receiver
-  const sending = (status.sending as {local?: {audio: boolean; video: boolean}})?.local
+function statsLine(status: CallStateReply): string {
+  const video = status.video?.receiver
+  const audio = status.audio?.receiver
+  const sending = status.sending?.local
   return (
     `alice receives video ${video?.fps ?? '-'} fps (p95 ${video?.latencyMs?.p95 ?? '-'} ms), audio ${audio?.frames ?? '-'} frames ` +
     `(p95 ${audio?.latencyMs?.p95 ?? '-'} ms); alice sends video ${sending?.video ? 'on' : 'OFF'}, audio ${sending?.audio ? 'on' : 'OFF'}`

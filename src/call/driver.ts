@@ -1,4 +1,5 @@
 import type {Bus} from '../bus/bus.js'
+import type {TopicBody, TopicType} from '../bus/messages.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {newCallId} from '../protocol/call/secret.js'
@@ -78,13 +79,12 @@ export class CallDriver {
     await this.options.bus.subscribe('control', (envelope) => {
       const callId = envelope.callId
       if (!callId) return
-      const body = envelope.body as {kind?: MediaKind; on?: boolean; reason?: string; text?: string}
-      if (envelope.type === 'control.peer-media' && body.kind) this.dispatch({type: 'peer-media', callId, kind: body.kind, on: Boolean(body.on)})
-      else if (envelope.type === 'control.hangup') this.dispatch({type: 'control-hangup', callId, reason: body.reason ?? 'hung up'})
-      else if (envelope.type === 'control.lost') this.dispatch({type: 'control-lost', callId, reason: body.reason ?? 'lost'})
-      else if (envelope.type === 'control.chat' && typeof body.text === 'string') {
+      if (envelope.type === 'control.peer-media') this.dispatch({type: 'peer-media', callId, kind: envelope.body.kind, on: envelope.body.on})
+      else if (envelope.type === 'control.hangup') this.dispatch({type: 'control-hangup', callId, reason: envelope.body.reason})
+      else if (envelope.type === 'control.lost') this.dispatch({type: 'control-lost', callId, reason: envelope.body.reason})
+      else if (envelope.type === 'control.chat') {
         const state = this.#state
-        if (state.kind === 'in-call' && state.call.callId === callId) this.#emit('call.chat', callId, {peer: state.call.peer, direction: 'in', text: body.text})
+        if (state.kind === 'in-call' && state.call.callId === callId) this.#emit('call.chat', callId, {peer: state.call.peer, direction: 'in', text: envelope.body.text})
       }
     })
   }
@@ -289,12 +289,13 @@ export class CallDriver {
     }
   }
 
-  #emit(event: string, callId: string, body: Record<string, unknown>): void {
+  #emit(event: TopicType<'call'>, callId: string, body: Record<string, unknown>): void {
     const payload: Record<string, unknown> = {callId, ...body}
     if (event === 'call.replaced') this.#book.replaced(callId, String(body.replacedBy))
     if (event === 'call.ended') payload.summary = this.#book.ended(callId, body as unknown as CallEnd)
     this.options.onEvent(event, payload)
-    void this.options.bus.publish('call', event, payload, {callId}).catch(() => 0)
+    // The reducer's effects carry bodies as records (types.ts); subscribers check them against messages.ts.
+    void this.options.bus.publish('call', event, payload as TopicBody<'call', typeof event>, {callId}).catch(() => 0)
   }
 
   async #startMedia(): Promise<void> {

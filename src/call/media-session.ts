@@ -1,5 +1,6 @@
 import {createServer} from 'node:net'
 
+import {type MediaStats, mediaStatsSchema} from '../bus/messages.js'
 import {type Clock, realClock} from '../foundation/clock.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
 import {callKey} from '../security/key-share.js'
@@ -21,8 +22,8 @@ export interface ComponentContext {
 }
 
 export interface MediaSummaries {
-  video?: Record<string, unknown>
-  audio?: Record<string, unknown>
+  video?: MediaStats
+  audio?: MediaStats
   /** ms from set-up (dial, or accept) to the first remote frame, when one came. */
   setupMs?: number
 }
@@ -161,8 +162,9 @@ export class MediaSession {
     await Promise.all(all.map((component) => this.supervisor.stop(component)))
     const summaries: MediaSummaries = this.#setupMs === undefined ? {} : {setupMs: this.#setupMs}
     for (const [kind, receiver] of this.#receivers) {
-      const last = receiver.lastEvent()
-      if (last && last.role === 'receiver') summaries[kind] = last
+      // The receiver's summary, its last line: checked like every event it printed (src/bus/messages.ts).
+      const last = mediaStatsSchema.safeParse(receiver.lastEvent())
+      if (last.success && last.data.role === 'receiver') summaries[kind] = last.data
     }
 
     this.#senders.clear()

@@ -44,7 +44,7 @@ export function printable(text: string): string {
 export function describeSummary(summary: CallSummary): string {
   const media = (['video', 'audio'] as const)
     .map((kind) => {
-      const stats = summary[kind] as {frames?: number; fps?: number; latencyMs?: {p95?: number}} | undefined
+      const stats = summary[kind]
       if (!stats) return `${kind}: -`
       return `${kind}: ${stats.frames ?? 0} frames${stats.fps ? ` (${stats.fps} fps)` : ''}, p95 ${stats.latencyMs?.p95 ?? '-'} ms`
     })

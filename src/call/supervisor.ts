@@ -4,6 +4,7 @@ import {fileURLToPath} from 'node:url'
 
 import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
+import {type ComponentEvent, parseEventLine} from './component-events.js'
 import {encodeStartLine, type StartLine} from './component-start.js'
 
 /** The ivc entry point, so a component can start other components as real processes of the same CLI. */
@@ -23,16 +24,16 @@ export interface Component {
   name: string
   child: ChildProcess
   /** The JSON lines it printed on stdout, as they come. */
-  onEvent(listener: (event: Record<string, unknown>) => void): void
+  onEvent(listener: (event: ComponentEvent) => void): void
   /**
    * The first `{"event": name}` it printed, whether before or after this call (a component started early may have
    * reported `listening` long before anyone asks); rejects if the process ends first or after `timeoutMs`.
    */
-  firstEvent(name: string, timeoutMs?: number): Promise<Record<string, unknown>>
+  firstEvent(name: string, timeoutMs?: number): Promise<ComponentEvent>
   /** Resolves with the first stdout JSON event matching `predicate` from now on, rejects if the process ends first. */
-  waitForEvent(predicate: (event: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>
+  waitForEvent(predicate: (event: ComponentEvent) => boolean, timeoutMs?: number): Promise<ComponentEvent>
   /** The last JSON object it printed (its summary, for media components). */
-  lastEvent(): Record<string, unknown> | undefined
+  lastEvent(): ComponentEvent | undefined
   /** Give a component started with --await-start its start line; throws if it has already ended. */
   begin(line: StartLine): void
   exited: Promise<ComponentExit>
@@ -46,6 +47,7 @@ export interface Component {
 export class Supervisor {
   readonly #components = new Set<Component>()
   readonly #stopping = new Set<Component>()
+  #rejected = 0
 
   constructor(
     private readonly logger: Logger,
@@ -61,21 +63,27 @@ export class Supervisor {
       env: {...process.env, ...options.env, IVC_SUPERVISED: '1'},
       stdio: ['pipe', 'pipe', 'pipe'],
     })
-    const listeners = new Set<(event: Record<string, unknown>) => void>()
-    let last: Record<string, unknown> | undefined
+    const listeners = new Set<(event: ComponentEvent) => void>()
+    let last: ComponentEvent | undefined
     // The first of each named event (a handful of names: listening, ready, first-frame), for firstEvent.
-    const firsts = new Map<string, Record<string, unknown>>()
+    const firsts = new Map<string, ComponentEvent>()
     createInterface({input: child.stdout!}).on('line', (line) => {
-      let event: Record<string, unknown>
-      try {
-        event = JSON.parse(line)
-      } catch {
+      const parsed = parseEventLine(line)
+      if (parsed.kind === 'text') {
         this.logger.debug(`${name}: ${line}`)
         return
       }
 
+      if (parsed.kind === 'rejected') {
+        // Counted, and logged at debug: a component that floods its stdout cannot flood the log above it.
+        this.#rejected++
+        this.logger.debug(`${name}: rejected ${parsed.reason}`)
+        return
+      }
+
+      const {event} = parsed
       last = event
-      if (typeof event.event === 'string' && !firsts.has(event.event) && firsts.size < 16) {
+      if (event.event !== undefined && !firsts.has(event.event) && firsts.size < 16) {
         firsts.set(event.event, event)
         if (event.event !== 'stats') this.logger.debug(`${name}: ${event.event}`)
       }
@@ -122,7 +130,7 @@ export class Supervisor {
       waitForEvent: (predicate, timeoutMs = 10_000) =>
         new Promise((resolve, reject) => {
           const timer = this.clock.setTimeout(() => reject(new Error(`${name} gave no expected event within ${timeoutMs} ms`)), timeoutMs)
-          const listener = (event: Record<string, unknown>) => {
+          const listener = (event: ComponentEvent) => {
             if (!predicate(event)) return
             this.clock.clearTimeout(timer)
             listeners.delete(listener)
@@ -156,6 +164,11 @@ export class Supervisor {
 
   async stopAll(): Promise<ComponentExit[]> {
     return Promise.all([...this.#components].map((component) => this.stop(component)))
+  }
+
+  /** Stdout lines of its components that were not valid events (src/call/component-events.ts). */
+  get rejected(): number {
+    return this.#rejected
   }
 
   get running(): number {

@@ -55,7 +55,7 @@ export default class Control extends IvcCommand<typeof Control> {
     if (action !== 'chat' && text !== undefined) throw new IvcError('BAD_USAGE', `${action} takes no text (only chat does)`)
     const bus = await this.connectBus(action === 'run' ? 'control' : 'control-client')
     if (action === 'watch') {
-      await bus.subscribe('call', (envelope) => this.output({event: envelope.type, ...(envelope.body as object)}, () => `${envelope.type} ${JSON.stringify(envelope.body)}\n`))
+      await bus.subscribe('call', (envelope) => this.output({event: envelope.type, ...envelope.body}, () => `${envelope.type} ${JSON.stringify(envelope.body)}\n`))
       await this.lifecycle.untilStopped()
       return undefined
     }

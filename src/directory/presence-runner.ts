@@ -88,11 +88,9 @@ class PresenceRunner implements PresenceHandle {
     await this.#announce(this.#status)
     if (bus) {
       this.#unsubscribe.push(await bus.subscribe('call', (envelope) => {
-        if (envelope.type !== 'call.state') return
-        const state = (envelope.body as {state?: unknown} | null)?.state
-        if (typeof state === 'string') void this.setStatus(state === 'in-call' ? 'in-call' : 'online')
+        if (envelope.type === 'call.state') void this.setStatus(envelope.body.state === 'in-call' ? 'in-call' : 'online')
       }))
-      this.#unsubscribe.push(await bus.serve(() => ({...this.entry, status: this.#status, directory: directory.description})))
+      this.#unsubscribe.push(await bus.serve('presence', () => ({...this.entry, status: this.#status, directory: directory.description})))
       await bus.startLiveness(3000, {name: registration.name})
     }
 

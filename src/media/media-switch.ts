@@ -14,8 +14,7 @@ export async function followMediaSwitch(bus: Bus | undefined, callId: string | u
   let on = true
   if (bus && callId) {
     await bus.subscribe('media', (envelope) => {
-      const body = envelope.body as {kind?: string; on?: boolean}
-      if (envelope.type === 'media.set' && envelope.callId === callId && body.kind === kind) on = body.on !== false
+      if (envelope.type === 'media.set' && envelope.callId === callId && envelope.body.kind === kind) on = envelope.body.on
     })
   }
 

@@ -11,6 +11,7 @@ import {recordingLogger} from '../support/logger.js'
 const redis = inject('redisUrl')
 const opened: Bus[] = []
 const user = () => `u${randomUUID().slice(0, 8)}`
+const presence = (name: string) => ({event: 'online', name, address: '127.0.0.1', ports: {call: 7000}, status: 'online', at: 1})
 
 async function bus(userName: string, component: string, logger = recordingLogger()): Promise<Bus> {
   const connected = await Bus.connect({redis, user: userName, component, logger})
@@ -36,33 +37,33 @@ describe('bus', () => {
     const listener = await bus(alice, 'call')
     const publisher = await bus(alice, 'presence')
     const {event} = await nextEvent(listener, 'presence')
-    expect(await publisher.publish('presence', 'presence.changed', {status: 'online'}, {callId: 'c1'})).toBe(1)
+    expect(await publisher.publish('presence', 'presence.changed', presence('alice'), {callId: 'c1'})).toBe(1)
     const envelope = await event
-    expect(envelope).toMatchObject({v: 1, type: 'presence.changed', from: publisher.instance, callId: 'c1', body: {status: 'online'}})
+    expect(envelope).toMatchObject({v: 1, type: 'presence.changed', from: publisher.instance, callId: 'c1', body: presence('alice')})
     expect(envelope.ts).toBeGreaterThan(0)
   })
 
   it('round-trips a request to a component and its reply', async () => {
     const alice = user()
     const call = await bus(alice, 'call')
-    await call.serve(async (request) => ({echo: request.body, type: request.type}))
+    await call.serve('call', async (request) => ({state: 'listening', echo: request.body, type: request.type}))
     const control = await bus(alice, 'control')
-    expect(await control.request('call', 'call.status', {x: 1})).toEqual({echo: {x: 1}, type: 'call.status'})
+    expect(await control.request('call', 'call.hangup', {reason: 'bye'})).toEqual({state: 'listening', echo: {reason: 'bye'}, type: 'call.hangup'})
   })
 
   it('carries a handler error back as the same IvcError code', async () => {
     const alice = user()
     const call = await bus(alice, 'call')
-    await call.serve(() => {
+    await call.serve('call', () => {
       throw new IvcError('NO_CALL', 'nothing to hang up')
     })
     const control = await bus(alice, 'control')
-    await expect(control.request('call', 'call.hangup')).rejects.toMatchObject({code: 'NO_CALL', message: 'nothing to hang up'})
+    await expect(control.request('call', 'call.hangup', {})).rejects.toMatchObject({code: 'NO_CALL', message: 'nothing to hang up'})
   })
 
   it('fails at once when no component serves the request', async () => {
     const control = await bus(user(), 'control')
-    await expect(control.request('call', 'call.status')).rejects.toMatchObject({code: 'BUS_TIMEOUT', message: expect.stringContaining('no call is running')})
+    await expect(control.request('call', 'call.status', {})).rejects.toMatchObject({code: 'BUS_TIMEOUT', message: expect.stringContaining('no call is running')})
   })
 
   it('times out when the component never answers', async () => {
@@ -82,7 +83,7 @@ describe('bus', () => {
     const alice = user()
     const logger = recordingLogger()
     const listener = await bus(alice, 'call', logger)
-    const got: Envelope[] = []
+    const got: Array<Envelope<unknown>> = []
     await listener.subscribe('presence', (envelope) => {
       got.push(envelope)
     })
@@ -93,11 +94,12 @@ describe('bus', () => {
       await raw.publish(channel, JSON.stringify({v: 2, type: 'x', from: 'y', ts: 1, body: null}))
       await raw.publish(channel, JSON.stringify({v: 1, type: 'x', from: 'y', ts: 1, body: null, extra: true}))
       const publisher = await bus(alice, 'presence')
-      await publisher.publish('presence', 'presence.changed', {ok: true})
+      await publisher.publish('presence', 'presence.changed', presence('alice'))
       await expect.poll(() => got.length).toBe(1)
-      expect(got[0].body).toEqual({ok: true})
+      expect(got[0].body).toEqual(presence('alice'))
       const warnings = logger.lines.filter((line) => line.includes('bad envelope'))
       expect(warnings).toHaveLength(3)
+      expect(listener.rejections.envelope).toBe(3)
       expect(warnings[0]).toContain('not JSON')
     } finally {
       raw.disconnect()
@@ -109,17 +111,17 @@ describe('bus', () => {
     const bob = user()
     const aliceCall = await bus(alice, 'call')
     const bobCall = await bus(bob, 'call')
-    await aliceCall.serve(() => 'alice')
-    await bobCall.serve(() => 'bob')
+    await aliceCall.serve('call', () => ({state: 'alice'}))
+    await bobCall.serve('call', () => ({state: 'bob'}))
     const heard: string[] = []
     await bobCall.subscribe('presence', (envelope) => {
-      heard.push(envelope.body as string)
+      heard.push(envelope.body.name)
     })
     const aliceControl = await bus(alice, 'control')
     const bobControl = await bus(bob, 'control')
-    expect(await aliceControl.request('call', 'who')).toBe('alice')
-    expect(await bobControl.request('call', 'who')).toBe('bob')
-    expect(await aliceControl.publish('presence', 'presence.changed', 'from-alice')).toBe(0)
+    expect(await aliceControl.request('call', 'call.status', {})).toEqual({state: 'alice'})
+    expect(await bobControl.request('call', 'call.status', {})).toEqual({state: 'bob'})
+    expect(await aliceControl.publish('presence', 'presence.changed', presence('alice'))).toBe(0)
     await aliceControl.setState({status: 'in-call'}, 'call')
     expect(await bobControl.getState('call')).toEqual({})
     expect(await aliceControl.getState('call')).toEqual({status: 'in-call'})

@@ -4,12 +4,31 @@ import type {Socket} from 'node:net'
 import {createInterface} from 'node:readline'
 import {fileURLToPath} from 'node:url'
 
+import {z} from 'zod'
+
 import {type ErrorCode, ERRORS, IvcError} from '../../foundation/errors.js'
 import type {Logger} from '../../foundation/logger.js'
 
 const CHILD_JS = fileURLToPath(new URL('portaudio-child.js', import.meta.url))
 // Under ./bin/dev.js the sources run through tsx, and only the .ts exists.
 const CHILD_ARGS = existsSync(CHILD_JS) ? [CHILD_JS] : ['--import', 'tsx', fileURLToPath(new URL('portaudio-child.ts', import.meta.url))]
+
+/** The child's status line after `@portaudio ` (portaudio-child.ts): a warning, the stream running, or why not. */
+export const portAudioStatusSchema = z.object({
+  ok: z.boolean().optional(),
+  warn: z.string().optional(),
+  error: z.object({code: z.string(), message: z.string()}).optional(),
+})
+
+/** A status line, or undefined when it is not one (logged at debug and otherwise ignored: the child's exit ends it). */
+export function parsePortAudioStatus(text: string): z.infer<typeof portAudioStatusSchema> | undefined {
+  try {
+    const parsed = portAudioStatusSchema.safeParse(JSON.parse(text))
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
+}
 
 export interface PortAudioStream {
   /** The PCM: readable for an input (microphone), writable for an output (speaker). */
@@ -30,11 +49,12 @@ export async function openPortAudio(direction: 'input' | 'output', device: {id: 
     // The child's stderr carries PortAudio/ALSA noise plus our @portaudio status lines.
     createInterface({input: child.stderr!}).on('line', (line) => {
       if (!line.startsWith('@portaudio ')) return logger?.debug(`portaudio: ${line}`)
-      const message = JSON.parse(line.slice('@portaudio '.length)) as {ok?: boolean; warn?: string; error?: {code: string; message: string}}
-      if (message.warn) logger?.warn(`audio ${direction}: ${message.warn}`)
+      const message = parsePortAudioStatus(line.slice('@portaudio '.length))
+      if (!message) logger?.debug(`portaudio: malformed status line ignored: ${line}`)
+      else if (message.warn) logger?.warn(`audio ${direction}: ${message.warn}`)
       else if (message.ok) resolve()
       else {
-        const code = (message.error?.code && message.error.code in ERRORS ? message.error.code : 'NO_DEVICE') as ErrorCode
+        const code: ErrorCode = message.error && Object.hasOwn(ERRORS, message.error.code) ? (message.error.code as ErrorCode) : 'NO_DEVICE'
         reject(new IvcError(code, `cannot open audio ${direction} device ${device.id} "${device.name}": ${message.error?.message}`))
       }
     })
