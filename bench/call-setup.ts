@@ -1,7 +1,7 @@
 // Suite `call-setup`: how long a call takes to connect on loopback (issue 12). bob runs `ivc listen --auto-accept`;
 // each run spawns `ivc call bob --user alice` and times, on the bus, spawn → alice's first remote frame
 // (`call.first-frame`, any medium) and bob's accept → his first frame (the `setupMs` of his `call.first-frame`). Median
-// of IVC_BENCH_CALL_RUNS (default 5), beside a bare node process spawned to a listening socket in the same run.
+// of IVC_BENCH_CALL_RUNS (default 5); the same two for the first VIDEO frame (audio's usually comes first), beside a bare node process spawned to a listening socket in the same run.
 // Targets: `ivc call` → first remote frame ≤ 1.5 s; the listener's accept → first frame ≤ 1 s.
 import {spawn} from 'node:child_process'
 import {performance} from 'node:perf_hooks'
@@ -35,15 +35,31 @@ export async function bareListen(): Promise<number> {
   return ms
 }
 
-function firstFrame(bus: Bus): {next(): Promise<{at: number; setupMs: number}>} {
-  let waiter: ((value: {at: number; setupMs: number}) => void) | undefined
+/** Each call's first `call.first-frame` on `bus`, of any medium and of video (audio's usually comes first). */
+function firstFrame(bus: Bus): {next(): {any: Promise<FirstFrame>; video: Promise<FirstFrame>}} {
+  const waiters: {any?: (value: FirstFrame) => void; video?: (value: FirstFrame) => void} = {}
   void bus.subscribe('call', (envelope) => {
-    if (envelope.type !== 'call.first-frame' || !waiter) return
-    const resolve = waiter
-    waiter = undefined
-    resolve({at: performance.now(), setupMs: envelope.body.setupMs})
+    if (envelope.type !== 'call.first-frame') return
+    const frame = {at: performance.now(), setupMs: envelope.body.setupMs}
+    waiters.any?.(frame)
+    waiters.any = undefined
+    if (envelope.body.kind === 'video') {
+      waiters.video?.(frame)
+      waiters.video = undefined
+    }
   })
-  return {next: () => new Promise((resolve) => (waiter = resolve))}
+  return {
+    next() {
+      const any = new Promise<FirstFrame>((resolve) => (waiters.any = resolve))
+      const video = new Promise<FirstFrame>((resolve) => (waiters.video = resolve))
+      return {any, video}
+    },
+  }
+}
+
+interface FirstFrame {
+  at: number
+  setupMs: number
 }
 
 /** How to start bob's `ivc listen` and alice's `ivc call` (here, or in a network namespace): `args` after the bin. */
@@ -70,6 +86,8 @@ export async function measureCallSetup(options: {redisUrl: string; spawn: SpawnS
     await new Promise((resolve) => setTimeout(resolve, 200))
     const calls: number[] = []
     const accepts: number[] = []
+    const videos: number[] = []
+    const acceptVideos: number[] = []
     const bare: number[] = []
     for (let run = -1; run < runs; run++) {
       bare.push(await (options.bare ?? bareListen)())
@@ -77,10 +95,12 @@ export async function measureCallSetup(options: {redisUrl: string; spawn: SpawnS
       const bobFirst = bobFrames.next()
       const started = performance.now()
       const call = start('alice', ['call', 'bob', '--user', 'alice', '--redis', redisUrl, '--json', ...media('alice')])
-      const [fromAlice, fromBob] = await Promise.all([aliceFirst, bobFirst])
+      const [fromAlice, fromBob, aliceVideo, bobVideo] = await Promise.all([aliceFirst.any, bobFirst.any, aliceFirst.video, bobFirst.video])
       if (run >= 0) {
         calls.push(fromAlice.at - started)
         accepts.push(fromBob.setupMs)
+        videos.push(aliceVideo.at - started)
+        acceptVideos.push(bobVideo.setupMs)
       }
 
       call.kill('SIGINT')
@@ -96,7 +116,9 @@ export async function measureCallSetup(options: {redisUrl: string; spawn: SpawnS
     return [
       {measure: 'bare node: spawn → listening socket', 'median ms': bareMs, 'min ms': Math.min(...measured), 'max ms': Math.max(...measured), target: null, met: null},
       {measure: 'ivc call: spawn → first remote frame', 'median ms': median(calls), 'min ms': Math.min(...calls), 'max ms': Math.max(...calls), target: '≤ 1500', met: median(calls) <= 1500 ? 'yes' : 'NO'},
+      {measure: 'ivc call: spawn → first remote video frame', 'median ms': median(videos), 'min ms': Math.min(...videos), 'max ms': Math.max(...videos), target: null, met: null},
       {measure: 'ivc listen: accept → first frame', 'median ms': median(accepts), 'min ms': Math.min(...accepts), 'max ms': Math.max(...accepts), target: '≤ 1000', met: median(accepts) <= 1000 ? 'yes' : 'NO'},
+      {measure: 'ivc listen: accept → first video frame', 'median ms': median(acceptVideos), 'min ms': Math.min(...acceptVideos), 'max ms': Math.max(...acceptVideos), target: null, met: null},
     ]
   } finally {
     listener.kill('SIGINT')

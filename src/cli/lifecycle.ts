@@ -110,6 +110,9 @@ export class Lifecycle {
    * signal instead of the command's exit status: from now on a signal just ends the process with that status.
    */
   dispose(): void {
+    // A command that failed while it waited for a supervisor line (a call's component whose backend failed before
+    // its start line) is over: stdin no longer keeps the process, so its supervisor sees the exit at once.
+    if (this.#readingStdin) (process.stdin as unknown as {unref?: () => void}).unref?.()
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.off(signal, this.#onSignal)
       if (!process.listeners(signal).includes(exitWithStatus)) process.on(signal, exitWithStatus)

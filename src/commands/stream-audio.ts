@@ -59,8 +59,14 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
       const onFirstFrame = () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first audio frame'))
       summary = await receiveAudio({port: flags.port, secret: flags.secret ?? keyOf(started), sink, onListening, onFirstFrame}, hooks)
     } else {
+      // In a call the source (for the mic, a PortAudio helper process) opens while the call is still being agreed,
+      // before the start line is taken: it is closed however the wait ends (stdin closed, a bad line, SIGTERM), or
+      // the connection fails. Closing an audio source twice is harmless (sendAudio closes it too).
       const source = (await backends.create('audio-source', flags.source, options)) as AudioSource
+      this.lifecycle.onShutdown('audio source', () => source.close())
+      if (started) this.logger.debug('audio sender: source ready, taking the start line')
       const start = await started
+      if (started) this.logger.debug('audio sender: start line taken')
       if (start?.off) this.#sending?.turn(false)
       const to = start?.to ?? flags.to!
       const target = parseTarget(to)

@@ -74,14 +74,21 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
       return result.stats
     }
 
+    // In a call the codec (OpenCV: native, ~0.5-1 s) and the source load while the call is still being agreed, before
+    // the start line is taken: whatever is opened here is closed however the wait ends (stdin closed, a bad line,
+    // SIGTERM), and by sendVideo once it runs.
     const codec = (await backends.create('video-codec', flags.codec, options)) as VideoCodec
     const source = (await backends.create('video-source', flags.source, options)) as VideoSource
+    const closeSource = this.lifecycle.onShutdown('video source', () => source.close())
+    if (started) this.logger.debug('video sender: codec and source ready, taking the start line')
     const start = await started
+    if (started) this.logger.debug('video sender: start line taken')
     if (start?.off) this.#sending?.turn(false)
     const to = start?.to ?? flags.to!
     const target = parseVideoTarget(to)
     if (!target) throw new IvcError('BAD_USAGE', `--to "${to}" is not HOST[:PORT]`)
     const adapt = {strategy: flags.adapt, maxLatencyMs: flags['max-latency'], quality: flags.quality}
+    closeSource()
     const sent = await sendVideo({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source, codec, fps: flags.fps, adapt}, hooks)
     this.output(sent.stats, () => summaryLine(sent.stats))
     if (sent.end === 'peer-gone') this.failAfterOutput(new IvcError('PEER_GONE', 'the receiver closed every video connection'))

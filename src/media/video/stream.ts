@@ -85,9 +85,10 @@ export async function sendVideo(
 ): Promise<{stats: VideoStats; end: 'stopped' | 'source-ended' | 'peer-gone'}> {
   const {source, adapt} = options
   const clock = hooks.clock ?? realClock
+  // The source is open already: closed on shutdown even if no connection ever comes up.
+  hooks.onShutdown('video source', () => source.close())
   const sender = await MediaSender.connect({clock, host: options.host, port: options.port, kind: 'video', connections: options.connections, secret: options.secret, waitForListenerMs: options.waitForListenerMs, startOnFirstConnection: (options.waitForListenerMs ?? 0) > 0, logger: hooks.logger})
   hooks.onShutdown('video sender', () => sender.close())
-  hooks.onShutdown('video source', () => source.close())
   const top = {width: source.width, height: source.height, fps: options.fps, quality: adapt.quality}
   const controller = new AdaptController({strategy: adapt.strategy, top, maxLatencyMs: adapt.maxLatencyMs ?? DEFAULT_MAX_LATENCY_MS})
   const pipeline = new VideoSenderPipeline({source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal, sending: hooks.sending, controller, clock})

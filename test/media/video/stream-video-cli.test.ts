@@ -171,3 +171,38 @@ describe('ivc stream-video (processes over loopback)', () => {
     expect(JSON.parse(noRedis.stdout.split('\n')[0]).error.code).toBe('REDIS_UNREACHABLE')
   }, 120_000)
 })
+
+describe('ivc stream-video --await-start (a call\'s sender, started before the call is agreed)', () => {
+  const supervised = {IVC_SUPERVISED: '1'}
+  const sender = ['stream-video', '--await-start', '--source', 'synthetic', '--codec', 'jpeg', '--log-level', 'debug']
+  const ready = (child: ReturnType<typeof startCli>) => waitForLine(child, 'stderr', (line) => line.includes('codec and source ready'), 60_000)
+  const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('ivc: '))
+
+  it('loads its codec and source before its start line, and ends with one error line when the call ends first (stdin closes)', async () => {
+    const child = startCli(sender, {env: supervised})
+    await ready(child)
+    child.stdin!.end()
+    const result = await child
+    expect(result.signal, String(result.stderr)).toBeUndefined()
+    expect(result.exitCode, String(result.stderr)).toBe(21)
+    expect(errorLines(String(result.stderr))).toEqual([expect.stringContaining('[PEER_GONE]')])
+  }, 120_000)
+
+  it('stops at SIGTERM while it waits for its start line', async () => {
+    const child = startCli(sender, {env: supervised})
+    await ready(child)
+    child.kill('SIGTERM')
+    const result = await child
+    expect(result.signal, String(result.stderr)).toBeUndefined()
+    expect(result.stderr).toContain('SIGTERM received')
+    expect(result.exitCode).not.toBeNull()
+  }, 120_000)
+
+  it('reports a source that cannot be created at once, as without --await-start, with its start line never written', async () => {
+    const child = startCli(['stream-video', '--await-start', '--source', 'file', '--json'], {env: supervised})
+    const result = await child
+    expect(result.exitCode, String(result.stderr)).toBe(2)
+    expect(errorLines(String(result.stderr))).toEqual([expect.stringContaining('[BAD_USAGE]')])
+    expect(JSON.parse(String(result.stdout).trim()).error.code).toBe('BAD_USAGE')
+  }, 120_000)
+})
