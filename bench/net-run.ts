@@ -35,7 +35,9 @@ function stamped(child: ResultPromise, t0: () => number): Stamped[] {
       if (!line.startsWith('{')) continue
       try {
         lines.push({s: (Date.now() - t0()) / 1000, event: JSON.parse(line) as Json})
-      } catch {}
+      } catch {
+        // a line that only looks like JSON is not an event: skip it
+      }
     }
   })
   return lines

@@ -179,7 +179,7 @@ describe('AdaptController', () => {
     let now = 0
     let n = 0
     const feed = (seconds: number, fields: Partial<FeedbackReport>) => {
-      for (const end = now + seconds * 1e6; now < end; ) {
+      for (const end = now + seconds * 1e6; now < end;) {
         now += 100_000
         controller.onFeedback(report(n++, fields), now)
       }

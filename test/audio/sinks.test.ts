@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
-import {FRAME_BYTES, SAMPLE_RATE} from '../../src/media/audio/format.js'
+import {FRAME_BYTES} from '../../src/media/audio/format.js'
 import {ContinuityChecker, ToneGenerator} from '../../src/media/audio/tone.js'
 import {decodeWav, encodeWav} from '../../src/media/audio/wav.js'
 import {killAll, runCli, startCli, waitForLine} from '../support/cli.js'

@@ -8,6 +8,7 @@ import {recordingLogger} from '../support/logger.js'
 
 import {killAll, runCli, startCli, waitForLine} from '../support/cli.js'
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON lines from the CLI, read field by field
 function records(stdout: string): Array<Record<string, any>> {
   return stdout
     .split('\n')

@@ -137,7 +137,7 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     }
 
     const carol = name('carol')
-    const listener = await listen(carol, ['--auto-reject'])
+    await listen(carol, ['--auto-reject'])
     const rejected = await runCli(['call', carol, '--user', name('alice'), '--json', ...common])
     expect(rejected.exitCode).toBe(ERRORS.CALL_REJECTED.exit)
     expect(JSON.parse(rejected.stdout.split('\n')[0])).toMatchObject({endCode: 'rejected'})

@@ -12,6 +12,7 @@ describe('call events for people', () => {
     const hostile = 'hi\u001b]0;pwned\u0007\nfake line\u009b2J\u007f'
     const shown = describeCallEvent('call.chat', {peer: 'mallory', direction: 'in', text: hostile})!
     expect(shown).toBe('mallory: hi\uFFFD]0;pwned\uFFFD\uFFFDfake line\uFFFD2J\uFFFD')
+    // eslint-disable-next-line no-control-regex -- the point: no control character may reach the terminal
     expect(shown).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/)
     // Ordinary text, accents and emoji pass untouched.
     expect(printable('Grüße — 你好 👋')).toBe('Grüße — 你好 👋')

@@ -64,7 +64,7 @@ function parseOpMsg(message: Buffer): {command: Document; noReply: boolean} {
       if (nameEnd === -1 || nameEnd >= sectionEnd) throw new Error('unterminated document sequence identifier')
       const identifier = message.toString('utf8', offset + 4, nameEnd)
       const documents: Document[] = []
-      for (let at = nameEnd + 1; at < sectionEnd; ) {
+      for (let at = nameEnd + 1; at < sectionEnd;) {
         const docSize = documentSize(message, at, sectionEnd)
         documents.push(BSON.deserialize(message.subarray(at, at + docSize)))
         at += docSize

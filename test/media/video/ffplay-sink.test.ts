@@ -2,7 +2,7 @@ import {execa} from 'execa'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {readSeq} from '../../../src/media/video/frame-stamp.js'
-import {killAll, runCli, startCli, waitForLine} from '../../support/cli.js'
+import {killAll, startCli, waitForLine} from '../../support/cli.js'
 
 const tracked: Array<{kill(): unknown}> = []
 afterEach(async () => {
