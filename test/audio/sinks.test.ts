@@ -43,15 +43,17 @@ describe('audio sinks', () => {
     const played = join(dir, 'ffplay-disk.raw')
     const summary = await streamFile(['--sink', 'ffplay'], toneFile('tone-1000.wav', 150, 1000), {SDL_AUDIODRIVER: 'disk', SDL_DISKAUDIOFILE: played})
     expect(summary.sink).toMatchObject({sink: 'ffplay', dropped: 0})
-    // Every frame of the file went to ffplay, except any the jitter buffer skipped (counted) to cut delay.
-    expect(summary.sink.frames + summary.dropped + summary.lost).toBe(150)
+    // Every frame of the file was played, except any the jitter buffer skipped (counted) to cut delay; what ffplay
+    // got is those plus the concealment frames a busy host's underruns put in their place.
+    expect(summary.played + summary.dropped + summary.lost).toBe(150)
+    expect(summary.sink.frames).toBe(summary.played + summary.concealed)
     // ffplay's exit status says little; what it wrote to the "device" says what it played: the tone, all of it.
     const tone = audibleSpan(readFileSync(played))
     expect(medianFrequency(tone)).toBeGreaterThan(995)
     expect(medianFrequency(tone)).toBeLessThan(1005)
     // It played every frame it was given (the edges of the span lose a frame's quiet start and end at most; an
     // underrun on a busy host only adds silence inside it).
-    expect(tone.length / FRAME_BYTES).toBeGreaterThanOrEqual(summary.sink.frames - 3)
+    expect(tone.length / FRAME_BYTES).toBeGreaterThanOrEqual(summary.played - 3)
   }, 120_000)
 
   it('records the stream to a WAV file that holds every frame of the tone, in order', async () => {
