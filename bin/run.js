@@ -3,7 +3,8 @@
 // (listen, call), start through a lean, bundled path that skips oclif's plugin scan and command lookup: their start-up
 // is call set-up time (src/entry/lean-start.ts, scripts/bundle-components.mjs). Help, version and every other command
 // go through oclif as usual.
-const argv = process.argv.slice(2)
+// Global flags may come first (`ivc --log-level debug doctor`); the command word must lead for oclif.
+const argv = process.argv[2]?.startsWith('-') ? (await import('../dist/entry/global-flags.js')).hoistGlobalFlags(process.argv.slice(2)) : process.argv.slice(2)
 const options = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length)
 const help = options.some((arg) => arg === '--help' || arg === '-h' || arg === '--version')
 const component = !help && (['stream-video', 'stream-audio', 'listen', 'call'].includes(argv[0]) || (argv[0] === 'control' && argv[1] === 'run'))
@@ -17,5 +18,5 @@ if (component) {
   await runComponent(new URL('..', import.meta.url), argv)
 } else {
   const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url})
+  await execute({args: argv, dir: import.meta.url})
 }

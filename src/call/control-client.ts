@@ -1,5 +1,6 @@
 import type {Bus} from '../bus/bus.js'
 import type {CallStateReply} from '../bus/messages.js'
+import {IvcError} from '../foundation/errors.js'
 
 /** The `ivc control ACTION` verbs that are one request to the user's running call component. */
 export const CONTROL_REQUESTS = {
@@ -21,6 +22,14 @@ export type ControlRequest = keyof typeof CONTROL_REQUESTS
 export function requestCall(bus: Bus, action: ControlRequest, extra: {text?: string} = {}, timeoutMs = 8000): Promise<CallStateReply> {
   const {type, body} = CONTROL_REQUESTS[action]
   return bus.request('call', type, {...body, ...extra}, {timeoutMs})
+}
+
+/** NO_CALL when no call component (`ivc listen` or `ivc call`) of the bus's user is alive: no one would answer. */
+export async function requireCallComponent(bus: Bus): Promise<void> {
+  if ((await bus.alive('call')).length > 0) return
+  throw new IvcError('NO_CALL', `${bus.user} has no call: neither \`ivc listen\` nor \`ivc call\` runs for ${bus.user} on this bus`, {
+    suggestion: `Start one (\`ivc listen --user ${bus.user}\`), or check --user and --redis.`,
+  })
 }
 
 export function describeStatus(status: CallStateReply): string {

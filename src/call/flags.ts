@@ -1,20 +1,9 @@
 import * as Flags from '@oclif/core/flags'
 
 import {IvcError} from '../foundation/errors.js'
+import {frameSizeFlag} from '../media/video/frame-size.js'
 import {host} from '../protocol/call/fields.js'
 import type {MediaPlan} from './media-session.js'
-
-/** WxH within what the call protocol can offer (16..7680 × 16..4320). */
-const frameSize = Flags.custom<string>({
-  async parse(value) {
-    const match = /^(\d{2,4})x(\d{2,4})$/.exec(value)
-    if (!match || Number(match[1]) < 16 || Number(match[1]) > 7680 || Number(match[2]) < 16 || Number(match[2]) > 4320) {
-      throw new IvcError('BAD_USAGE', `--size "${value}" is not WxH between 16x16 and 7680x4320, e.g. 640x480`)
-    }
-
-    return value
-  },
-})
 
 /** An address peers can reach: a host name or IP, as the invite carries it. */
 const peerAddress = Flags.custom<string>({
@@ -34,7 +23,7 @@ export const callFlags = {
   'video-sink': Flags.string({env: 'IVC_VIDEO_SINK', default: 'null', helpGroup: 'MEDIA', description: 'Video sink backend: ffplay (a window), null, file.'}),
   'audio-source': Flags.string({env: 'IVC_AUDIO_SOURCE', default: 'tone', helpGroup: 'MEDIA', description: 'Audio source backend: tone, file, mic.'}),
   'audio-sink': Flags.string({env: 'IVC_AUDIO_SINK', default: 'null', helpGroup: 'MEDIA', description: 'Audio sink backend: speaker, ffplay, null, file.'}),
-  size: frameSize({env: 'IVC_VIDEO_SIZE', default: '640x480', helpGroup: 'MEDIA', description: 'Video frame size WxH.'}),
+  size: frameSizeFlag({env: 'IVC_VIDEO_SIZE', default: '640x480', helpGroup: 'MEDIA', description: 'Video frame size WxH.'}),
   fps: Flags.integer({env: 'IVC_VIDEO_FPS', default: 30, min: 1, max: 120, helpGroup: 'MEDIA', description: 'Video frames per second.'}),
   quality: Flags.integer({env: 'IVC_VIDEO_QUALITY', default: 80, min: 1, max: 100, helpGroup: 'MEDIA', description: 'JPEG quality.'}),
   frequency: Flags.integer({env: 'IVC_AUDIO_FREQUENCY', default: 440, min: 1, max: 23_999, helpGroup: 'MEDIA', description: 'Tone frequency (Hz) for --audio-source tone.'}),

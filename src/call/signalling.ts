@@ -1,6 +1,7 @@
 import {connect as netConnect, type Socket} from 'node:net'
 
 import {IvcError} from '../foundation/errors.js'
+import {connectFailure} from '../transport/connect-failure.js'
 import type {Logger} from '../foundation/logger.js'
 import type {MessageCodec, MessageDecoder} from '../protocol/call/codec.js'
 import type {FrameError} from '../protocol/call/errors.js'
@@ -98,14 +99,14 @@ export class FramedConnection<M extends {type: string}> {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const socket = netConnect({host, port})
       const clock = options.clock ?? realClock
-      const fail = (why: string, cause?: Error) => {
+      const fail = (error: IvcError) => {
         clock.clearTimeout(timer)
         socket.destroy()
-        reject(new IvcError('PEER_UNREACHABLE', `cannot connect to ${host}:${port}: ${why}`, {cause}))
+        reject(error)
       }
 
-      const timer = clock.setTimeout(() => fail('timed out'), timeoutMs)
-      const onError = (error: NodeJS.ErrnoException) => fail(error.code ?? error.message, error)
+      const timer = clock.setTimeout(() => fail(new IvcError('PEER_UNREACHABLE', `cannot connect to ${host}:${port}: timed out`)), timeoutMs)
+      const onError = (error: NodeJS.ErrnoException) => fail(connectFailure(host, port, error))
       socket.once('error', onError)
       socket.once('connect', () => {
         clock.clearTimeout(timer)

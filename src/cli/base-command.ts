@@ -1,12 +1,15 @@
+import {join} from 'node:path'
+
 import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
 import {Command} from '@oclif/core/command'
 
 import type {Bus} from '../bus/bus.js'
 import {scrubSecretsFromEnv} from '../security/flags.js'
-import {applyConfigFile, configFilePath, type FlagSpec, readConfigFile} from './config-file.js'
+import {applyConfigFile, configFilePath, type FlagSpec, readConfigFile, unknownConfigKeys} from './config-file.js'
 import {IvcError, renderError, toIvcError} from '../foundation/errors.js'
 import {Lifecycle} from './lifecycle.js'
+import {explainUsageError} from './usage-errors.js'
 import {createLogger, LOG_LEVELS, type Logger, type LogLevel} from '../foundation/logger.js'
 import {validateUsername} from '../foundation/username.js'
 
@@ -58,7 +61,8 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
     await super.init()
     const ctor = this.ctor as typeof IvcCommand
     const specs = flagSpecs({...ctor.baseFlags, ...ctor.flags})
-    this.argv = applyConfigFile(this.argv, specs, readConfigFile(configFilePath()))
+    const file = readConfigFile(configFilePath())
+    this.argv = applyConfigFile(this.argv, specs, file)
     const {args, flags} = await this.parse({
       args: ctor.args,
       baseFlags: ctor.baseFlags,
@@ -72,6 +76,13 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
     this.logger = createLogger(this.flags['log-level'], this.id ? `ivc ${this.id}` : 'ivc')
     // Real time, not a Clock: a start-up trace, before anything is wired.
     this.logger.debug(`up: flags parsed ${Math.round(performance.now())} ms after the process started`)
+    // A call's components would each repeat the warning its call already gave.
+    if (process.env.IVC_SUPERVISED !== '1') {
+      for (const {key, near} of unknownConfigKeys(file, specs, join(this.config.root, 'oclif.manifest.json'))) {
+        this.logger.warn(`${configFilePath()}: "${key}" is not a flag of any ivc command, so it is ignored${near ? ` (did you mean "${near}"?)` : ''}`)
+      }
+    }
+
     this.lifecycle = new Lifecycle(this.logger)
     this.lifecycle.installSignalHandlers()
     this.lifecycle.stopWhenSupervisorGone()
@@ -82,7 +93,8 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
     if (error.name === 'ExitError') throw error
     // A parse error is reported here; oclif must not also warn that the command never parsed its flags.
     this.parsed = true
-    const ivcError = toIvcError(error)
+    const ctor = this.ctor as typeof IvcCommand
+    const ivcError = toIvcError(explainUsageError(error, {id: this.id, flags: {...ctor.baseFlags, ...ctor.flags}}))
     const debug = (this.flags?.['log-level'] ?? argvLogLevel(this.argv)) === 'debug'
     if (this.flags?.json ?? (this.argv.includes('--json') || ['1', 'true'].includes(process.env.IVC_JSON ?? ''))) {
       process.stdout.write(JSON.stringify({error: ivcError.toJSON()}) + '\n')

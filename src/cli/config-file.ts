@@ -3,6 +3,7 @@ import {homedir} from 'node:os'
 import {join} from 'node:path'
 
 import {IvcError} from '../foundation/errors.js'
+import {nearestName} from './nearest-name.js'
 
 /**
  * The optional config file: a JSON object of flag names to values, e.g. {"user": "alice", "log-level": "debug"}.
@@ -88,4 +89,23 @@ function givenInArgv(argv: string[], name: string, spec: FlagSpec): boolean {
       token === `--no-${name}` ||
       (spec.char !== undefined && token.startsWith(`-${spec.char}`) && !token.startsWith('--')),
   )
+}
+
+/**
+ * The file's keys that no ivc command has a flag for, each with the nearest flag name if one is close: the file is
+ * shared by every command, so a key this command does not take may still be another's (`fps` for stream-video).
+ * `manifest` is oclif.manifest.json (every command's flags); read only when this command does not know a key.
+ */
+export function unknownConfigKeys(file: ConfigFile, known: Record<string, FlagSpec>, manifestPath: string): Array<{key: string; near?: string}> {
+  const strangers = Object.keys(file).filter((key) => !(key in known))
+  if (strangers.length === 0) return []
+  let manifest: {commands?: Record<string, {flags?: Record<string, unknown>}>}
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
+  } catch {
+    return []
+  }
+
+  const flags = new Set(Object.values(manifest.commands ?? {}).flatMap((command) => Object.keys(command.flags ?? {})))
+  return strangers.filter((key) => !flags.has(key)).map((key) => ({key, near: nearestName(key, [...flags])}))
 }

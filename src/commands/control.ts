@@ -7,7 +7,7 @@ import {IvcError} from '../foundation/errors.js'
 import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
 import {runControlComponent} from '../call/control-component.js'
 import {awaitStartFlag} from '../call/flags.js'
-import {CONTROL_REQUESTS, type ControlRequest, describeStatus, requestCall} from '../call/control-client.js'
+import {CONTROL_REQUESTS, type ControlRequest, describeStatus, requestCall, requireCallComponent} from '../call/control-client.js'
 import {MAX_CHAT_CHARS} from '../protocol/call/control.js'
 import {parseHostPort} from '../transport/target.js'
 
@@ -21,8 +21,8 @@ export default class Control extends IvcCommand<typeof Control> {
     'the peer is told and shows it — send the peer a text message (`chat TEXT`, shown on both sides as `call.chat`), ' +
     'or print its status and both streams\' live statistics. `watch` prints call ' +
     'events as JSON lines until Ctrl-C. `run` is the control component itself, started by the call component with ' +
-    'the call\'s id and secret. Without a running call component: BUS_TIMEOUT (11); a verb that makes no sense now ' +
-    '(hang up with no call): NO_CALL (27).'
+    'the call\'s id and secret. Without a running call component, or with a verb that makes no sense now (hang up ' +
+    'with no call): NO_CALL (27); a call component that does not answer: BUS_TIMEOUT (11).'
 
   static override examples = [
     {description: 'What the call of alice is doing', command: '<%= config.bin %> control status --user alice'},
@@ -61,6 +61,7 @@ export default class Control extends IvcCommand<typeof Control> {
     }
 
     if (action === 'run') return this.runComponent(bus)
+    await requireCallComponent(bus)
     const result = await requestCall(bus, action as ControlRequest, text === undefined ? {} : {text})
     this.output(result, () => (action === 'stats' ? JSON.stringify(result, null, 2) + '\n' : action === 'chat' ? 'sent\n' : describeStatus(result)))
     return result

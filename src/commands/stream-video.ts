@@ -8,6 +8,7 @@ import {IvcError} from '../foundation/errors.js'
 import {followMediaSwitch, type MediaSwitch} from '../media/media-switch.js'
 import type {VideoCodec, VideoSink, VideoSource} from '../media/types.js'
 import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverCodecs, receiverFailure, sendVideo, type VideoHooks} from '../media/video/stream.js'
+import {frameSizeFlag, parseFrameSize} from '../media/video/frame-size.js'
 import {statsLine, summaryLine, type VideoStats} from '../media/video/video-stats.js'
 import {loadBackends} from '../plugins/index.js'
 import {streamSecretFlag} from '../security/flags.js'
@@ -31,7 +32,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     source: Flags.string({env: 'IVC_VIDEO_SOURCE', default: 'synthetic', description: 'Video source backend: synthetic, camera, file.'}),
     sink: Flags.string({env: 'IVC_VIDEO_SINK', default: 'ffplay', description: 'Video sink backend: ffplay, null, file.'}),
     codec: Flags.string({env: 'IVC_VIDEO_CODEC', default: 'jpeg', description: 'Video codec backend for sending: jpeg, raw (the receiver detects it).'}),
-    size: Flags.string({env: 'IVC_VIDEO_SIZE', default: '640x480', description: 'Frame size WxH (the camera is asked for it; other sources are scaled).'}),
+    size: frameSizeFlag({env: 'IVC_VIDEO_SIZE', default: '640x480', description: 'Frame size WxH (the camera is asked for it; other sources are scaled).'}),
     fps: Flags.integer({env: 'IVC_VIDEO_FPS', default: 30, min: 1, max: 120, description: 'Frames per second to capture.'}),
     quality: Flags.integer({env: 'IVC_VIDEO_QUALITY', default: 80, min: 1, max: 100, description: 'JPEG quality (the best adaptation uses).'}),
     adapt: Flags.option({options: ADAPT_STRATEGIES, env: 'IVC_VIDEO_ADAPT', default: 'gcc' as const, description: 'Adaptation: gcc (delay-based rate control), seed (the paper\'s frame-size rule) or off.'})(),
@@ -50,11 +51,10 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const {flags} = this
     if (!flags.listen && !flags.to && !flags['await-start']) throw new IvcError('BAD_USAGE', 'say where the stream goes: --to HOST[:PORT] or --listen')
     const started = flags['await-start'] ? awaitStartLine(() => this.lifecycle.supervisorLine()) : undefined
-    const size = /^(\d{1,5})x(\d{1,5})$/.exec(flags.size)
-    if (!size) throw new IvcError('BAD_USAGE', `--size "${flags.size}" is not WxH, e.g. 640x480`)
+    const size = parseFrameSize(flags.size)
     if (flags.duration) setTimeout(() => this.lifecycle.stop('duration'), flags.duration * 1000).unref()
     const backends = await loadBackends(this.config)
-    const options = {width: Number(size[1]), height: Number(size[2]), fps: flags.fps, quality: flags.quality, device: flags.device, path: flags.device, logger: this.logger}
+    const options = {...size, fps: flags.fps, quality: flags.quality, device: flags.device, path: flags.device, logger: this.logger}
     const hooks = await this.hooks()
     if (flags.listen) {
       const sink = (await backends.create('video-sink', flags.sink, options)) as VideoSink

@@ -2,6 +2,7 @@ import {connect, type Socket} from 'node:net'
 
 import {type Clock, realClock, sleep} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
+import {connectFailure} from './connect-failure.js'
 import {decodeReply, encodeHello, type Hello, type HelloStatus} from '../protocol/media-handshake.js'
 import {clientHandshakeError, secureClient} from '../security/tls-psk.js'
 
@@ -69,7 +70,7 @@ function tcpConnect(host: string, port: number, timeoutMs: number, clock: Clock)
       reject(error)
     }
 
-    const onError = (error: NodeJS.ErrnoException) => fail(new IvcError('PEER_UNREACHABLE', `cannot connect to ${host}:${port}: ${error.code ?? error.message}`, {cause: error}))
+    const onError = (error: NodeJS.ErrnoException) => fail(connectFailure(host, port, error))
     socket.once('error', onError)
     socket.once('connect', () => {
       clock.clearTimeout(timer)

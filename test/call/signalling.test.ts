@@ -219,7 +219,7 @@ describe('FramedConnection over real TCP', () => {
         probe.close(() => resolve(port))
       })
     })
-    await expect(client(closedPort)).rejects.toMatchObject({code: 'PEER_UNREACHABLE', message: `cannot connect to 127.0.0.1:${closedPort}: ECONNREFUSED`})
+    await expect(client(closedPort)).rejects.toMatchObject({code: 'PEER_UNREACHABLE', message: `cannot connect to 127.0.0.1:${closedPort}: nothing listens there (ECONNREFUSED)`})
     await expect(listenFramed({host: '127.0.0.1', port: server.port, codec: signalCodec, logger: recordingLogger(), onConnection() {}})).rejects.toMatchObject({code: 'PORT_IN_USE'})
   })
 })

@@ -33,7 +33,7 @@ describe('ivc CLI', () => {
     const {exitCode, stdout, stderr} = await runCli(['doctor', '--frobnicate'])
     expect(exitCode).toBe(ERRORS.BAD_USAGE.exit)
     expect(stdout).toBe('')
-    expect(stderr).toBe('ivc: Nonexistent flag: --frobnicate [BAD_USAGE]\n  Try this: See the command\'s --help for its flags and examples.')
+    expect(stderr).toBe('ivc: unknown flag --frobnicate [BAD_USAGE]\n  Try this: `ivc doctor --help` lists its flags, with examples.')
   })
 
   it('reports an unreachable Redis in one line and exits REDIS_UNREACHABLE, with the report still on stdout', async () => {

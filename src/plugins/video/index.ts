@@ -37,8 +37,9 @@ export function videoBackends(): Backend[] {
       probe: pureJs,
       async create(raw) {
         const {width = 640, height = 480, format = 'bgr'} = options(raw)
-        if (width < MIN_STAMP_WIDTH || height < MIN_STAMP_HEIGHT || width > 8192 || height > 8192) {
-          throw new IvcError('BAD_USAGE', `--size ${width}x${height}: the synthetic source needs ${MIN_STAMP_WIDTH}x${MIN_STAMP_HEIGHT} to 8192x8192`)
+        // Its stamp needs room; the upper bound is --size's own (media/video/frame-size.ts).
+        if (width < MIN_STAMP_WIDTH || height < MIN_STAMP_HEIGHT) {
+          throw new IvcError('BAD_USAGE', `--size ${width}x${height}: the synthetic source needs at least ${MIN_STAMP_WIDTH}x${MIN_STAMP_HEIGHT} for its frame stamp`)
         }
 
         const {SyntheticSource} = await import('./synthetic-source.js')

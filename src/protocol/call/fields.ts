@@ -25,11 +25,14 @@ const streamBase = {
   receive: z.boolean(),
 }
 
+/** The frame sizes a call can offer, and so every --size flag accepts (media/video/frame-size.ts). */
+export const FRAME_SIZE_LIMITS = {minWidth: 16, maxWidth: 7680, minHeight: 16, maxHeight: 4320} as const
+
 export const videoOffer = z
   .object({
     ...streamBase,
-    width: z.number().int().min(16).max(7680).optional(),
-    height: z.number().int().min(16).max(4320).optional(),
+    width: z.number().int().min(FRAME_SIZE_LIMITS.minWidth).max(FRAME_SIZE_LIMITS.maxWidth).optional(),
+    height: z.number().int().min(FRAME_SIZE_LIMITS.minHeight).max(FRAME_SIZE_LIMITS.maxHeight).optional(),
     fps: z.number().int().min(1).max(240).optional(),
   })
   .strict()
