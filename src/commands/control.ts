@@ -8,6 +8,7 @@ import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start
 import {runControlComponent} from '../call/control-component.js'
 import {awaitStartFlag} from '../call/flags.js'
 import {CONTROL_REQUESTS, type ControlRequest, describeStatus, requestCall, requireCallComponent} from '../call/control-client.js'
+import {renderCallStats} from '../call/stats-table.js'
 import {MAX_CHAT_CHARS} from '../protocol/call/control.js'
 import {parseHostPort} from '../transport/target.js'
 
@@ -63,7 +64,7 @@ export default class Control extends IvcCommand<typeof Control> {
     if (action === 'run') return this.runComponent(bus)
     await requireCallComponent(bus)
     const result = await requestCall(bus, action as ControlRequest, text === undefined ? {} : {text})
-    this.output(result, () => (action === 'stats' ? JSON.stringify(result, null, 2) + '\n' : action === 'chat' ? 'sent\n' : describeStatus(result)))
+    this.output(result, () => (action === 'stats' ? renderCallStats(result) : action === 'chat' ? 'sent\n' : describeStatus(result)))
     return result
   }
 

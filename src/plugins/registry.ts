@@ -52,16 +52,23 @@ export class BackendRegistry {
         name: backend.name,
         kind: backend.kind,
         description: backend.description,
-        ...(await safeProbe(backend)),
+        ...(await probeWithDevices(backend)),
       })),
     )
   }
 }
 
-async function safeProbe(backend: Backend): Promise<ProbeResult> {
+async function safeProbe(backend: Backend, probe: () => Promise<ProbeResult> = () => backend.probe()): Promise<ProbeResult> {
   try {
-    return await backend.probe()
+    return await probe()
   } catch (error) {
     return {ok: false, detail: `probe failed: ${(error as Error).message}`}
   }
+}
+
+/** The library probe, then (if it passed and the backend needs one) the device probe. */
+async function probeWithDevices(backend: Backend): Promise<ProbeResult> {
+  const library = await safeProbe(backend)
+  if (!library.ok || !backend.probeDevices) return library
+  return safeProbe(backend, () => backend.probeDevices!())
 }

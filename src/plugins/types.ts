@@ -38,5 +38,10 @@ export interface Backend<K extends BackendKind = BackendKind> {
   kind: K
   description: string
   probe(): Promise<ProbeResult>
+  /**
+   * For a backend that needs a device (camera, mic, speaker): is there one? `ivc doctor` asks after probe() succeeds;
+   * create() does not (it opens the device and says NO_DEVICE itself).
+   */
+  probeDevices?(): Promise<ProbeResult>
   create(options: Record<string, unknown>): Promise<BackendInstances[K]>
 }

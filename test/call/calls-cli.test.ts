@@ -63,6 +63,12 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     const first = startCli(['call', bob, '--user', alice, '--json', ...common])
     await listener.waitFor((line) => line.includes('"call.media-up"'))
     await Promise.all([mediaReached(bob), mediaReached(alice)])
+    // On a terminal (no --json) stats are a table: a row per stream and direction that has reported.
+    const stats = await runCli(['control', 'stats', '--user', alice, '--redis', redis])
+    expect(stats.stdout).toContain(`peer: ${bob}`)
+    expect(stats.stdout).toMatch(/^stream +frames +fps +kbit\/s +latency p50\/p95 +notes$/m)
+    expect(stats.stdout).toMatch(/^video in +\d+ /m)
+    expect(stats.stdout).toMatch(/^audio in +\d+ /m)
     const off = await runCli(['control', 'video-off', '--user', alice, '--redis', redis, '--json'])
     expect(off.exitCode, off.stderr).toBe(0)
     expect(JSON.parse(off.stdout)).toMatchObject({state: 'in-call', sending: {local: {video: false}}})

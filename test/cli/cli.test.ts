@@ -59,6 +59,15 @@ describe('ivc CLI', () => {
     }
   })
 
+  it('says ok for camera, mic and speaker exactly when `ivc devices` finds such a device', async () => {
+    const [doctor, devices] = await Promise.all([runCli(['doctor', '--json', '--redis', inject('redisUrl')]), runCli(['devices', '--json'])])
+    const ok = (kind: string, name: string) => JSON.parse(doctor.stdout).backends.find((backend: {kind: string; name: string}) => backend.kind === kind && backend.name === name).ok
+    const list = JSON.parse(devices.stdout) as {audio: Array<{maxInputChannels: number; maxOutputChannels: number}>; video: unknown[]}
+    expect(ok('video-source', 'camera')).toBe(list.video.length > 0)
+    expect(ok('audio-source', 'mic')).toBe(list.audio.some((device) => device.maxInputChannels > 0))
+    expect(ok('audio-sink', 'speaker')).toBe(list.audio.some((device) => device.maxOutputChannels > 0))
+  }, 60_000)
+
   it('takes --redis from IVC_REDIS and from the config file, flag over env over file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ivc-cli-config-'))
     writeFileSync(join(dir, 'config.json'), JSON.stringify({redis: 'unix:///from-file.sock'}))

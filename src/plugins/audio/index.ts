@@ -1,5 +1,6 @@
 import type {AudioBackendOptions} from '../../media/audio/types.js'
 import {FFMPEG_HINT, probeProgram} from '../external.js'
+import {probeAudioDevice} from '../device-probes.js'
 import {probeNaudiodon} from '../native.js'
 import type {Backend, ProbeResult} from '../types.js'
 
@@ -15,8 +16,8 @@ export function audioBackends(): Backend[] {
   return [
     {name: 'tone', kind: 'audio-source', description: 'sine tone with a continuity marker', probe: pureJs, create: async (o) => (await import('./tone-source.js')).createToneSource(opts(o).frequency)},
     {name: 'file', kind: 'audio-source', description: 'a WAV (16-bit, 48 kHz) or raw s16le file, played once', probe: pureJs, create: async (o) => (await import('./file-source.js')).createFileSource(opts(o).path)},
-    {name: 'mic', kind: 'audio-source', description: 'a microphone through naudiodon (PortAudio)', probe: naudiodon, create: async (o) => (await import('./mic-source.js')).createMicSource(opts(o).device, opts(o).logger)},
-    {name: 'speaker', kind: 'audio-sink', description: 'a speaker through naudiodon (PortAudio)', probe: naudiodon, create: async (o) => (await import('./speaker-sink.js')).createSpeakerSink(opts(o).device, opts(o).logger)},
+    {name: 'mic', kind: 'audio-source', description: 'a microphone through naudiodon (PortAudio)', probe: naudiodon, probeDevices: () => probeAudioDevice('input'), create: async (o) => (await import('./mic-source.js')).createMicSource(opts(o).device, opts(o).logger)},
+    {name: 'speaker', kind: 'audio-sink', description: 'a speaker through naudiodon (PortAudio)', probe: naudiodon, probeDevices: () => probeAudioDevice('output'), create: async (o) => (await import('./speaker-sink.js')).createSpeakerSink(opts(o).device, opts(o).logger)},
     {name: 'ffplay', kind: 'audio-sink', description: 'ffplay -nodisp reading PCM on stdin', probe: ffplay, create: async (o) => (await import('./ffplay-sink.js')).createFfplaySink(opts(o).logger)},
     {name: 'null', kind: 'audio-sink', description: 'count frames and verify the tone marker', probe: pureJs, create: async () => (await import('./null-sink.js')).createNullSink()},
     {name: 'file', kind: 'audio-sink', description: 'record to a WAV file', probe: pureJs, create: async (o) => (await import('./file-sink.js')).createFileSink(opts(o).path)},

@@ -1,5 +1,6 @@
 import {IvcError} from '../../foundation/errors.js'
 import {createLogger} from '../../foundation/logger.js'
+import {probeCamera} from '../device-probes.js'
 import {MIN_STAMP_HEIGHT, MIN_STAMP_WIDTH} from '../../media/video/frame-stamp.js'
 import type {VideoBackendOptions} from '../../media/types.js'
 import {FFMPEG_HINT, probeProgram} from '../external.js'
@@ -51,6 +52,7 @@ export function videoBackends(): Backend[] {
       kind: 'video-source',
       description: 'a webcam through OpenCV VideoCapture (--device N or /dev/videoN)',
       probe: opencv,
+      probeDevices: probeCamera,
       async create(raw) {
         const o = options(raw)
         const {OpenCVSource} = await import('./opencv-source.js')
