@@ -9,9 +9,9 @@ missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
 done
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
 if ((${#missing[@]})); then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "setup: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
@@ -25,3 +25,9 @@ export OPENCV_BIN_DIR=/usr/bin
 export npm_config_nodedir=/usr
 npm ci --no-audit --no-fund >&2
 npm run build >&2
+
+# `ivc` on the PATH (every doc says `ivc listen`): a link to this checkout's bin/run.js, and its man page.
+$sudo ln -sfn "$PWD/bin/run.js" /usr/local/bin/ivc
+$sudo mkdir -p /usr/local/share/man/man1
+$sudo ln -sfn "$PWD/docs/ivc.1" /usr/local/share/man/man1/ivc.1
+echo "setup: $(command -v ivc || echo /usr/local/bin/ivc) -> $PWD/bin/run.js; man ivc" >&2
