@@ -24,7 +24,8 @@ export class CallProgress {
     for (const wake of [...this.#waiters.values()].flat()) wake()
   }
 
-  run(peer: string, onCallLine: (set: (line: string) => void) => void): Promise<unknown> {
+  /** `untilMediaUp`: end the list once media is up (the call terminal shows the call from there). */
+  run(peer: string, onCallLine: (set: (line: string) => void) => void, options: {untilMediaUp?: boolean} = {}): Promise<unknown> {
     const step = (title: string, until: string): ListrTask<object> => ({title, task: () => this.#until(until)})
     return runSteps<object>(
       [
@@ -32,7 +33,7 @@ export class CallProgress {
         step(`connect to ${peer} and ring`, 'call.ringing'),
         step(`${peer} answers`, 'call.started'),
         step('media up: video and audio both ways', 'call.media-up'),
-        {
+        ...(options.untilMediaUp ? [] : [{
           title: `in a call with ${peer} (Ctrl-C hangs up)`,
           task: async (_, task) => {
             onCallLine((line) => (task.output = line))
@@ -40,7 +41,7 @@ export class CallProgress {
             const ended = this.#seen.get('call.ended')!
             task.title = `call with ${peer} ended: ${String(ended.reason)}`
           },
-        },
+        } satisfies ListrTask<object>]),
       ],
       {},
     ).catch(() => undefined)

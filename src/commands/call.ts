@@ -4,6 +4,8 @@ import * as Flags from '@oclif/core/flags'
 import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../foundation/errors.js'
 import {CallProgress} from '../cli/call-progress.js'
+import {attachCallTerminal, type CallTerminal, interactive} from '../cli/terminal/call-terminal.js'
+import {realClock} from '../foundation/clock.js'
 import {callAlone} from '../call/call-alone.js'
 import {callThroughListener} from '../call/delegate.js'
 import type {CallSummary} from '../call/driver.js'
@@ -57,12 +59,17 @@ export default class Call extends IvcCommand<typeof Call> {
     const callee = await findCallee(directory, this.args.name)
     progress.event('lookup')
     this.logger.debug(`${this.args.name} found at ${callee.host}:${callee.port}`)
-    const shown = progress.run(this.args.name, (set) => (callLine = set))
+    // On a terminal the progress ends at media up, and the call terminal (keys, status line) takes over.
+    const keys = interactive(flags.json)
+    const shown = progress.run(this.args.name, (set) => (callLine = set), {untilMediaUp: keys})
     let summary: CallSummary
+    let ended = false
+    let terminal: Promise<CallTerminal | undefined> = Promise.resolve(undefined)
     try {
       if (this.lifecycle.stopping) this.exit(0)
       const client = await this.connectBus('call-client')
       this.logger.debug('bus connected')
+      if (keys) terminal = shown.then(async () => (ended ? undefined : attachCallTerminal({bus: client, user, input: process.stdin, output: process.stderr, clock: realClock, onInterrupt: () => process.kill(process.pid, 'SIGINT')})))
       summary = (await client.alive('call')).length > 0
         ? await callThroughListener({bus: client, peer: this.args.name, ...callee, durationS: flags.duration, signal: this.lifecycle.signal, onEvent})
         : await callAlone({
@@ -84,6 +91,9 @@ export default class Call extends IvcCommand<typeof Call> {
       progress.fail(error as Error)
       await shown
       throw error
+    } finally {
+      ended = true
+      await (await terminal)?.close()
     }
 
     await shown

@@ -2,6 +2,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {Bus} from '../bus/bus.js'
 import {IvcCommand} from '../cli/base-command.js'
+import {attachCallTerminal, type CallTerminal, interactive} from '../cli/terminal/call-terminal.js'
 import {realClock} from '../foundation/clock.js'
 import {componentMedia} from '../call/component-media.js'
 import {tcpSignalling} from '../call/connections.js'
@@ -45,6 +46,8 @@ export default class Listen extends IvcCommand<typeof Listen> {
     this.lifecycle.onShutdown('directory', () => directory.close())
     const address = flags.address ?? primaryAddress()
     let presence: PresenceHandle | undefined
+    let terminal: CallTerminal | undefined
+    const auto = flags['auto-accept'] ? 'accept' : flags['auto-reject'] ? 'reject' : undefined
     const driver: CallDriver = new CallDriver({
       user,
       bus,
@@ -60,9 +63,10 @@ export default class Listen extends IvcCommand<typeof Listen> {
       },
       onEvent: (event, body) => {
         this.output({event, ...body}, () => '')
+        // On a terminal, the call terminal prints the events above its status line.
         const line = describeCallEvent(event, body)
-        if (line && !flags.json) process.stderr.write(`${line}\n`)
-        if (event === 'call.incoming') answerIncoming(driver, body, {auto: flags['auto-accept'] ? 'accept' : flags['auto-reject'] ? 'reject' : undefined, logger: this.logger})
+        if (line && !flags.json && !terminal) process.stderr.write(`${line}\n`)
+        if (event === 'call.incoming') answerIncoming(driver, body, {auto, ask: !terminal, logger: this.logger})
       },
     })
     this.lifecycle.onShutdown('calls', () => driver.shutdown())
@@ -82,6 +86,11 @@ export default class Listen extends IvcCommand<typeof Listen> {
     this.lifecycle.onShutdown('presence', () => presence.stop())
     this.output({event: 'listening', user, address, port}, () => '')
     if (!flags.json) process.stderr.write(`${user} is listening for calls on ${address}:${port}\n`)
+    if (interactive(flags.json) && !auto) {
+      terminal = await attachCallTerminal({bus: await this.connectBus('call-terminal'), user, input: process.stdin, output: process.stderr, clock: realClock, onInterrupt: () => process.kill(process.pid, 'SIGINT')})
+      this.lifecycle.onShutdown('terminal', () => terminal!.close())
+    }
+
     await Promise.race([this.lifecycle.untilStopped(), presence.done])
   }
 }
