@@ -1,4 +1,5 @@
 import type {Clock} from '../foundation/clock.js'
+import type {Logger} from '../foundation/logger.js'
 
 /**
  * Admission of connections not yet authenticated, for every port ivc listens on (signalling, control, media): at
@@ -117,3 +118,19 @@ export const FRAMED_ADMISSION: AdmissionLimits = {maxPending: 64, maxPendingPerS
  * TLS together, so a source may have that many pending; twice that in all lets a real sender in beside a stranger.
  */
 export const MEDIA_ADMISSION: AdmissionLimits = {maxPending: 128, maxPendingPerSource: 64, deadlineMs: 5000}
+
+/**
+ * Refusals and drops are logged at debug one by one, and as a warning at the 1st, 10th, 100th... of each kind: a
+ * flood of a thousand connections is four lines, not a thousand, and the counts still say how big it was.
+ */
+export function dropLog(logger: Logger, what: string): {note(kind: 'refused' | 'expired', line: string): void} {
+  const counts = {refused: 0, expired: 0}
+  return {
+    note(kind, line) {
+      counts[kind] += 1
+      const n = counts[kind]
+      if (/^10*$/.test(String(n))) logger.warn(`${what}: ${line} (${n} ${kind} so far)`)
+      else logger.debug(`${what}: ${line}`)
+    },
+  }
+}
