@@ -146,7 +146,8 @@ export class MediaReceiver extends EventEmitter {
     socket.setNoDelay(true)
     socket.on('error', (error) => this.options.logger.debug(`media connection from ${remote}: ${error.message}`))
     const timeoutMs = this.#admission.limits.deadlineMs
-    const admitted = this.#admission.admit(socket.remoteAddress ?? 'unknown', () => refuse(`no media handshake within ${timeoutMs} ms`))
+    // Dropped at the deadline: counted and logged as a flood is (1st, 10th, 100th...), not one warning each.
+    const admitted = this.#admission.admit(socket.remoteAddress ?? 'unknown', () => refuse(`no media handshake within ${timeoutMs} ms`, undefined, socket, 'drop'))
     if (!admitted.admitted) {
       this.#drops.note('refused', `refused ${remote}: ${admitted.reason}`)
       socket.destroy()
@@ -156,11 +157,12 @@ export class MediaReceiver extends EventEmitter {
     const pending = admitted.connection
     this.#handshaking.add(socket)
     let done = false
-    const refuse = (reason: string, status?: HelloStatus, on: Socket = socket) => {
+    const refuse = (reason: string, status?: HelloStatus, on: Socket = socket, log: 'warn' | 'drop' = 'warn') => {
       if (done) return
       finish()
       pending.gone()
-      this.#reject(remote, reason)
+      if (log === 'drop') this.#drops.note('expired', `dropped ${remote}: ${reason}`)
+      this.#reject(remote, reason, log === 'warn')
       if (status) {
         // Say why, then make sure the socket goes even if the peer never reads the reply.
         on.end(encodeReply(status))
@@ -306,8 +308,8 @@ export class MediaReceiver extends EventEmitter {
     this.emit('stream-end', {streamId: stream.streamId, reason})
   }
 
-  #reject(remote: string, reason: string): void {
-    this.options.logger.warn(`media connection from ${remote} rejected: ${reason}`)
+  #reject(remote: string, reason: string, warn = true): void {
+    if (warn) this.options.logger.warn(`media connection from ${remote} rejected: ${reason}`)
     this.emit('rejected', {remote, reason})
   }
 
