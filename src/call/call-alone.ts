@@ -38,7 +38,7 @@ export async function callAlone(options: {
     logger,
     address: options.address,
     answerTimeoutMs: options.answerTimeoutMs,
-    network: tcpSignalling(logger, clock),
+    network: tcpSignalling(logger, clock, context.bind),
     media: componentMedia({logger, plan, context, clock}),
     clock,
     onEvent: (event, body) => {

@@ -4,8 +4,10 @@ import {IvcError} from '../foundation/errors.js'
 import type {ControlMessage} from '../protocol/call/control.js'
 import type {Logger} from '../foundation/logger.js'
 import {signalCodec, type SignalMessage} from '../protocol/call/signalling.js'
+import {Admission, type AdmissionLimits, type AdmissionStats, dropLog, FRAMED_ADMISSION} from '../security/admission.js'
 import {secureServer} from '../security/tls-psk.js'
-import type {Clock} from '../foundation/clock.js'
+import {type Clock, realClock} from '../foundation/clock.js'
+import type {MessageCodec} from '../protocol/call/codec.js'
 import {FramedConnection, type FramedOptions} from './signalling.js'
 
 /** A connection that has not completed TLS by then is dropped (as the control auth is bounded). */
@@ -18,28 +20,56 @@ export interface FramedListener {
   /** The port actually bound (useful with port 0). */
   port: number
   server: Server
+  /** What the listener's admission refused or dropped so far (security/admission.ts). */
+  readonly admission: AdmissionStats
   /** Stop accepting; open connections are left to their owners. */
   close(): Promise<void>
 }
 
 /**
- * Listen for framed peer connections (the call listener on --port, or the callee's control port). Each accepted
- * socket becomes a FramedConnection handed to `onConnection`; a port in use is PORT_IN_USE. With `secret`, each
- * connection must first complete TLS keyed by it; one that does not is closed and logged. (A promise: the key comes
- * once the call is agreed; connections wait for it within the handshake bound.)
+ * Listen for framed peer connections (the call listener on --port, or the callee's control port) on `host` (all
+ * interfaces only when the caller says so: 0.0.0.0 or ::). Each accepted socket becomes a FramedConnection handed to
+ * `onConnection`; a port in use is PORT_IN_USE. With `secret`, each connection must first complete TLS keyed by it;
+ * one that does not is closed and logged. (A promise: the key comes once the call is agreed; connections wait for it
+ * within the handshake bound.) Until its first message other than a keepalive, a connection is pending: `admission`
+ * bounds how many may be, per source and in all, and for how long (security/admission.ts); what it refuses is closed
+ * unread.
  */
 export function listenFramed<M extends {type: string}>(
-  options: FramedOptions<M> & {host?: string; port: number; secret?: string | Promise<string>; onConnection: (connection: FramedConnection<M>) => void},
+  options: FramedOptions<M> & {host: string; port: number; secret?: string | Promise<string>; admission?: AdmissionLimits; onConnection: (connection: FramedConnection<M>) => void},
 ): Promise<FramedListener> {
-  const {host = '0.0.0.0', port, secret, onConnection, ...framed} = options
+  const {host, port, secret, onConnection, admission: limits = FRAMED_ADMISSION, ...framed} = options
+  const protocol = framed.codec.spec.protocol
+  const admission = new Admission(limits, framed.clock ?? realClock)
+  const drops = dropLog(framed.logger, protocol)
   const server = createServer((socket) => {
-    if (secret === undefined) return onConnection(new FramedConnection<M>(socket, framed))
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`
+    const source = socket.remoteAddress ?? 'unknown'
+    const remote = `${source}:${socket.remotePort}`
     socket.on('error', () => undefined)
-    secureServer(socket, secret, {purpose: 'control'}, TLS_HANDSHAKE_TIMEOUT_MS, framed.clock).then(
-      (tls) => onConnection(new FramedConnection<M>(tls, framed)),
-      (error: Error) => framed.logger.warn(`${framed.codec.spec.protocol}: refused a connection from ${remote}: ${error.message}`),
-    )
+    let connection: FramedConnection<M> | undefined
+    const admitted = admission.admit(source, (reason) => {
+      drops.note('expired', `dropped ${remote}: ${reason}`)
+      if (connection) connection.destroy(`dropped: ${reason}`)
+      else socket.destroy()
+    })
+    if (!admitted.admitted) {
+      drops.note('refused', `refused ${remote}: ${admitted.reason}`)
+      return socket.destroy()
+    }
+
+    const pending = admitted.connection
+    socket.once('close', () => pending.gone())
+    const codec = reportingFirstMessage(framed.codec, () => pending.authenticated())
+    const adopt = (wire: typeof socket) => {
+      connection = new FramedConnection<M>(wire, {...framed, codec})
+      onConnection(connection)
+    }
+
+    if (secret === undefined) return adopt(socket)
+    secureServer(socket, secret, {purpose: 'control'}, TLS_HANDSHAKE_TIMEOUT_MS, framed.clock).then(adopt, (error: Error) => {
+      pending.gone()
+      framed.logger.warn(`${protocol}: refused a connection from ${remote}: ${error.message}`)
+    })
   })
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -52,10 +82,39 @@ export function listenFramed<M extends {type: string}>(
       resolve({
         port: typeof address === 'object' && address ? address.port : port,
         server,
+        get admission() {
+          return admission.stats
+        },
         close: () => new Promise<void>((done) => server.close(() => done())),
       })
     })
   })
+}
+
+/** The same codec, telling `onFirst` once the first message that is not a keepalive has been decoded whole. */
+function reportingFirstMessage<M extends {type: string}>(codec: MessageCodec<M>, onFirst: () => void): MessageCodec<M> {
+  return {
+    ...codec,
+    decoder() {
+      const decoder = codec.decoder()
+      let told = false
+      return {
+        get buffered() {
+          return decoder.buffered
+        },
+        push(chunk) {
+          const step = decoder.push(chunk)
+          if (!told && step.messages.some((message) => message.type !== 'keepalive' && message.type !== 'keepalive-ack')) {
+            told = true
+            onFirst()
+          }
+
+          return step
+        },
+        end: () => decoder.end(),
+      }
+    },
+  }
 }
 
 export const SIGNAL_KEEPALIVE = {intervalMs: 1000, timeoutMs: 5000}
@@ -80,11 +139,14 @@ export interface SignalNetwork {
   connect(host: string, port: number): Promise<SignalLink>
 }
 
-/** Call signalling over TCP: framed with the signalling codec, kept alive, the keepalive timed by `clock`. */
-export function tcpSignalling(logger: Logger, clock: Clock): SignalNetwork {
+/**
+ * Call signalling over TCP: framed with the signalling codec, kept alive, the keepalive timed by `clock`; calls are
+ * accepted on `bindHost` (the address this user advertises, unless told otherwise: flags.ts `bindAddress`).
+ */
+export function tcpSignalling(logger: Logger, clock: Clock, bindHost: string): SignalNetwork {
   const framed = {codec: signalCodec, logger, keepalive: SIGNAL_KEEPALIVE, clock}
   return {
-    listen: (port, onConnection) => listenFramed<SignalMessage>({...framed, port, onConnection}),
+    listen: (port, onConnection) => listenFramed<SignalMessage>({...framed, host: bindHost, port, onConnection}),
     connect: (host, port) => FramedConnection.connect<SignalMessage>(host, port, framed),
   }
 }

@@ -27,6 +27,8 @@ export interface ControlComponentOptions {
   peer: string
   /** Callee: listen on this port (0 = any) and report it. Caller: connect to host:port. */
   listenPort?: number
+  /** Callee: the address to listen on (0.0.0.0: every interface). */
+  listenHost?: string
   connect?: {host: string; port: number}
   /** The caller's: the callee's control may still be starting (both start as the call rings); refused is retried this long. */
   waitForListenerMs?: number
@@ -94,6 +96,7 @@ async function establish(options: ControlComponentOptions): Promise<ControlConne
   const listener = await listenFramed<ControlMessage>({
     ...framed,
     secret: options.secret,
+    host: options.listenHost ?? '0.0.0.0',
     port: options.listenPort ?? 0,
     onConnection: (connection) => {
       if (admitted) {

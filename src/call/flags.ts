@@ -1,3 +1,5 @@
+import {isIP} from 'node:net'
+
 import * as Flags from '@oclif/core/flags'
 
 import {IvcError} from '../foundation/errors.js'
@@ -15,6 +17,25 @@ const peerAddress = Flags.custom<string>({
 
 export const DEFAULT_CALL_PORT = 12_344
 
+/** An address to listen on: an IP this host has, or 0.0.0.0 / :: for every interface. */
+const bindAddress = Flags.custom<string>({
+  async parse(value) {
+    if (isIP(value) === 0) throw new IvcError('BAD_USAGE', `--bind "${value}" is not an IP address (0.0.0.0 or :: for every interface)`)
+    return value
+  },
+})
+
+/** `--bind` of a component that listens (a receiver, the callee's control); the call component passes its own. */
+export const componentBindFlag = (description: string) => bindAddress({env: 'IVC_BIND', description})
+
+/**
+ * Where this user's call, control and media ports listen: `--bind` when given, else the address peers are told
+ * (`--address`, or the one detected), so a call port is never open on an interface nobody asked for.
+ */
+export function listenAddress(flags: {bind?: string}, advertised: string): string {
+  return flags.bind ?? advertised
+}
+
 /** Flags of the call component shared by `ivc listen` and `ivc call`: which media, from where, to where. */
 export const callFlags = {
   video: Flags.boolean({env: 'IVC_VIDEO', default: true, allowNo: true, helpGroup: 'MEDIA', description: 'Send and receive video (--no-video: audio only).'}),
@@ -30,6 +51,7 @@ export const callFlags = {
   'video-connections': Flags.integer({env: 'IVC_VIDEO_CONNECTIONS', default: 20, min: 1, max: 64, helpGroup: 'MEDIA', description: 'Parallel TCP connections for video.'}),
   'audio-connections': Flags.integer({env: 'IVC_AUDIO_CONNECTIONS', default: 10, min: 1, max: 64, helpGroup: 'MEDIA', description: 'Parallel TCP connections for audio.'}),
   address: peerAddress({env: 'IVC_ADDRESS', description: 'Address peers reach this host at; default: the primary non-loopback IPv4, else 127.0.0.1.'}),
+  bind: bindAddress({env: 'IVC_BIND', description: 'Address to listen on for calls, control and media; default: the --address peers are told. 0.0.0.0 (or ::) for every interface.'}),
   timeout: Flags.integer({env: 'IVC_CALL_TIMEOUT', default: 30, min: 1, description: 'Seconds to wait for an answer before giving up.'}),
 }
 

@@ -19,6 +19,8 @@ export interface ComponentContext {
   user: string
   redis: string
   logLevel: string
+  /** Where this side's receivers and control listen (flags.ts `listenAddress`): never wider than asked. */
+  bind: string
 }
 
 export interface MediaSummaries {
@@ -28,10 +30,10 @@ export interface MediaSummaries {
   setupMs?: number
 }
 
-/** A port free right now, for an invite or an accept: a receiver or control component starts on it at once. */
-export async function freePort(): Promise<number> {
+/** A port free right now on `host`, for an invite or an accept: a receiver or control component starts on it at once. */
+export async function freePort(host: string): Promise<number> {
   const server = createServer()
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '0.0.0.0', resolve))
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, resolve))
   const address = server.address()
   await new Promise((resolve) => server.close(resolve))
   return typeof address === 'object' && address ? address.port : 0
@@ -71,7 +73,7 @@ export class MediaSession {
 
   /** Our half of the offer: with `preallocate`, ports free right now, where our receivers will listen. */
   async offer(preallocate: boolean): Promise<MediaOffer> {
-    const port = async () => (preallocate ? freePort() : 1)
+    const port = async () => (preallocate ? freePort(this.context.bind) : 1)
     const offer: MediaOffer = {}
     if (this.plan.video) {
       const [width, height] = this.plan.video.size.split('x').map(Number)
@@ -98,11 +100,11 @@ export class MediaSession {
   startCallee(peer: string, remote: MediaOffer): void {
     this.#started = (async () => {
       const local = await this.offer(true)
-      const controlPort = await freePort()
+      const controlPort = await freePort(this.context.bind)
       for (const kind of KINDS) if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, local[kind]!.port)
       for (const kind of KINDS) if (local[kind]?.send && remote[kind]?.receive) this.#startSender(kind)
 
-      this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', String(controlPort), '--await-start', ...this.#context()])
+      this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', String(controlPort), '--bind', this.context.bind, '--await-start', ...this.#context()])
       return {media: local, controlPort}
     })()
   }
@@ -176,7 +178,7 @@ export class MediaSession {
   #startReceiver(kind: MediaKind, port: number): void {
     const plan = this.plan[kind]
     if (!plan) return
-    const receiver = this.supervisor.start(`${kind} receiver`, [`stream-${kind}`, '--listen', '--port', String(port), '--sink', plan.sink, '--await-start', ...this.#common()])
+    const receiver = this.supervisor.start(`${kind} receiver`, [`stream-${kind}`, '--listen', '--port', String(port), '--bind', this.context.bind, '--sink', plan.sink, '--await-start', ...this.#common()])
     this.#receivers.set(kind, receiver)
     const arrived = new Promise<void>((resolve) => receiver.onEvent((event) => event.event === 'first-frame' && resolve()))
     this.#firstFrames.set(kind, arrived)

@@ -9,7 +9,7 @@ import {realClock} from '../foundation/clock.js'
 import {callAlone} from '../call/call-alone.js'
 import {callThroughListener} from '../call/delegate.js'
 import type {CallSummary} from '../call/driver.js'
-import {callFlags, mediaPlanFromFlags} from '../call/flags.js'
+import {callFlags, listenAddress, mediaPlanFromFlags} from '../call/flags.js'
 import {findCallee} from '../call/place-call.js'
 import {describeCallEvent, describeSummary} from '../call/render.js'
 import {endErrorCode} from '../call/steps.js'
@@ -44,6 +44,7 @@ export default class Call extends IvcCommand<typeof Call> {
   async run(): Promise<CallSummary> {
     const user = this.requireUser()
     const {flags} = this
+    const address = flags.address ?? primaryAddress()
     const directory = await openDirectoryFromFlags(flags, this.logger)
     this.logger.debug('directory open')
     this.lifecycle.onShutdown('directory', () => directory.close())
@@ -75,8 +76,8 @@ export default class Call extends IvcCommand<typeof Call> {
         : await callAlone({
             bus: await this.connectBus('call'),
             logger: this.logger,
-            context: {user, redis: flags.redis, logLevel: flags['log-level']},
-            address: flags.address ?? primaryAddress(),
+            context: {user, redis: flags.redis, logLevel: flags['log-level'], bind: listenAddress(flags, address)},
+            address,
             answerTimeoutMs: flags.timeout * 1000,
             plan: mediaPlanFromFlags(flags),
             peer: this.args.name,

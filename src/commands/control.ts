@@ -6,7 +6,7 @@ import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../foundation/errors.js'
 import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
 import {runControlComponent} from '../call/control-component.js'
-import {awaitStartFlag} from '../call/flags.js'
+import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
 import {CONTROL_REQUESTS, type ControlRequest, describeStatus, requestCall, requireCallComponent} from '../call/control-client.js'
 import {renderCallStats} from '../call/stats-table.js'
 import {MAX_CHAT_CHARS} from '../protocol/call/control.js'
@@ -45,6 +45,7 @@ export default class Control extends IvcCommand<typeof Control> {
     secret: Flags.string({env: 'IVC_CALL_SECRET', helpGroup: 'COMPONENT', description: '(run) The key of the call\'s control connection (the call component derives it from the call secret): the connection is TLS keyed by it, so the peer must hold it too; pass it as IVC_CALL_SECRET, since a command line is visible to every local user.'}),
     peer: Flags.string({env: 'IVC_PEER', helpGroup: 'COMPONENT', description: '(run) The peer\'s username.'}),
     'control-port': Flags.integer({min: 0, max: 65_535, helpGroup: 'COMPONENT', description: '(run, callee) Listen for the peer\'s control connection here (0: any).'}),
+    bind: componentBindFlag('(run, callee) Address to listen on (default: every interface; a call passes its own).'),
     connect: Flags.string({helpGroup: 'COMPONENT', description: '(run, caller) Connect to the peer\'s control component at HOST:PORT.'}),
     'await-start': awaitStartFlag,
   }
@@ -89,6 +90,7 @@ export default class Control extends IvcCommand<typeof Control> {
       user: this.requireUser(),
       peer: flags.peer,
       listenPort: connect ? undefined : flags['control-port'],
+      listenHost: flags.bind ?? '0.0.0.0',
       connect,
       waitForListenerMs: started ? COMPONENT_START_MS : 0,
       report: (event) => process.stdout.write(JSON.stringify(event) + '\n'),

@@ -7,7 +7,7 @@ import {realClock} from '../foundation/clock.js'
 import {componentMedia} from '../call/component-media.js'
 import {tcpSignalling} from '../call/connections.js'
 import {CallDriver} from '../call/driver.js'
-import {callFlags, DEFAULT_CALL_PORT, mediaPlanFromFlags} from '../call/flags.js'
+import {callFlags, DEFAULT_CALL_PORT, listenAddress, mediaPlanFromFlags} from '../call/flags.js'
 import {answerIncoming} from '../call/incoming.js'
 import {describeCallEvent} from '../call/render.js'
 import {serveCallRequests} from '../call/serve-requests.js'
@@ -45,6 +45,7 @@ export default class Listen extends IvcCommand<typeof Listen> {
     const directory = await openDirectoryFromFlags(flags, this.logger)
     this.lifecycle.onShutdown('directory', () => directory.close())
     const address = flags.address ?? primaryAddress()
+    const bind = listenAddress(flags, address)
     let presence: PresenceHandle | undefined
     let terminal: CallTerminal | undefined
     const auto = flags['auto-accept'] ? 'accept' : flags['auto-reject'] ? 'reject' : undefined
@@ -54,8 +55,8 @@ export default class Listen extends IvcCommand<typeof Listen> {
       logger: this.logger,
       address,
       answerTimeoutMs: flags.timeout * 1000,
-      network: tcpSignalling(this.logger, realClock),
-      media: componentMedia({logger: this.logger, plan: mediaPlanFromFlags(flags), context: {user, redis: flags.redis, logLevel: flags['log-level']}}),
+      network: tcpSignalling(this.logger, realClock, bind),
+      media: componentMedia({logger: this.logger, plan: mediaPlanFromFlags(flags), context: {user, redis: flags.redis, logLevel: flags['log-level'], bind}}),
       clock: realClock,
       // In-call in the directory as soon as the call starts (presence also follows call.state on the bus).
       onPresence: (status) => {

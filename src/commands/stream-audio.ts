@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
-import {awaitStartFlag} from '../call/flags.js'
+import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
 import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../foundation/errors.js'
 import {DEFAULT_AUDIO_CONNECTIONS, DEFAULT_AUDIO_PORT} from '../media/audio/format.js'
@@ -28,6 +28,7 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
   static override flags = {
     to: Flags.string({env: 'IVC_AUDIO_TO', description: `Send to HOST[:PORT] (default port ${DEFAULT_AUDIO_PORT}).`, exclusive: ['listen']}),
     listen: Flags.boolean({env: 'IVC_AUDIO_LISTEN', default: false, description: 'Receive and play a stream.'}),
+    bind: componentBindFlag('Address to listen on with --listen (default: every interface; a call passes its own).'),
     port: Flags.integer({env: 'IVC_AUDIO_PORT', default: DEFAULT_AUDIO_PORT, min: 0, max: 65_535, description: 'Port to listen on with --listen (0: any free port).'}),
     source: Flags.string({env: 'IVC_AUDIO_SOURCE', default: 'tone', description: 'Audio source backend: tone, file, mic.'}),
     sink: Flags.string({env: 'IVC_AUDIO_SINK', default: 'speaker', description: 'Audio sink backend: speaker, ffplay, null, file.'}),
@@ -57,7 +58,7 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
       const sink = (await backends.create('audio-sink', flags.sink, options)) as AudioSink
       const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : this.logger.warn(`listening for audio on port ${port}`))
       const onFirstFrame = () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first audio frame'))
-      summary = await receiveAudio({port: flags.port, secret: flags.secret ?? keyOf(started), sink, onListening, onFirstFrame}, hooks)
+      summary = await receiveAudio({port: flags.port, host: flags.bind, secret: flags.secret ?? keyOf(started), sink, onListening, onFirstFrame}, hooks)
     } else {
       // In a call the source (for the mic, a PortAudio helper process) opens while the call is still being agreed,
       // before the start line is taken: it is closed however the wait ends (stdin closed, a bad line, SIGTERM), or

@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import {IvcCommand} from '../cli/base-command.js'
 import {ADAPT_STRATEGIES, DEFAULT_MAX_LATENCY_MS} from '../adapt/index.js'
 import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
-import {awaitStartFlag} from '../call/flags.js'
+import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
 import {IvcError} from '../foundation/errors.js'
 import {followMediaSwitch, type MediaSwitch} from '../media/media-switch.js'
 import type {VideoCodec, VideoSink, VideoSource} from '../media/types.js'
@@ -29,6 +29,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     to: Flags.string({env: 'IVC_VIDEO_TO', description: `Send to HOST[:PORT] (default port ${DEFAULT_VIDEO_PORT}).`, exclusive: ['listen']}),
     listen: Flags.boolean({env: 'IVC_VIDEO_LISTEN', default: false, description: 'Receive and play a stream.'}),
     port: Flags.integer({env: 'IVC_VIDEO_PORT', default: DEFAULT_VIDEO_PORT, min: 0, max: 65_535, description: 'Port to listen on with --listen (0: any free port, printed on stderr).'}),
+    bind: componentBindFlag('Address to listen on with --listen (default: every interface; a call passes its own).'),
     source: Flags.string({env: 'IVC_VIDEO_SOURCE', default: 'synthetic', description: 'Video source backend: synthetic, camera, file.'}),
     sink: Flags.string({env: 'IVC_VIDEO_SINK', default: 'ffplay', description: 'Video sink backend: ffplay, null, file.'}),
     codec: Flags.string({env: 'IVC_VIDEO_CODEC', default: 'jpeg', description: 'Video codec backend for sending: jpeg, raw (the receiver detects it).'}),
@@ -67,7 +68,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
         if (sink.decodes) setImmediate(() => codecFor.prepare())
       }
       const onFirstFrame = () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first video frame'))
-      const result = await receiveVideo({port: flags.port, secret: flags.secret ?? keyOf(started), codecFor, sink, onListening, onFirstFrame}, hooks)
+      const result = await receiveVideo({port: flags.port, host: flags.bind, secret: flags.secret ?? keyOf(started), codecFor, sink, onListening, onFirstFrame}, hooks)
       this.output(result.stats, () => summaryLine(result.stats))
       const failure = receiverFailure(result)
       if (failure) this.failAfterOutput(failure)

@@ -7,6 +7,7 @@ import type {Logger} from '../foundation/logger.js'
 import {decodeRttReport, encodeEcho, encodeFeedback} from '../protocol/media-echo.js'
 import {decodeHello, type Decoded, encodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
 import {FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
+import {Admission, type AdmissionLimits, dropLog, MEDIA_ADMISSION} from '../security/admission.js'
 import {secureServer} from '../security/tls-psk.js'
 
 export const DEFAULT_MAX_FRAME_BYTES: Record<StreamKind, number> = {video: 4 * 1024 * 1024, audio: 64 * 1024}
@@ -24,7 +25,10 @@ export interface MediaReceiverOptions {
   secret?: string | Promise<string>
   /** Largest frame payload accepted; a bigger header closes the connection. Default by kind: video 4 MiB, audio 64 KiB. */
   maxFrameBytes?: number
+  /** From accept to the end of the handshake (hello, TLS, reply). Default 5000 ms. */
   handshakeTimeoutMs?: number
+  /** Connections still in their handshake, per source and in all (security/admission.ts). Default MEDIA_ADMISSION. */
+  admission?: Omit<AdmissionLimits, 'deadlineMs'>
   /** After the first end-of-stream, how long to wait for the other connections' ends. Default 1000 ms. */
   endGraceMs?: number
   clock?: Clock
@@ -76,6 +80,8 @@ export class MediaReceiver extends EventEmitter {
   readonly #finished = new Set<number>()
   readonly #handshaking = new Set<Socket>()
   readonly #sockets = new Set<Socket>()
+  readonly #admission: Admission
+  readonly #drops: ReturnType<typeof dropLog>
   #stream: ActiveStream | undefined
 
   private constructor(
@@ -86,6 +92,8 @@ export class MediaReceiver extends EventEmitter {
     this.#server = server
     this.#clock = options.clock ?? realClock
     this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES[options.kind]
+    this.#admission = new Admission({...MEDIA_ADMISSION, ...options.admission, deadlineMs: options.handshakeTimeoutMs ?? MEDIA_ADMISSION.deadlineMs}, this.#clock)
+    this.#drops = dropLog(options.logger, `${options.kind} receiver`)
     server.on('connection', (socket) => this.#accept(socket))
   }
 
@@ -110,6 +118,11 @@ export class MediaReceiver extends EventEmitter {
     return this.#stream && {streamId: this.#stream.streamId, connections: this.#stream.connections, remoteAddress: this.#stream.remoteAddress}
   }
 
+  /** What admission refused or dropped so far. */
+  get admission() {
+    return this.#admission.stats
+  }
+
   get openConnections(): number {
     return this.#stream ? [...this.#stream.conns.values()].filter((conn) => !conn.socket.destroyed).length : 0
   }
@@ -132,14 +145,24 @@ export class MediaReceiver extends EventEmitter {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`
     socket.setNoDelay(true)
     socket.on('error', (error) => this.options.logger.debug(`media connection from ${remote}: ${error.message}`))
+    const timeoutMs = this.#admission.limits.deadlineMs
+    // Dropped at the deadline: counted and logged as a flood is (1st, 10th, 100th...), not one warning each.
+    const admitted = this.#admission.admit(socket.remoteAddress ?? 'unknown', () => refuse(`no media handshake within ${timeoutMs} ms`, undefined, socket, 'drop'))
+    if (!admitted.admitted) {
+      this.#drops.note('refused', `refused ${remote}: ${admitted.reason}`)
+      socket.destroy()
+      return
+    }
+
+    const pending = admitted.connection
     this.#handshaking.add(socket)
-    const timeoutMs = this.options.handshakeTimeoutMs ?? 5000
-    const timer = this.#clock.setTimeout(() => refuse(`no media handshake within ${timeoutMs} ms`), timeoutMs)
     let done = false
-    const refuse = (reason: string, status?: HelloStatus, on: Socket = socket) => {
+    const refuse = (reason: string, status?: HelloStatus, on: Socket = socket, log: 'warn' | 'drop' = 'warn') => {
       if (done) return
       finish()
-      this.#reject(remote, reason)
+      pending.gone()
+      if (log === 'drop') this.#drops.note('expired', `dropped ${remote}: ${reason}`)
+      this.#reject(remote, reason, log === 'warn')
       if (status) {
         // Say why, then make sure the socket goes even if the peer never reads the reply.
         on.end(encodeReply(status))
@@ -149,7 +172,6 @@ export class MediaReceiver extends EventEmitter {
 
     const finish = () => {
       done = true
-      this.#clock.clearTimeout(timer)
       this.#handshaking.delete(socket)
     }
 
@@ -172,9 +194,10 @@ export class MediaReceiver extends EventEmitter {
         }
 
         if (done) return wire.destroy()
-        const refusal = this.#check(hello.value)
+        const refusal = this.#check(hello.value, socket.remoteAddress)
         if (refusal) return refuse(refusal.reason, refusal.status, wire)
         finish()
+        pending.authenticated()
         wire.write(encodeReply('ok'))
         this.#join(wire, hello.value, remote, rest)
       },
@@ -189,9 +212,16 @@ export class MediaReceiver extends EventEmitter {
     return undefined
   }
 
-  #check(hello: Hello): {reason: string; status: HelloStatus} | undefined {
+  #check(hello: Hello, from: string | undefined): {reason: string; status: HelloStatus} | undefined {
     if (hello.kind !== this.options.kind) return {reason: `a ${hello.kind} stream was offered to a ${this.options.kind} receiver`, status: 'badRequest'}
     const stream = this.#stream
+    // Without a secret nothing proves who sent a hello, and its stream id travels in the clear: the first sender to
+    // complete the handshake keeps the receiver, and connections from any other address are refused, so a stranger
+    // can neither inject frames into its stream nor end it.
+    if (stream && this.options.secret === undefined && from !== stream.remoteAddress) {
+      return {reason: `this receiver has no secret and streams from ${stream.remoteAddress}; refused a connection from ${from ?? 'an unknown address'}`, status: 'busy'}
+    }
+
     if (this.#finished.has(hello.streamId)) return {reason: `stream ${hello.streamId} has already ended`, status: 'busy'}
     if (stream && stream.streamId !== hello.streamId) return {reason: `busy with stream ${stream.streamId}; refused stream ${hello.streamId}`, status: 'busy'}
     if (stream && stream.connections !== hello.connectionCount) return {reason: `connection count ${hello.connectionCount} differs from the stream's ${stream.connections}`, status: 'badRequest'}
@@ -278,8 +308,8 @@ export class MediaReceiver extends EventEmitter {
     this.emit('stream-end', {streamId: stream.streamId, reason})
   }
 
-  #reject(remote: string, reason: string): void {
-    this.options.logger.warn(`media connection from ${remote} rejected: ${reason}`)
+  #reject(remote: string, reason: string, warn = true): void {
+    if (warn) this.options.logger.warn(`media connection from ${remote} rejected: ${reason}`)
     this.emit('rejected', {remote, reason})
   }
 

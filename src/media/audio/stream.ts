@@ -32,11 +32,11 @@ export function parseTarget(target: string, defaultPort = DEFAULT_AUDIO_PORT): {
  * command is stopped. `onListening` gets the bound port first (0 asks for a free one).
  */
 export async function receiveAudio(
-  options: {port: number; connections?: number; secret?: string | Promise<string>; sink: AudioSink; onListening(port: number): void; onFirstFrame?(): void},
+  options: {port: number; host?: string; connections?: number; secret?: string | Promise<string>; sink: AudioSink; onListening(port: number): void; onFirstFrame?(): void},
   hooks: StreamHooks,
 ): Promise<AudioSummary> {
   const clock = hooks.clock ?? realClock
-  const receiver = await MediaReceiver.listen({clock, port: options.port, kind: 'audio', logger: hooks.logger, secret: options.secret})
+  const receiver = await MediaReceiver.listen({clock, port: options.port, host: options.host, kind: 'audio', logger: hooks.logger, secret: options.secret})
   hooks.onShutdown('audio receiver', () => receiver.close())
   const pipeline = new AudioReceiverPipeline(options.sink, hooks.logger, {}, clock)
   pipeline.attach(receiver)
