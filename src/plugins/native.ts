@@ -63,6 +63,15 @@ function lazyNative(name: NativeName, packageName: string, hint: string, load: (
 const opencv = lazyNative('opencv', '@u4/opencv4nodejs', OPENCV_HINT, () => {
   // Without this the package tries to build OpenCV from source at import time (a download, which fails here).
   process.env.OPENCV4NODEJS_DISABLE_AUTOBUILD = '1'
+  // The crash at hang-up (issue 14: SIGTRAP, V8 "Check failed: marking_done_" in CppHeap::TraceEpilogue). By default
+  // the package installs an OpenCV allocator that reports every Mat's memory to V8 (AdjustAmountOfExternalAllocatedMemory)
+  // from whichever thread frees it. A Mat made by an *Async call is allocated on libuv's thread pool, where the report
+  // is deferred; the next Mat freed on the main thread, which is inside a garbage collection when the GC finalises its
+  // wrapper, then reports it, and that external-memory pressure starts marking in the middle of the collection: V8
+  // aborts. Off, OpenCV never calls into V8 from a finaliser or a thread; ivc releases its per-frame Mats itself
+  // (plugins/video/jpeg-codec.ts), so the GC needs no hint of their size. It is read once, when the addon loads.
+  // test/plugins/opencv-gc.test.ts runs the async loop that aborted within seconds with the tracking on.
+  process.env.OPENCV4NODEJS_DISABLE_EXTERNAL_MEM_TRACKING = '1'
   // opencv-build logs to stdout on load; stdout is for data, so silence it first.
   try {
     require('@u4/opencv-build').Log.silence = true

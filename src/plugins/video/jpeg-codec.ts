@@ -41,7 +41,10 @@ export class JpegCodec implements TunableVideoCodec {
   async decode(payload: Buffer): Promise<VideoFrame> {
     const cv = this.#cv
     const mat = await cv.imdecodeAsync(payload, cv.IMREAD_UNCHANGED)
-    if (mat.empty) throw new Error('not a JPEG image')
+    if (mat.empty) {
+      mat.release()
+      throw new Error('not a JPEG image')
+    }
     const {rows: height, cols: width, channels} = mat
     // A JPEG decodes to 1 or 3 channels; anything else (none is known) is returned as OpenCV gives it.
     if (channels !== 1 && channels !== 3) return {width, height, format: 'bgr', data: mat.getData()}
