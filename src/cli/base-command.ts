@@ -7,7 +7,7 @@ import {Command} from '@oclif/core/command'
 import type {Bus} from '../bus/bus.js'
 import {scrubSecretsFromEnv} from '../security/flags.js'
 import {applyConfigFile, configFilePath, type FlagSpec, readConfigFile, unknownConfigKeys} from './config-file.js'
-import {IvcError, renderError, toIvcError} from '../foundation/errors.js'
+import {isExitRequest, IvcError, renderError, toIvcError} from '../foundation/errors.js'
 import {Lifecycle} from './lifecycle.js'
 import {explainUsageError} from './usage-errors.js'
 import {createLogger, LOG_LEVELS, type Logger, type LogLevel} from '../foundation/logger.js'
@@ -90,7 +90,7 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
 
   public override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
     // this.exit() throws an ExitError that oclif must see; it is not a failure to report.
-    if (error.name === 'ExitError') throw error
+    if (isExitRequest(error)) throw error
     // A parse error is reported here; oclif must not also warn that the command never parsed its flags.
     this.parsed = true
     const ctor = this.ctor as typeof IvcCommand

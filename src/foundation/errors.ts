@@ -56,6 +56,14 @@ export function isIvcError(error: unknown): error is IvcError {
   return error instanceof IvcError
 }
 
+/**
+ * Whether `error` is oclif's request to exit with a status (`this.exit(n)` throws it): its name is plain 'Error'
+ * (oclif's ExitError, and the lean start's, set no name), so it is known by its code 'EEXIT'. Not a failure to report.
+ */
+export function isExitRequest(error: unknown): error is Error & {oclif: {exit: number}} {
+  return error instanceof Error && (error as {code?: unknown}).code === 'EEXIT' && typeof (error as {oclif?: {exit?: unknown}}).oclif?.exit === 'number'
+}
+
 /** Any thrown value as an IvcError: ours pass through, oclif's parse errors become BAD_USAGE, the rest are bugs. */
 export function toIvcError(error: unknown): IvcError {
   if (error instanceof IvcError) {

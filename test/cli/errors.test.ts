@@ -1,8 +1,11 @@
 import {readFileSync} from 'node:fs'
 
+import {Errors} from '@oclif/core'
 import {describe, expect, it} from 'vitest'
 
-import {ERRORS, IvcError, renderError, toIvcError} from '../../src/foundation/errors.js'
+import {IvcCommand} from '../../src/cli/base-command.js'
+import {ExitError as LeanExitError} from '../../src/entry/lean/command.js'
+import {ERRORS, isExitRequest, IvcError, renderError, toIvcError} from '../../src/foundation/errors.js'
 
 describe('error table', () => {
   it('gives every code a distinct exit status', () => {
@@ -27,5 +30,19 @@ describe('error table', () => {
     expect(toIvcError(new TypeError('x is undefined'))).toMatchObject({code: 'BUG', exit: 1, message: 'internal error: TypeError: x is undefined'})
     const ours = new IvcError('NO_CALL')
     expect(toIvcError(ours)).toBe(ours)
+  })
+
+  it('lets this.exit() through: oclif\'s ExitError (its name is plain "Error") and the lean start\'s are no failure', async () => {
+    for (const exit of [new Errors.ExitError(0), new LeanExitError(0)]) {
+      expect(exit.name).toBe('Error')
+      expect(isExitRequest(exit)).toBe(true)
+      const before = process.exitCode
+      // As oclif calls it: the exit request is thrown on, untouched, and nothing is reported.
+      await expect(IvcCommand.prototype.catch.call({argv: []} as unknown as IvcCommand<typeof IvcCommand>, exit)).rejects.toBe(exit)
+      expect(process.exitCode).toBe(before)
+    }
+
+    expect(isExitRequest(Object.assign(new Error('Nonexistent flag: --nope'), {oclif: {exit: 2}}))).toBe(false)
+    expect(isExitRequest(new IvcError('NO_CALL'))).toBe(false)
   })
 })
