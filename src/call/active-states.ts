@@ -8,6 +8,8 @@ type Ending = Extract<CallState, {kind: 'ending'}>
 export function activeStep(state: Active, event: CallEvent, now: number): Step {
   const {call} = state
   const hangup = (reason: string) => [send(call.conn, {type: 'hangup', callId: call.callId, reason})]
+  // Our side of the call broke: the peer hears a hang-up marked failed, and ends as `peer-failed`.
+  const failed = (reason: string) => [send(call.conn, {type: 'hangup', callId: call.callId, reason, failed: true})]
   const stale = 'callId' in event && event.callId !== call.callId
   switch (event.type) {
     case 'hangup':
@@ -15,6 +17,7 @@ export function activeStep(state: Active, event: CallEvent, now: number): Step {
     case 'signal':
       if (event.conn !== call.conn) return event.message.type === 'invite' ? refuse(state, event.conn, event.message) : ignored(state, `${event.message.type} on another connection`)
       if (event.message.type !== 'hangup' || event.message.callId !== call.callId) return ignored(state, `${event.message.type} during a call`)
+      if (event.message.failed) return endActive(state, 'peer-failed', `${call.peer}'s side of the call failed${event.message.reason ? `: ${event.message.reason}` : ''}`, now, [])
       return endActive(state, 'remote-hangup', `${call.peer} hung up${event.message.reason ? `: ${event.message.reason}` : ''}`, now, [])
     case 'signal-closed':
       if (event.conn !== call.conn) return ignored(state, 'another connection closed')
@@ -24,10 +27,11 @@ export function activeStep(state: Active, event: CallEvent, now: number): Step {
       return endActive(state, 'remote-hangup', `${call.peer} hung up${event.reason ? `: ${event.reason}` : ''}`, now, [])
     case 'control-lost':
       if (stale) return ignored(state, 'control event of another call')
-      return endActive(state, 'control-lost', `control connection lost: ${event.reason}`, now, hangup('control connection lost'))
+      return endActive(state, 'control-lost', `control connection lost: ${event.reason}`, now, failed('control connection lost'))
     case 'component-exited':
       if (stale) return ignored(state, 'component of another call')
-      return endActive(state, 'component-crashed', `${event.component} component exited: ${event.reason}`, now, hangup(`${event.component} failed`))
+      if (event.side === 'peer') return endActive(state, 'peer-gone', `${call.peer}'s end of the ${event.component} stream went away: ${event.reason}`, now, failed(`${event.component} lost its peer`))
+      return endActive(state, 'component-crashed', `${event.component} component exited: ${event.reason}`, now, failed(`${event.component} failed`))
     case 'set-media': {
       const sending = {...call.sending, local: {...call.sending.local, [event.kind]: event.on}}
       return ok({...state, call: {...call, sending}}, [

@@ -2,7 +2,8 @@ import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
 import {type ComponentContext, type MediaPlan, MediaSession} from './media-session.js'
-import {Supervisor} from './supervisor.js'
+import {ERRORS} from '../foundation/errors.js'
+import {type ComponentExit, Supervisor} from './supervisor.js'
 
 /**
  * What the call driver needs of one call's components on this side (the order of use is the driver's; production:
@@ -16,8 +17,11 @@ export type CallMediaSession = Pick<MediaSession, 'callId' | 'offer' | 'startCal
 /** Every call's components, and news of one that ended by itself. */
 export interface CallMedia {
   session(callId: string): CallMediaSession
-  /** `listener` hears of a component that ended without being asked to (a crash): its name and why. */
-  onComponentExit(listener: (component: string, reason: string) => void): void
+  /**
+   * `listener` hears of a component that ended without being asked to: its name, why, and whose side it was: 'local'
+   * (it crashed or failed) or 'peer' (the peer's end of its stream went away, see componentExitSide).
+   */
+  onComponentExit(listener: (component: string, reason: string, side: 'local' | 'peer') => void): void
   /** Stop every component of every call. */
   stopAll(): Promise<void>
 }
@@ -34,8 +38,8 @@ class ComponentSession extends MediaSession implements CallMediaSession {
 /** Production: each component a child process of this one (`ivc stream-video` ...), under one Supervisor. */
 export function componentMedia(options: {logger: Logger; plan: MediaPlan; context: ComponentContext; clock?: Clock}): CallMedia {
   const clock = options.clock ?? realClock
-  let onExit: (component: string, reason: string) => void = () => undefined
-  const supervisor = new Supervisor(options.logger, (exit) => onExit(exit.name, exit.error ?? exit.signal ?? `exit ${exit.code}`), undefined, clock)
+  let onExit: (component: string, reason: string, side: 'local' | 'peer') => void = () => undefined
+  const supervisor = new Supervisor(options.logger, (exit) => onExit(exit.name, exit.error ?? exit.signal ?? `exit ${exit.code}`, componentExitSide(exit)), undefined, clock)
   return {
     session: (callId) => new ComponentSession(callId, supervisor, options.plan, options.context, clock),
     onComponentExit(listener) {
@@ -45,4 +49,14 @@ export function componentMedia(options: {logger: Logger; plan: MediaPlan; contex
       await supervisor.stopAll()
     },
   }
+}
+
+/**
+ * Whose side an unrequested exit was on. A media component ends by itself, cleanly, when the peer's end of its stream
+ * goes away: a receiver whose sender closed every lane exits 0, a sender whose receiver did exits PEER_GONE, and so
+ * does the control component, after publishing control.lost. Anything else (a signal, another status) is a failure
+ * of ours.
+ */
+export function componentExitSide(exit: Pick<ComponentExit, 'code' | 'signal'>): 'local' | 'peer' {
+  return exit.signal === null && (exit.code === 0 || exit.code === ERRORS.PEER_GONE.exit) ? 'peer' : 'local'
 }

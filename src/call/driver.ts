@@ -53,9 +53,9 @@ export class CallDriver {
 
   constructor(private readonly options: CallDriverOptions) {
     this.#state = initialCallState({user: options.user, ...(options.answerTimeoutMs ? {answerTimeoutMs: options.answerTimeoutMs} : {})})
-    options.media.onComponentExit((component, reason) => {
+    options.media.onComponentExit((component, reason, side) => {
       const state = this.#state
-      if (state.kind === 'in-call' || state.kind === 'ending') this.dispatch({type: 'component-exited', callId: state.call.callId, component, reason})
+      if (state.kind === 'in-call' || state.kind === 'ending') this.dispatch({type: 'component-exited', callId: state.call.callId, component, reason, side})
     })
   }
 

@@ -58,15 +58,31 @@ export function finishEnding(state: Extract<CallState, {kind: 'ending'}>, effect
   ])
 }
 
+/**
+ * Every way a call ends, what it means, and the status `ivc call` exits with for it: 'ok' (0) for the endings a
+ * person chose, the ErrorCode of the failure otherwise. docs/errors.md ("End reasons") mirrors this table, and a test
+ * keeps the two in step.
+ */
+export const END_CODES = {
+  hangup: {exit: 'ok', meaning: 'you hung up (`ivc control hangup`, Ctrl-C, `--duration`)'},
+  'remote-hangup': {exit: 'ok', meaning: 'the peer hung up'},
+  cancelled: {exit: 'ok', meaning: 'you gave up before the peer answered (Ctrl-C while it rang)'},
+  'remote-cancelled': {exit: 'ok', meaning: 'the caller gave up before you answered'},
+  declined: {exit: 'ok', meaning: 'you declined the incoming call'},
+  glare: {exit: 'ok', meaning: 'you both called at once; the call goes on as the peer\'s'},
+  shutdown: {exit: 'ok', meaning: 'this side stopped (SIGTERM, or a second Ctrl-C in `ivc listen`); the peer hears a hang-up'},
+  rejected: {exit: 'CALL_REJECTED', meaning: 'the peer declined'},
+  busy: {exit: 'CALL_BUSY', meaning: 'the peer was in another call'},
+  timeout: {exit: 'CALL_TIMEOUT', meaning: 'nobody answered in time'},
+  unreachable: {exit: 'PEER_UNREACHABLE', meaning: 'the peer\'s call port could not be reached'},
+  'peer-gone': {exit: 'PEER_GONE', meaning: 'the peer went away: its signalling connection closed, or its end of a stream did'},
+  'control-lost': {exit: 'PEER_GONE', meaning: 'the control connection to the peer was lost'},
+  'peer-failed': {exit: 'PEER_GONE', meaning: 'the peer\'s side of the call failed (one of its components crashed) and ended the call'},
+  'component-crashed': {exit: 'COMPONENT_FAILED', meaning: 'one of this side\'s components crashed or failed; the peer is told'},
+} as const satisfies Record<EndCode, {exit: ErrorCode | 'ok'; meaning: string}>
+
 /** The ErrorCode an `ivc call` should exit with for an ending, or undefined when the call ended normally. */
 export function endErrorCode(code: EndCode): ErrorCode | undefined {
-  const codes: Partial<Record<EndCode, ErrorCode>> = {
-    rejected: 'CALL_REJECTED',
-    busy: 'CALL_BUSY',
-    timeout: 'CALL_TIMEOUT',
-    unreachable: 'PEER_UNREACHABLE',
-    'peer-gone': 'PEER_GONE',
-    'control-lost': 'PEER_GONE',
-  }
-  return codes[code]
+  const {exit} = END_CODES[code]
+  return exit === 'ok' ? undefined : exit
 }

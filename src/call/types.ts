@@ -84,6 +84,7 @@ export type EndCode =
   | 'unreachable'
   | 'peer-gone'
   | 'control-lost'
+  | 'peer-failed'
   | 'component-crashed'
   | 'shutdown'
 
@@ -134,7 +135,11 @@ export type CallEvent =
   | {type: 'peer-media'; callId: string; kind: MediaKind; on: boolean}
   | {type: 'control-hangup'; callId: string; reason: string}
   | {type: 'control-lost'; callId: string; reason: string}
-  | {type: 'component-exited'; callId: string; component: string; reason: string}
+  /**
+   * A component ended without being asked to. side 'local': it failed (a crash, an error exit); 'peer': it ended
+   * because the peer's end of its stream went away (a receiver whose sender closed, a sender whose receiver did).
+   */
+  | {type: 'component-exited'; callId: string; component: string; reason: string; side?: 'local' | 'peer'}
   | {type: 'media-stopped'; callId: string}
   // Timers the driver started on our behalf
   | {type: 'timer'; timer: TimerName; callId: string}

@@ -1,8 +1,11 @@
+import {readFileSync} from 'node:fs'
+
 import {describe, expect, it} from 'vitest'
 
 import {glareWinner} from '../../src/call/setup-states.js'
-import {endErrorCode} from '../../src/call/steps.js'
-import type {CallState} from '../../src/call/types.js'
+import {END_CODES, endErrorCode} from '../../src/call/steps.js'
+import type {CallState, EndCode} from '../../src/call/types.js'
+import {ERRORS} from '../../src/foundation/errors.js'
 import {CALL_PORT, CONTROL_PORT, peek, TwoPeers} from './two-peers.js'
 
 function callOf(state: CallState) {
@@ -183,7 +186,25 @@ describe('call scenarios (two CallDrivers on an in-memory network and a fake clo
     net.peer('bob').media.crash(component, 'killed by SIGKILL')
     await net.settle()
     expect(net.state('bob')).toMatchObject({kind: 'listening', lastEnd: {code: 'component-crashed', reason: `${component} component exited: killed by SIGKILL`}})
-    expect(net.state('alice')).toMatchObject({kind: 'listening', lastEnd: {code: 'remote-hangup', reason: `bob hung up: ${component} failed`}})
+    // The peer hears a failure, not a hang-up, and each side's `ivc call` would exit with its own truth.
+    expect(net.state('alice')).toMatchObject({kind: 'listening', lastEnd: {code: 'peer-failed', reason: `bob's side of the call failed: ${component} failed`}})
+    expect([endErrorCode('component-crashed'), endErrorCode('peer-failed')]).toEqual(['COMPONENT_FAILED', 'PEER_GONE'])
+  })
+
+  it('a component that ends because the peer\'s end of its stream went away ends the call as peer-gone', async () => {
+    const {net} = await connected()
+    net.peer('alice').media.crash('video sender', 'exit 21', 'peer')
+    await net.settle()
+    expect(net.state('alice')).toMatchObject({kind: 'listening', lastEnd: {code: 'peer-gone', reason: 'bob\'s end of the video sender stream went away: exit 21'}})
+    expect(net.state('bob')).toMatchObject({kind: 'listening', lastEnd: {code: 'peer-failed'}})
+  })
+
+  it('every end code has a documented meaning and exit; only the endings a person chose exit 0', () => {
+    const codes = Object.keys(END_CODES) as EndCode[]
+    expect(codes.filter((code) => endErrorCode(code) === undefined).sort()).toEqual(['cancelled', 'declined', 'glare', 'hangup', 'remote-cancelled', 'remote-hangup', 'shutdown'])
+    const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
+    const rows = [...doc.matchAll(/^\| `([a-z-]+)` \| (\d+) \|/gm)].map((match) => [match[1], Number(match[2])])
+    expect(rows).toEqual(codes.map((code) => [code, endErrorCode(code) ? ERRORS[endErrorCode(code)!].exit : 0]))
   })
 
   it('a component that ends while no call is in progress ends nothing', async () => {
@@ -198,7 +219,7 @@ describe('call scenarios (two CallDrivers on an in-memory network and a fake clo
     const {net, callId} = await connected()
     await net.control('alice', 'control.lost', callId, {reason: 'connection reset'})
     expect(net.state('alice')).toMatchObject({kind: 'listening', lastEnd: {code: 'control-lost', reason: 'control connection lost: connection reset'}})
-    expect(net.state('bob')).toMatchObject({kind: 'listening', lastEnd: {code: 'remote-hangup'}})
+    expect(net.state('bob')).toMatchObject({kind: 'listening', lastEnd: {code: 'peer-failed'}})
     expect(endErrorCode('control-lost')).toBe('PEER_GONE')
   })
 

@@ -326,7 +326,7 @@ export class FakeCallMedia implements CallMedia {
   readonly sessions: FakeSession[] = []
   /** When false, components never finish stopping (a component that hangs). */
   stops = true
-  #onExit: (component: string, reason: string) => void = () => undefined
+  #onExit: (component: string, reason: string, side: 'local' | 'peer') => void = () => undefined
   stoppedAll = false
 
   session(callId: string): FakeSession {
@@ -335,13 +335,13 @@ export class FakeCallMedia implements CallMedia {
     return session
   }
 
-  onComponentExit(listener: (component: string, reason: string) => void): void {
+  onComponentExit(listener: (component: string, reason: string, side: 'local' | 'peer') => void): void {
     this.#onExit = listener
   }
 
   /** A component of the call ends by itself, as the supervisor reports a crash. */
-  crash(component: string, reason: string): void {
-    this.#onExit(component, reason)
+  crash(component: string, reason: string, side: 'local' | 'peer' = 'local'): void {
+    this.#onExit(component, reason, side)
   }
 
   async stopAll(): Promise<void> {

@@ -26,7 +26,8 @@ export const signalCodec = defineCodec(
     reject: {code: 0x04, schema: z.object({callId, code: z.enum(REJECT_CODES), reason: reasonText}).strict()},
     busy: {code: 0x05, schema: z.object({callId}).strict()},
     cancel: {code: 0x06, schema: z.object({callId, reason: reasonText}).strict()},
-    hangup: {code: 0x07, schema: z.object({callId, reason: reasonText}).strict()},
+    /** `failed`: the sender's side of the call broke (a component crashed, control lost), not a person's hang-up. */
+    hangup: {code: 0x07, schema: z.object({callId, reason: reasonText, failed: z.literal(true).optional()}).strict()},
     keepalive: {code: 0x08, schema: keepaliveBody},
     'keepalive-ack': {code: 0x09, schema: keepaliveBody},
   },
