@@ -5,6 +5,7 @@ import {componentMedia} from './component-media.js'
 import {tcpSignalling} from './connections.js'
 import {CallDriver, type CallSummary} from './driver.js'
 import type {ComponentContext, MediaPlan} from './media-session.js'
+import {stopReason} from './interrupt.js'
 import {serveCallRequests} from './serve-requests.js'
 
 /**
@@ -53,7 +54,7 @@ export async function callAlone(options: {
   driver.goOnline()
   const onStop = () => {
     try {
-      driver.hangup('interrupted')
+      driver.hangup(stopReason(signal))
     } catch {
       // Nothing to hang up yet (the call is still being prepared): checked again once it is placed.
     }

@@ -3,6 +3,7 @@ import type {TopicEnvelope} from '../bus/messages.js'
 import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {CallSummary} from './driver.js'
+import {stopReason} from './interrupt.js'
 
 /**
  * `ivc call` while the same user's `ivc listen` runs: the listener is the user's one call component, so it places
@@ -51,7 +52,7 @@ export async function callThroughListener(options: {
     if (callId === undefined) early.push(envelope)
     else if (envelope.callId === callId) handle(envelope)
   })
-  const onStop = () => hangup('interrupted')
+  const onStop = () => hangup(stopReason(options.signal))
   options.signal.addEventListener('abort', onStop, {once: true})
   try {
     ;({callId} = await bus.request('call', 'call.dial', {peer: options.peer, host: options.host, port: options.port}, {timeoutMs: 10_000}))

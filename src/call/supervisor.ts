@@ -10,6 +10,15 @@ import {encodeStartLine, type StartLine} from './component-start.js'
 /** The ivc entry point, so a component can start other components as real processes of the same CLI. */
 export const IVC_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
+/**
+ * How long a component asked to stop (SIGTERM) has before SIGKILL: longer than its own bounded shutdown (Lifecycle
+ * gives its closers 5 s and exits at 6 s; a sender's end of stream waits up to 2.5 s for its lanes to close), so a
+ * component is killed only when that bound failed. At 3 s, a busy host's senders were killed in their end of stream
+ * (the 30-short-calls test, test/call/teardown-cli.test.ts). The call does not wait for it: the reducer's teardown
+ * timer (3 s) lets the user take the next call meanwhile.
+ */
+export const COMPONENT_STOP_GRACE_MS = 8000
+
 export interface ComponentExit {
   name: string
   code: number | null
@@ -52,7 +61,7 @@ export class Supervisor {
   constructor(
     private readonly logger: Logger,
     private readonly onCrash: (exit: ComponentExit) => void,
-    private readonly graceMs = 3000,
+    private readonly graceMs = COMPONENT_STOP_GRACE_MS,
     private readonly clock: Clock = realClock,
   ) {}
 
@@ -62,6 +71,9 @@ export class Supervisor {
     const child = spawn(process.execPath, [IVC_BIN, ...args], {
       env: {...process.env, ...options.env, IVC_SUPERVISED: '1'},
       stdio: ['pipe', 'pipe', 'pipe'],
+      // A process group of its own: Ctrl-C in the terminal reaches the call component alone, which decides what it
+      // means (a hang-up) and stops the components itself. They still end with this process (the stdin pipe).
+      detached: true,
     })
     const listeners = new Set<(event: ComponentEvent) => void>()
     let last: ComponentEvent | undefined
@@ -116,6 +128,7 @@ export class Supervisor {
       },
       exited: new Promise((resolve) => {
         child.once('exit', (code, signal) => {
+          this.logger.info(`${name} exited (${signal ?? `exit ${code}`})`)
           this.#components.delete(component)
           const exit = {name, code, signal, expected: this.#stopping.has(component) || (options.endsByItself === true && code === 0), error: lastError || undefined}
           this.#stopping.delete(component)

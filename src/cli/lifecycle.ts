@@ -16,6 +16,7 @@ export class Lifecycle {
   #signalCount = 0
   readonly #lines = new LineQueue(4096)
   #readingStdin = false
+  #onInterrupt: (() => boolean) | undefined
   #onSignal = (signal: NodeJS.Signals) => this.#handleSignal(signal)
 
   constructor(
@@ -75,6 +76,14 @@ export class Lifecycle {
     process.stdin.on('data', (chunk: Buffer) => this.#lines.push(chunk))
     process.stdin.once('end', () => this.#lines.end())
     process.stdin.resume()
+  }
+
+  /**
+   * Ctrl-C (SIGINT) asks `handler` first: when it returns true it has dealt with the interrupt (`ivc listen` hung up
+   * the call in progress), and the command goes on; false, or SIGTERM, shuts down as usual.
+   */
+  onInterrupt(handler: () => boolean): void {
+    this.#onInterrupt = handler
   }
 
   /** Register a resource to close on shutdown; returns a function that unregisters it. */
@@ -142,6 +151,7 @@ export class Lifecycle {
   }
 
   #handleSignal(signal: NodeJS.Signals): void {
+    if (signal === 'SIGINT' && !this.stopping && this.#onInterrupt?.()) return
     this.#signalCount++
     if (this.#signalCount > 1) {
       this.logger.warn(`second ${signal}: exiting now`)

@@ -9,6 +9,7 @@ import {tcpSignalling} from '../call/connections.js'
 import {CallDriver} from '../call/driver.js'
 import {callFlags, DEFAULT_CALL_PORT, listenAddress, mediaPlanFromFlags} from '../call/flags.js'
 import {answerIncoming} from '../call/incoming.js'
+import {hangUpOnInterrupt} from '../call/interrupt.js'
 import {describeCallEvent} from '../call/render.js'
 import {serveCallRequests} from '../call/serve-requests.js'
 import {primaryAddress} from '../directory/address.js'
@@ -21,7 +22,8 @@ export default class Listen extends IvcCommand<typeof Listen> {
     'Runs the call component for --user: listens for calls on --port, goes online in the directory with that port, ' +
     'asks on a TTY whether to accept each incoming call (or follows --auto-accept / --auto-reject, or `ivc control ' +
     'accept`), runs video, audio and control as child processes during the call, and returns to listening after every ' +
-    'hang-up. With --json, every call event is a JSON line on stdout; `call.ended` carries the call summary.'
+    'hang-up. Ctrl-C hangs up the call in progress and keeps listening; Ctrl-C with no call quits. With --json, ' +
+    'every call event is a JSON line on stdout; `call.ended` carries the call summary.'
 
   static override examples = [
     {description: 'Answer calls as bob, asking each time', command: '<%= config.bin %> listen --user bob'},
@@ -71,6 +73,12 @@ export default class Listen extends IvcCommand<typeof Listen> {
       },
     })
     this.lifecycle.onShutdown('calls', () => driver.shutdown())
+    // Ctrl-C during a call hangs it up and keeps listening; with no call in progress it quits.
+    this.lifecycle.onInterrupt(() => {
+      const hungUp = hangUpOnInterrupt(driver)
+      if (hungUp && !flags.json) process.stderr.write('hanging up (Ctrl-C); still listening, Ctrl-C again to quit\n')
+      return hungUp
+    })
     const port = await driver.listen(flags.port)
     await driver.subscribeControl()
     await serveCallRequests(bus, driver)

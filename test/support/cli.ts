@@ -29,13 +29,18 @@ export async function runCli(args: string[], options: {env?: Record<string, stri
   return {exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr}
 }
 
-/** Start the built CLI as a long-running child; the caller stops it (tracked so a failed test cannot leak it). */
-export function startCli(args: string[], options: {env?: Record<string, string | undefined>} = {}): ResultPromise {
+/**
+ * Start the built CLI as a long-running child; the caller stops it (tracked so a failed test cannot leak it).
+ * `terminal`: in a process group of its own, as a shell runs a job, so `pressCtrlC` can signal the group as a
+ * terminal's Ctrl-C does (every process in the foreground group gets SIGINT, not only the one the test started).
+ */
+export function startCli(args: string[], options: {env?: Record<string, string | undefined>; terminal?: boolean} = {}): ResultPromise {
   const child = execa('node', [BIN, ...args], {
     env: cliEnv(options.env),
     extendEnv: true,
     reject: false,
     buffer: true,
+    detached: options.terminal ?? false,
   })
   running.add(child)
   void child.finally(() => running.delete(child))
@@ -118,4 +123,9 @@ export function lineLog(child: ResultPromise, stream: 'stdout' | 'stderr' = 'std
       })
     },
   }
+}
+
+/** Ctrl-C in the terminal of a child started with `terminal: true`: SIGINT to its whole process group. */
+export function pressCtrlC(child: ResultPromise): void {
+  process.kill(-child.pid!, 'SIGINT')
 }
