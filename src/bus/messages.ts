@@ -43,6 +43,8 @@ export const callSummarySchema = z
     setupMs: z.number().optional(),
     video: mediaStatsSchema.optional(),
     audio: mediaStatsSchema.optional(),
+    /** How each of the call's processes on this side ended (src/call/media-session.ts). */
+    components: z.array(z.object({name: z.string(), code: z.number().nullable(), signal: z.string().nullable()})).optional(),
   })
   .passthrough()
 export type CallSummary = z.infer<typeof callSummarySchema>

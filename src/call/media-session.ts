@@ -28,7 +28,11 @@ export interface MediaSummaries {
   audio?: MediaStats
   /** ms from set-up (dial, or accept) to the first remote frame, when one came. */
   setupMs?: number
+  /** How each of the call's processes ended: a status, or the signal that ended it (a crash, or SIGKILL after the grace). */
+  components?: ComponentEnd[]
 }
+
+export type ComponentEnd = {name: string; code: number | null; signal: string | null}
 
 /** A port free right now on `host`, for an invite or an accept: a receiver or control component starts on it at once. */
 export async function freePort(host: string): Promise<number> {
@@ -161,8 +165,9 @@ export class MediaSession {
   async stop(): Promise<MediaSummaries> {
     await this.#started?.catch(() => undefined)
     const all = [...this.#senders.values(), ...this.#receivers.values(), ...(this.#control ? [this.#control] : [])]
-    await Promise.all(all.map((component) => this.supervisor.stop(component)))
+    const exits = await Promise.all(all.map((component) => this.supervisor.stop(component)))
     const summaries: MediaSummaries = this.#setupMs === undefined ? {} : {setupMs: this.#setupMs}
+    summaries.components = exits.map(({name, code, signal}) => ({name, code, signal}))
     for (const [kind, receiver] of this.#receivers) {
       // The receiver's summary, its last line: checked like every event it printed (src/bus/messages.ts).
       const last = mediaStatsSchema.safeParse(receiver.lastEvent())
