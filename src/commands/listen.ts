@@ -76,7 +76,7 @@ export default class Listen extends IvcCommand<typeof Listen> {
     // Ctrl-C during a call hangs it up and keeps listening; with no call in progress it quits.
     this.lifecycle.onInterrupt(() => {
       const hungUp = hangUpOnInterrupt(driver)
-      if (hungUp && !flags.json) process.stderr.write('hanging up (Ctrl-C); still listening, Ctrl-C again to quit\n')
+      if (hungUp && !flags.json && !terminal) process.stderr.write('hanging up (Ctrl-C); still listening, Ctrl-C again to quit\n')
       return hungUp
     })
     const port = await driver.listen(flags.port)

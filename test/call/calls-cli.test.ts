@@ -213,8 +213,8 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     // A call's senders learn where to send from their start line, so a sender is the stream component without --listen.
     {label: 'the callee\'s video sender', side: 'callee', ends: /^component-crashed$/, match: (line: string) => line.includes('stream-video') && !line.includes('--listen')},
     {label: 'the callee\'s audio receiver', side: 'callee', ends: /^component-crashed$/, match: (line: string) => line.includes('stream-audio') && line.includes('--listen')},
-    // The caller notices first and hangs up; the callee hears the hang-up or loses the control connection.
-    {label: 'the caller\'s control component', side: 'caller', ends: /^(remote-hangup|control-lost|peer-gone)$/, match: (line: string) => line.includes(' control run ')},
+    // The caller notices first and tells the callee its side failed; or the callee loses the control connection first.
+    {label: 'the caller\'s control component', side: 'caller', ends: /^(peer-failed|control-lost|peer-gone)$/, match: (line: string) => line.includes(' control run ')},
   ] as const
 
   it.each(components)('ends the call on both sides when $label is killed, and listens again', async ({side, ends, match}) => {
