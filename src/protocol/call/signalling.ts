@@ -5,10 +5,10 @@ import {callId, host, keepaliveBody, keyShare, mediaOffer, reasonText, username}
 
 /**
  * Call signalling (docs/protocol.md, "Call signalling"): the messages on the TCP connection from the caller to the
- * callee's listening port. Magic "IVCS", version 2 (1 sent the call secret itself in the accept; 2 agrees on it with
- * key shares, see src/security/key-share.ts).
+ * callee's listening port. Magic "IVCS", version 3 (1 sent the call secret itself in the accept; 2 agreed on it with
+ * key shares, see src/security/key-share.ts; 3 adds `failed` to hangup, which a version 2 peer would refuse).
  */
-export const SIGNAL_VERSION = 2
+export const SIGNAL_VERSION = 3
 
 /** Why a callee declined. */
 export const REJECT_CODES = ['declined', 'timeout', 'glare', 'wrong-user', 'unavailable'] as const

@@ -3,13 +3,13 @@ import {describe, expect, it} from 'vitest'
 import {controlCodec} from '../../../src/protocol/call/control.js'
 import {FrameError} from '../../../src/protocol/call/errors.js'
 import {HEADER_BYTES, MAX_BODY_BYTES} from '../../../src/protocol/call/frame.js'
-import {signalCodec} from '../../../src/protocol/call/signalling.js'
+import {SIGNAL_VERSION, signalCodec} from '../../../src/protocol/call/signalling.js'
 import {controlFixtures, signalFixtures} from './fixtures.js'
 
 /** A signalling frame around an arbitrary body, for the bad-body cases (header fields are right). */
 function signalFrame(type: number, body: string | Buffer): Buffer {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
-  const header = Buffer.from([0x49, 0x56, 0x43, 0x53, 2, type, bytes.length >> 8, bytes.length & 0xff])
+  const header = Buffer.from([0x49, 0x56, 0x43, 0x53, SIGNAL_VERSION, type, bytes.length >> 8, bytes.length & 0xff])
   return Buffer.concat([header, bytes])
 }
 
@@ -65,12 +65,13 @@ describe.each(codecs)('$label codec', ({codec, fixtures}) => {
 const badSignalling: Array<[string, Buffer, string, string]> = [
   ['an HTTP request', Buffer.from('GET / HTTP/1.1\r\n\r\n'), 'BadMagicError', 'signalling: bad magic: expected 49 56 43 53 ("IVCS"), got 47'],
   ['a control frame on the signalling port', controlFixtures[1].bytes, 'BadMagicError', 'signalling: bad magic: expected 49 56 43 53 ("IVCS"), got 49 56 43 43'],
-  ['version 1 (the secret in the clear)', Buffer.from('4956435301', 'hex'), 'BadVersionError', 'signalling: unsupported version 1 (this ivc speaks version 2)'],
-  ['version 0', Buffer.from('4956435300', 'hex'), 'BadVersionError', 'signalling: unsupported version 0 (this ivc speaks version 2)'],
-  ['type 0x00', Buffer.from('495643530200', 'hex'), 'UnknownTypeError', 'signalling: unknown message type 0x00'],
-  ['type 0x7f', Buffer.from('49564353027f', 'hex'), 'UnknownTypeError', 'signalling: unknown message type 0x7f'],
-  ['a body one byte over the limit', Buffer.from('4956435302024001', 'hex'), 'OversizeError', 'signalling: body of 16385 bytes exceeds the 16384-byte limit'],
-  ['the largest length field', Buffer.from('495643530202ffff', 'hex'), 'OversizeError', 'signalling: body of 65535 bytes exceeds the 16384-byte limit'],
+  ['version 1 (the secret in the clear)', Buffer.from('4956435301', 'hex'), 'BadVersionError', 'signalling: unsupported version 1 (this ivc speaks version 3)'],
+  ['version 2 (no failed hangup)', Buffer.from('4956435302', 'hex'), 'BadVersionError', 'signalling: unsupported version 2 (this ivc speaks version 3)'],
+  ['version 0', Buffer.from('4956435300', 'hex'), 'BadVersionError', 'signalling: unsupported version 0 (this ivc speaks version 3)'],
+  ['type 0x00', Buffer.from('495643530300', 'hex'), 'UnknownTypeError', 'signalling: unknown message type 0x00'],
+  ['type 0x7f', Buffer.from('49564353037f', 'hex'), 'UnknownTypeError', 'signalling: unknown message type 0x7f'],
+  ['a body one byte over the limit', Buffer.from('4956435303024001', 'hex'), 'OversizeError', 'signalling: body of 16385 bytes exceeds the 16384-byte limit'],
+  ['the largest length field', Buffer.from('495643530302ffff', 'hex'), 'OversizeError', 'signalling: body of 65535 bytes exceeds the 16384-byte limit'],
   ['an empty body', signalFrame(2, ''), 'BadBodyError', 'signalling: bad ringing body: not JSON'],
   ['a body that is not JSON', signalFrame(2, '{callId:1}'), 'BadBodyError', 'signalling: bad ringing body: not JSON'],
   ['a body that is not UTF-8', signalFrame(2, Buffer.from([0x22, 0xff, 0x22])), 'BadBodyError', 'signalling: bad ringing body: not UTF-8'],
@@ -135,7 +136,7 @@ describe('signalling decoder on bad input', () => {
 
   it('never buffers more than one header and one bounded body', () => {
     const decoder = signalCodec.decoder()
-    const header = Buffer.from([0x49, 0x56, 0x43, 0x53, 2, 2, MAX_BODY_BYTES >> 8, MAX_BODY_BYTES & 0xff])
+    const header = Buffer.from([0x49, 0x56, 0x43, 0x53, SIGNAL_VERSION, 2, MAX_BODY_BYTES >> 8, MAX_BODY_BYTES & 0xff])
     expect(decoder.push(header)).toEqual({messages: []})
     expect(decoder.push(Buffer.alloc(MAX_BODY_BYTES - 1, 0x20))).toEqual({messages: []})
     expect(decoder.buffered).toBe(HEADER_BYTES + MAX_BODY_BYTES - 1)

@@ -32,7 +32,7 @@ export const signalFixtures: Array<{name: string; message: SignalMessage; bytes:
     },
     bytes: frame(
       ['49 56 43 53', 'magic "IVCS"'],
-      ['02', 'version 2'],
+      ['03', 'version 3'],
       ['01', 'type 0x01 invite'],
       ['01 7d', 'body length 381'],
       [
@@ -47,14 +47,14 @@ export const signalFixtures: Array<{name: string; message: SignalMessage; bytes:
   {
     name: 'ringing',
     message: {type: 'ringing', callId: CALL},
-    bytes: frame(['49 56 43 53', 'magic'], ['02', 'version'], ['02', 'type ringing'], ['00 1d', 'length 29'], [{utf8: '{"callId":"c0ffee00c0ffee00"}'}, 'body']),
+    bytes: frame(['49 56 43 53', 'magic'], ['03', 'version'], ['02', 'type ringing'], ['00 1d', 'length 29'], [{utf8: '{"callId":"c0ffee00c0ffee00"}'}, 'body']),
   },
   {
     name: 'accept',
     message: {type: 'accept', callId: CALL, keyShare: CALLEE_SHARE, controlPort: 40_013, media: {audio: {format: 'pcm-s16le', port: 40_012, connections: 10, send: true, receive: true}}},
     bytes: frame(
       ['49 56 43 53', 'magic'],
-      ['02', 'version'],
+      ['03', 'version'],
       ['03', 'type accept'],
       ['00 cc', 'length 204'],
       [
@@ -68,17 +68,17 @@ export const signalFixtures: Array<{name: string; message: SignalMessage; bytes:
   {
     name: 'reject',
     message: {type: 'reject', callId: CALL, code: 'declined', reason: 'not now'},
-    bytes: frame(['49 56 43 53', 'magic'], ['02', 'version'], ['04', 'type reject'], ['00 42', 'length 66'], [{utf8: '{"callId":"c0ffee00c0ffee00","code":"declined","reason":"not now"}'}, 'body']),
+    bytes: frame(['49 56 43 53', 'magic'], ['03', 'version'], ['04', 'type reject'], ['00 42', 'length 66'], [{utf8: '{"callId":"c0ffee00c0ffee00","code":"declined","reason":"not now"}'}, 'body']),
   },
   {
     name: 'hangup',
     message: {type: 'hangup', callId: CALL, reason: 'bye'},
-    bytes: frame(['49 56 43 53', 'magic'], ['02', 'version'], ['07', 'type hangup'], ['00 2c', 'length 44'], [{utf8: '{"callId":"c0ffee00c0ffee00","reason":"bye"}'}, 'body']),
+    bytes: frame(['49 56 43 53', 'magic'], ['03', 'version'], ['07', 'type hangup'], ['00 2c', 'length 44'], [{utf8: '{"callId":"c0ffee00c0ffee00","reason":"bye"}'}, 'body']),
   },
   {
     name: 'keepalive',
     message: {type: 'keepalive', seq: 7, t: 123_456},
-    bytes: frame(['49 56 43 53', 'magic'], ['02', 'version'], ['08', 'type keepalive'], ['00 14', 'length 20'], [{utf8: '{"seq":7,"t":123456}'}, 'body: sequence, sender clock ms']),
+    bytes: frame(['49 56 43 53', 'magic'], ['03', 'version'], ['08', 'type keepalive'], ['00 14', 'length 20'], [{utf8: '{"seq":7,"t":123456}'}, 'body: sequence, sender clock ms']),
   },
 ]
 
