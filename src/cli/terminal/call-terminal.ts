@@ -125,7 +125,7 @@ export async function attachCallTerminal(options: CallTerminalOptions): Promise<
   try {
     const status = await requestCall(bus, 'status')
     if (status.state === 'in-call' && status.peer) {
-      view = {...applyCallEvent(applyCallEvent(view, 'call.started', {peer: status.peer}, clock.now()), 'call.media-up', {}, clock.now())}
+      view = applyCallEvent(applyCallEvent(view, 'call.started', {peer: status.peer}, clock.now()), 'call.media-up', {}, clock.now())
       if (status.sending?.local) view.local = {...view.local, ...status.sending.local}
       if (status.sending?.peer) view.remote = {...view.remote, ...status.sending.peer}
       keys.setMode(modeOf(view))
