@@ -22,6 +22,16 @@ const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '2
 /** The stop the issue reports ending calls, kept for exactly this long: the fault, not a wait for something. */
 const SHORT_STOP_MS = 5000
 
+/** Stop with `stop`, and resume with `resume` once SHORT_STOP_MS have passed since, after `noticed` (the stall shown). */
+async function stall(stop: () => void, resume: () => void, noticed: () => Promise<unknown>): Promise<void> {
+  stop()
+  const stoppedAt = Date.now()
+  await noticed()
+  // The fault lasts its full length (the issue's 5 s), whatever the host's speed in noticing it.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, SHORT_STOP_MS - (Date.now() - stoppedAt))))
+  resume()
+}
+
 const groups = new Set<number>()
 afterEach(async () => {
   for (const pgid of groups) {
@@ -43,7 +53,15 @@ async function listenInOwnGroup(user: string) {
   groups.add(child.pid!)
   const log = lineLog(child)
   await log.waitFor((line) => line.includes('"event":"listening"'))
-  return {child, log, stop: () => process.kill(-child.pid!, 'SIGSTOP'), resume: () => process.kill(-child.pid!, 'SIGCONT')}
+  return {
+    child,
+    log,
+    stop: () => process.kill(-child.pid!, 'SIGSTOP'),
+    resume: () => process.kill(-child.pid!, 'SIGCONT'),
+    /** Only the `ivc listen` process, not its components. */
+    stopListener: () => process.kill(child.pid!, 'SIGSTOP'),
+    resumeListener: () => process.kill(child.pid!, 'SIGCONT'),
+  }
 }
 
 /** Everything `user`'s components publish on topics call, video-stats and audio-stats, as it comes. */
@@ -57,10 +75,11 @@ async function watchBus(user: string) {
   }
 
   await Promise.all([bus.subscribe('call', record), bus.subscribe('video-stats', record), bus.subscribe('audio-stats', record)])
-  const until = (what: string, predicate: (event: {type: string; body: Record<string, unknown>}) => boolean, timeoutMs = 60_000) =>
+  /** The `nth` event (1: the first) that matches, once it has come. */
+  const until = (what: string, predicate: (event: {type: string; body: Record<string, unknown>}) => boolean, nth = 1, timeoutMs = 60_000) =>
     new Promise<{type: string; body: Record<string, unknown>}>((resolve, reject) => {
       const check = () => {
-        const found = seen.find(predicate)
+        const found = seen.filter(predicate)[nth - 1]
         if (!found) return
         waiters.delete(check)
         clearTimeout(timer)
@@ -87,7 +106,7 @@ function processesWith(text: string): string[] {
 }
 
 describe('a stalled peer (its processes stopped with SIGSTOP)', () => {
-  it(`rides out a ${SHORT_STOP_MS / 1000} s stop of the peer's whole process group: reconnecting…, then the call and its media go on`, async () => {
+  it(`rides out a ${SHORT_STOP_MS / 1000} s stop of the peer's whole process group, then of its listener alone: reconnecting…, then the call and its media go on`, async () => {
     const bob = name('bob')
     const alice = name('alice')
     const listener = await listenInOwnGroup(bob)
@@ -97,18 +116,21 @@ describe('a stalled peer (its processes stopped with SIGSTOP)', () => {
       await aliceBus.until('call.media-up', (e) => e.type === 'call.media-up')
       await Promise.all([aliceBus.receiving('video', 0), aliceBus.receiving('audio', 0)])
 
-      listener.stop()
-      const stoppedAt = Date.now()
-      const stalled = await aliceBus.until('call.stalled', (e) => e.type === 'call.stalled')
-      expect(stalled.body).toMatchObject({peer: bob, timeoutMs: 15_000})
-      // The fault lasts its full length (the issue's 5 s), whatever the host's speed in noticing it.
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, SHORT_STOP_MS - (Date.now() - stoppedAt))))
-      listener.resume()
+      await stall(listener.stop, listener.resume, async () => {
+        const stalled = await aliceBus.until('call.stalled', (e) => e.type === 'call.stalled')
+        expect(stalled.body).toMatchObject({peer: bob, timeoutMs: 15_000})
+      })
 
       const resumed = await aliceBus.until('call.resumed', (e) => e.type === 'call.resumed')
       expect(Number(resumed.body.silentMs)).toBeGreaterThanOrEqual(2000)
       // Media from bob flows again: both receivers count new frames after the resume.
       await Promise.all([aliceBus.receiving('video', 10), aliceBus.receiving('audio', 10)])
+      expect(aliceBus.types()).not.toContain('call.ending')
+
+      // bob's listener alone stops (its components run on): its signalling falls silent, and that too is ridden out.
+      await stall(listener.stopListener, listener.resumeListener, () => aliceBus.until('a second call.stalled', (e) => e.type === 'call.stalled', 2))
+      await aliceBus.until('a second call.resumed', (e) => e.type === 'call.resumed', 2)
+      await aliceBus.receiving('video', 10)
       expect(aliceBus.types()).not.toContain('call.ending')
 
       expect((await runCli(['control', 'hangup', '--user', alice, '--redis', redis])).exitCode).toBe(0)
