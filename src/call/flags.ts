@@ -41,14 +41,14 @@ export function listenAddress(flags: {bind?: string}, advertised: string): strin
  * `--stall-timeout`: seconds a silent peer may stall before the call ends. After 2 s of silence the call shows
  * "reconnecting…" (`call.stalled`); a peer whose connections reset (a killed process) ends it at once.
  */
-export function stallTimeoutFlag(options: {helpGroup?: string} = {}) {
+export function stallTimeoutFlag(options: {helpGroup?: string; description?: string} = {}) {
   return Flags.integer({
     env: 'IVC_STALL_TIMEOUT',
     default: DEFAULT_STALL_TIMEOUT_MS / 1000,
     min: 3,
     max: 600,
-    ...options,
     description: 'Seconds a silent peer (stopped, suspended, roaming) may stall before the call ends; "reconnecting…" shows after 2 s.',
+    ...options,
   })
 }
 
