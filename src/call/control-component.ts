@@ -17,16 +17,14 @@ import {FramedConnection} from './signalling.js'
  * complete the handshake), and admitted only for this call and peer.
  */
 /**
- * Control keepalives: twice a second; stalled after 2 s of silence (`control.stalled`), gone 2 s after the stall
- * timeout. The 2 s let the call component's signalling connection, which has the same timeout, end a silent peer's
- * call first, with its reason (the peer's silence); this one gives up by itself only when the peer's control
- * component alone is silent.
+ * Control keepalives: twice a second; stalled after 2 s of silence (`control.stalled`), gone after twice the stall
+ * timeout. The call component's signalling connection has the stall timeout itself, so for a silent peer it ends
+ * the call first, with its reason (the peer's silence), even on a host so loaded that its timers run seconds late;
+ * this one gives up by itself only when the peer's control component alone is silent.
  */
 export function controlKeepalive(stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS) {
-  return {intervalMs: 500, stalledAfterMs: STALLED_AFTER_MS, timeoutMs: stallTimeoutMs + CONTROL_GRACE_MS}
+  return {intervalMs: 500, stalledAfterMs: STALLED_AFTER_MS, timeoutMs: 2 * stallTimeoutMs}
 }
-
-const CONTROL_GRACE_MS = 2000
 
 export interface ControlComponentOptions {
   bus: Bus

@@ -48,7 +48,7 @@ export default class Control extends IvcCommand<typeof Control> {
     bind: componentBindFlag('(run, callee) Address to listen on (default: every interface; a call passes its own).'),
     connect: Flags.string({helpGroup: 'COMPONENT', description: '(run, caller) Connect to the peer\'s control component at HOST:PORT.'}),
     'await-start': awaitStartFlag,
-    'stall-timeout': stallTimeoutFlag({helpGroup: 'COMPONENT', description: '(run) The call\'s stall timeout: the control connection gives a silent peer up 2 s after it (the call component\'s signalling decides first).'}),
+    'stall-timeout': stallTimeoutFlag({helpGroup: 'COMPONENT', description: '(run) The call\'s stall timeout: the control connection gives a silent peer up after twice as long (the call component\'s signalling decides first).'}),
   }
 
   async run(): Promise<unknown> {
