@@ -100,6 +100,14 @@ async function watchBus(user: string) {
   return {until, receiving, types: () => seen.map((e) => e.type), close: () => bus.close()}
 }
 
+/**
+ * Both sides' receivers have frames: every sender's first connection is up. (A stop while a sender's first media
+ * handshake is still under way fails that sender at the handshake deadline, which is not what these tests are about.)
+ */
+async function mediaBothWays(...sides: Array<Awaited<ReturnType<typeof watchBus>>>): Promise<void> {
+  await Promise.all(sides.flatMap((side) => [side.receiving('video', 0), side.receiving('audio', 0)]))
+}
+
 function processesWith(text: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,stat,args'], {encoding: 'utf8'})
   return out.split('\n').filter((line) => line.includes(text) && line.includes('run.js'))
@@ -110,11 +118,11 @@ describe('a stalled peer (its processes stopped with SIGSTOP)', () => {
     const bob = name('bob')
     const alice = name('alice')
     const listener = await listenInOwnGroup(bob)
-    const aliceBus = await watchBus(alice)
+    const [aliceBus, bobBus] = await Promise.all([watchBus(alice), watchBus(bob)])
     try {
       const call = startCli(['call', bob, '--user', alice, '--json', ...common])
       await aliceBus.until('call.media-up', (e) => e.type === 'call.media-up')
-      await Promise.all([aliceBus.receiving('video', 0), aliceBus.receiving('audio', 0)])
+      await mediaBothWays(aliceBus, bobBus)
 
       await stall(listener.stop, listener.resume, async () => {
         const stalled = await aliceBus.until('call.stalled', (e) => e.type === 'call.stalled')
@@ -141,7 +149,7 @@ describe('a stalled peer (its processes stopped with SIGSTOP)', () => {
       const ended = JSON.parse(await listener.log.waitFor((line) => line.includes('"call.ended"')))
       expect(ended).toMatchObject({code: 'remote-hangup'})
     } finally {
-      await aliceBus.close()
+      await Promise.all([aliceBus.close(), bobBus.close()])
     }
   }, 120_000)
 
@@ -149,12 +157,13 @@ describe('a stalled peer (its processes stopped with SIGSTOP)', () => {
     const bob = name('bob')
     const alice = name('alice')
     const listener = await listenInOwnGroup(bob)
-    const aliceBus = await watchBus(alice)
+    const [aliceBus, bobBus] = await Promise.all([watchBus(alice), watchBus(bob)])
     try {
       // A short bound keeps the test short; the default is 15 s.
       const call = startCli(['call', bob, '--user', alice, '--json', '--stall-timeout', '6', ...common])
       const up = await aliceBus.until('call.media-up', (e) => e.type === 'call.media-up')
       const callId = String(up.body.callId)
+      await mediaBothWays(aliceBus, bobBus)
       listener.stop()
       const stalled = await aliceBus.until('call.stalled', (e) => e.type === 'call.stalled')
       expect(stalled.body).toMatchObject({peer: bob, timeoutMs: 6000})
@@ -173,7 +182,7 @@ describe('a stalled peer (its processes stopped with SIGSTOP)', () => {
       expect(ended).toMatchObject({callId, peer: alice})
       await expect.poll(() => processesWith(callId), {timeout: 60_000}).toEqual([])
     } finally {
-      await aliceBus.close()
+      await Promise.all([aliceBus.close(), bobBus.close()])
     }
   }, 120_000)
 })
