@@ -22,7 +22,7 @@ import {
   type TopicType,
   topicSchema,
 } from './messages.js'
-import {openRedis} from './redis-client.js'
+import {openRedis, reportOutages} from './redis-client.js'
 
 export interface BusOptions {
   redis: string
@@ -85,7 +85,7 @@ export class Bus {
   }
 
   static async connect(options: BusOptions): Promise<Bus> {
-    const redis = await openRedis(options.redis, options.logger, options.connectTimeoutMs)
+    const redis = await openRedis(options.redis, options.logger, options.connectTimeoutMs, `bus ${options.component}`)
     const bus = new Bus(redis, options)
     return bus
   }
@@ -253,7 +253,11 @@ export class Bus {
     const refresh = () => this.redis.set(key, value, 'PX', ttlMs)
     await refresh()
     this.#liveness = this.#clock.setInterval(() => {
-      refresh().catch((error: Error) => this.options.logger.warn(`liveness refresh failed: ${error.message}`))
+      refresh().catch((error: Error) => {
+        // While Redis is away its outage was reported once (redis-client.ts); every refresh failing is no news.
+        const level = this.redis.status === 'ready' ? 'warn' : 'debug'
+        this.options.logger[level](`liveness refresh failed: ${error.message}`)
+      })
     }, Math.max(100, Math.floor(ttlMs / 3)))
   }
 
@@ -353,7 +357,7 @@ export class Bus {
   #subscriberConnection(): Promise<Redis> {
     this.#subscriberReady ??= (async () => {
       const subscriber = this.redis.duplicate()
-      subscriber.on('error', (error: Error) => this.options.logger.debug(`redis subscriber: ${error.message}`))
+      reportOutages(subscriber, `bus ${this.options.component} subscriber`, this.options.logger)
       subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#dispatch(channel.toString(), message))
       this.#subscriber = subscriber
       await subscriber.connect()

@@ -77,6 +77,8 @@ export const TOPICS = {
     'call.ended': callEvent.extend({summary: callSummarySchema}),
     'call.replaced': callEvent.extend({replacedBy: z.string()}),
     'call.chat': callEvent.extend({direction: z.enum(['in', 'out']), text}),
+    'call.stalled': callEvent.extend({silentMs: z.number(), timeoutMs: z.number()}),
+    'call.resumed': callEvent.extend({silentMs: z.number()}),
   },
   control: {
     'control.ready': z.object({peer: z.string()}).passthrough(),
@@ -84,6 +86,8 @@ export const TOPICS = {
     'control.hangup': z.object({reason}).passthrough(),
     'control.lost': z.object({reason}).passthrough(),
     'control.chat': z.object({text: text.min(1)}).passthrough(),
+    'control.stalled': z.object({silentMs: z.number()}).passthrough(),
+    'control.resumed': z.object({silentMs: z.number()}).passthrough(),
   },
   media: {
     'media.set': z.object({kind: mediaKind, on: z.boolean()}).passthrough(),

@@ -1,5 +1,5 @@
 import {close, endActive, endRecord, finishEnding, ignored, invalid, ok, refuse, send} from './steps.js'
-import type {CallEvent, CallState, Step} from './types.js'
+import type {CallEvent, CallState, StalledPath, Step} from './types.js'
 
 type Active = Extract<CallState, {kind: 'in-call'}>
 type Ending = Extract<CallState, {kind: 'ending'}>
@@ -40,6 +40,12 @@ export function activeStep(state: Active, event: CallEvent, now: number): Step {
       ])
     }
 
+    case 'signal-liveness':
+      if (event.conn !== call.conn) return ignored(state, 'liveness of another connection')
+      return liveness(state, 'signalling', event.stalled, event.silentMs)
+    case 'control-liveness':
+      if (stale) return ignored(state, 'control event of another call')
+      return liveness(state, 'control', event.stalled, event.silentMs)
     case 'peer-media': {
       if (stale) return ignored(state, 'control event of another call')
       const sending = {...call.sending, peer: {...call.sending.peer, [event.kind]: event.on}}
@@ -67,6 +73,24 @@ export function activeStep(state: Active, event: CallEvent, now: number): Step {
     default:
       return ignored(state, `${event.type} during a call`)
   }
+}
+
+/**
+ * The peer fell silent on one of its connections, or was heard again. The call goes on either way (a connection
+ * silent for the whole stall timeout closes, and that ends it): the first stalled connection shows the call as
+ * stalled ("reconnecting…"), the last one heard again as resumed.
+ */
+function liveness(state: Active, path: StalledPath, stalled: boolean, silentMs: number): Step {
+  const {call} = state
+  const before = call.stalled ?? []
+  const after = stalled ? [...before.filter((each) => each !== path), path] : before.filter((each) => each !== path)
+  const next: Active = {...state, call: {...call, stalled: after}}
+  if (before.length === 0 && after.length > 0) {
+    return ok(next, [{type: 'emit', event: 'call.stalled', callId: call.callId, body: {peer: call.peer, silentMs, timeoutMs: state.config.stallTimeoutMs}}])
+  }
+
+  if (before.length > 0 && after.length === 0) return ok(next, [{type: 'emit', event: 'call.resumed', callId: call.callId, body: {peer: call.peer, silentMs}}])
+  return ok(next)
 }
 
 /** The call is over; wait (bounded) for its components to stop, refusing new callers meanwhile. */

@@ -39,7 +39,8 @@ export async function callAlone(options: {
     logger,
     address: options.address,
     answerTimeoutMs: options.answerTimeoutMs,
-    network: tcpSignalling(logger, clock, context.bind),
+    ...(context.stallTimeoutS ? {stallTimeoutMs: context.stallTimeoutS * 1000} : {}),
+    network: tcpSignalling(logger, clock, context.bind, context.stallTimeoutS ? context.stallTimeoutS * 1000 : undefined),
     media: componentMedia({logger, plan, context, clock}),
     clock,
     onEvent: (event, body) => {

@@ -8,6 +8,7 @@ import {Admission, type AdmissionLimits, type AdmissionStats, dropLog, FRAMED_AD
 import {secureServer} from '../security/tls-psk.js'
 import {type Clock, realClock} from '../foundation/clock.js'
 import type {MessageCodec} from '../protocol/call/codec.js'
+import {DEFAULT_STALL_TIMEOUT_MS, type LivenessChange, STALLED_AFTER_MS} from './liveness.js'
 import {FramedConnection, type FramedOptions} from './signalling.js'
 
 /** A connection that has not completed TLS by then is dropped (as the control auth is bounded). */
@@ -117,7 +118,10 @@ function reportingFirstMessage<M extends {type: string}>(codec: MessageCodec<M>,
   }
 }
 
-export const SIGNAL_KEEPALIVE = {intervalMs: 1000, timeoutMs: 5000}
+/** Signalling keepalives: every second; stalled after 2 s of silence, gone after the stall timeout. */
+export function signalKeepalive(stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS) {
+  return {intervalMs: 1000, stalledAfterMs: STALLED_AFTER_MS, timeoutMs: stallTimeoutMs}
+}
 
 /** What the call driver needs of one signalling connection (a SignalConnection has it all). */
 export interface SignalLink {
@@ -129,6 +133,8 @@ export interface SignalLink {
   destroy(reason: string): void
   /** Resolves when the connection is closed, by either side, with why. */
   closed: Promise<{reason: string}>
+  /** Hears when the peer stalls (silent for a while) and when it is heard again; links without keepalives have none. */
+  onLiveness?(listener: (change: Exclude<LivenessChange, {kind: 'gone'}>) => void): unknown
 }
 
 /** Where the call driver's signalling connections come from: TCP between hosts (tcpSignalling), or memory in tests. */
@@ -141,10 +147,11 @@ export interface SignalNetwork {
 
 /**
  * Call signalling over TCP: framed with the signalling codec, kept alive, the keepalive timed by `clock`; calls are
- * accepted on `bindHost` (the address this user advertises, unless told otherwise: flags.ts `bindAddress`).
+ * accepted on `bindHost` (the address this user advertises, unless told otherwise: flags.ts `bindAddress`); a peer
+ * silent for `stallTimeoutMs` is given up (a stall shorter than that is only reported).
  */
-export function tcpSignalling(logger: Logger, clock: Clock, bindHost: string): SignalNetwork {
-  const framed = {codec: signalCodec, logger, keepalive: SIGNAL_KEEPALIVE, clock}
+export function tcpSignalling(logger: Logger, clock: Clock, bindHost: string, stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS): SignalNetwork {
+  const framed = {codec: signalCodec, logger, keepalive: signalKeepalive(stallTimeoutMs), clock}
   return {
     listen: (port, onConnection) => listenFramed<SignalMessage>({...framed, host: bindHost, port, onConnection}),
     connect: (host, port) => FramedConnection.connect<SignalMessage>(host, port, framed),

@@ -6,6 +6,7 @@ import {controlCodec, type ControlMessage} from '../protocol/call/control.js'
 import {type ControlConnection, listenFramed} from './connections.js'
 import {admitControl, presentControlAuth} from './control-auth.js'
 import {retryWhileRefused} from '../transport/open-connection.js'
+import {DEFAULT_STALL_TIMEOUT_MS, STALLED_AFTER_MS} from './liveness.js'
 import {FramedConnection} from './signalling.js'
 
 /**
@@ -15,7 +16,15 @@ import {FramedConnection} from './signalling.js'
  * caller connects; either way the connection is TLS keyed by the call's control key (a peer without it cannot
  * complete the handshake), and admitted only for this call and peer.
  */
-export const CONTROL_KEEPALIVE = {intervalMs: 500, timeoutMs: 2000}
+/**
+ * Control keepalives: twice a second; stalled after 2 s of silence (`control.stalled`), gone after twice the stall
+ * timeout. The call component's signalling connection has the stall timeout itself, so for a silent peer it ends
+ * the call first, with its reason (the peer's silence), even on a host so loaded that its timers run seconds late;
+ * this one gives up by itself only when the peer's control component alone is silent.
+ */
+export function controlKeepalive(stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS) {
+  return {intervalMs: 500, stalledAfterMs: STALLED_AFTER_MS, timeoutMs: 2 * stallTimeoutMs}
+}
 
 export interface ControlComponentOptions {
   bus: Bus
@@ -30,6 +39,8 @@ export interface ControlComponentOptions {
   /** Callee: the address to listen on (0.0.0.0: every interface). */
   listenHost?: string
   connect?: {host: string; port: number}
+  /** A silent peer is given up after this long (the connection closes: `control.lost`); default 15 s. */
+  stallTimeoutMs?: number
   /** The caller's: the callee's control may still be starting (both start as the call rings); refused is retried this long. */
   waitForListenerMs?: number
   /** Machine-readable progress for the supervisor: {"event":"listening","port"} and {"event":"ready"}. */
@@ -57,6 +68,8 @@ export async function runControlComponent(options: ControlComponentOptions): Pro
         break
     }
   })
+  // A stall is only news: the call goes on, and the call component shows "reconnecting…" until the peer is heard.
+  connection.onLiveness((change) => void publish(change.kind === 'stalled' ? 'control.stalled' : 'control.resumed', {silentMs: Math.round(change.silentMs)}))
   // The bus answers other request types, and a control.send without an audio, video, hangup or chat message, BAD_USAGE.
   const stopServing = await bus.serve('control', async (request) => {
     const {message} = request.body
@@ -80,7 +93,7 @@ export async function runControlComponent(options: ControlComponentOptions): Pro
 }
 
 async function establish(options: ControlComponentOptions): Promise<ControlConnection> {
-  const framed = {codec: controlCodec, logger: options.logger, keepalive: CONTROL_KEEPALIVE, name: `control with ${options.peer}`}
+  const framed = {codec: controlCodec, logger: options.logger, keepalive: controlKeepalive(options.stallTimeoutMs), name: `control with ${options.peer}`}
   if (options.connect) {
     const {host, port} = options.connect
     const secret = await options.secret

@@ -25,7 +25,9 @@ export interface CallDriverOptions {
   /** Our address as peers reach us (goes into invites). */
   address: string
   answerTimeoutMs?: number
-  /** Signalling connections (production: tcpSignalling). */
+  /** A peer silent this long is gone (the network and the control component enforce it; here it goes into `call.stalled`). */
+  stallTimeoutMs?: number
+  /** Signalling connections (production: tcpSignalling, given the same stall timeout). */
   network: SignalNetwork
   /** The call's components (production: componentMedia, each a child process). */
   media: CallMedia
@@ -52,7 +54,11 @@ export class CallDriver {
   #listener: {port: number; close(): Promise<void>} | undefined
 
   constructor(private readonly options: CallDriverOptions) {
-    this.#state = initialCallState({user: options.user, ...(options.answerTimeoutMs ? {answerTimeoutMs: options.answerTimeoutMs} : {})})
+    this.#state = initialCallState({
+      user: options.user,
+      ...(options.answerTimeoutMs ? {answerTimeoutMs: options.answerTimeoutMs} : {}),
+      ...(options.stallTimeoutMs ? {stallTimeoutMs: options.stallTimeoutMs} : {}),
+    })
     options.media.onComponentExit((component, reason, side) => {
       const state = this.#state
       if (state.kind === 'in-call' || state.kind === 'ending') this.dispatch({type: 'component-exited', callId: state.call.callId, component, reason, side})
@@ -82,6 +88,8 @@ export class CallDriver {
       if (envelope.type === 'control.peer-media') this.dispatch({type: 'peer-media', callId, kind: envelope.body.kind, on: envelope.body.on})
       else if (envelope.type === 'control.hangup') this.dispatch({type: 'control-hangup', callId, reason: envelope.body.reason})
       else if (envelope.type === 'control.lost') this.dispatch({type: 'control-lost', callId, reason: envelope.body.reason})
+      else if (envelope.type === 'control.stalled') this.dispatch({type: 'control-liveness', callId, stalled: true, silentMs: envelope.body.silentMs})
+      else if (envelope.type === 'control.resumed') this.dispatch({type: 'control-liveness', callId, stalled: false, silentMs: envelope.body.silentMs})
       else if (envelope.type === 'control.chat') {
         const state = this.#state
         if (state.kind === 'in-call' && state.call.callId === callId) this.#emit('call.chat', callId, {peer: state.call.peer, direction: 'in', text: envelope.body.text})
@@ -222,6 +230,7 @@ export class CallDriver {
       this.options.logger.debug(`signal ← ${message.type} on ${id}`)
       this.dispatch({type: 'signal', conn: id, message})
     })
+    link.onLiveness?.((change) => this.dispatch({type: 'signal-liveness', conn: id, stalled: change.kind === 'stalled', silentMs: Math.round(change.silentMs)}))
     void link.closed.then((info) => {
       this.#book.removeLink(id)
       this.dispatch({type: 'signal-closed', conn: id, reason: info.reason})

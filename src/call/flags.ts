@@ -5,6 +5,7 @@ import * as Flags from '@oclif/core/flags'
 import {IvcError} from '../foundation/errors.js'
 import {frameSizeFlag} from '../media/video/frame-size.js'
 import {host} from '../protocol/call/fields.js'
+import {DEFAULT_STALL_TIMEOUT_MS} from './liveness.js'
 import type {MediaPlan} from './media-session.js'
 
 /** An address peers can reach: a host name or IP, as the invite carries it. */
@@ -36,6 +37,21 @@ export function listenAddress(flags: {bind?: string}, advertised: string): strin
   return flags.bind ?? advertised
 }
 
+/**
+ * `--stall-timeout`: seconds a silent peer may stall before the call ends. After 2 s of silence the call shows
+ * "reconnecting…" (`call.stalled`); a peer whose connections reset (a killed process) ends it at once.
+ */
+export function stallTimeoutFlag(options: {helpGroup?: string; description?: string} = {}) {
+  return Flags.integer({
+    env: 'IVC_STALL_TIMEOUT',
+    default: DEFAULT_STALL_TIMEOUT_MS / 1000,
+    min: 3,
+    max: 600,
+    description: 'Seconds a silent peer (stopped, suspended, roaming) may stall before the call ends; "reconnecting…" shows after 2 s.',
+    ...options,
+  })
+}
+
 /** Flags of the call component shared by `ivc listen` and `ivc call`: which media, from where, to where. */
 export const callFlags = {
   video: Flags.boolean({env: 'IVC_VIDEO', default: true, allowNo: true, helpGroup: 'MEDIA', description: 'Send and receive video (--no-video: audio only).'}),
@@ -53,6 +69,7 @@ export const callFlags = {
   address: peerAddress({env: 'IVC_ADDRESS', description: 'Address peers reach this host at; default: the primary non-loopback IPv4, else 127.0.0.1.'}),
   bind: bindAddress({env: 'IVC_BIND', description: 'Address to listen on for calls, control and media; default: the --address peers are told. 0.0.0.0 (or ::) for every interface.'}),
   timeout: Flags.integer({env: 'IVC_CALL_TIMEOUT', default: 30, min: 1, description: 'Seconds to wait for an answer before giving up.'}),
+  'stall-timeout': stallTimeoutFlag(),
 }
 
 export interface CallFlagValues {

@@ -21,6 +21,8 @@ export interface ComponentContext {
   logLevel: string
   /** Where this side's receivers and control listen (flags.ts `listenAddress`): never wider than asked. */
   bind: string
+  /** --stall-timeout in seconds, for the control component (its connection gives a silent peer up after it). */
+  stallTimeoutS?: number
 }
 
 export interface MediaSummaries {
@@ -94,7 +96,7 @@ export class MediaSession {
     // few ms.
     for (const kind of KINDS) if (local[kind]?.receive) this.#startReceiver(kind, local[kind]!.port)
     for (const kind of KINDS) if (local[kind]?.send) this.#startSender(kind)
-    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--await-start', ...this.#context()])
+    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--await-start', ...this.#stall(), ...this.#context()])
   }
 
   /**
@@ -108,7 +110,7 @@ export class MediaSession {
       for (const kind of KINDS) if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, local[kind]!.port)
       for (const kind of KINDS) if (local[kind]?.send && remote[kind]?.receive) this.#startSender(kind)
 
-      this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', String(controlPort), '--bind', this.context.bind, '--await-start', ...this.#context()])
+      this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', String(controlPort), '--bind', this.context.bind, '--await-start', ...this.#stall(), ...this.#context()])
       return {media: local, controlPort}
     })()
   }
@@ -217,6 +219,10 @@ export class MediaSession {
 
   #common(): string[] {
     return ['--call-id', this.callId, '--json', ...this.#context()]
+  }
+
+  #stall(): string[] {
+    return this.context.stallTimeoutS === undefined ? [] : ['--stall-timeout', String(this.context.stallTimeoutS)]
   }
 
   #context(): string[] {

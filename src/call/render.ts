@@ -21,6 +21,10 @@ export function describeCallEvent(event: string, body: Record<string, unknown>):
 
     case 'call.chat':
       return `${body.direction === 'out' ? 'you' : peer}: ${printable(String(body.text))}`
+    case 'call.stalled':
+      return `${peer} is not answering: reconnecting… (the call ends after ${seconds(body.timeoutMs)} of silence)`
+    case 'call.resumed':
+      return `${peer} is back after ${seconds(body.silentMs)} of silence`
     case 'call.replaced':
       return 'you both called at once: taking their call instead (glare)'
     case 'call.refused':
@@ -30,6 +34,11 @@ export function describeCallEvent(event: string, body: Record<string, unknown>):
     default:
       return undefined
   }
+}
+
+/** Milliseconds as seconds for a person: "5.2 s". */
+function seconds(ms: unknown): string {
+  return `${(Number(ms) / 1000).toFixed(1)} s`
 }
 
 /**

@@ -7,6 +7,7 @@ import type {MessageCodec, MessageDecoder} from '../protocol/call/codec.js'
 import type {FrameError} from '../protocol/call/errors.js'
 import {clientHandshakeError, secureClient} from '../security/tls-psk.js'
 import {type Clock, realClock} from '../foundation/clock.js'
+import {type LivenessChange, PeerLiveness} from './liveness.js'
 
 /**
  * One framed peer connection (call signalling or call control) over a net.Socket: decodes what arrives with the
@@ -16,8 +17,10 @@ import {type Clock, realClock} from '../foundation/clock.js'
 export interface KeepaliveOptions {
   /** Send a keepalive this often. */
   intervalMs: number
-  /** Close when nothing at all arrived for this long. */
+  /** Close when nothing at all arrived for this long (the peer is gone, not just stalled). */
   timeoutMs: number
+  /** Report the peer as stalled (onLiveness) after this much silence; default: never before the timeout. */
+  stalledAfterMs?: number
 }
 
 export interface FramedOptions<M> {
@@ -60,7 +63,8 @@ export class FramedConnection<M extends {type: string}> {
   #closeInfo: CloseInfo | undefined
   #resolveClosed!: (info: CloseInfo) => void
   #endAfterFlush = false
-  #lastHeard: number
+  #liveness: PeerLiveness | undefined
+  #livenessListeners = new Set<(change: LivenessChange) => void>()
   #keepaliveTimer: unknown
   #seq = 0
   #rttMs: number | undefined
@@ -75,7 +79,12 @@ export class FramedConnection<M extends {type: string}> {
       maxUnread: options.maxUnread ?? 64,
     }
     this.#decoder = options.codec.decoder() as MessageDecoder<M>
-    this.#lastHeard = this.#options.clock.now()
+    const {keepalive} = options
+    if (keepalive) {
+      const bounds = {stalledAfterMs: keepalive.stalledAfterMs ?? keepalive.timeoutMs, goneAfterMs: keepalive.timeoutMs, checkEveryMs: keepalive.intervalMs}
+      this.#liveness = new PeerLiveness(bounds, this.#options.clock)
+    }
+
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
     socket.setNoDelay(true)
     socket.on('data', (chunk: Buffer) => this.#onData(chunk))
@@ -132,6 +141,12 @@ export class FramedConnection<M extends {type: string}> {
 
   get remoteAddress(): string | undefined {
     return this.#socket.remoteAddress
+  }
+
+  /** `listener` hears when the peer stalls (silent past `stalledAfterMs`) and when it is heard again. */
+  onLiveness(listener: (change: Exclude<LivenessChange, {kind: 'gone'}>) => void): () => void {
+    this.#livenessListeners.add(listener as (change: LivenessChange) => void)
+    return () => this.#livenessListeners.delete(listener as (change: LivenessChange) => void)
   }
 
   onMessage(listener: (message: M) => void): () => void {
@@ -212,7 +227,8 @@ export class FramedConnection<M extends {type: string}> {
   #onData(chunk: Buffer): void {
     if (this.#closeInfo && this.#closeInfo.by !== 'local') return
     this.stats.bytesIn += chunk.length
-    this.#lastHeard = this.#options.clock.now()
+    const resumed = this.#liveness?.heard()
+    if (resumed) this.#tellLiveness(resumed)
     const step = this.#decoder.push(chunk)
     for (const message of step.messages) {
       this.stats.framesIn += 1
@@ -261,17 +277,31 @@ export class FramedConnection<M extends {type: string}> {
     const {keepalive, clock} = this.#options
     if (!keepalive || this.#closeInfo) return
     this.#keepaliveTimer = clock.setTimeout(() => {
-      const silentMs = clock.now() - this.#lastHeard
-      if (silentMs >= keepalive.timeoutMs) {
-        this.#options.logger.warn(`${this.name}: nothing heard for ${Math.round(silentMs)} ms; closing`)
-        this.destroy(`keepalive timeout: nothing from the peer for ${Math.round(silentMs)} ms`, 'peer')
+      const change = this.#liveness!.check()
+      if (change?.kind === 'gone') {
+        const seconds = (change.silentMs / 1000).toFixed(1)
+        this.#options.logger.warn(`${this.name}: nothing heard for ${seconds} s; closing`)
+        this.destroy(`nothing heard from the peer for ${seconds} s (the stall timeout is ${keepalive.timeoutMs / 1000} s)`, 'peer')
         return
       }
 
+      if (change) this.#tellLiveness(change)
       this.#seq = (this.#seq + 1) >>> 0
       this.send({type: 'keepalive', seq: this.#seq, t: Math.floor(clock.now())} as unknown as M)
       this.#scheduleKeepalive()
     }, keepalive.intervalMs)
+  }
+
+  #tellLiveness(change: LivenessChange): void {
+    if (change.kind === 'stalled') this.#options.logger.info(`${this.name}: nothing heard for ${(change.silentMs / 1000).toFixed(1)} s; waiting`)
+    else this.#options.logger.info(`${this.name}: heard again after ${(change.silentMs / 1000).toFixed(1)} s`)
+    for (const listener of this.#livenessListeners) {
+      try {
+        listener(change)
+      } catch (error) {
+        this.#options.logger.error(`${this.name}: a liveness handler failed: ${String(error)}`)
+      }
+    }
   }
 
   /** The first reason wins: later events of the same teardown (end, then close) do not overwrite it. */

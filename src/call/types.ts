@@ -2,6 +2,7 @@ import type {ErrorCode} from '../foundation/errors.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
 import type {SignalMessage} from '../protocol/call/signalling.js'
 import type {KeyShare} from '../security/key-share.js'
+import {DEFAULT_STALL_TIMEOUT_MS} from './liveness.js'
 
 /**
  * The call manager's states, events and effects (docs/protocol.md, "Call states"). The reducer in
@@ -15,9 +16,11 @@ export interface CallConfig {
   answerTimeoutMs: number
   /** After a call ends, components get this long to stop before the manager listens again anyway. */
   teardownTimeoutMs: number
+  /** A peer silent this long is gone (the connections enforce it; `call.stalled` tells it, for "reconnecting…"). */
+  stallTimeoutMs: number
 }
 
-export const DEFAULT_CALL_CONFIG = {answerTimeoutMs: 30_000, teardownTimeoutMs: 3000} as const
+export const DEFAULT_CALL_CONFIG = {answerTimeoutMs: 30_000, teardownTimeoutMs: 3000, stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS} as const
 
 export type Role = 'caller' | 'callee'
 export type MediaKind = 'audio' | 'video'
@@ -69,7 +72,12 @@ export interface ActiveCall {
   startedAt: number
   /** What each side currently sends (toggled through the control connection). */
   sending: {local: Record<MediaKind, boolean>; peer: Record<MediaKind, boolean>}
+  /** The connections on which the peer is silent right now (stalled, not yet gone); none or absent: it is live. */
+  stalled?: StalledPath[]
 }
+
+/** The connections to the peer whose silence shows as a stall: signalling (the call component's), control (its component's). */
+export type StalledPath = 'signalling' | 'control'
 
 export type EndCode =
   | 'hangup'
@@ -140,13 +148,16 @@ export type CallEvent =
    * because the peer's end of its stream went away (a receiver whose sender closed, a sender whose receiver did).
    */
   | {type: 'component-exited'; callId: string; component: string; reason: string; side?: 'local' | 'peer'}
+  /** The peer fell silent on a connection (`stalled`) or was heard again there, after `silentMs` of silence. */
+  | {type: 'signal-liveness'; conn: ConnId; stalled: boolean; silentMs: number}
+  | {type: 'control-liveness'; callId: string; stalled: boolean; silentMs: number}
   | {type: 'media-stopped'; callId: string}
   // Timers the driver started on our behalf
   | {type: 'timer'; timer: TimerName; callId: string}
 
 export type EventType = CallEvent['type']
 
-export type BusEventType = 'call.outgoing' | 'call.incoming' | 'call.ringing' | 'call.started' | 'call.media' | 'call.ending' | 'call.ended' | 'call.refused' | 'call.replaced'
+export type BusEventType = 'call.outgoing' | 'call.incoming' | 'call.ringing' | 'call.started' | 'call.media' | 'call.ending' | 'call.ended' | 'call.refused' | 'call.replaced' | 'call.stalled' | 'call.resumed'
 
 export type CallEffect =
   | {type: 'connect'; conn: ConnId; host: string; port: number}

@@ -52,7 +52,7 @@ export default class Call extends IvcCommand<typeof Call> {
     let callLine: ((line: string) => void) | undefined
     const onEvent = (event: string, body: Record<string, unknown>) => {
       progress.event(event, body)
-      const line = event === 'call.media' ? describeCallEvent(event, body) : undefined
+      const line = event === 'call.media' || event === 'call.stalled' || event === 'call.resumed' ? describeCallEvent(event, body) : undefined
       if (line) callLine?.(line)
     }
 
@@ -76,7 +76,7 @@ export default class Call extends IvcCommand<typeof Call> {
         : await callAlone({
             bus: await this.connectBus('call'),
             logger: this.logger,
-            context: {user, redis: flags.redis, logLevel: flags['log-level'], bind: listenAddress(flags, address)},
+            context: {user, redis: flags.redis, logLevel: flags['log-level'], bind: listenAddress(flags, address), stallTimeoutS: flags['stall-timeout']},
             address,
             answerTimeoutMs: flags.timeout * 1000,
             plan: mediaPlanFromFlags(flags),

@@ -6,7 +6,7 @@ import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../foundation/errors.js'
 import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
 import {runControlComponent} from '../call/control-component.js'
-import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
+import {awaitStartFlag, componentBindFlag, stallTimeoutFlag} from '../call/flags.js'
 import {CONTROL_REQUESTS, type ControlRequest, describeStatus, requestCall, requireCallComponent} from '../call/control-client.js'
 import {renderCallStats} from '../call/stats-table.js'
 import {MAX_CHAT_CHARS} from '../protocol/call/control.js'
@@ -48,6 +48,7 @@ export default class Control extends IvcCommand<typeof Control> {
     bind: componentBindFlag('(run, callee) Address to listen on (default: every interface; a call passes its own).'),
     connect: Flags.string({helpGroup: 'COMPONENT', description: '(run, caller) Connect to the peer\'s control component at HOST:PORT.'}),
     'await-start': awaitStartFlag,
+    'stall-timeout': stallTimeoutFlag({helpGroup: 'COMPONENT', description: '(run) The call\'s stall timeout: the control connection gives a silent peer up after twice as long (the call component\'s signalling decides first).'}),
   }
 
   async run(): Promise<unknown> {
@@ -93,6 +94,7 @@ export default class Control extends IvcCommand<typeof Control> {
       listenHost: flags.bind ?? '0.0.0.0',
       connect,
       waitForListenerMs: started ? COMPONENT_START_MS : 0,
+      stallTimeoutMs: flags['stall-timeout'] * 1000,
       report: (event) => process.stdout.write(JSON.stringify(event) + '\n'),
       signal: this.lifecycle.signal,
     })

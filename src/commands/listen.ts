@@ -57,8 +57,9 @@ export default class Listen extends IvcCommand<typeof Listen> {
       logger: this.logger,
       address,
       answerTimeoutMs: flags.timeout * 1000,
-      network: tcpSignalling(this.logger, realClock, bind),
-      media: componentMedia({logger: this.logger, plan: mediaPlanFromFlags(flags), context: {user, redis: flags.redis, logLevel: flags['log-level'], bind}}),
+      stallTimeoutMs: flags['stall-timeout'] * 1000,
+      network: tcpSignalling(this.logger, realClock, bind, flags['stall-timeout'] * 1000),
+      media: componentMedia({logger: this.logger, plan: mediaPlanFromFlags(flags), context: {user, redis: flags.redis, logLevel: flags['log-level'], bind, stallTimeoutS: flags['stall-timeout']}}),
       clock: realClock,
       // In-call in the directory as soon as the call starts (presence also follows call.state on the bus).
       onPresence: (status) => {

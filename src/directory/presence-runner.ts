@@ -142,12 +142,13 @@ class PresenceRunner implements PresenceHandle {
         if (result === 'taken') throw new IvcError('NAME_TAKEN', `"${registration.name}" was taken over by another presence process`)
         if (result === 'missing') {
           this.entry = await directory.register({...registration, status: this.#status})
-          logger.warn(`${registration.name} was gone from the directory (restarted?); registered again`)
+          // Nothing for a person to do: the entry is back (a Redis restarted without persistence loses it).
+          logger.info(`${registration.name} was gone from the directory (restarted?); registered again`)
           this.#emit('re-registered', this.#status)
         }
 
         if (this.#lost) {
-          logger.warn(`directory reachable again after ${this.#failures} failed heartbeat(s)`)
+          logger[this.#outageLevel](`directory reachable again after ${this.#failures} failed heartbeat(s)`)
           this.#emit('directory-reachable', this.#status)
         }
 
@@ -161,7 +162,7 @@ class PresenceRunner implements PresenceHandle {
 
         this.#failures++
         if (!this.#lost) {
-          logger.warn(`heartbeat failed, retrying with backoff: ${(error as Error).message}`)
+          logger[this.#outageLevel](`heartbeat failed, retrying with backoff: ${(error as Error).message}`)
           this.#emit('directory-unreachable', this.#status, (error as Error).message)
         } else {
           logger.debug(`heartbeat failed again (${this.#failures}): ${(error as Error).message}`)
@@ -176,6 +177,11 @@ class PresenceRunner implements PresenceHandle {
       this.#beating = undefined
     })
     return this.#beating
+  }
+
+  /** A directory whose connection reports its own outages (Redis) has said it once; the heartbeat's lines are details. */
+  get #outageLevel(): 'warn' | 'debug' {
+    return this.options.directory.reportsOutages ? 'debug' : 'warn'
   }
 
   #fail(error: IvcError): void {

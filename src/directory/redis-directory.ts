@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import type {Redis} from 'ioredis'
 
-import {openRedis} from '../bus/redis-client.js'
+import {openRedis, reportOutages} from '../bus/redis-client.js'
 import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
@@ -35,6 +35,8 @@ type ScriptRedis = Redis & {
 /** The embedded default directory: entries are hashes in the local (or a given) Redis, expiring by TTL. */
 export class RedisDirectory implements Directory {
   readonly kind = 'redis'
+  /** Its connections report their outages (src/bus/redis-client.ts). */
+  readonly reportsOutages = true
   readonly description: string
   readonly #keys: ReturnType<typeof directoryKeys>
   readonly #clock: Clock
@@ -53,7 +55,7 @@ export class RedisDirectory implements Directory {
   static async open(options: RedisDirectoryOptions): Promise<RedisDirectory> {
     let redis: Redis
     try {
-      redis = await openRedis(options.redis, options.logger, options.connectTimeoutMs)
+      redis = await openRedis(options.redis, options.logger, options.connectTimeoutMs, 'directory')
     } catch (error) {
       throw new IvcError('DIRECTORY_UNREACHABLE', `cannot reach the Redis directory: ${(error as Error).message}`, {cause: error})
     }
@@ -108,12 +110,13 @@ export class RedisDirectory implements Directory {
 
   async watch(options: {pollMs?: number} = {}): Promise<DirectoryWatch> {
     const subscriber = this.redis.duplicate()
-    subscriber.on('error', (error: Error) => this.options.logger.debug(`directory subscriber: ${error.message}`))
+    reportOutages(subscriber, 'directory subscriber', this.options.logger)
     const watcher = new SnapshotWatcher({
       load: () => this.list({onlineOnly: false}),
       clock: this.#clock,
       pollMs: options.pollMs ?? this.options.heartbeatMs,
       logger: this.options.logger,
+      failuresReported: true,
       onClose: () => {
         this.#watchers.delete(watcher)
         subscriber.disconnect()

@@ -67,6 +67,11 @@ export interface Directory {
   readonly kind: string
   readonly description: string
   /**
+   * Whether losing and regaining the store is already logged by the directory's own connection (the Redis one: one
+   * line each way, src/bus/redis-client.ts), so what fails meanwhile (heartbeats, a watch's reads) is only debug.
+   */
+  readonly reportsOutages?: boolean
+  /**
    * Claim `name` for this process. Refused with NAME_TAKEN while another address holds it online; re-registering
    * from the same address (a restart on the same host) takes it over.
    */

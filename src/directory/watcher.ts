@@ -11,6 +11,8 @@ export interface WatcherOptions {
   /** How often to re-read; expiry of a killed process is only visible by reading. */
   pollMs: number
   logger: Logger
+  /** The backend's connection logs its own loss and return (Redis): a failed read is then only debug. */
+  failuresReported?: boolean
   /** Bound on undelivered changes; beyond it the oldest are dropped and counted. */
   maxQueued?: number
   onClose?: () => unknown
@@ -97,7 +99,7 @@ export class SnapshotWatcher implements DirectoryWatch {
         this.#snapshot = next
       } catch (error) {
         // A directory that is down mid-watch is retried at the next poll; the watch itself never ends on it.
-        if (!this.#failing) this.options.logger.warn(`cannot read the directory (will retry): ${(error as Error).message}`)
+        if (!this.#failing) this.options.logger[this.options.failuresReported ? 'debug' : 'warn'](`cannot read the directory (will retry): ${(error as Error).message}`)
         this.#failing = true
       }
     })().finally(() => {

@@ -8,6 +8,11 @@ describe('call events for people', () => {
     expect(describeCallEvent('call.chat', {peer: 'bob', direction: 'out', text: 'yes'})).toBe('you: yes')
   })
 
+  it('shows a stalled peer as reconnecting, with the bound, and its return', () => {
+    expect(describeCallEvent('call.stalled', {peer: 'bob', silentMs: 2000, timeoutMs: 15_000})).toBe('bob is not answering: reconnecting… (the call ends after 15.0 s of silence)')
+    expect(describeCallEvent('call.resumed', {peer: 'bob', silentMs: 5230})).toBe('bob is back after 5.2 s of silence')
+  })
+
   it('never lets a peer\'s text reach the terminal with control characters (escape sequences, newlines, C1)', () => {
     const hostile = 'hi\u001b]0;pwned\u0007\nfake line\u009b2J\u007f'
     const shown = describeCallEvent('call.chat', {peer: 'mallory', direction: 'in', text: hostile})!

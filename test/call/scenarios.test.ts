@@ -235,6 +235,21 @@ describe('call scenarios (two CallDrivers on an in-memory network and a fake clo
     expect(net.state('alice')).toMatchObject({kind: 'listening', lastEnd: {code: 'peer-gone', reason: 'lost the signalling connection to bob: connection reset'}})
   })
 
+  it('a stalled peer shows as stalled on either connection and resumed when both hear it again; the call goes on', async () => {
+    const {net, callId} = await connected()
+    await net.liveness('alice', {kind: 'stalled', silentMs: 2000})
+    expect(net.events('alice', 'call.stalled')).toEqual([{callId, peer: 'bob', silentMs: 2000, timeoutMs: 15_000}])
+    // The control component falls silent too: still one stall.
+    await net.control('alice', 'control.stalled', callId, {silentMs: 2100})
+    await net.liveness('alice', {kind: 'resumed', silentMs: 5200})
+    expect(net.events('alice', 'call.resumed')).toEqual([])
+    await net.control('alice', 'control.resumed', callId, {silentMs: 5300})
+    expect(net.events('alice', 'call.resumed')).toEqual([{callId, peer: 'bob', silentMs: 5300}])
+    expect(net.events('alice', 'call.stalled')).toHaveLength(1)
+    expect(net.state('alice')).toMatchObject({kind: 'in-call', call: {stalled: []}})
+    expect(net.events('bob', 'call.stalled')).toEqual([])
+  })
+
   it('the peer vanishes while ringing, and the caller vanishes while we ring', async () => {
     const net = await peers('alice', 'bob', 'carol')
     await net.dial('alice', 'bob')

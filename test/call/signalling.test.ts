@@ -38,7 +38,7 @@ async function listener(options: {clock?: FakeClock; logger?: ReturnType<typeof 
   return {port: bound.port, nextConnection, logger}
 }
 
-async function client(port: number, options: {clock?: FakeClock; keepalive?: {intervalMs: number; timeoutMs: number}} = {}) {
+async function client(port: number, options: {clock?: FakeClock; keepalive?: {intervalMs: number; timeoutMs: number; stalledAfterMs?: number}} = {}) {
   const connection = await FramedConnection.connect<SignalMessage>('127.0.0.1', port, {codec: signalCodec, logger: recordingLogger(), name: 'test client', ...options})
   cleanups.push(() => connection.destroy('test over'))
   return connection
@@ -187,12 +187,14 @@ describe('FramedConnection over real TCP', () => {
     expect(bob.stats.framesIn).toBe(2)
   })
 
-  it('closes after the keepalive timeout when the peer goes silent', async () => {
+  it('reports a silent peer as stalled, then closes at the timeout with the silence in the reason', async () => {
     const clock = new FakeClock()
     const silent = await rawServer()
     const logger = recordingLogger()
-    const alice = await FramedConnection.connect<SignalMessage>('127.0.0.1', silent.port, {codec: signalCodec, logger, clock, keepalive: {intervalMs: 1000, timeoutMs: 3000}, name: 'signalling with bob'})
+    const alice = await FramedConnection.connect<SignalMessage>('127.0.0.1', silent.port, {codec: signalCodec, logger, clock, keepalive: {intervalMs: 1000, stalledAfterMs: 2000, timeoutMs: 3000}, name: 'signalling with bob'})
     cleanups.push(() => alice.destroy('test over'))
+    const changes: unknown[] = []
+    alice.onLiveness((change) => changes.push(change))
     const socket = await silent.nextSocket()
     const keepalives = new Promise<SignalMessage[]>((resolve) => {
       const decoder = signalCodec.decoder()
@@ -204,11 +206,29 @@ describe('FramedConnection over real TCP', () => {
       {type: 'keepalive', seq: 1, t: 1000},
       {type: 'keepalive', seq: 2, t: 2000},
     ])
+    expect(changes).toEqual([{kind: 'stalled', silentMs: 2000}])
     expect(alice.isClosed).toBe(false)
     clock.advance(1000)
-    expect(await alice.closed).toEqual({reason: 'keepalive timeout: nothing from the peer for 3000 ms', by: 'peer'})
-    expect(logger.lines).toContain('[test] warn: signalling with bob: nothing heard for 3000 ms; closing\n')
+    expect(await alice.closed).toEqual({reason: 'nothing heard from the peer for 3.0 s (the stall timeout is 3 s)', by: 'peer'})
+    expect(logger.lines).toContain('[test] warn: signalling with bob: nothing heard for 3.0 s; closing\n')
     expect(clock.pending).toBe(0)
+  })
+
+  it('tells when a stalled peer is heard again, and stays open', async () => {
+    const clock = new FakeClock()
+    const server = await listener()
+    const alice = await client(server.port, {clock, keepalive: {intervalMs: 1000, stalledAfterMs: 2000, timeoutMs: 15_000}})
+    const bob = await server.nextConnection()
+    const changes: unknown[] = []
+    alice.onLiveness((change) => changes.push(change))
+    // bob answers nothing for 5 s (stopped), then speaks.
+    clock.advance(5000)
+    expect(changes).toEqual([{kind: 'stalled', silentMs: 2000}])
+    clock.advance(200)
+    bob.send({type: 'ringing', callId: invite.callId})
+    expect(await alice.next()).toEqual({type: 'ringing', callId: invite.callId})
+    expect(changes).toEqual([{kind: 'stalled', silentMs: 2000}, {kind: 'resumed', silentMs: 5200}])
+    expect(alice.isClosed).toBe(false)
   })
 
   it('fails to connect with PEER_UNREACHABLE, and to listen on a busy port with PORT_IN_USE', async () => {

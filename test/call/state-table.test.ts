@@ -66,6 +66,8 @@ const events: Record<string, CallEvent> = {
   'control-lost': {type: 'control-lost', callId: CALL, reason: 'reset'},
   'component-exited': {type: 'component-exited', callId: CALL, component: 'video', reason: 'SIGKILL'},
   'media-stopped': {type: 'media-stopped', callId: CALL},
+  'signal-liveness': {type: 'signal-liveness', conn: CONN, stalled: true, silentMs: 2000},
+  'control-liveness': {type: 'control-liveness', callId: CALL, stalled: true, silentMs: 2000},
   'timer answer': {type: 'timer', timer: 'answer', callId: CALL},
   'timer teardown': {type: 'timer', timer: 'teardown', callId: CALL},
 }
@@ -98,6 +100,8 @@ const table: Record<string, string[]> = {
   'control-lost':            [I,          I,           I,           I,           I,           I,           'ending',    I],
   'component-exited':        [I,          I,           I,           I,           I,           I,           'ending',    I],
   'media-stopped':           [I,          I,           I,           I,           I,           I,           I,           'listening'],
+  'signal-liveness':         [I,          I,           I,           I,           I,           I,           'same',      I],
+  'control-liveness':        [I,          I,           I,           I,           I,           I,           'same',      I],
   'timer answer':            [I,          I,           'listening', 'listening', 'listening', 'listening', I,           I],
   'timer teardown':          [I,          I,           I,           I,           I,           I,           I,           'listening'],
 }

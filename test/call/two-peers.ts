@@ -103,6 +103,12 @@ export class TwoPeers {
     return this.settle()
   }
 
+  /** `user`'s signalling connections report their peer stalled or heard again. */
+  async liveness(user: string, change: {kind: 'stalled' | 'resumed'; silentMs: number}): Promise<this> {
+    this.network.liveness(user, change)
+    return this.settle()
+  }
+
   /** Let virtual time pass, stopping at each timer that falls due to let what it set off play out. */
   async advance(ms: number): Promise<this> {
     const until = this.clock.now() + ms
@@ -198,6 +204,11 @@ export class MemoryNetwork {
     this.#links.get(user)!.add(link)
   }
 
+  /** `user`'s open links report `change` of their peer's liveness (as FramedConnection's keepalive would). */
+  liveness(user: string, change: {kind: 'stalled' | 'resumed'; silentMs: number}): void {
+    for (const link of this.#links.get(user) ?? []) if (!link.isClosed) link.tellLiveness(change)
+  }
+
   /** `user`'s process is gone: its listeners too, and its links are reset. */
   kill(user: string): void {
     for (const key of this.#listeners.keys()) if (key.startsWith(`${user}:`)) this.#listeners.delete(key)
@@ -213,6 +224,7 @@ export class MemoryLink implements SignalLink {
   #ended = false
   #resolveClosed!: (info: {reason: string}) => void
   readonly #listeners = new Set<(message: SignalMessage) => void>()
+  readonly #livenessListeners = new Set<(change: {kind: 'stalled' | 'resumed'; silentMs: number}) => void>()
   readonly #unread: SignalMessage[] = []
 
   static pair(network: MemoryNetwork, a: string, b: string): [MemoryLink, MemoryLink] {
@@ -245,6 +257,14 @@ export class MemoryLink implements SignalLink {
   onMessage(listener: (message: SignalMessage) => void): void {
     this.#listeners.add(listener)
     for (const message of this.#unread.splice(0)) listener(message)
+  }
+
+  onLiveness(listener: (change: {kind: 'stalled' | 'resumed'; silentMs: number}) => void): void {
+    this.#livenessListeners.add(listener)
+  }
+
+  tellLiveness(change: {kind: 'stalled' | 'resumed'; silentMs: number}): void {
+    for (const listener of this.#livenessListeners) listener(change)
   }
 
   /** What was sent arrives first; then the far end sees the close, and then so do we (as TCP's FINs go). */
