@@ -6,7 +6,6 @@ import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start
 import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
 import {IvcError} from '../foundation/errors.js'
 import {followMediaSwitch, type MediaSwitch} from '../media/media-switch.js'
-import type {VideoCodec, VideoSink, VideoSource} from '../media/types.js'
 import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverCodecs, receiverFailure, sendVideo, type VideoHooks} from '../media/video/stream.js'
 import {frameSizeFlag, parseFrameSize} from '../media/video/frame-size.js'
 import {statsLine, summaryLine, type VideoStats} from '../media/video/video-stats.js'
@@ -58,7 +57,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const options = {...size, fps: flags.fps, quality: flags.quality, device: flags.device, path: flags.device, logger: this.logger}
     const hooks = await this.hooks()
     if (flags.listen) {
-      const sink = (await backends.create('video-sink', flags.sink, options)) as VideoSink
+      const sink = await backends.create('video-sink', flags.sink, options)
       const codecFor = await receiverCodecs(backends, options)
       const onListening = (port: number) => {
         if (flags.json) this.output({event: 'listening', port})
@@ -78,8 +77,8 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     // In a call the codec (OpenCV: native, ~0.5-1 s) and the source load while the call is still being agreed, before
     // the start line is taken: whatever is opened here is closed however the wait ends (stdin closed, a bad line,
     // SIGTERM), and by sendVideo once it runs.
-    const codec = (await backends.create('video-codec', flags.codec, options)) as VideoCodec
-    const source = (await backends.create('video-source', flags.source, options)) as VideoSource
+    const codec = await backends.create('video-codec', flags.codec, options)
+    const source = await backends.create('video-source', flags.source, options)
     const closeSource = this.lifecycle.onShutdown('video source', () => source.close())
     if (started) this.logger.debug('video sender: codec and source ready, taking the start line')
     const start = await started
