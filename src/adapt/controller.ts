@@ -108,7 +108,7 @@ export class AdaptController {
       return false
     }
 
-    return this.onFeedback(decoded.report, nowUs)
+    return this.onFeedback(decoded.value, nowUs)
   }
 
   onFeedback(report: FeedbackReport, nowUs: number): boolean {

@@ -3,9 +3,10 @@ import {createServer, type Server, type Socket} from 'node:net'
 
 import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
+import type {DecodedPrefix} from '../foundation/decoded.js'
 import type {Logger} from '../foundation/logger.js'
 import {decodeRttReport, encodeEcho, encodeFeedback} from '../protocol/media-echo.js'
-import {decodeHello, type Decoded, encodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
+import {decodeHello, encodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
 import {FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
 import {Admission, type AdmissionLimits, dropLog, MEDIA_ADMISSION} from '../security/admission.js'
 import {secureServer} from '../security/tls-psk.js'
@@ -177,7 +178,7 @@ export class MediaReceiver extends EventEmitter {
 
     readHello(socket).then(
       async ({hello, rest}) => {
-        if (hello.status === 'error') return refuse(`bad media handshake: ${hello.reason}`, 'badRequest')
+        if (!hello.ok) return refuse(`bad media handshake: ${hello.reason}`, 'badRequest')
         const mismatch = this.#checkSecurity(hello.value)
         if (mismatch) return refuse(mismatch, 'authFailed')
         let wire: Socket = socket
@@ -323,14 +324,14 @@ export class MediaReceiver extends EventEmitter {
 }
 
 /** Read the fixed-size hello (never more: what follows it is TLS or media messages); leaves the socket paused. */
-function readHello(socket: Socket): Promise<{hello: Exclude<Decoded<Hello>, {status: 'incomplete'}>; rest: Buffer}> {
+function readHello(socket: Socket): Promise<{hello: Exclude<DecodedPrefix<Hello>, undefined>; rest: Buffer}> {
   return new Promise((resolve, reject) => {
     let received = Buffer.alloc(0)
     const onData = (chunk: Buffer) => {
       const room = HELLO_SIZE - received.length
       received = Buffer.concat([received, chunk.subarray(0, room)])
       const hello = decodeHello(received)
-      if (hello.status === 'incomplete') return
+      if (!hello) return
       socket.off('data', onData)
       socket.off('close', onClose)
       socket.pause()

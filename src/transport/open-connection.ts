@@ -100,8 +100,8 @@ function readReply(socket: Socket, where: string, deadline: number, clock: Clock
     const onData = (chunk: Buffer) => {
       received = Buffer.concat([received, chunk])
       const reply = decodeReply(received)
-      if (reply.status === 'incomplete') return
-      if (reply.status === 'error') return finish(new IvcError('PROTOCOL_ERROR', `${where} answered the media handshake with ${reply.reason}`))
+      if (!reply) return
+      if (!reply.ok) return finish(new IvcError('PROTOCOL_ERROR', `${where} answered the media handshake with ${reply.reason}`))
       finish(undefined, {status: reply.value, rest: reply.rest})
     }
 

@@ -50,7 +50,7 @@ describe('control connection authentication', () => {
     const alice = await dial(server.port)
     await presentControlAuth(alice, {callId: CALL, from: 'alice'})
     const {check, connection: bob} = await server.verdict()
-    expect(check).toEqual({ok: true})
+    expect(check).toEqual({ok: true, value: {callId: CALL, from: 'alice'}})
     alice.send({type: 'video', on: false})
     alice.send({type: 'chat', text: 'can you hear me?'})
     alice.send({type: 'hangup', reason: 'bye'})
@@ -122,7 +122,7 @@ describe('control connection authentication', () => {
   })
 
   it('checks auth as a pure function too', () => {
-    expect(checkControlAuth({type: 'auth', callId: CALL, from: 'x'}, {callId: CALL})).toEqual({ok: true})
+    expect(checkControlAuth({type: 'auth', callId: CALL, from: 'x'}, {callId: CALL})).toEqual({ok: true, value: {callId: CALL, from: 'x'}})
     expect(checkControlAuth({type: 'auth', callId: CALL, from: 'x'}, {callId: CALL, peer: 'y'})).toEqual({ok: false, reason: 'not the peer of this call'})
   })
 })

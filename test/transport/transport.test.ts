@@ -81,7 +81,7 @@ async function rawReceiver(onConnection: (socket: Socket, index: number, rest: B
     const onData = (chunk: Buffer) => {
       received = Buffer.concat([received, chunk])
       const hello = decodeHello(received)
-      if (hello.status !== 'ok') return
+      if (!hello?.ok) return
       socket.off('data', onData)
       socket.write(encodeReply('ok'))
       onConnection(socket, hello.value.connectionIndex, hello.rest)
