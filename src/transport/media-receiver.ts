@@ -6,6 +6,7 @@ import {IvcError} from '../foundation/errors.js'
 import type {DecodedPrefix} from '../foundation/decoded.js'
 import type {Logger} from '../foundation/logger.js'
 import {decodeRttReport, encodeEcho, encodeFeedback} from '../protocol/media-echo.js'
+import {encodeFeedbackReport, type FeedbackReport} from '../protocol/media-feedback.js'
 import {decodeHello, encodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
 import {FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
 import {Admission, type AdmissionLimits, dropLog, MEDIA_ADMISSION} from '../security/admission.js'
@@ -71,7 +72,8 @@ interface ActiveStream extends StreamInfo {
  * The receiving end of media streams: a TCP server that accepts the N connections of one sender's stream at a time,
  * checks each hello (kind, version, security, count), runs TLS when it has a secret, and emits every frame as it arrives, in arrival order (reordering
  * is the JitterBuffer's job). Bad input closes only the offending connection, with a logged reason.
- * Events: 'stream-start' (StreamInfo), 'frame' (ReceivedFrame), 'rtt' (µs), 'feedback' (Buffer),
+ * Events: 'stream-start' (StreamInfo), 'frame' (ReceivedFrame), 'rtt' (µs), 'feedback' (Buffer: the sender → receiver
+ * direction is not used today, so its payload stays opaque),
  * 'rejected' ({remote, reason}), 'stream-end' ({streamId, reason}).
  */
 export class MediaReceiver extends EventEmitter {
@@ -128,9 +130,9 @@ export class MediaReceiver extends EventEmitter {
     return this.#stream ? [...this.#stream.conns.values()].filter((conn) => !conn.socket.destroyed).length : 0
   }
 
-  /** Send an opaque feedback message back to the sender; false when no stream is connected. */
-  sendFeedback(payload: Buffer): boolean {
-    return this.#control(encodeFeedback(payload))
+  /** Send an adaptation report back to the sender; false when no stream is connected. */
+  sendFeedback(report: FeedbackReport): boolean {
+    return this.#control(encodeFeedback(encodeFeedbackReport(report)))
   }
 
   async close(): Promise<void> {

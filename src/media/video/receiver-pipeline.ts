@@ -1,4 +1,4 @@
-import {encodeFeedbackReport, FeedbackReporter} from '../../adapt/index.js'
+import {FeedbackReporter} from '../../adapt/index.js'
 import {type Clock, realClock} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
 import {DelayEstimator, JitterBuffer, type MediaReceiver, type ReceivedFrame, type StreamEndReason} from '../../transport/index.js'
@@ -138,7 +138,7 @@ export class VideoReceiverPipeline {
 
   #sendFeedback(): void {
     const report = this.#reporter.poll(this.#clock.monotonicUs())
-    if (report && this.options.receiver.sendFeedback(encodeFeedbackReport(report))) this.#feedbackSent++
+    if (report && this.options.receiver.sendFeedback(report)) this.#feedbackSent++
   }
 
   /**
