@@ -6,7 +6,7 @@ import {controlCodec, type ControlMessage} from '../protocol/call/control.js'
 import {type ControlConnection, listenFramed} from './connections.js'
 import {admitControl, presentControlAuth} from './control-auth.js'
 import {retryWhileRefused} from '../transport/open-connection.js'
-import {FramedConnection} from './signalling.js'
+import {FramedConnection} from '../transport/framed-connection.js'
 
 /**
  * The call's control component (`ivc control run`, started by the call component): one authenticated TCP connection

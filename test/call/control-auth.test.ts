@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import {type ControlConnection, listenFramed} from '../../src/call/connections.js'
 import {admitControl, presentControlAuth} from '../../src/call/control-auth.js'
-import {FramedConnection} from '../../src/call/signalling.js'
+import {FramedConnection} from '../../src/transport/framed-connection.js'
 import {checkControlAuth, controlCodec, type ControlMessage} from '../../src/protocol/call/control.js'
 import {signalCodec} from '../../src/protocol/call/signalling.js'
 import {recordingLogger} from '../support/logger.js'
