@@ -15,7 +15,7 @@
  *   `sender.close()` closes at once.
  * RECEIVING — `const receiver = await MediaReceiver.listen({port (0 = ephemeral), kind, logger, secret?, maxFrameBytes?,
  *   host?})`; `receiver.port`. Events: 'stream-start' {streamId, connections, remoteAddress}; 'frame' ReceivedFrame
- *   {seq, captureUs, senderDelayUs, key, payload, receivedUs, connectionIndex} in ARRIVAL order (not reordered);
+ *   {seq, captureUs, senderDelayUs, key, payload, receivedUs, laneIndex} in ARRIVAL order (not reordered);
  *   'rtt' (µs, the sender's RTT, about once a second); 'feedback' (Buffer); 'rejected' {remote, reason} (also logged:
  *   bad handshake, plain TCP to a receiver with a secret or a failed TLS handshake = "AUTH_FAILED: ...", oversize, garbage); 'stream-end' {streamId, reason:
  *   'end-of-stream' | 'connections-closed'}. One stream at a time; after its end a new sender may connect.

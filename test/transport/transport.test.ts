@@ -133,7 +133,7 @@ describe('media transport over TCP', () => {
     await tx.end()
     expect((await ended)[0]).toEqual({streamId: tx.streamId, reason: 'end-of-stream'})
     expect(frames).toHaveLength(100)
-    expect(new Set(frames.map((frame) => frame.connectionIndex)).size).toBe(4)
+    expect(new Set(frames.map((frame) => frame.laneIndex)).size).toBe(4)
     expect(frames.every((frame) => frame.key && frame.payload.equals(payload))).toBe(true)
     // Arrival order may differ from send order; the jitter buffer restores it.
     const jb = new JitterBuffer<ReceivedFrame>({capacity: 200, minDelayUs: 0, maxDelayUs: 0})
