@@ -12,7 +12,16 @@ type BackendsByKind = {[K in BackendKind]: Map<string, Backend<K>>}
 
 /** Backends by kind and name. Built-ins are registered at start-up; installed oclif plugins add theirs by hook. */
 export class BackendRegistry {
-  readonly #backends = Object.fromEntries(BACKEND_KINDS.map((kind) => [kind, new Map()])) as BackendsByKind
+  // Spelled out rather than built from BACKEND_KINDS, so the type checks that every kind has its map.
+  readonly #backends: BackendsByKind = {
+    'video-source': new Map(),
+    'video-sink': new Map(),
+    'audio-source': new Map(),
+    'audio-sink': new Map(),
+    'video-codec': new Map(),
+    'audio-codec': new Map(),
+    directory: new Map(),
+  }
 
   register<K extends BackendKind>(backend: Backend<K>): void {
     if (!BACKEND_KINDS.includes(backend.kind)) throw new Error(`backend ${backend.name}: unknown kind "${backend.kind}"`)
