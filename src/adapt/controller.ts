@@ -1,4 +1,4 @@
-import {decodeFeedbackReport, type FeedbackReport, isNewerReport} from '../protocol/media-feedback.js'
+import {type FeedbackReport, isNewerReport} from '../protocol/media-feedback.js'
 import {GccRateControl, type SenderSignal} from './gcc-rate.js'
 import {buildLadder, CostModel, type Encoding, type Rung, sameRung} from './ladder.js'
 import {SeedRule} from './seed-rule.js'
@@ -100,15 +100,9 @@ export class AdaptController {
     return {strategy: this.strategy, targetKbps: Math.round(targetKbps), ...encoding, reason, ...this.#counts}
   }
 
-  /** A feedback payload from the transport; a malformed one is counted and ignored. Returns whether it was used. */
-  onFeedbackPayload(payload: Buffer, nowUs: number): boolean {
-    const decoded = decodeFeedbackReport(payload)
-    if (!decoded.ok) {
-      this.#counts.badReports++
-      return false
-    }
-
-    return this.onFeedback(decoded.report, nowUs)
+  /** A feedback payload the transport could not decode as a report: counted, and otherwise ignored. */
+  onBadReport(): void {
+    this.#counts.badReports++
   }
 
   onFeedback(report: FeedbackReport, nowUs: number): boolean {

@@ -1,5 +1,5 @@
 import type {FeedbackReport} from '../protocol/media-feedback.js'
-import {WindowedMin} from '../transport/windowed-min.js'
+import {WindowedMin} from '../foundation/windowed-min.js'
 
 /** One frame as the receiver saw it arrive (the transport's ReceivedFrame carries all of these). */
 export interface ObservedFrame {

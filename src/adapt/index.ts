@@ -5,9 +5,10 @@
  *   `reporter.onFrame({seq, captureUs, senderDelayUs, receivedUs, bytes: payload.length})`; on the transport's 'rtt'
  *   event `reporter.onRtt(rttUs)`; after each jitter-buffer push/pop `reporter.onPlayout({late, missing, levelUs})`
  *   (cumulative counters from JitterBuffer.stats). Every ~20 ms (or per frame) `const report = reporter.poll(now)`;
- *   when defined, `receiver.sendFeedback(encodeFeedbackReport(report))`. Reports come every 100 ms, frames or not.
+ *   when defined, `receiver.sendFeedback(report)` (the transport encodes it). Reports come every 100 ms, frames or not.
  * SENDER — `const controller = new AdaptController({strategy, top: {width, height, fps, quality}, maxLatencyMs})`;
- *   on the transport's 'feedback' event `controller.onFeedbackPayload(buf, now)`; per captured frame
+ *   on the transport's 'feedback' event (a report it decoded) `controller.onFeedback(report, now)`, on 'bad-feedback'
+ *   `controller.onBadReport()`; per captured frame
  *   `controller.onSenderState({queuedFrames: stats.queued, busyEvents: stats.busyEvents, inFlightQueueUs:
  *   stats.inFlightQueueUs, minRttUs: stats.minRttUs, deliveredBytes: stats.deliveredBytes}, now)`, then
  *   `if (!controller.shouldSend(now - captureUs, now)) skip`, else encode at `controller.encoding` ({scale, quality,

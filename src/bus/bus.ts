@@ -378,7 +378,7 @@ export class Bus {
 
     for (const handler of handlers) {
       Promise.resolve()
-        .then(() => handler(decoded.envelope))
+        .then(() => handler(decoded.value))
         .catch((error: Error) => this.options.logger.warn(`handler for ${channel} failed: ${error.message}`))
     }
   }

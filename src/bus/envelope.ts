@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import type {Decoded} from '../foundation/decoded.js'
+
 /**
  * The one message shape on the bus (docs/bus.md). Version 1. Everything a component publishes, every request and
  * every reply is an Envelope serialised as JSON; anything that does not parse into one is dropped with a warning.
@@ -24,9 +26,7 @@ export const envelopeSchema = z
 
 export type Envelope<B = unknown> = Omit<z.infer<typeof envelopeSchema>, 'body'> & {body: B}
 
-export type DecodeResult = {ok: true; envelope: Envelope} | {ok: false; reason: string}
-
-export function decodeEnvelope(raw: string | Buffer): DecodeResult {
+export function decodeEnvelope(raw: string | Buffer): Decoded<Envelope> {
   if (raw.length > MAX_ENVELOPE_BYTES) return {ok: false, reason: `envelope of ${raw.length} bytes exceeds ${MAX_ENVELOPE_BYTES}`}
   let value: unknown
   try {
@@ -41,7 +41,7 @@ export function decodeEnvelope(raw: string | Buffer): DecodeResult {
     return {ok: false, reason: `${issue.path.join('.') || 'envelope'}: ${issue.message}`}
   }
 
-  return {ok: true, envelope: parsed.data as Envelope}
+  return {ok: true, value: parsed.data as Envelope}
 }
 
 export function encodeEnvelope(envelope: Envelope): string {

@@ -1,6 +1,7 @@
 import {z} from 'zod'
 
 import {IvcError} from '../foundation/errors.js'
+import {formatName} from '../protocol/call/fields.js'
 
 /**
  * The start line (docs/bus.md, "Components of a call"). A call starts its components before the call is agreed,
@@ -17,6 +18,8 @@ export const startLineSchema = z
     to: z.string().min(3).max(300).optional(),
     /** A sender starts with its medium off (the user turned it off while the call was being set up). */
     off: z.boolean().optional(),
+    /** A video receiver: the format the peer's offer named for what it sends, which the receiver decodes. */
+    format: formatName.optional(),
   })
   .strict()
 

@@ -8,8 +8,8 @@ import {Admission, type AdmissionLimits, type AdmissionStats, dropLog, FRAMED_AD
 import {secureServer} from '../security/tls-psk.js'
 import {type Clock, realClock} from '../foundation/clock.js'
 import type {MessageCodec} from '../protocol/call/codec.js'
-import {DEFAULT_STALL_TIMEOUT_MS, type LivenessChange, STALLED_AFTER_MS} from './liveness.js'
-import {FramedConnection, type FramedOptions} from './signalling.js'
+import {DEFAULT_STALL_TIMEOUT_MS, type LivenessChange, STALLED_AFTER_MS} from '../transport/liveness.js'
+import {FramedConnection, type FramedOptions} from '../transport/framed-connection.js'
 
 /** A connection that has not completed TLS by then is dropped (as the control auth is bounded). */
 const TLS_HANDSHAKE_TIMEOUT_MS = 5000

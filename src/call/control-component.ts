@@ -6,8 +6,8 @@ import {controlCodec, type ControlMessage} from '../protocol/call/control.js'
 import {type ControlConnection, listenFramed} from './connections.js'
 import {admitControl, presentControlAuth} from './control-auth.js'
 import {retryWhileRefused} from '../transport/open-connection.js'
-import {DEFAULT_STALL_TIMEOUT_MS, STALLED_AFTER_MS} from './liveness.js'
-import {FramedConnection} from './signalling.js'
+import {DEFAULT_STALL_TIMEOUT_MS, STALLED_AFTER_MS} from '../transport/liveness.js'
+import {FramedConnection} from '../transport/framed-connection.js'
 
 /**
  * The call's control component (`ivc control run`, started by the call component): one authenticated TCP connection

@@ -5,7 +5,7 @@ import * as Flags from '@oclif/core/flags'
 import {IvcError} from '../foundation/errors.js'
 import {frameSizeFlag} from '../media/video/frame-size.js'
 import {host} from '../protocol/call/fields.js'
-import {DEFAULT_STALL_TIMEOUT_MS} from './liveness.js'
+import {DEFAULT_STALL_TIMEOUT_MS} from '../transport/liveness.js'
 import type {MediaPlan} from './media-session.js'
 
 /** An address peers can reach: a host name or IP, as the invite carries it. */

@@ -128,8 +128,15 @@ export class MediaSession {
   begin(call: ActiveCall): void {
     const {user} = this.context
     for (const [kind, receiver] of this.#receivers) {
-      if (call.remote[kind]?.send) receiver.begin({secret: callKey(call.secret, {purpose: 'media', kind, from: call.peer, to: user})})
-      else this.#drop(this.#receivers, kind)
+      const theirs = call.remote[kind]
+      if (!theirs?.send) {
+        this.#drop(this.#receivers, kind)
+        continue
+      }
+
+      // A video receiver decodes with the codec of the format the peer said it sends (audio has one format).
+      const secret = callKey(call.secret, {purpose: 'media', kind, from: call.peer, to: user})
+      receiver.begin(kind === 'video' ? {secret, format: theirs.format} : {secret})
     }
 
     for (const [kind, sender] of this.#senders) {

@@ -2,7 +2,7 @@ import type {ErrorCode} from '../foundation/errors.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
 import type {SignalMessage} from '../protocol/call/signalling.js'
 import type {KeyShare} from '../security/key-share.js'
-import {DEFAULT_STALL_TIMEOUT_MS} from './liveness.js'
+import {DEFAULT_STALL_TIMEOUT_MS} from '../transport/liveness.js'
 
 /**
  * The call manager's states, events and effects (docs/protocol.md, "Call states"). The reducer in

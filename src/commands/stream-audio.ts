@@ -9,7 +9,6 @@ import {receiverStatsLine} from '../media/audio/receiver.js'
 import {senderStatsLine} from '../media/audio/sender.js'
 import {parseTarget, receiveAudio, sendAudio, type StreamHooks} from '../media/audio/stream.js'
 import type {AudioSummary} from '../media/audio/summary.js'
-import type {AudioSink, AudioSource} from '../media/audio/types.js'
 import {followMediaSwitch, type MediaSwitch} from '../media/media-switch.js'
 import {loadBackends} from '../plugins/index.js'
 import {streamSecretFlag} from '../security/flags.js'
@@ -55,7 +54,7 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     const hooks = await this.hooks()
     let summary: AudioSummary
     if (flags.listen) {
-      const sink = (await backends.create('audio-sink', flags.sink, options)) as AudioSink
+      const sink = await backends.create('audio-sink', flags.sink, options)
       const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : this.logger.warn(`listening for audio on port ${port}`))
       const onFirstFrame = () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first audio frame'))
       summary = await receiveAudio({port: flags.port, host: flags.bind, secret: flags.secret ?? keyOf(started), sink, onListening, onFirstFrame}, hooks)
@@ -63,7 +62,7 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
       // In a call the source (for the mic, a PortAudio helper process) opens while the call is still being agreed,
       // before the start line is taken: it is closed however the wait ends (stdin closed, a bad line, SIGTERM), or
       // the connection fails. Closing an audio source twice is harmless (sendAudio closes it too).
-      const source = (await backends.create('audio-source', flags.source, options)) as AudioSource
+      const source = await backends.create('audio-source', flags.source, options)
       this.lifecycle.onShutdown('audio source', () => source.close())
       if (started) this.logger.debug('audio sender: source ready, taking the start line')
       const start = await started

@@ -2,13 +2,14 @@ import * as Flags from '@oclif/core/flags'
 
 import {IvcCommand} from '../cli/base-command.js'
 import {ADAPT_STRATEGIES, DEFAULT_MAX_LATENCY_MS} from '../adapt/index.js'
-import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
+import {awaitStartLine, COMPONENT_START_MS, keyOf, type StartLine} from '../call/component-start.js'
 import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
 import {IvcError} from '../foundation/errors.js'
 import {followMediaSwitch, type MediaSwitch} from '../media/media-switch.js'
-import type {VideoCodec, VideoSink, VideoSource} from '../media/types.js'
-import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverCodecs, receiverFailure, sendVideo, type VideoHooks} from '../media/video/stream.js'
+import {VideoDecodeStage} from '../media/video/decode-stage.js'
+import {formatOfCodec, isVideoFormat, type VideoFormat} from '../media/video/formats.js'
 import {frameSizeFlag, parseFrameSize} from '../media/video/frame-size.js'
+import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverFailure, sendVideo, type VideoHooks} from '../media/video/stream.js'
 import {statsLine, summaryLine, type VideoStats} from '../media/video/video-stats.js'
 import {loadBackends} from '../plugins/index.js'
 import {streamSecretFlag} from '../security/flags.js'
@@ -32,7 +33,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     bind: componentBindFlag('Address to listen on with --listen (default: every interface; a call passes its own).'),
     source: Flags.string({env: 'IVC_VIDEO_SOURCE', default: 'synthetic', description: 'Video source backend: synthetic, camera, file.'}),
     sink: Flags.string({env: 'IVC_VIDEO_SINK', default: 'ffplay', description: 'Video sink backend: ffplay, null, file.'}),
-    codec: Flags.string({env: 'IVC_VIDEO_CODEC', default: 'jpeg', description: 'Video codec backend for sending: jpeg, raw (the receiver detects it).'}),
+    codec: Flags.string({env: 'IVC_VIDEO_CODEC', default: 'jpeg', description: 'Video codec: jpeg, raw. The receiver decodes with it too (in a call, with the one the peer\'s offer names).'}),
     size: frameSizeFlag({env: 'IVC_VIDEO_SIZE', default: '640x480', description: 'Frame size WxH (the camera is asked for it; other sources are scaled).'}),
     fps: Flags.integer({env: 'IVC_VIDEO_FPS', default: 30, min: 1, max: 120, description: 'Frames per second to capture.'}),
     quality: Flags.integer({env: 'IVC_VIDEO_QUALITY', default: 80, min: 1, max: 100, description: 'JPEG quality (the best adaptation uses).'}),
@@ -58,17 +59,19 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const options = {...size, fps: flags.fps, quality: flags.quality, device: flags.device, path: flags.device, logger: this.logger}
     const hooks = await this.hooks()
     if (flags.listen) {
-      const sink = (await backends.create('video-sink', flags.sink, options)) as VideoSink
-      const codecFor = await receiverCodecs(backends, options)
+      const sink = await backends.create('video-sink', flags.sink, options)
+      const flagFormat = formatOfCodec(flags.codec)
+      if (!flagFormat) throw new IvcError('BAD_USAGE', `--codec "${flags.codec}" names no stream format (a receiver decodes jpeg or raw)`)
+      const decoder = new VideoDecodeStage({format: started ? negotiatedFormat(started, flagFormat) : flagFormat, sink, codecs: backends, codecOptions: options})
       const onListening = (port: number) => {
         if (flags.json) this.output({event: 'listening', port})
-        else process.stderr.write(`listening for video on port ${port}
-`)
-        // Reported first: the port is what a call waits for; the decoder (OpenCV, ~0.4 s) loads while the sender starts.
-        if (sink.decodes) setImmediate(() => codecFor.prepare())
+        else process.stderr.write(`listening for video on port ${port}\n`)
+        // Reported first: the port is what a call waits for; a decoder (OpenCV, ~0.4 s) loads while the sender starts.
+        // In a call that is the format this side offered; the peer's comes with the start line.
+        setImmediate(() => decoder.prepare(flagFormat))
       }
       const onFirstFrame = () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first video frame'))
-      const result = await receiveVideo({port: flags.port, host: flags.bind, secret: flags.secret ?? keyOf(started), codecFor, sink, onListening, onFirstFrame}, hooks)
+      const result = await receiveVideo({port: flags.port, host: flags.bind, secret: flags.secret ?? keyOf(started), decoder, sink, onListening, onFirstFrame}, hooks)
       this.output(result.stats, () => summaryLine(result.stats))
       const failure = receiverFailure(result)
       if (failure) this.failAfterOutput(failure)
@@ -78,8 +81,8 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     // In a call the codec (OpenCV: native, ~0.5-1 s) and the source load while the call is still being agreed, before
     // the start line is taken: whatever is opened here is closed however the wait ends (stdin closed, a bad line,
     // SIGTERM), and by sendVideo once it runs.
-    const codec = (await backends.create('video-codec', flags.codec, options)) as VideoCodec
-    const source = (await backends.create('video-source', flags.source, options)) as VideoSource
+    const codec = await backends.create('video-codec', flags.codec, options)
+    const source = await backends.create('video-source', flags.source, options)
     const closeSource = this.lifecycle.onShutdown('video source', () => source.close())
     if (started) this.logger.debug('video sender: codec and source ready, taking the start line')
     const start = await started
@@ -121,4 +124,11 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
       },
     }
   }
+}
+
+/** A call's video format: the one the start line names (the peer's offer), else the `--codec` one; refused if unknown. */
+async function negotiatedFormat(started: Promise<StartLine>, fallback: VideoFormat): Promise<VideoFormat> {
+  const format = (await started).format ?? fallback
+  if (!isVideoFormat(format)) throw new IvcError('PROTOCOL_ERROR', `the peer sends video as "${format}", which this ivc cannot decode`)
+  return format
 }

@@ -12,7 +12,7 @@
  * - `monotonicUs()`: microseconds of the host's CLOCK_MONOTONIC. Unlike `now()` (whose origin is this process's start)
  *   it is shared by every process on one host, so the media path stamps frames with it and two ivc processes on the
  *   same machine measure true one-way delay; across hosts only differences and minima of it mean anything
- *   (transport/delay-estimator.ts).
+ *   (media/timing/delay-estimator.ts).
  *
  * The fake clock (test/support/fake-clock.ts) derives all three from its one time, so they advance together.
  */

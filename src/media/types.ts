@@ -2,6 +2,8 @@
  * Shared media types. The video part: what video sources, codecs and sinks (src/plugins/video) look like to the
  * pipelines in src/media/video. Audio keeps its own in src/media/audio/types.ts.
  */
+import type {VideoFormat} from './video/formats.js'
+
 export type PixelFormat = 'bgr' | 'gray'
 
 export const CHANNELS: Record<PixelFormat, number> = {bgr: 3, gray: 1}
@@ -36,13 +38,12 @@ export interface VideoCodec {
   decode(payload: Buffer): Promise<VideoFrame>
 }
 
-/** A frame at the end of the receiving pipeline, still encoded: sinks that need pixels decode it with `codec`. */
-export interface EncodedVideoFrame {
-  seq: number
-  captureUs: number
-  payload: Buffer
-  codec: VideoCodec
-}
+/**
+ * A frame at the end of the receiving pipeline, as its sink takes it: decoded to a `picture` with the codec the
+ * stream's format names (src/media/video/decode-stage.ts), or, in a format the sink `passes`, still `encoded`. The
+ * picture's pixels may be reused by the next decode: a sink reads or copies them before its render resolves.
+ */
+export type SinkFrame = {seq: number; captureUs: number} & ({picture: VideoFrame; encoded?: never} | {encoded: {format: VideoFormat; payload: Buffer}; picture?: never})
 
 export interface SinkReport {
   /** Frames the sink could not take (busy pipe, slow decode): dropped, counted. */
@@ -56,10 +57,13 @@ export interface SinkReport {
 
 export interface VideoSink {
   readonly name: string
-  /** true when it decodes every frame (the null sink): the receiver then loads the decoder before frames arrive. */
-  readonly decodes?: boolean
+  /**
+   * Formats it takes still encoded (ffplay and the file sink: MJPEG, which the player decodes itself); frames of any
+   * other format reach it decoded, and a sink that passes none (the null sink) gets every frame decoded.
+   */
+  readonly passes?: readonly VideoFormat[]
   /** Take a frame; resolves once it is shown/written (the pipeline measures latency at that point). */
-  render(frame: EncodedVideoFrame): Promise<'rendered' | 'dropped'>
+  render(frame: SinkFrame): Promise<'rendered' | 'dropped'>
   /** Resolves (with the reason) if the sink dies on its own, e.g. the ffplay window was closed. */
   readonly failed: Promise<Error>
   /** What the sink has counted so far. */

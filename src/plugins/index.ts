@@ -2,7 +2,7 @@ import type {Config} from '@oclif/core'
 
 import {builtinBackends} from './builtin.js'
 import {BackendRegistry} from './registry.js'
-import type {Backend} from './types.js'
+import type {AnyBackend} from './types.js'
 
 /**
  * The registry with ivc's built-in backends plus those of installed oclif plugins. A plugin adds backends by
@@ -14,7 +14,7 @@ export async function loadBackends(config?: Config): Promise<BackendRegistry> {
   if (config) {
     const result = await config.runHook('ivc:backends' as never, {} as never)
     for (const success of result.successes) {
-      for (const backend of (success.result ?? []) as Backend[]) registry.register(backend)
+      for (const backend of (success.result ?? []) as AnyBackend[]) registry.register(backend)
     }
 
     for (const failure of result.failures) {

@@ -7,30 +7,42 @@ export interface ProbedBackend extends ProbeResult {
   description: string
 }
 
+/** One map of backends by name per kind, typed by its kind, so a backend comes out as the kind it went in. */
+type BackendsByKind = {[K in BackendKind]: Map<string, Backend<K>>}
+
 /** Backends by kind and name. Built-ins are registered at start-up; installed oclif plugins add theirs by hook. */
 export class BackendRegistry {
-  readonly #backends = new Map<BackendKind, Map<string, Backend>>(BACKEND_KINDS.map((kind) => [kind, new Map()]))
+  // Spelled out rather than built from BACKEND_KINDS, so the type checks that every kind has its map.
+  readonly #backends: BackendsByKind = {
+    'video-source': new Map(),
+    'video-sink': new Map(),
+    'audio-source': new Map(),
+    'audio-sink': new Map(),
+    'video-codec': new Map(),
+    'audio-codec': new Map(),
+    directory: new Map(),
+  }
 
-  register(backend: Backend): void {
+  register<K extends BackendKind>(backend: Backend<K>): void {
     if (!BACKEND_KINDS.includes(backend.kind)) throw new Error(`backend ${backend.name}: unknown kind "${backend.kind}"`)
-    const byName = this.#backends.get(backend.kind)!
+    const byName = this.#of(backend.kind)
     if (byName.has(backend.name)) throw new Error(`a ${backend.kind} backend named "${backend.name}" is already registered`)
     byName.set(backend.name, backend)
   }
 
   list(kind?: BackendKind): Backend[] {
     const kinds = kind ? [kind] : BACKEND_KINDS
-    return kinds.flatMap((each) => [...this.#backends.get(each)!.values()])
+    return kinds.flatMap((each): Backend[] => [...this.#of(each).values()])
   }
 
   get<K extends BackendKind>(kind: K, name: string): Backend<K> {
-    const backend = this.#backends.get(kind)!.get(name)
+    const backend = this.#of(kind).get(name)
     if (!backend) {
-      const known = [...this.#backends.get(kind)!.keys()].join(', ') || 'none'
+      const known = [...this.#of(kind).keys()].join(', ') || 'none'
       throw new IvcError('UNKNOWN_BACKEND', `no ${kind} backend named "${name}" (known: ${known})`)
     }
 
-    return backend as unknown as Backend<K>
+    return backend
   }
 
   /** Probe, then create; a backend that cannot run here fails with its install hint instead of a crash. */
@@ -55,6 +67,10 @@ export class BackendRegistry {
         ...(await probeWithDevices(backend)),
       })),
     )
+  }
+
+  #of<K extends BackendKind>(kind: K): Map<string, Backend<K>> {
+    return this.#backends[kind]
   }
 }
 

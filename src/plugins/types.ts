@@ -1,3 +1,7 @@
+import type {Directory} from '../directory/types.js'
+import type {AudioCodec, AudioSink, AudioSource} from '../media/audio/types.js'
+import type {VideoCodec, VideoSink, VideoSource} from '../media/types.js'
+
 /**
  * Media backends are plugins: `{name, kind, description, probe(), create(options)}`, registered by kind.
  * `probe()` says whether the backend can run on this machine and, if not, exactly what to install; it must be cheap
@@ -22,15 +26,15 @@ export interface ProbeResult {
   hint?: string
 }
 
-/** What `create()` returns, per kind; callers narrow it to the media interface of their kind (src/media/types.ts). */
+/** What `create()` returns, per kind: the interface its layer defines (media/, directory/), so no caller casts it. */
 export interface BackendInstances {
-  'video-source': unknown
-  'video-sink': unknown
-  'audio-source': unknown
-  'audio-sink': unknown
-  'video-codec': unknown
-  'audio-codec': unknown
-  directory: unknown
+  'video-source': VideoSource
+  'video-sink': VideoSink
+  'audio-source': AudioSource
+  'audio-sink': AudioSink
+  'video-codec': VideoCodec
+  'audio-codec': AudioCodec
+  directory: Directory
 }
 
 export interface Backend<K extends BackendKind = BackendKind> {
@@ -45,3 +49,6 @@ export interface Backend<K extends BackendKind = BackendKind> {
   probeDevices?(): Promise<ProbeResult>
   create(options: Record<string, unknown>): Promise<BackendInstances[K]>
 }
+
+/** A backend of any one kind: a union over the kinds, so a list of them still checks each `create()` against its `kind`. */
+export type AnyBackend = {[K in BackendKind]: Backend<K>}[BackendKind]

@@ -12,6 +12,8 @@
  *   28 jitter-buffer level µs u32 (playout time of the last queued frame minus now)
  *   32 highest seq u32             36 latency µs u32 (capture → arrival estimate; 0xffffffff unknown)
  */
+import type {Decoded} from '../foundation/decoded.js'
+
 export const FEEDBACK_VERSION = 1
 export const FEEDBACK_REPORT_SIZE = 40
 export const FLAG_DELAY_VALID = 0x01
@@ -55,10 +57,8 @@ export function encodeFeedbackReport(report: FeedbackReport): Buffer {
   return out
 }
 
-export type DecodedFeedback = {ok: true; report: FeedbackReport} | {ok: false; reason: string}
-
 /** Decode one report (a whole feedback payload). Never throws: a bad payload yields the reason. */
-export function decodeFeedbackReport(input: Buffer): DecodedFeedback {
+export function decodeFeedbackReport(input: Buffer): Decoded<FeedbackReport> {
   if (input.length < 1) return {ok: false, reason: 'empty feedback report'}
   const version = input.readUInt8(0)
   if (version !== FEEDBACK_VERSION) return {ok: false, reason: `unsupported feedback version ${version}`}
@@ -69,7 +69,7 @@ export function decodeFeedbackReport(input: Buffer): DecodedFeedback {
   const latency = input.readUInt32BE(36)
   return {
     ok: true,
-    report: {
+    value: {
       reportNumber: input.readUInt16BE(2),
       delayValid: (flags & FLAG_DELAY_VALID) !== 0,
       intervalUs: input.readUInt32BE(4),

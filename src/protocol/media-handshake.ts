@@ -9,6 +9,8 @@
  *   8  stream id u32  12 connection index u16   14 connection count u16
  * Reply, 8 bytes: 0 magic "IVCR"   4 version u8   5 status u8   6 reserved u16 (0)
  */
+import type {DecodedPrefix} from '../foundation/decoded.js'
+
 /**
  * 4: the TLS key is bound to the hello, so the handshake confirms it (3 trusted the cleartext hello; 3 added the
  * security byte and TLS instead of a token in the clear; 2 carried the token; 1 echoed only the latest frame).
@@ -39,8 +41,6 @@ export interface Hello {
   security: SecurityMode
 }
 
-export type Decoded<T> = {status: 'ok'; value: T; rest: Buffer} | {status: 'incomplete'} | {status: 'error'; reason: string}
-
 export function encodeHello(hello: Hello): Buffer {
   if (hello.connectionCount < 1 || hello.connectionCount > MAX_CONNECTIONS) throw new RangeError(`connection count ${hello.connectionCount} is not in 1..${MAX_CONNECTIONS}`)
   if (hello.connectionIndex < 0 || hello.connectionIndex >= hello.connectionCount) throw new RangeError(`connection index ${hello.connectionIndex} is not below ${hello.connectionCount}`)
@@ -55,23 +55,23 @@ export function encodeHello(hello: Hello): Buffer {
   return out
 }
 
-/** Decode a hello from the start of `input`; rejects a wrong magic as soon as its first bytes arrive. */
-export function decodeHello(input: Buffer): Decoded<Hello> {
+/** Decode a hello from the start of `input` (undefined: not all of it yet); refuses a wrong magic as soon as its first bytes arrive. */
+export function decodeHello(input: Buffer): DecodedPrefix<Hello> {
   const magicError = checkMagic(input, HELLO_MAGIC)
-  if (magicError) return {status: 'error', reason: magicError}
-  if (input.length >= 5 && input[4] !== MEDIA_PROTOCOL_VERSION) return {status: 'error', reason: `unsupported protocol version ${input[4]} (this side speaks ${MEDIA_PROTOCOL_VERSION})`}
-  if (input.length < HELLO_SIZE) return {status: 'incomplete'}
+  if (magicError) return {ok: false, reason: magicError}
+  if (input.length >= 5 && input[4] !== MEDIA_PROTOCOL_VERSION) return {ok: false, reason: `unsupported protocol version ${input[4]} (this side speaks ${MEDIA_PROTOCOL_VERSION})`}
+  if (input.length < HELLO_SIZE) return undefined
   const kind = nameOf(STREAM_KINDS, input.readUInt8(5))
-  if (!kind) return {status: 'error', reason: `unknown stream kind ${input.readUInt8(5)}`}
+  if (!kind) return {ok: false, reason: `unknown stream kind ${input.readUInt8(5)}`}
   const security = nameOf(SECURITY_MODES, input.readUInt8(6))
-  if (!security) return {status: 'error', reason: `unknown security mode ${input.readUInt8(6)}`}
-  if (input.readUInt8(7) !== 0) return {status: 'error', reason: 'reserved hello bits set'}
+  if (!security) return {ok: false, reason: `unknown security mode ${input.readUInt8(6)}`}
+  if (input.readUInt8(7) !== 0) return {ok: false, reason: 'reserved hello bits set'}
   const connectionIndex = input.readUInt16BE(12)
   const connectionCount = input.readUInt16BE(14)
-  if (connectionCount < 1 || connectionCount > MAX_CONNECTIONS) return {status: 'error', reason: `connection count ${connectionCount} is not in 1..${MAX_CONNECTIONS}`}
-  if (connectionIndex >= connectionCount) return {status: 'error', reason: `connection index ${connectionIndex} is not below count ${connectionCount}`}
+  if (connectionCount < 1 || connectionCount > MAX_CONNECTIONS) return {ok: false, reason: `connection count ${connectionCount} is not in 1..${MAX_CONNECTIONS}`}
+  if (connectionIndex >= connectionCount) return {ok: false, reason: `connection index ${connectionIndex} is not below count ${connectionCount}`}
   return {
-    status: 'ok',
+    ok: true,
     value: {kind, streamId: input.readUInt32BE(8), connectionIndex, connectionCount, security},
     rest: input.subarray(HELLO_SIZE),
   }
@@ -89,15 +89,15 @@ export function encodeReply(status: HelloStatus): Buffer {
   return out
 }
 
-export function decodeReply(input: Buffer): Decoded<HelloStatus> {
+export function decodeReply(input: Buffer): DecodedPrefix<HelloStatus> {
   const magicError = checkMagic(input, REPLY_MAGIC)
-  if (magicError) return {status: 'error', reason: magicError}
-  if (input.length >= 5 && input[4] !== MEDIA_PROTOCOL_VERSION) return {status: 'error', reason: `unsupported protocol version ${input[4]} (this side speaks ${MEDIA_PROTOCOL_VERSION})`}
-  if (input.length < REPLY_SIZE) return {status: 'incomplete'}
+  if (magicError) return {ok: false, reason: magicError}
+  if (input.length >= 5 && input[4] !== MEDIA_PROTOCOL_VERSION) return {ok: false, reason: `unsupported protocol version ${input[4]} (this side speaks ${MEDIA_PROTOCOL_VERSION})`}
+  if (input.length < REPLY_SIZE) return undefined
   const status = nameOf(HELLO_STATUS, input.readUInt8(5))
-  if (!status) return {status: 'error', reason: `unknown reply status ${input.readUInt8(5)}`}
-  if (input.readUInt16BE(6) !== 0) return {status: 'error', reason: 'reserved reply bits set'}
-  return {status: 'ok', value: status, rest: input.subarray(REPLY_SIZE)}
+  if (!status) return {ok: false, reason: `unknown reply status ${input.readUInt8(5)}`}
+  if (input.readUInt16BE(6) !== 0) return {ok: false, reason: 'reserved reply bits set'}
+  return {ok: true, value: status, rest: input.subarray(REPLY_SIZE)}
 }
 
 function checkMagic(input: Buffer, magic: Buffer): string | undefined {

@@ -9,6 +9,8 @@
  *   16 sender delay u32 (µs from capture to the write: encode + queue; lets the receiver estimate clock offset)
  *   20 payload length u32
  */
+import type {DecodeStep, Decoded} from '../foundation/decoded.js'
+
 export const MESSAGE_HEADER_SIZE = 24
 
 export const MESSAGE_TYPES = {frame: 1, echo: 2, feedback: 3, rtt: 4} as const
@@ -54,7 +56,7 @@ export function encodeMessage(message: MediaMessage): Buffer {
 }
 
 /** Validate a header; `maxFrameBytes` bounds frame payloads. Returns the reason when it is not acceptable. */
-export function decodeHeader(input: Buffer, maxFrameBytes: number): {ok: true; header: MessageHeader} | {ok: false; reason: string} {
+export function decodeHeader(input: Buffer, maxFrameBytes: number): Decoded<MessageHeader> {
   const type = TYPE_BY_CODE.get(input.readUInt8(0))
   if (!type) return {ok: false, reason: `unknown message type ${input.readUInt8(0)}`}
   const flags = input.readUInt8(1)
@@ -69,7 +71,7 @@ export function decodeHeader(input: Buffer, maxFrameBytes: number): {ok: true; h
   if (captureUs > BigInt(Number.MAX_SAFE_INTEGER)) return {ok: false, reason: 'capture time out of range'}
   return {
     ok: true,
-    header: {type, flags, seq: input.readUInt32BE(4), captureUs: Number(captureUs), senderDelayUs: input.readUInt32BE(16), payloadLength},
+    value: {type, flags, seq: input.readUInt32BE(4), captureUs: Number(captureUs), senderDelayUs: input.readUInt32BE(16), payloadLength},
   }
 }
 
@@ -94,7 +96,7 @@ export class MediaMessageDecoder {
     return this.#buffered + (this.#header ? MESSAGE_HEADER_SIZE : 0)
   }
 
-  push(chunk: Buffer): {messages: MediaMessage[]; error?: string} {
+  push(chunk: Buffer): DecodeStep<MediaMessage> {
     const messages: MediaMessage[] = []
     if (this.#error) return {messages, error: this.#error}
     if (chunk.length > 0) {
@@ -113,7 +115,7 @@ export class MediaMessageDecoder {
           return {messages, error: decoded.reason}
         }
 
-        this.#header = decoded.header
+        this.#header = decoded.value
       }
 
       if (this.#buffered < this.#header.payloadLength) break

@@ -9,27 +9,21 @@
  *   those not busy, or waits in a small queue; frames older than maxQueueDelayMs (default 250) are dropped and
  *   counted. `sender.stats` → {sent, bytes, dropped, queued, busyEvents, inFlightBytes, deliveredBytes,
  *   inFlightQueueUs, openConnections, rttUs, minRttUs}.
- *   `sender.sendFeedback(buf)`; events 'echo' {seq, rttUs}, 'feedback' (Buffer), 'lane-lost' {index, reason},
+ *   `sender.sendFeedback(buf)`; events 'echo' {seq, rttUs}, 'feedback' (FeedbackReport, decoded here), 'bad-feedback'
+ *   (reason), 'lane-up' {index}, 'lane-lost' {index, reason},
  *   'closed' {reason} (every connection gone: the peer left). `await sender.end()` sends end-of-stream and closes;
  *   `sender.close()` closes at once.
  * RECEIVING — `const receiver = await MediaReceiver.listen({port (0 = ephemeral), kind, logger, secret?, maxFrameBytes?,
  *   host?})`; `receiver.port`. Events: 'stream-start' {streamId, connections, remoteAddress}; 'frame' ReceivedFrame
- *   {seq, captureUs, senderDelayUs, key, payload, receivedUs, connectionIndex} in ARRIVAL order (not reordered);
+ *   {seq, captureUs, senderDelayUs, key, payload, receivedUs, laneIndex} in ARRIVAL order (not reordered);
  *   'rtt' (µs, the sender's RTT, about once a second); 'feedback' (Buffer); 'rejected' {remote, reason} (also logged:
  *   bad handshake, plain TCP to a receiver with a secret or a failed TLS handshake = "AUTH_FAILED: ...", oversize, garbage); 'stream-end' {streamId, reason:
  *   'end-of-stream' | 'connections-closed'}. One stream at a time; after its end a new sender may connect.
- *   `receiver.sendFeedback(buf)`; `await receiver.close()`. Every frame is echoed at once on its connection.
- * TIMING — capture times are `monotonicUs()` (CLOCK_MONOTONIC µs, shared by processes on one host).
- *   `JitterBuffer<T>` ({capacity, minDelayUs, maxDelayUs}): push(seq, captureUs, item, arrivalUs) → 'queued' | 'late'
- *   | 'duplicate'; pop(nowUs) → due frames in seq order; nextDueUs(); drain(); stats {played, late, duplicates,
- *   missing, overflow, reordered, queued, targetDelayUs}. Audio adds its own concealment on top (use `stats.missing`
- *   deltas or gaps in popped seqs).
- *   `DelayEstimator`: observe(captureUs + senderDelayUs, receivedUs); setRtt(rttUs) from the receiver's 'rtt' event;
- *   delayUs(captureUs, nowUs) → one-way capture→now estimate; excessUs(...) → queuing part.
+ *   `receiver.sendFeedback(report)` (a FeedbackReport, encoded here); `await receiver.close()`. Every frame is echoed
+ *   at once on its connection.
+ * TIMING — capture times are `monotonicUs()` (CLOCK_MONOTONIC µs, shared by processes on one host). What a stream
+ *   does with them (the jitter buffer, one-way delay) is media timing, in src/media/timing/.
  */
-export {DelayEstimator} from './delay-estimator.js'
-export {type BufferedFrame, JitterBuffer, type JitterBufferOptions, type JitterBufferStats, type PushOutcome} from './jitter-buffer.js'
 export {DEFAULT_MAX_FRAME_BYTES, MediaReceiver, type MediaReceiverOptions, type ReceivedFrame, type StreamEndReason, type StreamInfo} from './media-receiver.js'
 export {type EchoSample, MediaSender, type MediaSenderOptions, type SenderStats} from './media-sender.js'
-export {WindowedMin} from './windowed-min.js'
 export {MAX_CONNECTIONS, type StreamKind} from '../protocol/media-handshake.js'

@@ -3,9 +3,11 @@ import {createServer, type Server, type Socket} from 'node:net'
 
 import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
+import type {DecodedPrefix} from '../foundation/decoded.js'
 import type {Logger} from '../foundation/logger.js'
 import {decodeRttReport, encodeEcho, encodeFeedback} from '../protocol/media-echo.js'
-import {decodeHello, type Decoded, encodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
+import {encodeFeedbackReport, type FeedbackReport} from '../protocol/media-feedback.js'
+import {decodeHello, encodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
 import {FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
 import {Admission, type AdmissionLimits, dropLog, MEDIA_ADMISSION} from '../security/admission.js'
 import {secureServer} from '../security/tls-psk.js'
@@ -44,7 +46,8 @@ export interface ReceivedFrame {
   payload: Buffer
   /** This receiver's clock, µs. */
   receivedUs: number
-  connectionIndex: number
+  /** The lane (parallel connection) it came by: the hello's connection index. */
+  laneIndex: number
 }
 
 export interface StreamInfo {
@@ -55,22 +58,25 @@ export interface StreamInfo {
 
 export type StreamEndReason = 'end-of-stream' | 'connections-closed'
 
-interface Conn {
+/** One of the stream's parallel TCP connections, as the sender calls them too. */
+interface Lane {
   socket: Socket
   index: number
   ended: boolean
 }
 
 interface ActiveStream extends StreamInfo {
-  conns: Map<number, Conn>
+  lanes: Map<number, Lane>
   endTimer?: unknown
 }
 
 /**
- * The receiving end of media streams: a TCP server that accepts the N connections of one sender's stream at a time,
+ * The receiving end of media streams: a TCP server that accepts the N connections ("lanes", as the sender calls them
+ * too) of one sender's stream at a time,
  * checks each hello (kind, version, security, count), runs TLS when it has a secret, and emits every frame as it arrives, in arrival order (reordering
  * is the JitterBuffer's job). Bad input closes only the offending connection, with a logged reason.
- * Events: 'stream-start' (StreamInfo), 'frame' (ReceivedFrame), 'rtt' (µs), 'feedback' (Buffer),
+ * Events: 'stream-start' (StreamInfo), 'frame' (ReceivedFrame), 'rtt' (µs), 'feedback' (Buffer: the sender → receiver
+ * direction is not used today, so its payload stays opaque),
  * 'rejected' ({remote, reason}), 'stream-end' ({streamId, reason}).
  */
 export class MediaReceiver extends EventEmitter {
@@ -124,12 +130,12 @@ export class MediaReceiver extends EventEmitter {
   }
 
   get openConnections(): number {
-    return this.#stream ? [...this.#stream.conns.values()].filter((conn) => !conn.socket.destroyed).length : 0
+    return this.#stream ? [...this.#stream.lanes.values()].filter((lane) => !lane.socket.destroyed).length : 0
   }
 
-  /** Send an opaque feedback message back to the sender; false when no stream is connected. */
-  sendFeedback(payload: Buffer): boolean {
-    return this.#control(encodeFeedback(payload))
+  /** Send an adaptation report back to the sender; false when no stream is connected. */
+  sendFeedback(report: FeedbackReport): boolean {
+    return this.#control(encodeFeedback(encodeFeedbackReport(report)))
   }
 
   async close(): Promise<void> {
@@ -177,7 +183,7 @@ export class MediaReceiver extends EventEmitter {
 
     readHello(socket).then(
       async ({hello, rest}) => {
-        if (hello.status === 'error') return refuse(`bad media handshake: ${hello.reason}`, 'badRequest')
+        if (!hello.ok) return refuse(`bad media handshake: ${hello.reason}`, 'badRequest')
         const mismatch = this.#checkSecurity(hello.value)
         if (mismatch) return refuse(mismatch, 'authFailed')
         let wire: Socket = socket
@@ -225,39 +231,39 @@ export class MediaReceiver extends EventEmitter {
     if (this.#finished.has(hello.streamId)) return {reason: `stream ${hello.streamId} has already ended`, status: 'busy'}
     if (stream && stream.streamId !== hello.streamId) return {reason: `busy with stream ${stream.streamId}; refused stream ${hello.streamId}`, status: 'busy'}
     if (stream && stream.connections !== hello.connectionCount) return {reason: `connection count ${hello.connectionCount} differs from the stream's ${stream.connections}`, status: 'badRequest'}
-    if (stream?.conns.has(hello.connectionIndex)) return {reason: `connection index ${hello.connectionIndex} is already open`, status: 'badRequest'}
+    if (stream?.lanes.has(hello.connectionIndex)) return {reason: `connection index ${hello.connectionIndex} is already open`, status: 'badRequest'}
     return undefined
   }
 
   #join(socket: Socket, hello: Hello, remote: string, rest: Buffer): void {
     if (!this.#stream) {
-      this.#stream = {streamId: hello.streamId, connections: hello.connectionCount, remoteAddress: socket.remoteAddress ?? remote, conns: new Map()}
+      this.#stream = {streamId: hello.streamId, connections: hello.connectionCount, remoteAddress: socket.remoteAddress ?? remote, lanes: new Map()}
       this.emit('stream-start', this.stream)
     }
 
     const stream = this.#stream
-    const conn: Conn = {socket, index: hello.connectionIndex, ended: false}
-    stream.conns.set(conn.index, conn)
+    const lane: Lane = {socket, index: hello.connectionIndex, ended: false}
+    stream.lanes.set(lane.index, lane)
     const decoder = new MediaMessageDecoder(this.#maxFrameBytes)
     const onData = (chunk: Buffer) => {
       const {messages, error} = decoder.push(chunk)
-      for (const message of messages) this.#onMessage(stream, conn, message)
+      for (const message of messages) this.#onMessage(stream, lane, message)
       if (error) {
-        this.#reject(remote, `media connection ${conn.index}: ${error}; closing it`)
+        this.#reject(remote, `media connection ${lane.index}: ${error}; closing it`)
         socket.destroy()
       }
     }
 
     socket.on('data', onData)
-    socket.once('close', () => this.#connectionGone(stream, conn))
+    socket.once('close', () => this.#laneGone(stream, lane))
     if (rest.length > 0) onData(rest)
     socket.resume()
   }
 
-  #onMessage(stream: ActiveStream, conn: Conn, message: MediaMessage): void {
+  #onMessage(stream: ActiveStream, lane: Lane, message: MediaMessage): void {
     if (message.type === 'frame') {
       if (message.flags & FLAG_END_OF_STREAM) {
-        conn.ended = true
+        lane.ended = true
         this.#maybeEnd(stream, 'end-of-stream')
         return
       }
@@ -269,29 +275,29 @@ export class MediaReceiver extends EventEmitter {
         key: (message.flags & FLAG_KEY_FRAME) !== 0,
         payload: message.payload,
         receivedUs: this.#clock.monotonicUs(),
-        connectionIndex: conn.index,
+        laneIndex: lane.index,
       }
       // Echo at once, on the connection it came by: the sender learns the round trip and what each connection still
       // has in flight (docs/protocol.md).
-      if (conn.socket.writable) conn.socket.write(encodeEcho({seq: frame.seq, sendUs: frame.captureUs + frame.senderDelayUs, holdUs: 0}))
+      if (lane.socket.writable) lane.socket.write(encodeEcho({seq: frame.seq, sendUs: frame.captureUs + frame.senderDelayUs, holdUs: 0}))
       this.emit('frame', frame)
     } else if (message.type === 'rtt') {
       this.emit('rtt', decodeRttReport(message))
     } else if (message.type === 'feedback') {
       this.emit('feedback', message.payload)
     } else {
-      this.#reject(conn.socket.remoteAddress ?? '?', `media connection ${conn.index}: unexpected ${message.type} message; ignored`)
+      this.#reject(lane.socket.remoteAddress ?? '?', `media connection ${lane.index}: unexpected ${message.type} message; ignored`)
     }
   }
 
-  #connectionGone(stream: ActiveStream, conn: Conn): void {
+  #laneGone(stream: ActiveStream, lane: Lane): void {
     if (this.#stream !== stream) return
-    conn.ended = true
+    lane.ended = true
     this.#maybeEnd(stream, 'connections-closed')
   }
 
   #maybeEnd(stream: ActiveStream, reason: StreamEndReason): void {
-    const open = [...stream.conns.values()].filter((conn) => !conn.ended)
+    const open = [...stream.lanes.values()].filter((lane) => !lane.ended)
     if (open.length === 0) return this.#endStream(reason)
     if (reason === 'end-of-stream' && !stream.endTimer) {
       stream.endTimer = this.#clock.setTimeout(() => this.#endStream('end-of-stream'), this.options.endGraceMs ?? 1000)
@@ -304,7 +310,7 @@ export class MediaReceiver extends EventEmitter {
     this.#stream = undefined
     this.#clock.clearTimeout(stream.endTimer)
     this.#finished.add(stream.streamId)
-    for (const conn of stream.conns.values()) conn.socket.destroy()
+    for (const lane of stream.lanes.values()) lane.socket.destroy()
     this.emit('stream-end', {streamId: stream.streamId, reason})
   }
 
@@ -314,23 +320,23 @@ export class MediaReceiver extends EventEmitter {
   }
 
   #control(message: Buffer): boolean {
-    const conns = this.#stream ? [...this.#stream.conns.values()].filter((conn) => !conn.socket.destroyed && conn.socket.writable) : []
-    const conn = conns.sort((a, b) => a.socket.writableLength - b.socket.writableLength)[0]
-    if (!conn) return false
-    conn.socket.write(message)
+    const lanes = this.#stream ? [...this.#stream.lanes.values()].filter((lane) => !lane.socket.destroyed && lane.socket.writable) : []
+    const lane = lanes.sort((a, b) => a.socket.writableLength - b.socket.writableLength)[0]
+    if (!lane) return false
+    lane.socket.write(message)
     return true
   }
 }
 
 /** Read the fixed-size hello (never more: what follows it is TLS or media messages); leaves the socket paused. */
-function readHello(socket: Socket): Promise<{hello: Exclude<Decoded<Hello>, {status: 'incomplete'}>; rest: Buffer}> {
+function readHello(socket: Socket): Promise<{hello: Exclude<DecodedPrefix<Hello>, undefined>; rest: Buffer}> {
   return new Promise((resolve, reject) => {
     let received = Buffer.alloc(0)
     const onData = (chunk: Buffer) => {
       const room = HELLO_SIZE - received.length
       received = Buffer.concat([received, chunk.subarray(0, room)])
       const hello = decodeHello(received)
-      if (hello.status === 'incomplete') return
+      if (!hello) return
       socket.off('data', onData)
       socket.off('close', onClose)
       socket.pause()

@@ -6,6 +6,7 @@ import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {decodeEcho, encodeFeedback, encodeRttReport} from '../protocol/media-echo.js'
+import {decodeFeedbackReport} from '../protocol/media-feedback.js'
 import {MAX_CONNECTIONS, type StreamKind} from '../protocol/media-handshake.js'
 import {encodeHeader, encodeMessage, FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
 import {openMediaConnection, retryWhileRefused} from './open-connection.js'
@@ -110,7 +111,8 @@ const MAX_TRACKED_PER_LANE = 256
  * onto an idle lane was tried for audio: the copies, sent just when the link is full, made the queue worse.) A lane
  * whose write() returned false is busy until it drains.
  * When every lane is busy frames wait in a small queue and are dropped (counted) once older than maxQueueDelayMs.
- * Events: 'echo' (EchoSample), 'feedback' (Buffer), 'lane-up' ({index}, a connection joining after connect() with
+ * Events: 'echo' (EchoSample), 'feedback' (FeedbackReport, the receiver's adaptation report), 'bad-feedback'
+ * (the reason a feedback payload is not a report), 'lane-up' ({index}, a connection joining after connect() with
  * startOnFirstConnection), 'lane-lost' ({index, reason}), 'closed' ({reason}) when no lane is left.
  */
 export class MediaSender extends EventEmitter {
@@ -314,7 +316,10 @@ export class MediaSender extends EventEmitter {
       this.#minRttUs = Math.min(this.#minRttUs ?? rttUs, rttUs)
       this.emit('echo', {seq: echo.seq, rttUs} satisfies EchoSample)
     } else if (message.type === 'feedback') {
-      this.emit('feedback', message.payload)
+      // Decoded here, where it arrives, once: the pipeline and adapt/ only ever see reports.
+      const report = decodeFeedbackReport(message.payload)
+      if (report.ok) this.emit('feedback', report.value)
+      else this.emit('bad-feedback', report.reason)
     }
   }
 

@@ -1,10 +1,10 @@
-import {connect, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 
 import {type Clock, realClock, sleep} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
-import {connectFailure} from './connect-failure.js'
 import {decodeReply, encodeHello, type Hello, type HelloStatus} from '../protocol/media-handshake.js'
 import {clientHandshakeError, secureClient} from '../security/tls-psk.js'
+import {tcpConnect} from './tcp-connect.js'
 
 /**
  * Open one media connection: TCP connect, send the hello, wait for the receiver's reply; with a secret, then TLS
@@ -59,27 +59,6 @@ function settle(where: string, socket: Socket, reply: {status: HelloStatus; rest
   }
 }
 
-function tcpConnect(host: string, port: number, timeoutMs: number, clock: Clock): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({host, port})
-    socket.setNoDelay(true)
-    const timer = clock.setTimeout(() => fail(new IvcError('PEER_UNREACHABLE', `${host}:${port} did not answer within ${timeoutMs} ms`)), timeoutMs)
-    const fail = (error: IvcError) => {
-      clock.clearTimeout(timer)
-      socket.destroy()
-      reject(error)
-    }
-
-    const onError = (error: NodeJS.ErrnoException) => fail(connectFailure(host, port, error))
-    socket.once('error', onError)
-    socket.once('connect', () => {
-      clock.clearTimeout(timer)
-      socket.off('error', onError)
-      resolve(socket)
-    })
-  })
-}
-
 /** Read one reply (bounded: 8 bytes) by the deadline; leaves the socket paused with no listeners of ours. */
 function readReply(socket: Socket, where: string, deadline: number, clock: Clock): Promise<{status: HelloStatus; rest: Buffer}> {
   return new Promise((resolve, reject) => {
@@ -100,8 +79,8 @@ function readReply(socket: Socket, where: string, deadline: number, clock: Clock
     const onData = (chunk: Buffer) => {
       received = Buffer.concat([received, chunk])
       const reply = decodeReply(received)
-      if (reply.status === 'incomplete') return
-      if (reply.status === 'error') return finish(new IvcError('PROTOCOL_ERROR', `${where} answered the media handshake with ${reply.reason}`))
+      if (!reply) return
+      if (!reply.ok) return finish(new IvcError('PROTOCOL_ERROR', `${where} answered the media handshake with ${reply.reason}`))
       finish(undefined, {status: reply.value, rest: reply.rest})
     }
 

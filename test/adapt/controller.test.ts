@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {AdaptController} from '../../src/adapt/controller.js'
-import {encodeFeedbackReport, type FeedbackReport} from '../../src/protocol/media-feedback.js'
+import type {FeedbackReport} from '../../src/protocol/media-feedback.js'
 import {latenciesMs, percentile, simulate} from './link-sim.js'
 
 const BOUND_MS = 150
@@ -105,8 +105,8 @@ describe('AdaptController', () => {
     const controller = new AdaptController({strategy: 'gcc', top})
     expect(controller.onFeedback(report(5), 100_000)).toBe(true)
     expect(controller.onFeedback(report(4, {queuingDelayUs: 500_000}), 110_000)).toBe(false)
-    expect(controller.onFeedbackPayload(Buffer.from('{"json":true}'), 120_000)).toBe(false)
-    expect(controller.onFeedbackPayload(encodeFeedbackReport(report(6)), 130_000)).toBe(true)
+    controller.onBadReport()
+    expect(controller.onFeedback(report(6), 130_000)).toBe(true)
     expect(controller.state).toMatchObject({badReports: 1})
     expect(controller.state.reason).not.toMatch(/overuse/)
   })

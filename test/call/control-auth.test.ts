@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import {type ControlConnection, listenFramed} from '../../src/call/connections.js'
 import {admitControl, presentControlAuth} from '../../src/call/control-auth.js'
-import {FramedConnection} from '../../src/call/signalling.js'
+import {FramedConnection} from '../../src/transport/framed-connection.js'
 import {checkControlAuth, controlCodec, type ControlMessage} from '../../src/protocol/call/control.js'
 import {signalCodec} from '../../src/protocol/call/signalling.js'
 import {recordingLogger} from '../support/logger.js'
@@ -50,7 +50,7 @@ describe('control connection authentication', () => {
     const alice = await dial(server.port)
     await presentControlAuth(alice, {callId: CALL, from: 'alice'})
     const {check, connection: bob} = await server.verdict()
-    expect(check).toEqual({ok: true})
+    expect(check).toEqual({ok: true, value: {callId: CALL, from: 'alice'}})
     alice.send({type: 'video', on: false})
     alice.send({type: 'chat', text: 'can you hear me?'})
     alice.send({type: 'hangup', reason: 'bye'})
@@ -122,7 +122,7 @@ describe('control connection authentication', () => {
   })
 
   it('checks auth as a pure function too', () => {
-    expect(checkControlAuth({type: 'auth', callId: CALL, from: 'x'}, {callId: CALL})).toEqual({ok: true})
+    expect(checkControlAuth({type: 'auth', callId: CALL, from: 'x'}, {callId: CALL})).toEqual({ok: true, value: {callId: CALL, from: 'x'}})
     expect(checkControlAuth({type: 'auth', callId: CALL, from: 'x'}, {callId: CALL, peer: 'y'})).toEqual({ok: false, reason: 'not the peer of this call'})
   })
 })

@@ -3,7 +3,7 @@ import {connect, createServer, type Server, type Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {listenFramed, type FramedListener, type SignalConnection} from '../../src/call/connections.js'
-import {FramedConnection} from '../../src/call/signalling.js'
+import {FramedConnection} from '../../src/transport/framed-connection.js'
 import {signalCodec, type SignalMessage} from '../../src/protocol/call/signalling.js'
 import {recordingLogger} from '../support/logger.js'
 import {FakeClock} from '../support/fake-clock.js'

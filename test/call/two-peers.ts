@@ -337,7 +337,7 @@ export class MemoryBus implements CallBus {
   deliver(topic: string, type: string, body: Record<string, unknown>, callId: string): void {
     const decoded = decodeEnvelope(JSON.stringify({v: 1, type, from: `${this.user}-control`, callId, ts: 1, body}))
     if (!decoded.ok) throw new Error(`not an envelope: ${decoded.reason}`)
-    for (const handler of this.#subscribers.get(topic) ?? []) void handler(decoded.envelope)
+    for (const handler of this.#subscribers.get(topic) ?? []) void handler(decoded.value)
   }
 }
 

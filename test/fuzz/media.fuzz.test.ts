@@ -1,8 +1,10 @@
 import {describe, it} from 'vitest'
 
+import type {DecodedPrefix} from '../../src/foundation/decoded.js'
+
 import {encodeEcho, decodeEcho, decodeRttReport, encodeFeedback, encodeRttReport} from '../../src/protocol/media-echo.js'
 import {decodeFeedbackReport, encodeFeedbackReport, FEEDBACK_REPORT_SIZE} from '../../src/protocol/media-feedback.js'
-import {decodeHello, decodeReply, type Decoded, encodeHello, encodeReply, HELLO_SIZE, MAX_CONNECTIONS, REPLY_SIZE} from '../../src/protocol/media-handshake.js'
+import {decodeHello, decodeReply, encodeHello, encodeReply, HELLO_SIZE, MAX_CONNECTIONS, REPLY_SIZE} from '../../src/protocol/media-handshake.js'
 import {encodeMessage, FLAG_END_OF_STREAM, FLAG_KEY_FRAME, MAX_FEEDBACK_BYTES, MediaMessageDecoder, MESSAGE_HEADER_SIZE} from '../../src/protocol/media-message.js'
 import {decodeRaw, MAX_RAW_SIDE, RAW_HEADER_BYTES} from '../../src/plugins/video/raw-codec.js'
 import {check, chunks, FUZZ_RUNS, FUZZ_TIMEOUT_MS, fuzzCodec, onlyDocumented} from './mutate.js'
@@ -13,10 +15,10 @@ import {check, chunks, FUZZ_RUNS, FUZZ_TIMEOUT_MS, fuzzCodec, onlyDocumented} fr
  */
 
 /** Hello and reply decoders return ok, incomplete (only while shorter than the fixed size) or error with a reason. */
-function decodedKind<T>(result: Decoded<T>, size: number, input: Buffer): 'ok' | 'incomplete' | 'error' | undefined {
-  if (result.status === 'ok') return 'ok'
-  if (result.status === 'incomplete') return input.length < size ? 'incomplete' : undefined
-  return result.status === 'error' && typeof result.reason === 'string' && result.reason.length > 0 ? 'error' : undefined
+function decodedKind<T>(result: DecodedPrefix<T>, size: number, input: Buffer): 'ok' | 'incomplete' | 'error' | undefined {
+  if (result === undefined) return input.length < size ? 'incomplete' : undefined
+  if (result.ok) return 'ok'
+  return typeof result.reason === 'string' && result.reason.length > 0 ? 'error' : undefined
 }
 
 const OUTCOMES = ['ok', 'incomplete', 'error'] as const
@@ -30,7 +32,7 @@ describe('fuzz: media handshake', {timeout: FUZZ_TIMEOUT_MS}, () => {
     fuzzCodec({seeds, lengthFields: [{offset: 12, size: 2}, {offset: 14, size: 2}], lengths: [MAX_CONNECTIONS, MAX_CONNECTIONS + 1]}, HELLO_SIZE, (mutated) => {
       const result = decodeHello(mutated.input)
       onlyDocumented(decodedKind(result, HELLO_SIZE, mutated.input), OUTCOMES, result)
-      if (result.status === 'ok') {
+      if (result?.ok) {
         const {connectionIndex, connectionCount} = result.value
         check(connectionCount >= 1 && connectionCount <= MAX_CONNECTIONS && connectionIndex < connectionCount, () => `hello out of range: ${connectionIndex}/${connectionCount}`)
       }

@@ -42,21 +42,21 @@ describe('adaptation feedback report', () => {
     expect(golden.length).toBe(FEEDBACK_REPORT_SIZE)
     expect(encodeFeedbackReport(report)).toEqual(golden)
     const decoded = decodeFeedbackReport(golden)
-    expect(decoded).toEqual({ok: true, report})
-    if (decoded.ok) expect(encodeFeedbackReport(decoded.report)).toEqual(golden)
+    expect(decoded).toEqual({ok: true, value: report})
+    if (decoded.ok) expect(encodeFeedbackReport(decoded.value)).toEqual(golden)
   })
 
   it('marks an unknown latency with all ones and an empty interval as delay-invalid', () => {
     const bytes = encodeFeedbackReport({...report, latencyUs: undefined, delayValid: false})
     expect([...bytes.subarray(36)]).toEqual([0xff, 0xff, 0xff, 0xff])
     expect(bytes[1]).toBe(0)
-    expect(decodeFeedbackReport(bytes)).toEqual({ok: true, report: {...report, latencyUs: undefined, delayValid: false}})
+    expect(decodeFeedbackReport(bytes)).toEqual({ok: true, value: {...report, latencyUs: undefined, delayValid: false}})
   })
 
   it('saturates out-of-range values instead of wrapping them', () => {
     const bytes = encodeFeedbackReport({...report, framesReceived: 70_000, queuingDelayUs: -5, receivedBitsPerSecond: 1e12, latencyUs: 2 ** 40, reportNumber: 0x1_0003})
     const decoded = decodeFeedbackReport(bytes)
-    expect(decoded.ok && decoded.report).toMatchObject({framesReceived: 0xffff, queuingDelayUs: 0, receivedBitsPerSecond: 0xffffffff, latencyUs: 0xfffffffe, reportNumber: 3})
+    expect(decoded.ok && decoded.value).toMatchObject({framesReceived: 0xffff, queuingDelayUs: 0, receivedBitsPerSecond: 0xffffffff, latencyUs: 0xfffffffe, reportNumber: 3})
   })
 
   it('refuses every proper prefix with a named reason', () => {
@@ -90,7 +90,7 @@ describe('adaptation feedback report', () => {
         for (const message of decoder.push(chunk).messages) {
           if (message.type !== 'feedback') continue
           const decoded = decodeFeedbackReport(message.payload)
-          out.push(decoded.ok ? decoded.report : decoded.reason)
+          out.push(decoded.ok ? decoded.value : decoded.reason)
         }
       }
 

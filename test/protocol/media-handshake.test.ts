@@ -21,27 +21,27 @@ describe('media hello', () => {
     expect(golden.length).toBe(HELLO_SIZE)
     expect(encodeHello(hello)).toEqual(golden)
     const decoded = decodeHello(golden)
-    expect(decoded).toEqual({status: 'ok', value: hello, rest: Buffer.alloc(0)})
+    expect(decoded).toEqual({ok: true, value: hello, rest: Buffer.alloc(0)})
   })
 
   it('mirrors: decode then encode gives the same bytes', () => {
     const decoded = decodeHello(golden)
-    if (decoded.status !== 'ok') throw new Error('did not decode')
+    if (!decoded?.ok) throw new Error('did not decode')
     expect(encodeHello(decoded.value)).toEqual(golden)
   })
 
   it('is incomplete at every proper prefix', () => {
-    for (let n = 0; n < golden.length; n++) expect(decodeHello(golden.subarray(0, n)).status, `prefix ${n}`).toBe('incomplete')
+    for (let n = 0; n < golden.length; n++) expect(decodeHello(golden.subarray(0, n)), `prefix ${n}`).toBeUndefined()
   })
 
   it('keeps the bytes after the hello as rest', () => {
     const decoded = decodeHello(Buffer.concat([golden, Buffer.from([9, 8])]))
-    expect(decoded.status === 'ok' && [...decoded.rest]).toEqual([9, 8])
+    expect(decoded?.ok && [...decoded.rest]).toEqual([9, 8])
   })
 
   it('rejects a wrong magic from its first byte', () => {
-    expect(decodeHello(Buffer.from('G'))).toEqual({status: 'error', reason: 'bad magic "G" (expected "IVCM")'})
-    expect(decodeHello(Buffer.from('GET / HTTP/1.1\r\n'))).toMatchObject({status: 'error', reason: 'bad magic "GET " (expected "IVCM")'})
+    expect(decodeHello(Buffer.from('G'))).toEqual({ok: false, reason: 'bad magic "G" (expected "IVCM")'})
+    expect(decodeHello(Buffer.from('GET / HTTP/1.1\r\n'))).toMatchObject({ok: false, reason: 'bad magic "GET " (expected "IVCM")'})
   })
 
   it('rejects a bad version, kind, security, count, index and reserved bits', () => {
@@ -51,14 +51,14 @@ describe('media hello', () => {
       return decodeHello(copy)
     }
 
-    expect(bad(4, 2)).toEqual({status: 'error', reason: 'unsupported protocol version 2 (this side speaks 4)'})
-    expect(decodeHello(Buffer.from([0x49, 0x56, 0x43, 0x4d, 0x09]))).toMatchObject({status: 'error'})
-    expect(bad(5, 7)).toEqual({status: 'error', reason: 'unknown stream kind 7'})
-    expect(bad(7, 1)).toEqual({status: 'error', reason: 'reserved hello bits set'})
-    expect(bad(15, 65)).toEqual({status: 'error', reason: 'connection count 65 is not in 1..64'})
-    expect(bad(15, 0)).toEqual({status: 'error', reason: 'connection count 0 is not in 1..64'})
-    expect(bad(13, 20)).toEqual({status: 'error', reason: 'connection index 20 is not below count 20'})
-    expect(bad(6, 2)).toEqual({status: 'error', reason: 'unknown security mode 2'})
+    expect(bad(4, 2)).toEqual({ok: false, reason: 'unsupported protocol version 2 (this side speaks 4)'})
+    expect(decodeHello(Buffer.from([0x49, 0x56, 0x43, 0x4d, 0x09]))).toMatchObject({ok: false})
+    expect(bad(5, 7)).toEqual({ok: false, reason: 'unknown stream kind 7'})
+    expect(bad(7, 1)).toEqual({ok: false, reason: 'reserved hello bits set'})
+    expect(bad(15, 65)).toEqual({ok: false, reason: 'connection count 65 is not in 1..64'})
+    expect(bad(15, 0)).toEqual({ok: false, reason: 'connection count 0 is not in 1..64'})
+    expect(bad(13, 20)).toEqual({ok: false, reason: 'connection index 20 is not below count 20'})
+    expect(bad(6, 2)).toEqual({ok: false, reason: 'unknown security mode 2'})
   })
 
   it('refuses to encode what it could not decode', () => {
@@ -68,7 +68,7 @@ describe('media hello', () => {
 
   it('round-trips audio in the clear and the largest ids', () => {
     const big: Hello = {kind: 'audio', streamId: 0xffffffff, connectionIndex: 63, connectionCount: 64, security: 'none'}
-    expect(decodeHello(encodeHello(big))).toMatchObject({status: 'ok', value: big})
+    expect(decodeHello(encodeHello(big))).toMatchObject({ok: true, value: big})
   })
 })
 
@@ -80,15 +80,15 @@ describe('media hello reply', () => {
     expect(encodeReply('authFailed')).toEqual(goldenReply)
     expect(goldenReply.length).toBe(REPLY_SIZE)
     for (const status of ['ok', 'authFailed', 'busy', 'badRequest'] as const) {
-      expect(decodeReply(encodeReply(status))).toEqual({status: 'ok', value: status, rest: Buffer.alloc(0)})
+      expect(decodeReply(encodeReply(status))).toEqual({ok: true, value: status, rest: Buffer.alloc(0)})
     }
   })
 
   it('is incomplete at every proper prefix and rejects bad bytes', () => {
-    for (let n = 0; n < REPLY_SIZE; n++) expect(decodeReply(goldenReply.subarray(0, n)).status).toBe('incomplete')
-    expect(decodeReply(Buffer.from('IVCM'))).toMatchObject({status: 'error'})
+    for (let n = 0; n < REPLY_SIZE; n++) expect(decodeReply(goldenReply.subarray(0, n))).toBeUndefined()
+    expect(decodeReply(Buffer.from('IVCM'))).toMatchObject({ok: false})
     const unknown = Buffer.from(goldenReply)
     unknown[5] = 9
-    expect(decodeReply(unknown)).toEqual({status: 'error', reason: 'unknown reply status 9'})
+    expect(decodeReply(unknown)).toEqual({ok: false, reason: 'unknown reply status 9'})
   })
 })

@@ -40,7 +40,7 @@ async function handshake(socket: Socket, hello: Hello): Promise<string> {
   }
 
   const reply = decodeReply(got)
-  if (reply.status !== 'ok') throw new Error(`bad reply: ${JSON.stringify(reply)}`)
+  if (!reply?.ok) throw new Error(`bad reply: ${JSON.stringify(reply)}`)
   return reply.value
 }
 

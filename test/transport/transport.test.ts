@@ -5,15 +5,18 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {realClock} from '../../src/foundation/clock.js'
 import {IvcError} from '../../src/foundation/errors.js'
-import {encodeEcho} from '../../src/protocol/media-echo.js'
+import {encodeEcho, encodeFeedback} from '../../src/protocol/media-echo.js'
+import type {FeedbackReport} from '../../src/protocol/media-feedback.js'
 import {decodeHello, encodeHello, encodeReply} from '../../src/protocol/media-handshake.js'
 import {encodeHeader, MediaMessageDecoder} from '../../src/protocol/media-message.js'
 import {callKey} from '../../src/security/key-share.js'
-import {JitterBuffer, MediaReceiver, type MediaReceiverOptions, MediaSender, type ReceivedFrame} from '../../src/transport/index.js'
+import {JitterBuffer} from '../../src/media/timing/jitter-buffer.js'
+import {MediaReceiver, type MediaReceiverOptions, MediaSender, type ReceivedFrame} from '../../src/transport/index.js'
 import {FakeClock} from '../support/fake-clock.js'
 import {recordingLogger} from '../support/logger.js'
 
 const closers: Array<() => unknown> = []
+const REPORT: FeedbackReport = {reportNumber: 7, delayValid: true, intervalUs: 100_000, queuingDelayUs: 1000, maxQueuingDelayUs: 2000, receivedBitsPerSecond: 500_000, framesReceived: 3, lateFrames: 0, missingFrames: 0, bufferLevelUs: 30_000, highestSeq: 9, latencyUs: undefined}
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close()
 })
@@ -81,7 +84,7 @@ async function rawReceiver(onConnection: (socket: Socket, index: number, rest: B
     const onData = (chunk: Buffer) => {
       received = Buffer.concat([received, chunk])
       const hello = decodeHello(received)
-      if (hello.status !== 'ok') return
+      if (!hello?.ok) return
       socket.off('data', onData)
       socket.write(encodeReply('ok'))
       onConnection(socket, hello.value.connectionIndex, hello.rest)
@@ -130,7 +133,7 @@ describe('media transport over TCP', () => {
     await tx.end()
     expect((await ended)[0]).toEqual({streamId: tx.streamId, reason: 'end-of-stream'})
     expect(frames).toHaveLength(100)
-    expect(new Set(frames.map((frame) => frame.connectionIndex)).size).toBe(4)
+    expect(new Set(frames.map((frame) => frame.laneIndex)).size).toBe(4)
     expect(frames.every((frame) => frame.key && frame.payload.equals(payload))).toBe(true)
     // Arrival order may differ from send order; the jitter buffer restores it.
     const jb = new JitterBuffer<ReceivedFrame>({capacity: 200, minDelayUs: 0, maxDelayUs: 0})
@@ -139,7 +142,7 @@ describe('media transport over TCP', () => {
     expect(tx.stats).toMatchObject({sent: 100, dropped: 0, bytes: 2_000_000})
   })
 
-  it('echoes for RTT both ways and carries feedback in both directions', async () => {
+  it('echoes for RTT both ways, carries feedback both ways, and decodes the receiver\'s reports where they arrive', async () => {
     const {rx} = await receiver()
     const tx = await sender(rx.port, 2, {rttReportMs: 20})
     const echo = once(tx, 'echo')
@@ -150,8 +153,8 @@ describe('media transport over TCP', () => {
     expect(sample.rttUs).toBeGreaterThan(0)
     expect((await rtt)[0]).toBeGreaterThan(0)
     const toSender = once(tx, 'feedback')
-    rx.sendFeedback(Buffer.from('{"bitrate":500}'))
-    expect(String((await toSender)[0])).toBe('{"bitrate":500}')
+    rx.sendFeedback(REPORT)
+    expect((await toSender)[0]).toEqual(REPORT)
     const toReceiver = once(rx, 'feedback')
     tx.sendFeedback(Buffer.from('{"loss":0}'))
     expect(String((await toReceiver)[0])).toBe('{"loss":0}')
@@ -190,6 +193,17 @@ describe('media transport over TCP', () => {
     })
     return {port, byLane}
   }
+
+  it('tells a feedback payload that is not a report apart, and keeps the connection', async () => {
+    // Answered to the first frame, so the sender is listening for it by then.
+    const {port} = await rawReceiver((socket) => socket.once('data', () => socket.write(encodeFeedback(Buffer.from('{"json":true}')))))
+    const tx = await sender(port, 1)
+    const bad = once(tx, 'bad-feedback')
+    tx.send(Buffer.from('f'), realClock.monotonicUs())
+    const [reason] = await bad
+    expect(reason).toBe('unsupported feedback version 123')
+    expect(tx.stats.openConnections).toBe(1)
+  })
 
   it('sends new frames around a connection that has not delivered its last one', async () => {
     const {port, byLane} = await echoingReceiver(new Set([0]))
@@ -403,9 +417,9 @@ describe('media transport over TCP', () => {
       const feedback = once(tx, 'feedback')
       for (let index = 0; index < 8; index++) tx.send(marker, realClock.monotonicUs())
       await until(() => frames.length === 8, 'eight frames')
-      rx.sendFeedback(Buffer.from('{"report":1}'))
+      rx.sendFeedback(REPORT)
       await echoed
-      expect(String((await feedback)[0])).toBe('{"report":1}')
+      expect((await feedback)[0]).toEqual(REPORT)
       expect(frames.every((frame) => frame.payload.equals(marker))).toBe(true)
       return Buffer.concat(relay.upstream)
     }

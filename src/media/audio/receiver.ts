@@ -1,6 +1,7 @@
 import {type Clock, realClock} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
-import {DelayEstimator, type MediaReceiver, type ReceivedFrame} from '../../transport/index.js'
+import {type MediaReceiver, type ReceivedFrame} from '../../transport/index.js'
+import {DelayEstimator} from '../timing/delay-estimator.js'
 import {ticks} from './clock.js'
 import {FRAME_BYTES, FRAME_MS} from './format.js'
 import {AudioJitterBuffer, type AudioJitterBufferOptions, type AudioJitterStats} from './jitter-buffer.js'

@@ -17,6 +17,12 @@ export interface AudioSink {
   close(): Promise<Record<string, unknown>>
 }
 
+/** An audio codec backend: the ivc format (format.ts) to a frame payload and back. */
+export interface AudioCodec {
+  encode(pcm: Buffer): Buffer
+  decode(payload: Buffer): Buffer
+}
+
 /** Options every audio backend's create() receives (each uses what it needs). */
 export interface AudioBackendOptions {
   frequency?: number

@@ -1,17 +1,20 @@
-import {encodeFeedbackReport, FeedbackReporter} from '../../adapt/index.js'
+import {FeedbackReporter} from '../../adapt/index.js'
 import {type Clock, realClock} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
-import {DelayEstimator, JitterBuffer, type MediaReceiver, type ReceivedFrame, type StreamEndReason} from '../../transport/index.js'
+import {type MediaReceiver, type ReceivedFrame, type StreamEndReason} from '../../transport/index.js'
+import {DelayEstimator} from '../timing/delay-estimator.js'
+import {JitterBuffer} from '../timing/jitter-buffer.js'
 import {FreezeDetector} from '../stats/freeze-detector.js'
 import {Percentiles, round1} from '../stats/percentiles.js'
 import {RateMeter} from '../stats/rate-meter.js'
-import type {VideoCodec, VideoSink} from '../types.js'
+import type {SinkFrame, VideoSink} from '../types.js'
+import type {VideoDecodeStage} from './decode-stage.js'
 import type {RecentVideoStats, VideoStats} from './video-stats.js'
 
 export interface VideoReceiverOptions {
   receiver: MediaReceiver
-  /** The codec of a payload (the stream does not say; see codecForPayload). */
-  codecFor: (payload: Buffer) => VideoCodec
+  /** Decodes each frame with the codec of the stream's format, or passes it on for a sink that takes it encoded. */
+  decoder: VideoDecodeStage
   sink: VideoSink
   logger: Logger
   /**
@@ -32,8 +35,8 @@ export interface VideoReceiverOptions {
 export type ReceiverEnd = StreamEndReason | 'sink-failed' | 'stopped'
 
 /**
- * Receive → jitter buffer → sink. Frames go into the buffer as they arrive on any connection and leave it in order at
- * their playout time; each is handed to the sink one at a time (a slow sink drops frames instead of building a
+ * Receive → jitter buffer → decode → sink. Frames go into the buffer as they arrive on any connection and leave it in order at
+ * their playout time; each is decoded (VideoDecodeStage) and handed to the sink one at a time (a slow sink drops frames instead of building a
  * backlog). Latency is capture → the sink finished with the frame, mapped onto our clock by the DelayEstimator.
  * Every 100 ms a FeedbackReporter's report (queuing delay, received rate, late and missing frames, buffer level) goes
  * back to the sender, which adapts to it (docs/protocol.md, "Adaptation feedback").
@@ -57,6 +60,8 @@ export class VideoReceiverPipeline {
   #chain: Promise<void> = Promise.resolve()
   #backlog = 0
   #backlogDropped = 0
+  /** Frames the codec of the stream's format could not decode: dropped, counted, the first one logged. */
+  #undecodable = 0
   #sinkError: Error | undefined
   #done = false
 
@@ -113,7 +118,7 @@ export class VideoReceiverPipeline {
       kbps: this.#arrivals.kbps(),
       bytes: this.#arrivals.bytes,
       latencyMs: this.#latency.summary(),
-      dropped: buffer.late + buffer.missing + sink.dropped + this.#backlogDropped,
+      dropped: buffer.late + buffer.missing + sink.dropped + this.#backlogDropped + this.#undecodable,
       freezes: this.#freezes.freezes,
       outOfOrder: sink.outOfOrder ?? 0,
     }
@@ -135,7 +140,7 @@ export class VideoReceiverPipeline {
 
   #sendFeedback(): void {
     const report = this.#reporter.poll(this.#clock.monotonicUs())
-    if (report && this.options.receiver.sendFeedback(encodeFeedbackReport(report))) this.#feedbackSent++
+    if (report && this.options.receiver.sendFeedback(report)) this.#feedbackSent++
   }
 
   /**
@@ -170,7 +175,9 @@ export class VideoReceiverPipeline {
     this.#backlog++
     this.#chain = this.#chain.then(async () => {
       try {
-        const outcome = await this.options.sink.render({seq: frame.seq, captureUs: frame.captureUs, payload: frame.payload, codec: this.options.codecFor(frame.payload)})
+        const decoded = await this.#decode(frame)
+        if (!decoded) return
+        const outcome = await this.options.sink.render(decoded)
         if (outcome !== 'rendered') return
         const at = this.#clock.monotonicUs()
         const delay = this.#estimator.delayUs(frame.captureUs, at)
@@ -187,6 +194,16 @@ export class VideoReceiverPipeline {
         this.#backlog--
       }
     })
+  }
+
+  async #decode(frame: ReceivedFrame): Promise<SinkFrame | undefined> {
+    try {
+      return await this.options.decoder.decode(frame)
+    } catch (error) {
+      // One line, not one a frame: a codec that cannot run here fails every frame the same way.
+      if (this.#undecodable++ === 0) this.options.logger.warn(`video decoder: ${(error as Error).message} (frame ${frame.seq} dropped; later ones counted)`)
+      return undefined
+    }
   }
 
   async #finish(reason: ReceiverEnd): Promise<void> {

@@ -1,4 +1,4 @@
-import {type AdaptController, scaledSize} from '../../adapt/index.js'
+import {type AdaptController, type FeedbackReport, scaledSize} from '../../adapt/index.js'
 import {FrameDecision} from '../../adapt/frame-decision.js'
 import {type Clock, realClock, sleep} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
@@ -53,9 +53,13 @@ export class VideoSenderPipeline {
   constructor(private readonly options: VideoSenderOptions) {
     this.#clock = options.clock ?? realClock
     this.#decision = new FrameDecision(options.controller, options.fps)
-    options.sender.on('feedback', (payload: Buffer) => {
-      options.controller.onFeedbackPayload(payload, this.#clock.monotonicUs())
+    options.sender.on('feedback', (report: FeedbackReport) => {
+      options.controller.onFeedback(report, this.#clock.monotonicUs())
       this.#logChange()
+    })
+    options.sender.on('bad-feedback', (reason: string) => {
+      options.controller.onBadReport()
+      options.logger.debug(`adapt: feedback ignored: ${reason}`)
     })
   }
 

@@ -1,10 +1,11 @@
 import {AdaptController, type AdaptStrategy, DEFAULT_MAX_LATENCY_MS} from '../../adapt/index.js'
 import {type Clock, realClock} from '../../foundation/clock.js'
-import {IvcError, isIvcError} from '../../foundation/errors.js'
+import {IvcError} from '../../foundation/errors.js'
 import type {Logger} from '../../foundation/logger.js'
 import {MediaReceiver, MediaSender} from '../../transport/index.js'
 import {parseHostPort} from '../../transport/target.js'
 import type {VideoCodec, VideoSink, VideoSource} from '../types.js'
+import type {VideoDecodeStage} from './decode-stage.js'
 import {type ReceiverEnd, VideoReceiverPipeline} from './receiver-pipeline.js'
 import {VideoSenderPipeline} from './sender-pipeline.js'
 import {type RecentVideoStats, roundStats, type VideoStats} from './video-stats.js'
@@ -28,48 +29,6 @@ export interface VideoHooks {
 /** `HOST[:PORT]` for video, default port 12345. */
 export function parseVideoTarget(target: string, defaultPort = DEFAULT_VIDEO_PORT): {host: string; port: number} | undefined {
   return parseHostPort(target, defaultPort)
-}
-
-/**
- * The receiver's codecs: raw always; JPEG when its backend is here (without it, pass-through sinks still work). JPEG is
- * created on the first frame that needs decoding: ffplay and the file sink take MJPEG as it comes, so a receiver in a
- * call never loads OpenCV (~130 MB, ~0.4 s of start-up).
- */
-export async function receiverCodecs(backends: CodecFactory, options: Record<string, unknown>): Promise<ReceiverCodecs> {
-  const raw = (await backends.create('video-codec', 'raw')) as VideoCodec
-  const jpeg = lazyCodec('jpeg', () =>
-    (backends.create('video-codec', 'jpeg', options) as Promise<VideoCodec>).catch((error: unknown) => {
-      if (isIvcError(error) && error.code === 'BACKEND_MISSING') return unavailableCodec('jpeg', error)
-      throw error
-    }),
-  )
-  return Object.assign(codecForPayload({jpeg, raw}), {prepare: () => jpeg.prepare()})
-}
-
-/** Where codecs come from: the backend registry (plugins/), which sits above media and so is not imported here. */
-export interface CodecFactory {
-  create(kind: 'video-codec', name: string, options?: Record<string, unknown>): Promise<unknown>
-}
-
-/** The codec for a received payload, and prepare(): load JPEG now, for a sink that decodes (once listening). */
-export type ReceiverCodecs = ((payload: Buffer) => VideoCodec) & {prepare(): void}
-
-/** A codec that is created when it first encodes or decodes (or is prepared), once. */
-export function lazyCodec(name: string, create: () => Promise<VideoCodec>): VideoCodec & {prepare(): void} {
-  let codec: Promise<VideoCodec> | undefined
-  const get = () => (codec ??= create())
-  return {
-    name,
-    encode: async (frame) => (await get()).encode(frame),
-    decode: async (payload) => (await get()).decode(payload),
-    // A failure surfaces again on the first decode; here it must not be unhandled.
-    prepare: () => void get().catch(() => undefined),
-  }
-}
-
-/** Pick the codec for a received payload: JPEG starts with FF D8, anything else is taken as raw. */
-export function codecForPayload(codecs: {jpeg: VideoCodec; raw: VideoCodec}): (payload: Buffer) => VideoCodec {
-  return (payload) => (payload.length >= 2 && payload[0] === 0xff && payload[1] === 0xd8 ? codecs.jpeg : codecs.raw)
 }
 
 /** How the sender adapts (issue 8): `--adapt` and `--max-latency`; the top of the ladder is the source at `--quality`. */
@@ -105,7 +64,7 @@ export async function sendVideo(
 }
 
 export async function receiveVideo(
-  options: {port: number; host?: string; secret?: string | Promise<string>; codecFor: (payload: Buffer) => VideoCodec; sink: VideoSink; onListening?(port: number): void; onFirstFrame?(): void},
+  options: {port: number; host?: string; secret?: string | Promise<string>; decoder: VideoDecodeStage; sink: VideoSink; onListening?(port: number): void; onFirstFrame?(): void},
   hooks: VideoHooks,
 ): Promise<{stats: VideoStats; end: ReceiverEnd; sinkError?: Error}> {
   const clock = hooks.clock ?? realClock
@@ -115,7 +74,7 @@ export async function receiveVideo(
   options.onListening?.(receiver.port)
   receiver.once('frame', () => options.onFirstFrame?.())
   receiver.on('stream-start', ({remoteAddress, connections}) => hooks.logger.info(`video stream from ${remoteAddress} over ${connections} connections`))
-  const pipeline = new VideoReceiverPipeline({receiver, codecFor: options.codecFor, sink: options.sink, logger: hooks.logger, clock})
+  const pipeline = new VideoReceiverPipeline({receiver, decoder: options.decoder, sink: options.sink, logger: hooks.logger, clock})
   const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent(clock.monotonicUs())), 1000)
   const onAbort = () => void pipeline.stop()
   hooks.signal.addEventListener('abort', onAbort, {once: true})
@@ -137,13 +96,4 @@ export async function receiveVideo(
 export function receiverFailure(result: {end: ReceiverEnd; sinkError?: Error}): IvcError | undefined {
   if (result.end !== 'sink-failed') return undefined
   return result.sinkError instanceof IvcError ? result.sinkError : new IvcError('EXTERNAL_TOOL_FAILED', result.sinkError?.message)
-}
-
-/** Stands in for a codec whose backend is missing: sinks that pass payloads through (ffplay, file) still work. */
-export function unavailableCodec(name: string, error: IvcError): VideoCodec {
-  return {
-    name,
-    encode: async () => Promise.reject(error),
-    decode: async () => Promise.reject(error),
-  }
 }

@@ -2,7 +2,7 @@ import type {AudioBackendOptions} from '../../media/audio/types.js'
 import {FFMPEG_HINT, probeProgram} from '../external.js'
 import {probeAudioDevice} from '../device-probes.js'
 import {probeNaudiodon} from '../native.js'
-import type {Backend, ProbeResult} from '../types.js'
+import type {AnyBackend, ProbeResult} from '../types.js'
 
 // Each backend imports its implementation in create(): a process loads only the backends it uses (issue 12).
 
@@ -11,7 +11,7 @@ const naudiodon = async () => probeNaudiodon()
 const ffplay = () => probeProgram('ffplay', FFMPEG_HINT)
 
 /** Audio's backends: sources tone, file, mic; sinks speaker, ffplay, null, file; the pcm codec. */
-export function audioBackends(): Backend[] {
+export function audioBackends(): AnyBackend[] {
   const opts = (options: Record<string, unknown>) => options as AudioBackendOptions
   return [
     {name: 'tone', kind: 'audio-source', description: 'sine tone with a continuity marker', probe: pureJs, create: async (o) => (await import('./tone-source.js')).createToneSource(opts(o).frequency)},

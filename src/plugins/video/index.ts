@@ -5,7 +5,7 @@ import {MIN_STAMP_HEIGHT, MIN_STAMP_WIDTH} from '../../media/video/frame-stamp.j
 import type {VideoBackendOptions} from '../../media/types.js'
 import {FFMPEG_HINT, probeProgram} from '../external.js'
 import {probeOpenCV, probeSharp} from '../native.js'
-import type {Backend, ProbeResult} from '../types.js'
+import type {AnyBackend, ProbeResult} from '../types.js'
 import type {PipeInput} from './pipe-sink.js'
 
 // Each backend imports its implementation in create(): a process loads only the backends it uses (issue 12), and
@@ -29,7 +29,7 @@ const windowSize = (input: PipeInput) => (input.size ? ['-x', String(input.size.
 const options = (raw: Record<string, unknown>) => raw as VideoBackendOptions
 const size = (o: VideoBackendOptions) => (o.width && o.height ? {width: o.width, height: o.height} : undefined)
 
-export function videoBackends(): Backend[] {
+export function videoBackends(): AnyBackend[] {
   return [
     {
       name: 'synthetic',

@@ -1,24 +1,19 @@
 import {readSeq, STAMP_MODULO} from '../../media/video/frame-stamp.js'
-import type {EncodedVideoFrame, SinkReport, VideoSink} from '../../media/types.js'
+import type {SinkFrame, SinkReport, VideoSink} from '../../media/types.js'
 
 /**
- * Decodes every frame and reads its stamped number back: counts frames, and frames whose stamp does not come after
- * the previous one (out of order or repeated). Proof of order and count without a screen.
+ * Reads every frame's stamped number back from its pixels (it passes no format through, so the receiver decodes every
+ * frame for it): counts frames, and frames whose stamp does not come after the previous one (out of order or
+ * repeated). Proof of order and count without a screen.
  */
 export class NullSink implements VideoSink {
   readonly name = 'null'
-  readonly decodes = true
   readonly failed = new Promise<Error>(() => {})
   #last: number | undefined
   #report = {dropped: 0, outOfOrder: 0, unreadable: 0, verified: 0}
 
-  async render(frame: EncodedVideoFrame): Promise<'rendered'> {
-    let stamp: number | undefined
-    try {
-      stamp = readSeq(await frame.codec.decode(frame.payload))
-    } catch {
-      stamp = undefined
-    }
+  async render(frame: SinkFrame): Promise<'rendered'> {
+    const stamp = frame.picture && readSeq(frame.picture)
 
     if (stamp === undefined) this.#report.unreadable++
     else {

@@ -3,35 +3,34 @@ import {execa, type ResultPromise} from 'execa'
 import {IvcError} from '../../foundation/errors.js'
 import type {Logger} from '../../foundation/logger.js'
 import {scaleFrame} from '../../media/video/encode-at.js'
-import {decodeRaw} from './raw-codec.js'
-import type {EncodedVideoFrame, SinkReport, VideoSink} from '../../media/types.js'
+import type {VideoFormat} from '../../media/video/formats.js'
+import type {SinkFrame, SinkReport, VideoFrame, VideoSink} from '../../media/types.js'
 
 /** ffplay's once-a-frame status line ("  1.23 M-V: ..."), too chatty even for debug. */
 const STATUS_LINE = /^\s*(nan|-?[\d.]+)\s+(M-V|A-V|M-A|V-A):/
 
 export interface PipeInput {
-  /** The input options ffmpeg/ffplay need for what a codec produces: MJPEG passes through, raw becomes rawvideo. */
+  /** The input options ffmpeg/ffplay need for what arrives: MJPEG passes through, pixels become rawvideo. */
   args: string[]
-  /** Raw frames lose their header on the pipe (and must all have the first one's size). */
+  /** Pixels lose their size on the pipe (and must all have the first frame's). */
   raw: boolean
   /** The first frame's size, when it can be read. */
   size: {width: number; height: number} | undefined
 }
 
-export function inputArgs(frame: EncodedVideoFrame): PipeInput {
-  if (frame.codec.name === 'jpeg') return {args: ['-f', 'mjpeg'], raw: false, size: jpegSize(frame.payload)}
-  const raw = decodeRaw(frame.payload)
-  const pixelFormat = raw.format === 'bgr' ? 'bgr24' : 'gray'
-  return {args: ['-f', 'rawvideo', '-pixel_format', pixelFormat, '-video_size', `${raw.width}x${raw.height}`], raw: true, size: {width: raw.width, height: raw.height}}
+export function inputArgs(frame: SinkFrame): PipeInput {
+  if (frame.encoded) return {args: ['-f', 'mjpeg'], raw: false, size: jpegSize(frame.encoded.payload)}
+  const {picture} = frame
+  const pixelFormat = picture.format === 'bgr' ? 'bgr24' : 'gray'
+  return {args: ['-f', 'rawvideo', '-pixel_format', pixelFormat, '-video_size', `${picture.width}x${picture.height}`], raw: true, size: {width: picture.width, height: picture.height}}
 }
 
 /**
  * Raw video is headerless on the pipe, so every frame must have the first one's size: adaptation's smaller frames
  * are scaled back up to it (MJPEG needs none of this: each JPEG carries its size and the player scales it).
  */
-function rawAt(payload: Buffer, size: {width: number; height: number}): Buffer {
-  const raw = decodeRaw(payload)
-  return raw.width === size.width && raw.height === size.height ? raw.data : scaleFrame(raw, size.width, size.height).data
+function pixelsAt(picture: VideoFrame, size: {width: number; height: number}): Buffer {
+  return picture.width === size.width && picture.height === size.height ? picture.data : scaleFrame(picture, size.width, size.height).data
 }
 
 /** A baseline or progressive JPEG's size from its start-of-frame segment; undefined if there is none. */
@@ -55,11 +54,13 @@ export function jpegSize(jpeg: Buffer): {width: number; height: number} | undefi
 }
 
 /**
- * A sink that feeds frames to an external program's stdin (ffplay, ffmpeg). The program starts on the first frame
+ * A sink that feeds frames to an external program's stdin (ffplay, ffmpeg): MJPEG as it arrived (the program decodes
+ * it), any other format as the pixels the receiver decoded it to. The program starts on the first frame
  * (raw input needs its size; a window takes it). A full pipe drops frames rather than queueing them; the program dying or a broken pipe
  * is EXTERNAL_TOOL_FAILED, and its stderr goes to the debug log. Its exit code is not trusted either way.
  */
 export class PipeSink implements VideoSink {
+  readonly passes: readonly VideoFormat[] = ['mjpeg']
   readonly failed: Promise<Error>
   #fail!: (error: Error) => void
   #child: ResultPromise | undefined
@@ -80,7 +81,7 @@ export class PipeSink implements VideoSink {
     this.failed = new Promise((resolve) => (this.#fail = resolve))
   }
 
-  async render(frame: EncodedVideoFrame): Promise<'rendered' | 'dropped'> {
+  async render(frame: SinkFrame): Promise<'rendered' | 'dropped'> {
     const child = this.#child ?? this.#start(frame)
     const stdin = child.stdin
     if (!stdin || stdin.destroyed || !stdin.writable || stdin.writableLength > this.maxPipeBytes) {
@@ -88,7 +89,7 @@ export class PipeSink implements VideoSink {
       return 'dropped'
     }
 
-    const payload = this.#rawSize ? rawAt(frame.payload, this.#rawSize) : frame.payload
+    const payload = frame.encoded ? frame.encoded.payload : pixelsAt(frame.picture, this.#rawSize ?? frame.picture)
     return new Promise((resolve) => stdin.write(payload, (error) => resolve(error ? 'dropped' : 'rendered')))
   }
 
@@ -108,7 +109,7 @@ export class PipeSink implements VideoSink {
     }
   }
 
-  #start(frame: EncodedVideoFrame): ResultPromise {
+  #start(frame: SinkFrame): ResultPromise {
     const input = inputArgs(frame)
     this.#rawSize = input.raw ? input.size : undefined
     const args = this.args(input)

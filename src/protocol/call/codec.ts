@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import type {DecodeStep as FoundationDecodeStep} from '../../foundation/decoded.js'
+
 import {BadBodyError, type FrameError} from './errors.js'
 import {encodeFrame, FrameDecoder, type FrameSpec, MAX_BODY_BYTES, type RawFrame} from './frame.js'
 
@@ -18,10 +20,8 @@ export type MessageDefs = Record<string, MessageDef>
 /** The decoded message union of a set of defs: `{type: name, ...body}`. */
 export type MessagesOf<D extends MessageDefs> = {[K in keyof D & string]: {type: K} & z.infer<D[K]['schema']>}[keyof D & string]
 
-export interface DecodeStep<M> {
-  messages: M[]
-  error?: FrameError
-}
+/** The messages a chunk completed, and the FrameError (with its code) once the input went wrong. */
+export type DecodeStep<M> = FoundationDecodeStep<M, FrameError>
 
 export interface MessageDecoder<M> {
   push(chunk: Uint8Array): DecodeStep<M>
@@ -96,7 +96,7 @@ export function defineCodec<D extends MessageDefs>(
         if (failed) return {messages: [], error: failed}
         const step = frames.push(chunk)
         const messages: M[] = []
-        for (const frame of step.frames) {
+        for (const frame of step.messages) {
           const result = parseFrame(frame)
           if (result instanceof Error) {
             failed = result

@@ -1,5 +1,6 @@
 import {z} from 'zod'
 
+import type {Decoded} from '../../foundation/decoded.js'
 import {defineCodec} from './codec.js'
 import {callId, keepaliveBody, reasonText, username} from './fields.js'
 
@@ -32,12 +33,13 @@ export const controlCodec = defineCodec(
 export type ControlMessage = Parameters<typeof controlCodec.encode>[0]
 export type ControlType = ControlMessage['type']
 
-export type AuthCheck = {ok: true} | {ok: false; reason: string}
+/** The admitted call and peer, or why the connection is refused. */
+export type AuthCheck = Decoded<{callId: string; from: string}>
 
 /** Whether the first message of a control connection (already through TLS with the call's key) is for the expected call. */
 export function checkControlAuth(first: ControlMessage, expected: {callId: string; peer?: string}): AuthCheck {
   if (first.type !== 'auth') return {ok: false, reason: `expected auth first, got ${first.type}`}
   if (first.callId !== expected.callId) return {ok: false, reason: 'unknown call'}
   if (expected.peer !== undefined && first.from !== expected.peer) return {ok: false, reason: `not the peer of this call`}
-  return {ok: true}
+  return {ok: true, value: {callId: first.callId, from: first.from}}
 }

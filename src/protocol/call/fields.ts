@@ -13,9 +13,11 @@ export const keyShare = z.string().regex(KEY_SHARE_PATTERN, 'must be 43 base64ur
 export const reasonText = z.string().max(200)
 export const keepaliveBody = z.object({seq: z.number().int().min(0).max(0xff_ff_ff_ff), t: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)}).strict()
 
+/** A media format name understood by the stream component, e.g. "mjpeg", "pcm-s16le". */
+export const formatName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, 'must be a short lower-case format name')
+
 const streamBase = {
-  /** Media format name understood by the stream component, e.g. "mjpeg", "pcm-s16le". */
-  format: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, 'must be a short lower-case format name'),
+  format: formatName,
   /** The TCP port this side listens on for the stream's connections. */
   port,
   /** Parallel TCP connections of the stream (the seed used 20 for video, 10 for audio). */

@@ -1,3 +1,4 @@
+import type {DecodeStep} from '../../foundation/decoded.js'
 import {BadMagicError, BadVersionError, type FrameError, OversizeError, TruncatedError, UnknownTypeError} from './errors.js'
 
 /**
@@ -37,11 +38,8 @@ export function encodeFrame(spec: FrameSpec, type: number, body: Buffer): Buffer
   return frame
 }
 
-export interface FrameStep {
-  frames: RawFrame[]
-  /** Set once the input is bad; the decoder stays failed and returns it again on every later call. */
-  error?: FrameError
-}
+/** The frames a chunk completed; once the input is bad, `error`, which every later call returns again. */
+export type FrameStep = DecodeStep<RawFrame, FrameError>
 
 /** Streaming decoder: accepts the input split anywhere. */
 export class FrameDecoder {
@@ -89,7 +87,7 @@ export class FrameDecoder {
       }
     }
 
-    return this.#error ? {frames, error: this.#error} : {frames}
+    return this.#error ? {messages: frames, error: this.#error} : {messages: frames}
   }
 
   /** The stream ended: an error if it ended inside a frame (or the decoder had already failed). */

@@ -7,7 +7,6 @@ import {describe, expect, it} from 'vitest'
 import {encodeAt, scaleFrame} from '../../../src/media/video/encode-at.js'
 import {JpegCodec} from '../../../src/plugins/video/jpeg-codec.js'
 import {jpegSize, PipeSink} from '../../../src/plugins/video/pipe-sink.js'
-import {RawCodec} from '../../../src/plugins/video/raw-codec.js'
 import {SyntheticSource} from '../../../src/plugins/video/synthetic-source.js'
 import {recordingLogger} from '../../support/logger.js'
 
@@ -35,22 +34,35 @@ describe('the size a player window takes: jpegSize', () => {
   })
 })
 
-describe('PipeSink with raw video', () => {
+describe('PipeSink with decoded pictures (raw video)', () => {
   it('sends pixels without their header, every frame at the first one\'s size (adaptation shrinks later ones)', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ivc-pipe-')), 'frames.bgr')
     let started: string[] = []
     const sink = new PipeSink('capture', 'sh', (input) => ((started = input.args), ['-c', `cat > ${out}`]), recordingLogger())
-    const codec = new RawCodec()
     const source = new SyntheticSource(64, 48)
     const full = await source.read()
     const small = scaleFrame(await source.read(), 32, 24)
-    expect(await sink.render({seq: 0, captureUs: 0, payload: await codec.encode(full), codec})).toBe('rendered')
-    expect(await sink.render({seq: 1, captureUs: 1, payload: await codec.encode(small), codec})).toBe('rendered')
+    expect(await sink.render({seq: 0, captureUs: 0, picture: full})).toBe('rendered')
+    expect(await sink.render({seq: 1, captureUs: 1, picture: small})).toBe('rendered')
     await sink.close()
     expect(started).toEqual(['-f', 'rawvideo', '-pixel_format', 'bgr24', '-video_size', '64x48'])
     const written = readFileSync(out)
     expect(written.length).toBe(2 * 64 * 48 * 3)
     expect(written.subarray(0, 64 * 48 * 3).equals(full.data)).toBe(true)
     expect(written.subarray(64 * 48 * 3).equals(scaleFrame(small, 64, 48).data)).toBe(true)
+  })
+})
+
+describe('PipeSink with MJPEG', () => {
+  it('passes MJPEG through as it arrived, for the program to decode', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ivc-pipe-')), 'frames.mjpeg')
+    let started: string[] = []
+    const sink = new PipeSink('capture', 'sh', (input) => ((started = input.args), ['-c', `cat > ${out}`]), recordingLogger())
+    expect(sink.passes).toEqual(['mjpeg'])
+    const jpeg = await new JpegCodec(80).encode(await new SyntheticSource(64, 48).read())
+    expect(await sink.render({seq: 0, captureUs: 0, encoded: {format: 'mjpeg', payload: jpeg}})).toBe('rendered')
+    await sink.close()
+    expect(started).toEqual(['-f', 'mjpeg'])
+    expect(readFileSync(out).equals(jpeg)).toBe(true)
   })
 })

@@ -121,7 +121,7 @@ describe('ivc stream-video (processes over loopback)', () => {
     expect(JSON.parse(camera.stdout).error).toMatchObject({code: 'BACKEND_MISSING'})
     expect(camera.stderr).toContain('npm install @u4/opencv4nodejs')
     // Raw frames cost ~55 Mbit/s at this size; gcc would start at 1 Mbit/s and climb to it.
-    const {tx, rx} = await streamFrames({receiver: ['--log-level', 'info'], sender: ['--codec', 'raw', '--size', '320x240', '--connections', '4', '--adapt', 'off'], env})
+    const {tx, rx} = await streamFrames({receiver: ['--log-level', 'info', '--codec', 'raw'], sender: ['--codec', 'raw', '--size', '320x240', '--connections', '4', '--adapt', 'off'], env})
     expect(tx.exitCode, tx.stderr).toBe(0)
     expectEveryStampVerified(rx)
   }, 120_000)
@@ -204,5 +204,22 @@ describe('ivc stream-video --await-start (a call\'s sender, started before the c
     expect(result.exitCode, String(result.stderr)).toBe(2)
     expect(errorLines(String(result.stderr))).toEqual([expect.stringContaining('[BAD_USAGE]')])
     expect(JSON.parse(String(result.stdout).trim()).error.code).toBe('BAD_USAGE')
+  }, 120_000)
+})
+
+describe('ivc stream-video --listen --await-start (a call\'s receiver)', () => {
+  it('decodes with the format its start line names, not its own --codec', async () => {
+    const key = 'ab'.repeat(32)
+    // Its --codec is the default, jpeg; the peer's offer (the start line) says raw, and raw is what arrives.
+    const receiver = startCli(['stream-video', '--listen', '--await-start', '--port', '0', '--sink', 'null', '--json', '--log-level', 'info'], {env: {IVC_SUPERVISED: '1'}})
+    const port = await listening(receiver)
+    receiver.stdin!.write(JSON.stringify({secret: key, format: 'raw'}) + '\n')
+    const played = waitForLine(receiver, 'stdout', playedAtLeast(1), 60_000)
+    const sender = startCli(['stream-video', '--to', `127.0.0.1:${port}`, '--secret', key, '--codec', 'raw', '--size', '320x240', '--connections', '2', '--adapt', 'off'])
+    await played
+    sender.kill('SIGINT')
+    const [tx, rx] = await Promise.all([sender, receiver])
+    expect(tx.exitCode, String(tx.stderr)).toBe(0)
+    expectEveryStampVerified({exitCode: rx.exitCode, stdout: String(rx.stdout), stderr: String(rx.stderr)})
   }, 120_000)
 })

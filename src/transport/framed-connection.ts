@@ -1,13 +1,13 @@
-import {connect as netConnect, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 
+import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
-import {connectFailure} from '../transport/connect-failure.js'
 import type {Logger} from '../foundation/logger.js'
 import type {MessageCodec, MessageDecoder} from '../protocol/call/codec.js'
 import type {FrameError} from '../protocol/call/errors.js'
 import {clientHandshakeError, secureClient} from '../security/tls-psk.js'
-import {type Clock, realClock} from '../foundation/clock.js'
 import {type LivenessChange, PeerLiveness} from './liveness.js'
+import {tcpConnect} from './tcp-connect.js'
 
 /**
  * One framed peer connection (call signalling or call control) over a net.Socket: decodes what arrives with the
@@ -105,24 +105,7 @@ export class FramedConnection<M extends {type: string}> {
     options: FramedOptions<M> & {connectTimeoutMs?: number; secret?: string},
   ): Promise<FramedConnection<M>> {
     const timeoutMs = options.connectTimeoutMs ?? 5000
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const socket = netConnect({host, port})
-      const clock = options.clock ?? realClock
-      const fail = (error: IvcError) => {
-        clock.clearTimeout(timer)
-        socket.destroy()
-        reject(error)
-      }
-
-      const timer = clock.setTimeout(() => fail(new IvcError('PEER_UNREACHABLE', `cannot connect to ${host}:${port}: timed out`)), timeoutMs)
-      const onError = (error: NodeJS.ErrnoException) => fail(connectFailure(host, port, error))
-      socket.once('error', onError)
-      socket.once('connect', () => {
-        clock.clearTimeout(timer)
-        socket.off('error', onError)
-        resolve(socket)
-      })
-    })
+    const socket = await tcpConnect(host, port, timeoutMs, options.clock)
     if (options.secret === undefined) return new FramedConnection<M>(socket, options)
     const tls = await secureClient(socket, options.secret, {purpose: 'control'}, timeoutMs, options.clock).catch((error: unknown) => {
       throw clientHandshakeError(error, `${host}:${port}`)

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {DelayEstimator} from '../../src/transport/delay-estimator.js'
-import {WindowedMin} from '../../src/transport/windowed-min.js'
+import {DelayEstimator} from '../../../src/media/timing/delay-estimator.js'
+import {WindowedMin} from '../../../src/foundation/windowed-min.js'
 
 describe('WindowedMin', () => {
   it('tracks the minimum of a sliding window', () => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {JitterBuffer} from '../../src/transport/jitter-buffer.js'
+import {JitterBuffer} from '../../../src/media/timing/jitter-buffer.js'
 
 const ms = 1000
 /** A buffer with a fixed 20 ms playout delay unless told otherwise. */

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {PeerLiveness} from '../../src/call/liveness.js'
+import {PeerLiveness} from '../../src/transport/liveness.js'
 import {FakeClock} from '../support/fake-clock.js'
 
 const bounds = {stalledAfterMs: 2000, goneAfterMs: 15_000, checkEveryMs: 1000}

@@ -1,4 +1,4 @@
-import {WindowedMin} from './windowed-min.js'
+import {WindowedMin} from '../../foundation/windowed-min.js'
 
 /**
  * One-way delay without synchronised clocks. For each frame, (receive time on our clock) − (send time on the sender's

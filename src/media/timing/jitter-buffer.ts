@@ -1,4 +1,4 @@
-import {WindowedMin} from './windowed-min.js'
+import {WindowedMin} from '../../foundation/windowed-min.js'
 
 export interface JitterBufferOptions {
   /** Most frames held; beyond it the oldest is released early (counted as overflow). */

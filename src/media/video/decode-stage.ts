@@ -1,0 +1,71 @@
+import type {SinkFrame, VideoCodec, VideoSink} from '../types.js'
+import {VIDEO_FORMATS, type VideoFormat} from './formats.js'
+
+/** Where codecs come from: the backend registry (plugins/), which sits above media and so is not imported here. */
+export interface CodecFactory {
+  create(kind: 'video-codec', name: string, options?: Record<string, unknown>): Promise<VideoCodec>
+}
+
+export interface DecodeStageOptions {
+  /**
+   * The stream's format: known at once (`--codec`), or once the call is agreed (the start line carries the format
+   * the peer's offer named); frames cannot arrive before that, since their connections wait for the same line's key.
+   */
+  format: VideoFormat | Promise<VideoFormat>
+  sink: VideoSink
+  codecs: CodecFactory
+  /** What the codec backend is created with. */
+  codecOptions?: Record<string, unknown>
+}
+
+/**
+ * The receiver's decode stage, between the jitter buffer and the sink: a payload is decoded with the codec its
+ * stream's format names, unless the sink takes that format as it is (`VideoSink.passes`: ffplay and the file sink
+ * take MJPEG), in which case it goes on untouched. The codec is created on first use (or `prepare`), so a receiver
+ * whose sink passes MJPEG through never loads OpenCV (~130 MB, ~0.4 s of start-up).
+ */
+export class VideoDecodeStage {
+  readonly #codecs = new Map<string, Promise<VideoCodec>>()
+
+  constructor(private readonly options: DecodeStageOptions) {
+    // A format that never comes (the call ended first) is the process's business, not a frame's.
+    Promise.resolve(options.format).catch(() => undefined)
+  }
+
+  /**
+   * Load a codec now, before frames arrive: `format`'s (default the stream's), if the sink will need it decoded. A
+   * call's receiver warms the format it offered while the format the peer chose is still to come.
+   */
+  prepare(format?: VideoFormat): void {
+    const loading = (async () => {
+      const chosen = format ?? (await this.options.format)
+      if (!this.#passes(chosen)) await this.#codec(chosen)
+    })()
+    // A failure surfaces again on the first decode; here it must not be unhandled.
+    loading.catch(() => undefined)
+  }
+
+  /** The frame as its sink takes it: decoded, or still encoded in a format the sink passes through. Rejects if it does not decode. */
+  async decode(frame: {seq: number; captureUs: number; payload: Buffer}): Promise<SinkFrame> {
+    const format = await this.options.format
+    const {seq, captureUs, payload} = frame
+    if (this.#passes(format)) return {seq, captureUs, encoded: {format, payload}}
+    const codec = await this.#codec(format)
+    return {seq, captureUs, picture: await codec.decode(payload)}
+  }
+
+  #passes(format: VideoFormat): boolean {
+    return this.options.sink.passes?.includes(format) ?? false
+  }
+
+  #codec(format: VideoFormat): Promise<VideoCodec> {
+    const name = VIDEO_FORMATS[format].codec
+    let codec = this.#codecs.get(name)
+    if (!codec) {
+      codec = this.options.codecs.create('video-codec', name, this.options.codecOptions)
+      this.#codecs.set(name, codec)
+    }
+
+    return codec
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The video formats a stream can carry, by the name a call offer gives them (docs/protocol.md, "Call signalling":
+ * a stream's `format`), each with the codec backend that writes and reads it. The payload does not say which it is:
+ * the receiver decodes with the codec its stream's format names (a call's negotiated offer, or `--codec` alone).
+ */
+export const VIDEO_FORMATS = {
+  /** One JPEG a frame. */
+  mjpeg: {codec: 'jpeg'},
+  /** Uncompressed pixels behind an 8-byte header (src/plugins/video/raw-codec.ts). */
+  raw: {codec: 'raw'},
+} as const
+
+export type VideoFormat = keyof typeof VIDEO_FORMATS
+
+export function isVideoFormat(name: string): name is VideoFormat {
+  return Object.hasOwn(VIDEO_FORMATS, name)
+}
+
+/** The format a codec backend writes (`--codec jpeg` sends mjpeg); undefined for a codec no format names. */
+export function formatOfCodec(codec: string): VideoFormat | undefined {
+  return (Object.keys(VIDEO_FORMATS) as VideoFormat[]).find((format) => VIDEO_FORMATS[format].codec === codec)
+}
