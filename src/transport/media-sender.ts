@@ -9,6 +9,7 @@ import {decodeEcho, encodeFeedback, encodeRttReport} from '../protocol/media-ech
 import {decodeFeedbackReport} from '../protocol/media-feedback.js'
 import {MAX_CONNECTIONS, type StreamKind} from '../protocol/media-handshake.js'
 import {encodeHeader, encodeMessage, FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
+import {InFlightLedger} from './in-flight.js'
 import {openMediaConnection, retryWhileRefused} from './open-connection.js'
 
 export interface MediaSenderOptions {
@@ -81,9 +82,6 @@ interface Lane {
   busy: boolean
   open: boolean
   decoder: MediaMessageDecoder
-  /** Frames written on this connection and not yet echoed, oldest first (TCP delivers them in this order). */
-  inFlight: InFlight[]
-  inFlightBytes: number
 }
 
 interface Pending {
@@ -92,15 +90,6 @@ interface Pending {
   payload: Buffer
   captureUs: number
 }
-
-interface InFlight {
-  seq: number
-  bytes: number
-  sentUs: number
-}
-
-/** A connection holding this many unechoed frames takes no more (a peer that does not echo costs bounded memory). */
-const MAX_TRACKED_PER_LANE = 256
 
 /**
  * The sending end of one media stream over N parallel TCP connections ("lanes"). The receiver echoes every frame on
@@ -119,6 +108,7 @@ export class MediaSender extends EventEmitter {
   readonly streamId: number
   readonly #lanes: Lane[]
   readonly #queue: Pending[] = []
+  readonly #inFlight = new InFlightLedger()
   readonly #clock: Clock
   readonly #maxQueueDelayUs: number
   readonly #maxQueuedFrames: number
@@ -126,10 +116,9 @@ export class MediaSender extends EventEmitter {
   /** While end() waits for the queue to drain: told after every flush, lost lane and close. */
   #onIdle: (() => void) | undefined
   #seq = 0
-  #stats = {sent: 0, bytes: 0, dropped: 0, busyEvents: 0, deliveredBytes: 0}
+  #stats = {sent: 0, bytes: 0, dropped: 0, busyEvents: 0}
   #rttUs: number | undefined
   #minRttUs: number | undefined
-  #newestEchoedSentUs = Number.NEGATIVE_INFINITY
   #closed = false
 
   private constructor(
@@ -180,8 +169,9 @@ export class MediaSender extends EventEmitter {
     return {
       ...this.#stats,
       queued: this.#queue.length,
-      inFlightBytes: this.#lanes.reduce((sum, lane) => sum + lane.inFlightBytes, 0),
-      inFlightQueueUs: this.#inFlightQueueUs(),
+      inFlightBytes: this.#inFlight.totalBytes,
+      deliveredBytes: this.#inFlight.deliveredBytes,
+      inFlightQueueUs: this.#inFlight.queueUs(this.#clock.monotonicUs()),
       openConnections: this.#lanes.filter((lane) => lane.open).length,
       rttUs: this.#rttUs,
       minRttUs: this.#minRttUs,
@@ -284,7 +274,7 @@ export class MediaSender extends EventEmitter {
 
   #attach(index: number, socket: Socket, rest: Buffer): Lane {
     // Frames from the receiver are never legal: a zero frame bound rejects them.
-    const lane: Lane = {index, socket, busy: false, open: true, decoder: new MediaMessageDecoder(0), inFlight: [], inFlightBytes: 0}
+    const lane: Lane = {index, socket, busy: false, open: true, decoder: new MediaMessageDecoder(0)}
     socket.on('drain', () => {
       lane.busy = false
       this.#flush()
@@ -309,7 +299,7 @@ export class MediaSender extends EventEmitter {
   #onMessage(lane: Lane, message: MediaMessage): void {
     if (message.type === 'echo') {
       const echo = decodeEcho(message)
-      this.#delivered(lane, echo.seq)
+      this.#inFlight.echoed(lane.index, echo.seq)
       const rttUs = this.#clock.monotonicUs() - echo.sendUs - echo.holdUs
       if (rttUs < 0) return
       this.#rttUs = rttUs
@@ -327,8 +317,7 @@ export class MediaSender extends EventEmitter {
     if (!lane.open) return
     lane.open = false
     if (this.#closed) return
-    lane.inFlight = []
-    lane.inFlightBytes = 0
+    this.#inFlight.forget(lane.index)
     this.emit('lane-lost', {index: lane.index, reason})
     this.#onIdle?.()
     if (this.#lanes.every((each) => !each.open)) {
@@ -336,27 +325,6 @@ export class MediaSender extends EventEmitter {
       this.emit('closed', {reason: 'every connection closed'})
     } else {
       this.#flush()
-    }
-  }
-
-  #inFlightQueueUs(): number {
-    let oldest = Number.POSITIVE_INFINITY
-    for (const lane of this.#lanes) {
-      const queued = lane.inFlight.find((entry) => entry.sentUs > this.#newestEchoedSentUs)
-      if (queued) oldest = Math.min(oldest, queued.sentUs)
-    }
-
-    return Number.isFinite(oldest) ? Math.max(0, this.#clock.monotonicUs() - oldest) : 0
-  }
-
-  /** The receiver has `seq` from this lane, so everything written on the lane before it too. */
-  #delivered(lane: Lane, seq: number): void {
-    const at = lane.inFlight.findIndex((entry) => entry.seq === seq)
-    if (at < 0) return
-    for (const entry of lane.inFlight.splice(0, at + 1)) {
-      lane.inFlightBytes -= entry.bytes
-      this.#stats.deliveredBytes += entry.bytes
-      this.#newestEchoedSentUs = Math.max(this.#newestEchoedSentUs, entry.sentUs)
     }
   }
 
@@ -384,8 +352,7 @@ export class MediaSender extends EventEmitter {
       const accepted = lane.socket.write(head.payload)
       lane.socket.uncork()
       const bytes = head.header.length + head.payload.length
-      lane.inFlight.push({seq: head.seq, bytes, sentUs: now})
-      lane.inFlightBytes += bytes
+      this.#inFlight.written(lane.index, head.seq, bytes, now)
 
       this.#stats.sent++
       this.#stats.bytes += head.payload.length
@@ -400,8 +367,8 @@ export class MediaSender extends EventEmitter {
   #freeLane(): Lane | undefined {
     let best: Lane | undefined
     for (const lane of this.#lanes) {
-      if (!lane.open || lane.busy || lane.inFlight.length >= MAX_TRACKED_PER_LANE) continue
-      if (!best || lane.inFlightBytes < best.inFlightBytes) best = lane
+      if (!lane.open || lane.busy || this.#inFlight.full(lane.index)) continue
+      if (!best || this.#inFlight.bytes(lane.index) < this.#inFlight.bytes(best.index)) best = lane
     }
 
     return best

@@ -1,18 +1,16 @@
 import {once} from 'node:events'
 import {connect, type Socket} from 'node:net'
 
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {listenFramed, type SignalConnection} from '../../src/call/connections.js'
 import {signalCodec, type SignalMessage} from '../../src/protocol/call/signalling.js'
 import {signalFixtures} from '../protocol/call/fixtures.js'
 import {FakeClock} from '../support/fake-clock.js'
 import {recordingLogger} from '../support/logger.js'
+import {closeAfterEach} from '../support/closers.js'
 
-const closers: Array<() => unknown> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
+const closers = closeAfterEach()
 
 const bytesOf = (name: string) => signalFixtures.find((fixture) => fixture.name === name)!.bytes
 

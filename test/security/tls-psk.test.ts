@@ -1,18 +1,16 @@
 import {once} from 'node:events'
 import {connect, createServer, type Socket} from 'node:net'
 
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {encodeHello, type Hello} from '../../src/protocol/media-handshake.js'
 import {HandshakeError, pskFor, type SecureContext, secureClient, secureServer} from '../../src/security/tls-psk.js'
+import {closeAfterEach} from '../support/closers.js'
 
 const HELLO: Hello = {kind: 'video', streamId: 7, connectionIndex: 0, connectionCount: 2, security: 'tls'}
 const MEDIA: SecureContext = {purpose: 'media', hello: encodeHello(HELLO)}
 
-const closers: Array<() => unknown> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
+const closers = closeAfterEach()
 
 /** A TCP server whose every connection runs secureServer with `secret`; results in order of arrival. */
 async function tlsServer(secret: string, timeoutMs = 2000) {

@@ -1,25 +1,17 @@
 import {once} from 'node:events'
 import {connect, type Socket} from 'node:net'
 
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {decodeReply, encodeHello, type Hello, REPLY_SIZE} from '../../src/protocol/media-handshake.js'
 import {encodeMessage} from '../../src/protocol/media-message.js'
-import {MediaReceiver, type MediaReceiverOptions, type ReceivedFrame} from '../../src/transport/index.js'
+import type {MediaReceiverOptions, ReceivedFrame} from '../../src/transport/index.js'
 import {FakeClock} from '../support/fake-clock.js'
-import {recordingLogger} from '../support/logger.js'
+import {closeAfterEach} from '../support/closers.js'
+import {listeningReceiver} from '../support/media-receiver.js'
 
-const closers: Array<() => unknown> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-
-async function receiver(options: Partial<MediaReceiverOptions> = {}) {
-  const logger = recordingLogger()
-  const rx = await MediaReceiver.listen({port: 0, host: '127.0.0.1', kind: 'video', logger, ...options})
-  closers.push(() => rx.close())
-  return {rx, logger}
-}
+const closers = closeAfterEach()
+const receiver = (options: Partial<MediaReceiverOptions> = {}) => listeningReceiver(closers, options)
 
 /** A raw TCP connection to the receiver from `from` (another loopback address is another source). */
 async function dial(port: number, from = '127.0.0.1'): Promise<Socket> {

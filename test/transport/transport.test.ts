@@ -1,7 +1,7 @@
 import {once} from 'node:events'
 import {connect, createServer, type Server, type Socket} from 'node:net'
 
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {realClock} from '../../src/foundation/clock.js'
 import {IvcError} from '../../src/foundation/errors.js'
@@ -11,24 +11,15 @@ import {decodeHello, encodeHello, encodeReply} from '../../src/protocol/media-ha
 import {encodeHeader, MediaMessageDecoder} from '../../src/protocol/media-message.js'
 import {callKey} from '../../src/security/key-share.js'
 import {JitterBuffer} from '../../src/media/timing/jitter-buffer.js'
-import {MediaReceiver, type MediaReceiverOptions, MediaSender, type ReceivedFrame} from '../../src/transport/index.js'
+import {type MediaReceiverOptions, MediaSender, type ReceivedFrame} from '../../src/transport/index.js'
 import {FakeClock} from '../support/fake-clock.js'
+import {closeAfterEach} from '../support/closers.js'
 import {recordingLogger} from '../support/logger.js'
+import {listeningReceiver} from '../support/media-receiver.js'
 
-const closers: Array<() => unknown> = []
+const closers = closeAfterEach()
 const REPORT: FeedbackReport = {reportNumber: 7, delayValid: true, intervalUs: 100_000, queuingDelayUs: 1000, maxQueuingDelayUs: 2000, receivedBitsPerSecond: 500_000, framesReceived: 3, lateFrames: 0, missingFrames: 0, bufferLevelUs: 30_000, highestSeq: 9, latencyUs: undefined}
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-
-async function receiver(options: Partial<MediaReceiverOptions> = {}) {
-  const logger = recordingLogger()
-  const rx = await MediaReceiver.listen({port: 0, host: '127.0.0.1', kind: 'video', logger, ...options})
-  closers.push(() => rx.close())
-  const frames: ReceivedFrame[] = []
-  rx.on('frame', (frame: ReceivedFrame) => frames.push(frame))
-  return {rx, frames, logger}
-}
+const receiver = (options: Partial<MediaReceiverOptions> = {}) => listeningReceiver(closers, options)
 
 async function sender(port: number, connections: number, extra: Partial<Parameters<typeof MediaSender.connect>[0]> = {}) {
   const tx = await MediaSender.connect({host: '127.0.0.1', port, kind: 'video', connections, logger: recordingLogger(), ...extra})
