@@ -44,7 +44,12 @@ function notes(stats: MediaStats, kind: 'video' | 'audio'): string {
 }
 
 function number(value: unknown): string {
-  return typeof value === 'number' ? String(Math.round(value * 10) / 10) : '-'
+  return typeof value === 'number' ? oneDecimal(value) : '-'
+}
+
+/** A figure as people read it: at most one decimal (29.97 → "30", 12.345 → "12.3"). */
+export function oneDecimal(value: number): string {
+  return String(Math.round(value * 10) / 10)
 }
 
 /** Left-aligned text columns two spaces apart; the last column is not padded. */

@@ -1,5 +1,6 @@
 import type {MediaStats} from '../../bus/messages.js'
 import {printable} from '../../call/render.js'
+import {oneDecimal} from '../../call/stats-table.js'
 import type {CallView} from './call-view.js'
 
 /**
@@ -69,7 +70,7 @@ function media(kind: string, incoming: MediaStats | undefined, outgoing: MediaSt
 function rate(stats: MediaStats, kind: string): string {
   const recent = stats.recent as {fps?: number} | undefined
   const fps = recent?.fps ?? stats.fps
-  return kind === 'video' && typeof fps === 'number' ? `${round(fps)} fps` : ''
+  return kind === 'video' && typeof fps === 'number' ? `${oneDecimal(fps)} fps` : ''
 }
 
 function latency(stats: MediaStats): string {
@@ -80,7 +81,7 @@ function latency(stats: MediaStats): string {
 function bitrate(stats: MediaStats): string {
   const kbps = (stats.recent as {kbps?: number} | undefined)?.kbps ?? stats.kbps
   if (typeof kbps !== 'number') return ''
-  return kbps >= 1000 ? `${round(kbps / 1000)} Mb/s` : `${Math.round(kbps)} kb/s`
+  return kbps >= 1000 ? `${oneDecimal(kbps / 1000)} Mb/s` : `${Math.round(kbps)} kb/s`
 }
 
 function rung(stats: MediaStats): string {
@@ -97,10 +98,6 @@ function clock(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000))
   const minutes = Math.floor(seconds / 60)
   return `${String(minutes).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`
-}
-
-function round(value: number): string {
-  return String(Math.round(value * 10) / 10)
 }
 
 /** At most `columns - 1` characters (the last column would wrap on some terminals), with an ellipsis if cut. */
