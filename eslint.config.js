@@ -32,8 +32,14 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       // A promise-returning function where a void callback is expected (an event listener, a timer) does the same.
       '@typescript-eslint/no-misused-promises': 'error',
+      // An 'abort' listener added after the signal aborted never fires: foundation/abort.ts's whenAborted runs it then.
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.property.name='addEventListener'][arguments.0.value='abort']",
+        message: 'Use whenAborted (src/foundation/abort.ts): a listener added after the abort never fires.',
+      }],
     },
   },
+  {files: ['src/foundation/abort.ts'], rules: {'no-restricted-syntax': 'off'}},
   {
     plugins: {'@stylistic': stylistic},
     rules: {

@@ -7,6 +7,7 @@ import {CallDriver, type CallSummary} from './driver.js'
 import type {ComponentContext, MediaPlan} from './media-session.js'
 import {stopReason} from './interrupt.js'
 import {serveCallRequests} from './serve-requests.js'
+import {whenAborted} from '../foundation/abort.js'
 
 /**
  * `ivc call` with no `ivc listen` running for the user: the command is the user's call component for this one call
@@ -61,13 +62,13 @@ export async function callAlone(options: {
     }
   }
 
-  signal.addEventListener('abort', onStop, {once: true})
+  const stopListening = whenAborted(signal, onStop)
   try {
     const placed = await driver.placeCall(options.peer, options.callee.host, options.callee.port)
     if (signal.aborted) onStop()
     return await placed.ended
   } finally {
     clock.clearTimeout(durationTimer)
-    signal.removeEventListener('abort', onStop)
+    stopListening()
   }
 }

@@ -8,6 +8,7 @@ import {admitControl, presentControlAuth} from './control-auth.js'
 import {retryWhileRefused} from '../transport/open-connection.js'
 import {DEFAULT_STALL_TIMEOUT_MS, STALLED_AFTER_MS} from '../transport/liveness.js'
 import {FramedConnection} from '../transport/framed-connection.js'
+import {whenAborted} from '../foundation/abort.js'
 
 /**
  * The call's control component (`ivc control run`, started by the call component): one authenticated TCP connection
@@ -80,7 +81,7 @@ export async function runControlComponent(options: ControlComponentOptions): Pro
   await publish('control.ready', {peer: options.peer})
   options.report({event: 'ready', peer: options.peer})
 
-  const stopped = new Promise<'stopped'>((resolve) => options.signal.addEventListener('abort', () => resolve('stopped'), {once: true}))
+  const stopped = new Promise<'stopped'>((resolve) => whenAborted(options.signal, () => resolve('stopped')))
   const outcome = await Promise.race([connection.closed, stopped])
   await stopServing()
   if (outcome === 'stopped') {
@@ -131,7 +132,7 @@ async function establish(options: ControlComponentOptions): Promise<ControlConne
   })
   options.report({event: 'listening', port: listener.port})
   const aborted = new Promise<never>((_, reject) => {
-    options.signal.addEventListener('abort', () => reject(new IvcError('PEER_GONE', 'stopped before the peer connected')), {once: true})
+    whenAborted(options.signal, () => reject(new IvcError('PEER_GONE', 'stopped before the peer connected')))
   })
   try {
     return await Promise.race([admittedConnection, aborted])

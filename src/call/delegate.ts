@@ -4,6 +4,7 @@ import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {CallSummary} from './driver.js'
 import {stopReason} from './interrupt.js'
+import {whenAborted} from '../foundation/abort.js'
 
 /**
  * `ivc call` while the same user's `ivc listen` runs: the listener is the user's one call component, so it places
@@ -52,8 +53,7 @@ export async function callThroughListener(options: {
     if (callId === undefined) early.push(envelope)
     else if (envelope.callId === callId) handle(envelope)
   })
-  const onStop = () => hangup(stopReason(options.signal))
-  options.signal.addEventListener('abort', onStop, {once: true})
+  const stopListening = whenAborted(options.signal, () => hangup(stopReason(options.signal)))
   try {
     ;({callId} = await bus.request('call', 'call.dial', {peer: options.peer, host: options.host, port: options.port}, {timeoutMs: 10_000}))
     for (const envelope of early.splice(0)) if (envelope.callId === callId) handle(envelope)
@@ -61,7 +61,7 @@ export async function callThroughListener(options: {
   } finally {
     clock.clearTimeout(watchdog)
     clock.clearTimeout(durationTimer)
-    options.signal.removeEventListener('abort', onStop)
+    stopListening()
     await unsubscribe()
   }
 }

@@ -1,4 +1,5 @@
 import type {Logger} from '../foundation/logger.js'
+import {whenAborted} from '../foundation/abort.js'
 
 function exitWithStatus(): void {
   process.exit(process.exitCode ?? 0)
@@ -62,7 +63,7 @@ export class Lifecycle {
     const stdin = process.stdin as unknown as {ref?: () => void; unref?: () => void}
     // Waiting for a line keeps the process alive; otherwise stdin only tells when the supervisor is gone.
     stdin.ref?.()
-    const stopped = new Promise<never>((_, reject) => this.signal.addEventListener('abort', () => reject(new Error('stopped')), {once: true}))
+    const stopped = new Promise<never>((_, reject) => whenAborted(this.signal, () => reject(new Error('stopped'))))
     const line = this.#lines.next().then((text) => {
       this.logger.debug('start line received from the supervisor')
       return text
@@ -99,7 +100,7 @@ export class Lifecycle {
   /** Resolves when a stop signal arrives (or at once if one already has). */
   untilStopped(): Promise<void> {
     if (this.stopping) return Promise.resolve()
-    return new Promise((resolve) => this.signal.addEventListener('abort', () => resolve(), {once: true}))
+    return new Promise((resolve) => whenAborted(this.signal, resolve))
   }
 
   /** Ask the command to stop, as a signal would (used by --duration and by components told to quit). */

@@ -1,3 +1,5 @@
+import {whenAborted} from './abort.js'
+
 /**
  * The one clock of ivc: what time it is, and timers, injected into every component that reads time or waits, so that
  * tests drive time by hand (one fake, test/support/fake-clock.ts; no sleeps) while a real process uses `realClock`.
@@ -59,14 +61,14 @@ export function keepsProcessAlive<T>(handle: T): T {
 /** Resolves after `ms` on `clock`, or at once when `signal` aborts (never rejects): pacing loops check the signal after. */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
     // A pacing wait is work in progress: unlike the clock's other timers it keeps the process alive (as Node's would).
-    const timer = keepsProcessAlive(clock.setTimeout(done, ms))
+    const timer = keepsProcessAlive(clock.setTimeout(() => done(), ms))
+    const stopListening = signal ? whenAborted(signal, () => done()) : undefined
     function done() {
       clock.clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
+      stopListening?.()
       resolve()
     }
-
-    signal?.addEventListener('abort', done, {once: true})
   })
 }

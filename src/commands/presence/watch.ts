@@ -1,6 +1,7 @@
 import {IvcCommand} from '../../cli/base-command.js'
 import {directoryFlags, openDirectoryFromFlags} from '../../directory/flags.js'
 import {changeRecord} from '../../directory/render.js'
+import {whenAborted} from '../../foundation/abort.js'
 
 export default class PresenceWatch extends IvcCommand<typeof PresenceWatch> {
   static override summary = 'Print directory changes as they happen, one JSON object per line, until stopped.'
@@ -17,7 +18,7 @@ export default class PresenceWatch extends IvcCommand<typeof PresenceWatch> {
     this.lifecycle.onShutdown('directory', () => directory.close())
     const watch = await directory.watch()
     this.logger.info(`watching the ${directory.description}`)
-    this.lifecycle.signal.addEventListener('abort', () => void watch.close(), {once: true})
+    whenAborted(this.lifecycle.signal, () => void watch.close())
     for await (const change of watch) process.stdout.write(JSON.stringify(changeRecord(change)) + '\n')
     if (watch.dropped > 0) this.logger.warn(`${watch.dropped} change(s) dropped: output was read too slowly`)
   }

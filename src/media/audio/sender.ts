@@ -2,6 +2,7 @@ import {type Clock, realClock} from '../../foundation/clock.js'
 import type {EchoSample, MediaSender} from '../../transport/index.js'
 import {type AudioSummary, kbps, LatencyRecord, round} from './summary.js'
 import type {AudioSource} from './types.js'
+import {whenAborted} from '../../foundation/abort.js'
 
 const ECHO_SAMPLE_US = 200_000
 
@@ -46,13 +47,12 @@ export class AudioSenderPipeline {
 
   async run(signal: AbortSignal): Promise<void> {
     const stop = new AbortController()
-    const onAbort = () => stop.abort()
     const onClosed = () => {
       this.#peerGone = true
       stop.abort()
     }
 
-    signal.addEventListener('abort', onAbort, {once: true})
+    const stopListening = whenAborted(signal, () => stop.abort())
     this.sender.once('closed', onClosed)
     this.#startUs = this.clock.monotonicUs()
     try {
@@ -65,7 +65,7 @@ export class AudioSenderPipeline {
         this.#windowBytes += frame.pcm.length
       }
     } finally {
-      signal.removeEventListener('abort', onAbort)
+      stopListening()
       this.sender.off('closed', onClosed)
     }
   }

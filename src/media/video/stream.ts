@@ -9,6 +9,7 @@ import type {VideoDecodeStage} from './decode-stage.js'
 import {type ReceiverEnd, VideoReceiverPipeline} from './receiver-pipeline.js'
 import {VideoSenderPipeline} from './sender-pipeline.js'
 import {type RecentVideoStats, roundStats, type VideoStats} from './video-stats.js'
+import {whenAborted} from '../../foundation/abort.js'
 
 export const DEFAULT_VIDEO_PORT = 12_345
 export const DEFAULT_VIDEO_CONNECTIONS = 20
@@ -76,8 +77,7 @@ export async function receiveVideo(
   receiver.on('stream-start', ({remoteAddress, connections}) => hooks.logger.info(`video stream from ${remoteAddress} over ${connections} connections`))
   const pipeline = new VideoReceiverPipeline({receiver, decoder: options.decoder, sink: options.sink, logger: hooks.logger, clock})
   const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent(clock.monotonicUs())), 1000)
-  const onAbort = () => void pipeline.stop()
-  hooks.signal.addEventListener('abort', onAbort, {once: true})
+  const stopListening = whenAborted(hooks.signal, () => void pipeline.stop())
   try {
     const end = await pipeline.ended
     await receiver.close()
@@ -88,7 +88,7 @@ export async function receiveVideo(
     return {stats: roundStats(pipeline.stats()), end, sinkError: pipeline.sinkError}
   } finally {
     clock.clearTimeout(ticker)
-    hooks.signal.removeEventListener('abort', onAbort)
+    stopListening()
   }
 }
 

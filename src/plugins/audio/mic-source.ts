@@ -4,6 +4,7 @@ import {type AudioFrame, FRAME_BYTES, pcmDurationMs} from '../../media/audio/for
 import type {AudioSource} from '../../media/audio/types.js'
 import {resolveAudioDevice} from './devices.js'
 import {openPortAudio} from './portaudio-host.js'
+import {whenAborted} from '../../foundation/abort.js'
 
 /** Frames held when the sender falls behind the microphone; older ones are dropped. */
 const MAX_QUEUED_FRAMES = 50
@@ -48,8 +49,7 @@ export async function createMicSource(device: string | undefined, logger?: Logge
 
   return {
     async *frames(signal: AbortSignal): AsyncGenerator<AudioFrame> {
-      const onAbort = () => wake?.()
-      signal.addEventListener('abort', onAbort, {once: true})
+      const stopListening = whenAborted(signal, () => wake?.())
       try {
         while (!signal.aborted) {
           const frame = queue.shift()
@@ -57,7 +57,7 @@ export async function createMicSource(device: string | undefined, logger?: Logge
           else await new Promise<void>((resolve) => (wake = resolve))
         }
       } finally {
-        signal.removeEventListener('abort', onAbort)
+        stopListening()
       }
     },
     close,
