@@ -4,6 +4,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {IvcError} from '../foundation/errors.js'
 import {frameSizeFlag} from '../media/video/frame-size.js'
+import {defaultVideoSink, DISPLAY_RULE, displayExists} from '../plugins/display.js'
 import {host} from '../protocol/call/fields.js'
 import {DEFAULT_STALL_TIMEOUT_MS} from '../transport/liveness.js'
 import type {MediaPlan} from './media-session.js'
@@ -57,7 +58,8 @@ export const callFlags = {
   video: Flags.boolean({env: 'IVC_VIDEO', default: true, allowNo: true, helpGroup: 'MEDIA', description: 'Send and receive video (--no-video: audio only).'}),
   audio: Flags.boolean({env: 'IVC_AUDIO', default: true, allowNo: true, helpGroup: 'MEDIA', description: 'Send and receive audio (--no-audio: video only).'}),
   'video-source': Flags.string({env: 'IVC_VIDEO_SOURCE', default: 'synthetic', helpGroup: 'MEDIA', description: 'Video source backend: synthetic, camera, file.'}),
-  'video-sink': Flags.string({env: 'IVC_VIDEO_SINK', default: 'null', helpGroup: 'MEDIA', description: 'Video sink backend: ffplay (a window), null, file.'}),
+  'video-sink': Flags.string({env: 'IVC_VIDEO_SINK', helpGroup: 'MEDIA', description: `Where the peer's video plays: ffplay (a window titled "ivc - PEER"), null, file. Default: ffplay when a display exists, else null (${DISPLAY_RULE}).`}),
+  'self-view': Flags.boolean({env: 'IVC_SELF_VIEW', default: false, helpGroup: 'MEDIA', description: 'Also show what you send, in a half-size window beside the peer\'s (needs a display).'}),
   'audio-source': Flags.string({env: 'IVC_AUDIO_SOURCE', default: 'tone', helpGroup: 'MEDIA', description: 'Audio source backend: tone, file, mic.'}),
   'audio-sink': Flags.string({env: 'IVC_AUDIO_SINK', default: 'null', helpGroup: 'MEDIA', description: 'Audio sink backend: speaker, ffplay, null, file.'}),
   size: frameSizeFlag({env: 'IVC_VIDEO_SIZE', default: '640x480', helpGroup: 'MEDIA', description: 'Video frame size WxH.'}),
@@ -76,7 +78,8 @@ export interface CallFlagValues {
   video: boolean
   audio: boolean
   'video-source': string
-  'video-sink': string
+  'video-sink'?: string
+  'self-view': boolean
   'audio-source': string
   'audio-sink': string
   size: string
@@ -87,9 +90,12 @@ export interface CallFlagValues {
   'audio-connections': number
 }
 
-export function mediaPlanFromFlags(flags: CallFlagValues): MediaPlan {
+/** What this side sends and plays; a video sink not named is the display's default (plugins/display.ts). */
+export function mediaPlanFromFlags(flags: CallFlagValues, env: NodeJS.ProcessEnv = process.env): MediaPlan {
+  if (flags.video && flags['self-view'] && !displayExists(env)) throw new IvcError('BAD_USAGE', `--self-view needs a display: ${DISPLAY_RULE}`)
+  const sink = flags['video-sink'] ?? defaultVideoSink(env)
   return {
-    ...(flags.video ? {video: {source: flags['video-source'], sink: flags['video-sink'], connections: flags['video-connections'], size: flags.size, fps: flags.fps, quality: flags.quality}} : {}),
+    ...(flags.video ? {video: {source: flags['video-source'], sink, connections: flags['video-connections'], size: flags.size, fps: flags.fps, quality: flags.quality, selfView: flags['self-view']}} : {}),
     ...(flags.audio ? {audio: {source: flags['audio-source'], sink: flags['audio-sink'], connections: flags['audio-connections'], frequency: flags.frequency}} : {}),
   }
 }

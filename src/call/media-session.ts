@@ -10,7 +10,7 @@ import type {ActiveCall, MediaKind} from './types.js'
 
 /** What this side sends and plays in a call; passed through from `ivc listen` / `ivc call` flags. */
 export interface MediaPlan {
-  video?: {source: string; sink: string; connections: number; size: string; fps: number; quality: number}
+  video?: {source: string; sink: string; connections: number; size: string; fps: number; quality: number; selfView?: boolean}
   audio?: {source: string; sink: string; connections: number; frequency: number}
 }
 
@@ -94,7 +94,7 @@ export class MediaSession {
   startCaller(peer: string, local: MediaOffer): void {
     // Receivers first: the first remote frame waits for one of them to listen, and each spawn holds this process a
     // few ms.
-    for (const kind of KINDS) if (local[kind]?.receive) this.#startReceiver(kind, local[kind]!.port)
+    for (const kind of KINDS) if (local[kind]?.receive) this.#startReceiver(kind, local[kind]!.port, peer)
     for (const kind of KINDS) if (local[kind]?.send) this.#startSender(kind)
     this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--await-start', ...this.#stall(), ...this.#context()])
   }
@@ -107,7 +107,7 @@ export class MediaSession {
     this.#started = (async () => {
       const local = await this.offer(true)
       const controlPort = await freePort(this.context.bind)
-      for (const kind of KINDS) if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, local[kind]!.port)
+      for (const kind of KINDS) if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, local[kind]!.port, peer)
       for (const kind of KINDS) if (local[kind]?.send && remote[kind]?.receive) this.#startSender(kind)
 
       this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', String(controlPort), '--bind', this.context.bind, '--await-start', ...this.#stall(), ...this.#context()])
@@ -189,10 +189,12 @@ export class MediaSession {
     return summaries
   }
 
-  #startReceiver(kind: MediaKind, port: number): void {
+  #startReceiver(kind: MediaKind, port: number, peer: string): void {
     const plan = this.plan[kind]
     if (!plan) return
-    const receiver = this.supervisor.start(`${kind} receiver`, [`stream-${kind}`, '--listen', '--port', String(port), '--bind', this.context.bind, '--sink', plan.sink, '--await-start', ...this.#common()])
+    // The video receiver names the peer: its window's title, and the still it shows while the peer has video off.
+    const named = kind === 'video' ? ['--peer', peer] : []
+    const receiver = this.supervisor.start(`${kind} receiver`, [`stream-${kind}`, '--listen', '--port', String(port), '--bind', this.context.bind, '--sink', plan.sink, ...named, '--await-start', ...this.#common()])
     this.#receivers.set(kind, receiver)
     const arrived = new Promise<void>((resolve) => receiver.onEvent((event) => event.event === 'first-frame' && resolve()))
     this.#firstFrames.set(kind, arrived)
@@ -208,7 +210,7 @@ export class MediaSession {
     if (kind === 'video') {
       const plan = this.plan.video
       if (!plan) return
-      media = ['--source', plan.source, '--size', plan.size, '--fps', String(plan.fps), '--quality', String(plan.quality), '--connections', String(plan.connections)]
+      media = ['--source', plan.source, '--size', plan.size, '--fps', String(plan.fps), '--quality', String(plan.quality), '--connections', String(plan.connections), ...(plan.selfView ? ['--self-view'] : [])]
     } else {
       const plan = this.plan.audio
       if (!plan) return

@@ -4,6 +4,7 @@ import {IvcCommand} from '../cli/base-command.js'
 import {runSteps} from '../cli/progress.js'
 import {type DemoResult, runDemo} from '../call/demo.js'
 import {IvcError} from '../foundation/errors.js'
+import {defaultVideoSink, DISPLAY_RULE} from '../plugins/display.js'
 import {describeSummary, printable} from '../call/render.js'
 
 export default class Demo extends IvcCommand<typeof Demo> {
@@ -13,7 +14,7 @@ export default class Demo extends IvcCommand<typeof Demo> {
     'real process: presence, call signalling, 20 parallel TCP connections of synthetic video and 10 of a test tone each ' +
     'way, and control. Mid-call alice turns video off and on, then audio off and on; after --duration she hangs up and ' +
     'both sides\' summaries are printed. Uses the Redis of --redis, or starts a private redis-server when none runs. ' +
-    'With a display (DISPLAY set) the video plays in ffplay windows; otherwise into null sinks that check every frame.'
+    `With a display the video plays in ffplay windows titled with the peer's name, side by side; otherwise into null sinks that check every frame (${DISPLAY_RULE}).`
 
   static override examples = [
     {description: 'A 15-second call', command: '<%= config.bin %> demo'},
@@ -31,7 +32,7 @@ export default class Demo extends IvcCommand<typeof Demo> {
     const result = await runDemo({
       redis: flags.redis,
       durationS: flags.duration,
-      videoSink: flags['video-sink'] ?? (process.env.DISPLAY ? 'ffplay' : 'null'),
+      videoSink: flags['video-sink'] ?? defaultVideoSink(),
       audioSink: flags['audio-sink'],
       logLevel: flags['log-level'],
       logger: this.logger,

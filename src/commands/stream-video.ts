@@ -5,12 +5,14 @@ import {ADAPT_STRATEGIES, DEFAULT_MAX_LATENCY_MS} from '../adapt/index.js'
 import {awaitStartLine, COMPONENT_START_MS, keyOf, type StartLine} from '../call/component-start.js'
 import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
 import {IvcError} from '../foundation/errors.js'
-import {followMediaSwitch, type MediaSwitch} from '../media/media-switch.js'
+import {followMediaSwitch, followPeerMedia, type MediaSwitch} from '../media/media-switch.js'
 import {VideoDecodeStage} from '../media/video/decode-stage.js'
 import {formatOfCodec, isVideoFormat, type VideoFormat} from '../media/video/formats.js'
 import {frameSizeFlag, parseFrameSize} from '../media/video/frame-size.js'
 import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverFailure, sendVideo, type VideoHooks} from '../media/video/stream.js'
+import {SelfView} from '../media/video/self-view.js'
 import {statsLine, summaryLine, type VideoStats} from '../media/video/video-stats.js'
+import {peerWindowTitle, SELF_VIEW_SCALE, selfViewTitle} from '../media/video/window-labels.js'
 import {loadBackends} from '../plugins/index.js'
 import {streamSecretFlag} from '../security/flags.js'
 
@@ -42,6 +44,8 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     connections: Flags.integer({env: 'IVC_VIDEO_CONNECTIONS', default: DEFAULT_VIDEO_CONNECTIONS, min: 1, max: 64, description: 'Parallel TCP connections.'}),
     duration: Flags.integer({env: 'IVC_VIDEO_DURATION', min: 1, description: 'Stop after this many seconds.'}),
     device: Flags.string({env: 'IVC_VIDEO_DEVICE', description: 'Camera index or /dev/videoN (--source camera), or a file path (--source file, --sink file).'}),
+    'self-view': Flags.boolean({env: 'IVC_SELF_VIEW', default: false, description: 'With --to: show what is sent in a window of its own, half size, beside the others (needs a display).'}),
+    peer: Flags.string({env: 'IVC_PEER', description: 'With --listen: whose video this is (set by the call component): titles the window "ivc - PEER" and labels the still shown while the peer has video off.'}),
     'call-id': Flags.string({env: 'IVC_CALL_ID', description: 'The call this stream belongs to (set by the call component).'}),
     secret: streamSecretFlag(),
     'await-start': awaitStartFlag,
@@ -59,7 +63,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const options = {...size, fps: flags.fps, quality: flags.quality, device: flags.device, path: flags.device, logger: this.logger}
     const hooks = await this.hooks()
     if (flags.listen) {
-      const sink = await backends.create('video-sink', flags.sink, options)
+      const sink = await backends.create('video-sink', flags.sink, {...options, window: {title: peerWindowTitle(flags.peer)}})
       const flagFormat = formatOfCodec(flags.codec)
       if (!flagFormat) throw new IvcError('BAD_USAGE', `--codec "${flags.codec}" names no stream format (a receiver decodes jpeg or raw)`)
       const decoder = new VideoDecodeStage({format: started ? negotiatedFormat(started, flagFormat) : flagFormat, sink, codecs: backends, codecOptions: options})
@@ -71,7 +75,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
         setImmediate(() => decoder.prepare(flagFormat))
       }
       const onFirstFrame = () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first video frame'))
-      const result = await receiveVideo({port: flags.port, host: flags.bind, secret: flags.secret ?? keyOf(started), decoder, sink, onListening, onFirstFrame}, hooks)
+      const result = await receiveVideo({port: flags.port, host: flags.bind, secret: flags.secret ?? keyOf(started), decoder, sink, onListening, onFirstFrame, peer: flags.peer}, hooks)
       this.output(result.stats, () => summaryLine(result.stats))
       const failure = receiverFailure(result)
       if (failure) this.failAfterOutput(failure)
@@ -84,6 +88,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const codec = await backends.create('video-codec', flags.codec, options)
     const source = await backends.create('video-source', flags.source, options)
     const closeSource = this.lifecycle.onShutdown('video source', () => source.close())
+    const selfView = flags['self-view'] ? new SelfView(await backends.create('video-sink', 'ffplay', {...options, window: {title: selfViewTitle(flags.user), scale: SELF_VIEW_SCALE}}), this.logger) : undefined
     if (started) this.logger.debug('video sender: codec and source ready, taking the start line')
     const start = await started
     if (started) this.logger.debug('video sender: start line taken')
@@ -93,7 +98,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     if (!target) throw new IvcError('BAD_USAGE', `--to "${to}" is not HOST[:PORT]`)
     const adapt = {strategy: flags.adapt, maxLatencyMs: flags['max-latency'], quality: flags.quality}
     closeSource()
-    const sent = await sendVideo({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source, codec, fps: flags.fps, adapt}, hooks)
+    const sent = await sendVideo({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source, codec, fps: flags.fps, adapt, selfView}, hooks)
     this.output(sent.stats, () => summaryLine(sent.stats))
     if (sent.end === 'peer-gone') this.failAfterOutput(new IvcError('PEER_GONE', 'the receiver closed every video connection'))
     return sent.stats
@@ -116,6 +121,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
       logger: this.logger,
       signal: this.lifecycle.signal,
       sending: (this.#sending = await followMediaSwitch(bus, callId, 'video')),
+      followPeerVideo: (listener) => void followPeerMedia(bus, callId, 'video', listener),
       onShutdown: (name, close) => this.lifecycle.onShutdown(name, close),
       onStats: (stats, recent) => {
         if (this.flags.json) this.output({event: 'stats', ...stats, recent})

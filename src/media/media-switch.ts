@@ -20,3 +20,14 @@ export async function followMediaSwitch(bus: Bus | undefined, callId: string | u
 
   return Object.assign(() => on, {turn: (value: boolean) => (on = value)})
 }
+
+/**
+ * A video receiver of a call hears when the peer turns video off and on: the call component publishes `call.media`
+ * {side: 'peer', kind, on} on the bus topic `call` (the peer's control component told ours).
+ */
+export async function followPeerMedia(bus: Bus | undefined, callId: string | undefined, kind: 'video' | 'audio', listener: (on: boolean) => void): Promise<void> {
+  if (!bus || !callId) return
+  await bus.subscribe('call', (envelope) => {
+    if (envelope.type === 'call.media' && envelope.callId === callId && envelope.body.side === 'peer' && envelope.body.kind === kind) listener(envelope.body.on)
+  })
+}

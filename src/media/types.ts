@@ -81,5 +81,7 @@ export interface VideoBackendOptions {
   /** camera: device index; file source/sink: a path. */
   device?: string
   path?: string
+  /** A sink that opens a window (ffplay): its title ("ivc - bob"), and its size as a share of the frames' (default 1). */
+  window?: {title: string; scale?: number}
   logger?: import('../foundation/logger.js').Logger
 }

@@ -1,4 +1,4 @@
-import type {SinkFrame, VideoCodec, VideoSink} from '../types.js'
+import type {SinkFrame, VideoCodec, VideoFrame, VideoSink} from '../types.js'
 import {VIDEO_FORMATS, type VideoFormat} from './formats.js'
 
 /** Where codecs come from: the backend registry (plugins/), which sits above media and so is not imported here. */
@@ -52,6 +52,17 @@ export class VideoDecodeStage {
     if (this.#passes(format)) return {seq, captureUs, encoded: {format, payload}}
     const codec = await this.#codec(format)
     return {seq, captureUs, picture: await codec.decode(payload)}
+  }
+
+  /**
+   * A picture of the receiver's own (the video-off still) as the sink takes this stream's frames: encoded in the
+   * stream's format when the sink passes it (a player fed MJPEG must go on getting MJPEG), else as it is.
+   */
+  async own(picture: VideoFrame, seq: number, captureUs: number): Promise<SinkFrame> {
+    const format = await this.options.format
+    if (!this.#passes(format)) return {seq, captureUs, picture}
+    const codec = await this.#codec(format)
+    return {seq, captureUs, encoded: {format, payload: await codec.encode(picture)}}
   }
 
   #passes(format: VideoFormat): boolean {

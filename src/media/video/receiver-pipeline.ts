@@ -9,6 +9,8 @@ import {Percentiles, round1} from '../stats/percentiles.js'
 import {RateMeter} from '../stats/rate-meter.js'
 import type {SinkFrame, VideoSink} from '../types.js'
 import type {VideoDecodeStage} from './decode-stage.js'
+import {jpegSize} from './jpeg-size.js'
+import {stillFrame} from './still-frame.js'
 import type {RecentVideoStats, VideoStats} from './video-stats.js'
 
 export interface VideoReceiverOptions {
@@ -33,6 +35,15 @@ export interface VideoReceiverOptions {
 }
 
 export type ReceiverEnd = StreamEndReason | 'sink-failed' | 'stopped'
+
+/**
+ * A sender with video off sends nothing, so a frame arriving this long after the peer turned video off means it is on
+ * again, even if the news of it (a bus event) is late or lost: the still never outstays live video.
+ */
+export const RESUME_AFTER_US = 1_000_000
+
+/** The still's size before any frame has told the stream's. */
+const DEFAULT_STILL_SIZE = {width: 640, height: 480}
 
 /**
  * Receive → jitter buffer → decode → sink. Frames go into the buffer as they arrive on any connection and leave it in order at
@@ -64,6 +75,12 @@ export class VideoReceiverPipeline {
   #undecodable = 0
   #sinkError: Error | undefined
   #done = false
+  /** Since when (monotonic µs) the peer has video off: live frames are held back and the still stays. */
+  #offSinceUs: number | undefined
+  /** The still's size: the first frame's, always full size (docs/protocol.md), as the window that shows it. */
+  #stillSize: {width: number; height: number} | undefined
+  #lastSeq = 0
+  #stills = 0
 
   constructor(private readonly options: VideoReceiverOptions) {
     this.#clock = options.clock ?? realClock
@@ -88,6 +105,35 @@ export class VideoReceiverPipeline {
   /** The sink's failure, when it ended the stream. */
   get sinkError(): Error | undefined {
     return this.#sinkError
+  }
+
+  /** Stills shown because the peer turned video off. */
+  get stills(): number {
+    return this.#stills
+  }
+
+  /**
+   * The peer turned video off: the sink shows a still with `label` ("bob turned video off") instead of keeping the
+   * last frame, which would look like a frozen call. Frames still on their way, sent before the switch, are held
+   * back; live frames show again on `videoOn`, or when frames keep coming after RESUME_AFTER_US.
+   */
+  videoOff(label: string): void {
+    if (this.#done) return
+    this.#offSinceUs = this.#clock.monotonicUs()
+    const {width, height} = this.#stillSize ?? DEFAULT_STILL_SIZE
+    const seq = this.#lastSeq
+    this.#chain = this.#chain.then(async () => {
+      try {
+        const still = await this.options.decoder.own(stillFrame(label, width, height), seq, this.#clock.monotonicUs())
+        if ((await this.options.sink.render(still)) === 'rendered') this.#stills++
+      } catch (error) {
+        this.options.logger.warn(`video sink: the video-off still: ${(error as Error).message}`)
+      }
+    })
+  }
+
+  videoOn(): void {
+    this.#offSinceUs = undefined
   }
 
   /** Feedback reports sent to the sender so far. */
@@ -126,6 +172,7 @@ export class VideoReceiverPipeline {
 
   #onFrame = (frame: ReceivedFrame): void => {
     if (this.#done) return
+    if (this.#offSinceUs !== undefined && frame.receivedUs - this.#offSinceUs > RESUME_AFTER_US) this.videoOn()
     this.#estimator.observe(frame.captureUs + frame.senderDelayUs, frame.receivedUs)
     this.#arrivals.add(frame.receivedUs, frame.payload.length)
     this.#reporter.onFrame({seq: frame.seq, captureUs: frame.captureUs, senderDelayUs: frame.senderDelayUs, receivedUs: frame.receivedUs, bytes: frame.payload.length})
@@ -166,6 +213,7 @@ export class VideoReceiverPipeline {
   }
 
   #render(frame: ReceivedFrame): void {
+    if (this.#offSinceUs !== undefined) return
     const maxBacklog = this.options.maxSinkBacklog ?? 2
     if (this.#backlog >= maxBacklog) {
       this.#backlogDropped++
@@ -177,6 +225,8 @@ export class VideoReceiverPipeline {
       try {
         const decoded = await this.#decode(frame)
         if (!decoded) return
+        this.#stillSize ??= decoded.picture ? {width: decoded.picture.width, height: decoded.picture.height} : jpegSize(decoded.encoded.payload)
+        this.#lastSeq = frame.seq
         const outcome = await this.options.sink.render(decoded)
         if (outcome !== 'rendered') return
         const at = this.#clock.monotonicUs()

@@ -9,6 +9,7 @@ import {Percentiles, round1} from '../stats/percentiles.js'
 import {RateMeter} from '../stats/rate-meter.js'
 import type {VideoCodec, VideoFrame, VideoSource} from '../types.js'
 import {encodeAt} from './encode-at.js'
+import type {SelfView} from './self-view.js'
 import type {RecentVideoStats, VideoStats} from './video-stats.js'
 
 /**
@@ -30,6 +31,8 @@ export interface VideoSenderOptions {
   clock?: Clock
   /** False while the user has video off in a call: frames are captured (to keep pace) but not sent. */
   sending?: () => boolean
+  /** `--self-view`: every captured frame is offered to it, sent or not (it shows a still while video is off). */
+  selfView?: SelfView
 }
 
 /**
@@ -88,7 +91,9 @@ export class VideoSenderPipeline {
       if (signal.aborted || peerGone) break
       const frame = await source.read()
       if (!frame) return 'source-ended'
-      if (this.options.sending?.() !== false) await this.#sendFrame(frame)
+      const sending = this.options.sending?.() !== false
+      this.options.selfView?.show(frame, sending, this.#clock.monotonicUs())
+      if (sending) await this.#sendFrame(frame)
       if (peerGone) break
       // If we are more than a slot late, skip the missed slots instead of sending a burst.
       const next = Math.floor((this.#clock.monotonicUs() - start) / intervalUs) + 1

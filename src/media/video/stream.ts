@@ -1,4 +1,5 @@
 import {AdaptController, type AdaptStrategy, DEFAULT_MAX_LATENCY_MS} from '../../adapt/index.js'
+import {whenAborted} from '../../foundation/abort.js'
 import {type Clock, realClock} from '../../foundation/clock.js'
 import {IvcError} from '../../foundation/errors.js'
 import type {Logger} from '../../foundation/logger.js'
@@ -7,9 +8,10 @@ import {parseHostPort} from '../../transport/target.js'
 import type {VideoCodec, VideoSink, VideoSource} from '../types.js'
 import type {VideoDecodeStage} from './decode-stage.js'
 import {type ReceiverEnd, VideoReceiverPipeline} from './receiver-pipeline.js'
+import type {SelfView} from './self-view.js'
 import {VideoSenderPipeline} from './sender-pipeline.js'
 import {type RecentVideoStats, roundStats, type VideoStats} from './video-stats.js'
-import {whenAborted} from '../../foundation/abort.js'
+import {peerVideoOffLabel} from './window-labels.js'
 
 export const DEFAULT_VIDEO_PORT = 12_345
 export const DEFAULT_VIDEO_CONNECTIONS = 20
@@ -25,6 +27,8 @@ export interface VideoHooks {
   sending?: () => boolean
   /** Default realClock. */
   clock?: Clock
+  /** A receiver in a call: `listener` hears each time the peer turns video off or on. */
+  followPeerVideo?(listener: (on: boolean) => void): void
 }
 
 /** `HOST[:PORT]` for video, default port 12345. */
@@ -40,7 +44,7 @@ export interface VideoAdaptOptions {
 }
 
 export async function sendVideo(
-  options: {host: string; port: number; connections: number; secret?: string; waitForListenerMs?: number; source: VideoSource; codec: VideoCodec; fps: number; adapt: VideoAdaptOptions},
+  options: {host: string; port: number; connections: number; secret?: string; waitForListenerMs?: number; source: VideoSource; codec: VideoCodec; fps: number; adapt: VideoAdaptOptions; selfView?: SelfView},
   hooks: VideoHooks,
 ): Promise<{stats: VideoStats; end: 'stopped' | 'source-ended' | 'peer-gone'}> {
   const {source, adapt} = options
@@ -49,9 +53,10 @@ export async function sendVideo(
   hooks.onShutdown('video source', () => source.close())
   const sender = await MediaSender.connect({clock, host: options.host, port: options.port, kind: 'video', connections: options.connections, secret: options.secret, waitForListenerMs: options.waitForListenerMs, startOnFirstConnection: (options.waitForListenerMs ?? 0) > 0, logger: hooks.logger})
   hooks.onShutdown('video sender', () => sender.close())
+  if (options.selfView) hooks.onShutdown('self-view', () => options.selfView!.close())
   const top = {width: source.width, height: source.height, fps: options.fps, quality: adapt.quality}
   const controller = new AdaptController({strategy: adapt.strategy, top, maxLatencyMs: adapt.maxLatencyMs ?? DEFAULT_MAX_LATENCY_MS})
-  const pipeline = new VideoSenderPipeline({source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal, sending: hooks.sending, controller, clock})
+  const pipeline = new VideoSenderPipeline({source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal, sending: hooks.sending, controller, clock, selfView: options.selfView})
   const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent()), 1000)
   try {
     const end = await pipeline.run()
@@ -65,7 +70,7 @@ export async function sendVideo(
 }
 
 export async function receiveVideo(
-  options: {port: number; host?: string; secret?: string | Promise<string>; decoder: VideoDecodeStage; sink: VideoSink; onListening?(port: number): void; onFirstFrame?(): void},
+  options: {port: number; host?: string; secret?: string | Promise<string>; decoder: VideoDecodeStage; sink: VideoSink; onListening?(port: number): void; onFirstFrame?(): void; peer?: string},
   hooks: VideoHooks,
 ): Promise<{stats: VideoStats; end: ReceiverEnd; sinkError?: Error}> {
   const clock = hooks.clock ?? realClock
@@ -76,6 +81,11 @@ export async function receiveVideo(
   receiver.once('frame', () => options.onFirstFrame?.())
   receiver.on('stream-start', ({remoteAddress, connections}) => hooks.logger.info(`video stream from ${remoteAddress} over ${connections} connections`))
   const pipeline = new VideoReceiverPipeline({receiver, decoder: options.decoder, sink: options.sink, logger: hooks.logger, clock})
+  hooks.followPeerVideo?.((on) => {
+    hooks.logger.info(on ? 'the peer turned video on' : 'the peer turned video off: showing a still')
+    if (on) pipeline.videoOn()
+    else pipeline.videoOff(peerVideoOffLabel(options.peer))
+  })
   const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent(clock.monotonicUs())), 1000)
   const stopListening = whenAborted(hooks.signal, () => void pipeline.stop())
   try {
@@ -84,6 +94,7 @@ export async function receiveVideo(
     await options.sink.close()
     const report = options.sink.report
     hooks.logger.info(`video feedback: ${pipeline.feedbackSent} reports sent to the sender`)
+    if (pipeline.stills > 0) hooks.logger.info(`video-off stills shown: ${pipeline.stills}`)
     if (report.verified !== undefined) hooks.logger.info(`video sink ${options.sink.name}: ${report.verified} stamps verified, ${report.unreadable ?? 0} unreadable, ${report.outOfOrder ?? 0} out of order`)
     return {stats: roundStats(pipeline.stats()), end, sinkError: pipeline.sinkError}
   } finally {

@@ -17,14 +17,7 @@ const ffplay = () => probeProgram('ffplay', FFMPEG_HINT)
 const ffmpeg = () => probeProgram('ffmpeg', FFMPEG_HINT)
 
 /** Low-delay ffplay: no input buffering or probing, drop late frames. (Its status line is kept: with it ffplay also logs the input it found.) */
-export const FFPLAY_ARGS = ['-hide_banner', '-loglevel', 'info', '-fflags', 'nobuffer', '-flags', 'low_delay', '-framedrop', '-probesize', '32', '-analyzeduration', '0', '-sync', 'ext', '-left', '0', '-top', '0', '-window_title', 'ivc video']
-
-/**
- * The window takes the first frame's size (a sender's first frame is always full size, docs/protocol.md); frames
- * shrunk by adaptation are scaled up to fill it. Without it ffplay sizes its window by whichever frame it happens to
- * show first.
- */
-const windowSize = (input: PipeInput) => (input.size ? ['-x', String(input.size.width), '-y', String(input.size.height)] : [])
+export const FFPLAY_ARGS = ['-hide_banner', '-loglevel', 'info', '-fflags', 'nobuffer', '-flags', 'low_delay', '-framedrop', '-probesize', '32', '-analyzeduration', '0', '-sync', 'ext', '-autoexit']
 
 const options = (raw: Record<string, unknown>) => raw as VideoBackendOptions
 const size = (o: VideoBackendOptions) => (o.width && o.height ? {width: o.width, height: o.height} : undefined)
@@ -94,7 +87,15 @@ export function videoBackends(): AnyBackend[] {
       kind: 'video-sink',
       description: 'a window through ffplay (MJPEG on stdin; SDL_VIDEODRIVER=dummy for none)',
       probe: ffplay,
-      create: async (raw) => new (await import('./pipe-sink.js')).PipeSink('ffplay', 'ffplay', (input) => [...FFPLAY_ARGS, ...windowSize(input), ...input.args, '-i', 'pipe:0'], options(raw).logger ?? createLogger('warn')),
+      async create(raw) {
+        const o = options(raw)
+        const [{PipeSink}, {FfplayWindow}] = await Promise.all([import('./pipe-sink.js'), import('./ffplay-window.js')])
+        // The window takes the first frame's size (a sender's first frame is always full size, docs/protocol.md) and a
+        // place clear of ivc's other windows; frames shrunk by adaptation are scaled up to fill it.
+        const window = new FfplayWindow(o.window ?? {title: 'ivc - video'})
+        const args = (input: PipeInput) => [...FFPLAY_ARGS, ...window.args(input.size), ...input.args, '-i', 'pipe:0']
+        return new PipeSink('ffplay', 'ffplay', args, o.logger ?? createLogger('warn'), {onExit: () => window.release()})
+      },
     },
     {name: 'null', kind: 'video-sink', description: 'decode, count and check the stamped frame order', probe: pureJs, create: async () => new (await import('./null-sink.js')).NullSink()},
     {

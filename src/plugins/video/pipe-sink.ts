@@ -4,6 +4,7 @@ import {IvcError} from '../../foundation/errors.js'
 import type {Logger} from '../../foundation/logger.js'
 import {scaleFrame} from '../../media/video/encode-at.js'
 import type {VideoFormat} from '../../media/video/formats.js'
+import {jpegSize} from '../../media/video/jpeg-size.js'
 import type {SinkFrame, SinkReport, VideoFrame, VideoSink} from '../../media/types.js'
 
 /** ffplay's once-a-frame status line ("  1.23 M-V: ..."), too chatty even for debug. */
@@ -33,32 +34,19 @@ function pixelsAt(picture: VideoFrame, size: {width: number; height: number}): B
   return picture.width === size.width && picture.height === size.height ? picture.data : scaleFrame(picture, size.width, size.height).data
 }
 
-/** A baseline or progressive JPEG's size from its start-of-frame segment; undefined if there is none. */
-export function jpegSize(jpeg: Buffer): {width: number; height: number} | undefined {
-  if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined
-  let at = 2
-  while (at + 4 <= jpeg.length) {
-    if (jpeg[at] !== 0xff) return undefined
-    const marker = jpeg[at + 1]
-    // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (at + 9 > jpeg.length) return undefined
-      return {height: jpeg.readUInt16BE(at + 5), width: jpeg.readUInt16BE(at + 7)}
-    }
-
-    if (marker === 0xda) return undefined // start of scan: no frame header before it
-    at += 2 + jpeg.readUInt16BE(at + 2)
-  }
-
-  return undefined
-}
-
 /**
  * A sink that feeds frames to an external program's stdin (ffplay, ffmpeg): MJPEG as it arrived (the program decodes
  * it), any other format as the pixels the receiver decoded it to. The program starts on the first frame
  * (raw input needs its size; a window takes it). A full pipe drops frames rather than queueing them; the program dying or a broken pipe
  * is EXTERNAL_TOOL_FAILED, and its stderr goes to the debug log. Its exit code is not trusted either way.
  */
+export interface PipeSinkOptions {
+  /** Most bytes allowed to wait in the pipe before frames are dropped; default 1 MiB. */
+  maxPipeBytes?: number
+  /** Called once the program has exited, however it ended (a window gives back its place on the screen). */
+  onExit?: () => void
+}
+
 export class PipeSink implements VideoSink {
   readonly passes: readonly VideoFormat[] = ['mjpeg']
   readonly failed: Promise<Error>
@@ -74,9 +62,7 @@ export class PipeSink implements VideoSink {
     private readonly program: string,
     private readonly args: (input: PipeInput) => string[],
     private readonly logger: Logger,
-    private readonly env: Record<string, string | undefined> = {},
-    /** Most bytes allowed to wait in the pipe before frames are dropped. */
-    private readonly maxPipeBytes = 1 << 20,
+    private readonly options: PipeSinkOptions = {},
   ) {
     this.failed = new Promise((resolve) => (this.#fail = resolve))
   }
@@ -84,7 +70,7 @@ export class PipeSink implements VideoSink {
   async render(frame: SinkFrame): Promise<'rendered' | 'dropped'> {
     const child = this.#child ?? this.#start(frame)
     const stdin = child.stdin
-    if (!stdin || stdin.destroyed || !stdin.writable || stdin.writableLength > this.maxPipeBytes) {
+    if (!stdin || stdin.destroyed || !stdin.writable || stdin.writableLength > (this.options.maxPipeBytes ?? 1 << 20)) {
       this.#dropped++
       return 'dropped'
     }
@@ -114,7 +100,7 @@ export class PipeSink implements VideoSink {
     this.#rawSize = input.raw ? input.size : undefined
     const args = this.args(input)
     this.logger.debug(`starting ${this.program} ${args.join(' ')}`)
-    const child = execa(this.program, args, {stdin: 'pipe', stdout: 'ignore', stderr: 'pipe', reject: false, env: this.env, extendEnv: true, buffer: false})
+    const child = execa(this.program, args, {stdin: 'pipe', stdout: 'ignore', stderr: 'pipe', reject: false, buffer: false})
     this.#child = child
     child.stdin?.on('error', (error: NodeJS.ErrnoException) => this.#failed(`${this.program} input pipe: ${error.code ?? error.message}`))
     let partial = ''
@@ -124,6 +110,7 @@ export class PipeSink implements VideoSink {
       for (const line of lines) if (line.trim() && !STATUS_LINE.test(line)) this.logger.debug(`${this.program}: ${line.trim()}`)
     })
     void child.then((result) => {
+      this.options.onExit?.()
       if (result.failed && result.code === 'ENOENT') this.#failed(`${this.program} is not installed`)
       else this.#failed(`${this.program} exited (${result.exitCode ?? result.signal ?? 'unknown'})`)
     })

@@ -6,7 +6,8 @@ import {describe, expect, it} from 'vitest'
 
 import {encodeAt, scaleFrame} from '../../../src/media/video/encode-at.js'
 import {JpegCodec} from '../../../src/plugins/video/jpeg-codec.js'
-import {jpegSize, PipeSink} from '../../../src/plugins/video/pipe-sink.js'
+import {jpegSize} from '../../../src/media/video/jpeg-size.js'
+import {PipeSink} from '../../../src/plugins/video/pipe-sink.js'
 import {SyntheticSource} from '../../../src/plugins/video/synthetic-source.js'
 import {recordingLogger} from '../../support/logger.js'
 
