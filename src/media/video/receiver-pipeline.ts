@@ -125,7 +125,11 @@ export class VideoReceiverPipeline {
     this.#chain = this.#chain.then(async () => {
       try {
         const still = await this.options.decoder.own(stillFrame(label, width, height), seq, this.#clock.monotonicUs())
-        if ((await this.options.sink.render(still)) === 'rendered') this.#stills++
+        // Twice: a player reading MJPEG from a pipe (ffplay) knows a picture has ended only when the next one begins,
+        // so a lone still would wait unseen until live video came back.
+        const shown = await this.options.sink.render(still)
+        await this.options.sink.render(still)
+        if (shown === 'rendered') this.#stills++
       } catch (error) {
         this.options.logger.warn(`video sink: the video-off still: ${(error as Error).message}`)
       }
