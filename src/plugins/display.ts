@@ -8,7 +8,7 @@ import {join} from 'node:path'
  * WAYLAND_DISPLAY names a Wayland socket that is there. A DISPLAY left over from a closed session, with no server
  * behind it, is no display: ffplay would only fail on the first frame.
  */
-export const DISPLAY_RULE = 'a display exists when DISPLAY (an X server whose socket is there) or WAYLAND_DISPLAY is set'
+export const DISPLAY_RULE = 'a display exists when DISPLAY names an X server whose socket is there, or WAYLAND_DISPLAY a Wayland socket'
 
 export function displayExists(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): boolean {
   return x11Usable(env.DISPLAY, exists) || waylandUsable(env.WAYLAND_DISPLAY, env.XDG_RUNTIME_DIR, exists)
