@@ -49,7 +49,7 @@ async function windows(): Promise<Window[]> {
 }
 
 /** Ask the X server (each query paces the next) until `titles` are all shown; returns those windows. */
-async function windowsTitled(titles: string[], timeoutMs = 60_000): Promise<Window[]> {
+async function windowsTitled(titles: string[], timeoutMs = 120_000): Promise<Window[]> {
   const deadline = Date.now() + timeoutMs
   let seen: Window[] = []
   while (Date.now() < deadline) {
@@ -75,7 +75,7 @@ function likeness(shot: Buffer, expected: Buffer): number {
 }
 
 /** Grab `window` (each grab paces the next) until `holds` says yes of what it shows. */
-async function screenUntil(window: Window, holds: (pixels: Buffer) => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+async function screenUntil(window: Window, holds: (pixels: Buffer) => boolean, what: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     const pixels = await grab(window)
@@ -92,10 +92,10 @@ describe('video you can use: ivc call / ivc listen on a display (Xvfb, real ffpl
     const env = {DISPLAY: display}
     const listener = startCli(['listen', '--user', bob, '--port', '0', '--json', '--auto-accept', ...common], {env})
     const listenerLog = lineLog(listener)
-    await listenerLog.waitFor((line) => line.includes('"event":"listening"'))
+    await listenerLog.waitFor((line) => line.includes('"event":"listening"'), 120_000)
     // No --video-sink on either side: with a display the peer's video opens in a window.
     const caller = startCli(['call', bob, '--user', alice, '--json', '--self-view', ...common], {env})
-    await listenerLog.waitFor((line) => line.includes('"call.media-up"'))
+    await listenerLog.waitFor((line) => line.includes('"call.media-up"'), 120_000)
 
     const [alicesVideo, bobsVideo, selfView] = await windowsTitled([`ivc - ${alice}`, `ivc - ${bob}`, `ivc - ${alice} (you)`])
     expect(alicesVideo).toMatchObject({width: 320, height: 240})
@@ -119,7 +119,7 @@ describe('video you can use: ivc call / ivc listen on a display (Xvfb, real ffpl
     expect((await caller).exitCode).toBe(0)
     listener.kill('SIGINT')
     await listener
-  }, 180_000)
+  }, 600_000)
 
   it('plays into the null sink when there is no display, and opens a window when there is one', () => {
     const flags = {video: true, audio: false, 'video-source': 'synthetic', 'audio-source': 'tone', 'audio-sink': 'null', size: '320x240', fps: 30, quality: 80, frequency: 440, 'video-connections': 4, 'audio-connections': 2, 'self-view': false}
