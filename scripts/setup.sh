@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(redis-server ffmpeg libopencv-dev pulseaudio xvfb iproute2)
+packages=(redis-server ffmpeg libopencv-dev pulseaudio xvfb x11-utils iproute2)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
