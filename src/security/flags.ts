@@ -2,8 +2,11 @@ import * as Flags from '@oclif/core/flags'
 
 import {parseStreamSecret} from './stream-secret.js'
 
-/** The variables that carry keys into a process (a stream's secret; a call component's key). */
-export const SECRET_ENV_VARS = ['IVC_MEDIA_SECRET', 'IVC_CALL_SECRET'] as const
+/**
+ * The variables that carry secrets into a process: a stream's key, a call component's key, and the bus and directory
+ * addresses, which may hold the user's passwords (a call passes each component the bus's, docs/bus.md).
+ */
+export const SECRET_ENV_VARS = ['IVC_MEDIA_SECRET', 'IVC_CALL_SECRET', 'IVC_REDIS', 'IVC_DIRECTORY'] as const
 
 /**
  * Forget the keys given in the environment once the flags have read them, so every process this one starts (ffplay,
