@@ -113,7 +113,7 @@ function callerSignal(state: Calling, message: SignalMessage, now: number): Step
       let secret: string
       try {
         const transcript = {callId: call.callId, caller: state.config.user, callee: call.peer, callerShare: call.keyShare.publicKey, calleeShare: message.keyShare}
-        secret = deriveCallSecret(call.keyShare, transcript)
+        secret = deriveCallSecret(call.keyShare, transcript, 'caller')
       } catch (error) {
         const reason = `${call.peer} answered with ${(error as Error).message}`
         return endSetup(state, 'peer-gone', reason, now, [send(call.conn, {type: 'hangup', callId: call.callId, reason: 'unusable key share'})])

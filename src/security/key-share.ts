@@ -32,13 +32,17 @@ export interface CallTranscript {
 }
 
 /**
- * The call secret (64 lower-case hex digits) from our private key and the peer's public key. Throws a RangeError for
- * a peer key that is malformed or of low order (the shared secret would be all zeros, known to anyone).
+ * The call secret (64 lower-case hex digits) from our private key and the peer's public key. Our `role` is passed,
+ * never guessed from which share is ours, so the transcript must have our share in our role's place. Throws a
+ * RangeError for a peer key that is malformed or of low order (the shared secret would be all zeros, known to
+ * anyone), or equal to ours (a share reflected back: no peer made a key pair).
  */
-export function deriveCallSecret(own: KeyShare, transcript: CallTranscript): string {
+export function deriveCallSecret(own: KeyShare, transcript: CallTranscript, role: 'caller' | 'callee'): string {
   const ours = own.publicKey
-  const peerShare = ours === transcript.callerShare ? transcript.calleeShare : transcript.callerShare
+  const [mine, peerShare] = role === 'caller' ? [transcript.callerShare, transcript.calleeShare] : [transcript.calleeShare, transcript.callerShare]
   if (!KEY_SHARE_PATTERN.test(peerShare) || !KEY_SHARE_PATTERN.test(ours)) throw new RangeError('a key share is not 43 base64url characters')
+  if (mine !== ours) throw new RangeError(`the transcript's ${role} share is not ours`)
+  if (peerShare === ours) throw new RangeError('the peer\'s key share is our own')
   let shared: Buffer
   try {
     shared = diffieHellman({
