@@ -149,7 +149,7 @@ export class MediaSession {
       sender.begin({secret: callKey(call.secret, {purpose: 'media', kind, from: user, to: call.peer}), to: `${call.peerHost}:${theirs.port}`, off: !call.sending.local[kind]})
     }
 
-    const controlKey = callKey(call.secret, {purpose: 'control'})
+    const controlKey = callKey(call.secret, {purpose: 'control', setupHash: call.setupHash})
     this.#control!.begin(call.role === 'caller' ? {secret: controlKey, to: `${call.peerHost}:${call.controlPort}`} : {secret: controlKey})
   }
 

@@ -65,10 +65,11 @@ describe('call key agreement', () => {
 
   it('gives each component a key of its own use, never the call secret: one per medium and direction, one for control', () => {
     const secret = deriveCallSecret(alice, transcript, 'caller')
-    // Computed independently (Python hmac: HKDF-SHA256, empty salt, info "ivc call key <use>").
+    // Computed independently (Python hmac: HKDF-SHA256; media: empty salt, info "ivc call key <use>"; control: salt
+    // "ivc call control key salt v1", info "ivc call key control <set-up hash>").
     expect(callKey(secret, {purpose: 'media', kind: 'video', from: 'alice', to: 'bob'})).toBe('e28ac8d4439806989d16d86cae054bf8ae7d73d822fa2aebce9202370c53cfb7')
-    expect(callKey(secret, {purpose: 'control'})).toBe('d47985de7b9bb02b6b1a8d185041476139be6831d11b053f75649a2a7df0cf4d')
-    const uses: CallKeyUse[] = [{purpose: 'control'}]
+    expect(callKey(secret, {purpose: 'control', setupHash: 'ab'.repeat(32)})).toBe('c1f9ad3d85542a5b9b5bbf7c527e2d1e85c08ec226addc89a6c93cf707feed8f')
+    const uses: CallKeyUse[] = [{purpose: 'control', setupHash: 'ab'.repeat(32)}, {purpose: 'control', setupHash: 'ac'.repeat(32)}]
     for (const kind of ['video', 'audio'] as const) uses.push({purpose: 'media', kind, from: 'alice', to: 'bob'}, {purpose: 'media', kind, from: 'bob', to: 'alice'})
     const keys = new Set(uses.map((use) => callKey(secret, use)))
     expect(keys.size).toBe(uses.length)
