@@ -3,6 +3,7 @@ import type {ListrTask} from 'listr2'
 import {Bus} from '../bus/bus.js'
 import type {CallStateReply, TopicEnvelope} from '../bus/messages.js'
 import {startPrivateRedis} from '../bus/private-redis.js'
+import {redactRedisUrl} from '../bus/redis-url.js'
 import {openRedis} from '../bus/redis-client.js'
 import {type Clock, realClock, sleep} from '../foundation/clock.js'
 import {requestCall} from './control-client.js'
@@ -68,7 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
               const redis = await openRedis(options.redis, options.logger, 1000)
               redis.disconnect()
               ctx.redis = options.redis
-              task.title = `Redis: using ${options.redis}`
+              task.title = `Redis: using ${redactRedisUrl(options.redis)}`
             } catch {
               const started = await startPrivateRedis()
               ctx.redis = started.url

@@ -36,7 +36,7 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
       env: 'IVC_REDIS',
       helpGroup: 'GLOBAL',
       default: DEFAULT_REDIS,
-      description: 'Local Redis for the bus: redis://host:port, unix:///path/to/sock, or a socket path.',
+      description: 'Local Redis for the bus: redis://[USER:PASSWORD@]host:port, unix:///path/to/sock, or a socket path. A password only in the config file (chmod 600) or IVC_REDIS, never on the command line.',
     }),
     json: Flags.boolean({
       env: 'IVC_JSON',

@@ -103,6 +103,10 @@ describe('a shared Redis with one ACL user per ivc user (the lines of docs/bus.m
 
     const fine = await runCli(['control', 'status', '--user', 'alice', '--json'], as('alice'))
     expect(JSON.parse(fine.stdout).error?.code, fine.stderr).toBe('NO_CALL')
+    // Reports name the address, never the password.
+    const doctor = await runCli(['doctor', '--json'], as('alice'))
+    expect(JSON.parse(doctor.stdout).redis).toMatchObject({ok: true, url: `redis://alice:***@127.0.0.1:${port}`})
+    expect(doctor.stdout + doctor.stderr).not.toContain(passwords.ALICE)
     const typed = await runCli(['control', 'status', '--user', 'alice', '--json', '--redis', url('alice')])
     expect(typed.exitCode).toBe(2)
     expect(JSON.parse(typed.stdout).error.message).toBe('--redis on the command line carries a password, which every local user can read (ps)')
