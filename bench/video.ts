@@ -18,6 +18,7 @@ import {fileURLToPath} from 'node:url'
 import {execa} from 'execa'
 
 import {SyntheticSource} from '../src/plugins/video/synthetic-source.js'
+import {newStreamSecret} from '../src/security/stream-secret.js'
 import type {Row, Suite} from './run.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
@@ -60,7 +61,7 @@ const ivc = (args: string[], secret?: string) =>
 
 /** With `encrypted`, both ends share a secret, so every connection is TLS 1.3 (as in a call). */
 async function ivcCase(width: number, height: number, connections: number, encrypted = false): Promise<Row> {
-  const secret = encrypted ? 'bench-secret-0123456789abcdef' : undefined
+  const secret = encrypted ? newStreamSecret() : undefined
   const receiver = ivc(['stream-video', '--listen', '--port', '0', '--sink', 'null', '--json', '--duration', String(SECONDS + 6)], secret)
   const port = await new Promise<number>((resolve, reject) => {
     receiver.stdout!.on('data', (chunk: Buffer) => {

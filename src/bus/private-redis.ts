@@ -1,5 +1,5 @@
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {chmodSync, existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -16,13 +16,21 @@ export interface PrivateRedis {
 }
 
 /**
- * Starts a throwaway redis-server on a unix socket in a fresh temp dir (no TCP port, no persistence). Used by
- * `ivc demo` when no Redis is running, and by the test harness.
+ * Starts a throwaway redis-server on a unix socket in a fresh temp dir (no persistence). Used by `ivc demo` when no
+ * Redis is running, and by the test harness.
+ *
+ * It is the user's alone (docs/bus.md, "Who can reach the bus"): whoever reaches a user's bus can drive and read
+ * their calls. So no TCP port (any local user could connect to one), and the socket sits in a directory only its
+ * owner may enter (0700) and is itself 0700 (connecting to a Unix socket needs write permission on it): two locks,
+ * each enough on its own.
  */
 export async function startPrivateRedis(extraArgs: string[] = [], dir = mkdtempSync(join(tmpdir(), 'ivc-redis-'))): Promise<PrivateRedis> {
   if (spawnSync('redis-server', ['--version']).error) {
     throw new IvcError('REDIS_UNREACHABLE', 'redis-server is not installed', {suggestion: REDIS_INSTALL_HINT})
   }
+
+  // mkdtemp makes it 0700 already; a directory the caller chose is made so too (this fails unless we own it).
+  chmodSync(dir, 0o700)
 
   const socket = join(dir, 'redis.sock')
   const child = spawn(

@@ -39,3 +39,17 @@ function badRedis(value: string): IvcError {
     suggestion: 'Use redis://host:port, unix:///path/to/redis.sock, or /path/to/redis.sock.',
   })
 }
+
+/** The address as given, with its password (if any) replaced by ***: for what ivc prints or publishes. */
+export function redactRedisUrl(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return value
+  }
+
+  if (!url.password) return value
+  url.password = '***'
+  return url.toString()
+}

@@ -30,6 +30,7 @@ export function activeStep(state: Active, event: CallEvent, now: number): Step {
       return endActive(state, 'control-lost', `control connection lost: ${event.reason}`, now, failed('control connection lost'))
     case 'component-exited':
       if (stale) return ignored(state, 'component of another call')
+      if (event.side === 'auth') return endActive(state, 'auth-failed', `the ${event.component} handshake with ${call.peer} failed: ${event.reason}`, now, failed('the set-up could not be confirmed'))
       if (event.side === 'peer') return endActive(state, 'peer-gone', `${call.peer}'s end of the ${event.component} stream went away: ${event.reason}`, now, failed(`${event.component} lost its peer`))
       return endActive(state, 'component-crashed', `${event.component} component exited: ${event.reason}`, now, failed(`${event.component} failed`))
     case 'set-media': {

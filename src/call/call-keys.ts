@@ -8,6 +8,6 @@ import type {IncomingCall} from './types.js'
  */
 export function answerKeys(call: Pick<IncomingCall, 'callId' | 'peer' | 'keyShare'>, callee: string): {secret: string; keyShare: string} {
   const own = newKeyShare()
-  const secret = deriveCallSecret(own, {callId: call.callId, caller: call.peer, callee, callerShare: call.keyShare, calleeShare: own.publicKey})
+  const secret = deriveCallSecret(own, {callId: call.callId, caller: call.peer, callee, callerShare: call.keyShare, calleeShare: own.publicKey}, 'callee')
   return {secret, keyShare: own.publicKey}
 }

@@ -1,6 +1,7 @@
 import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
+import type {ComponentExitSide} from './types.js'
 import {type ComponentContext, type MediaPlan, MediaSession} from './media-session.js'
 import {ERRORS} from '../foundation/errors.js'
 import {type ComponentExit, Supervisor} from './supervisor.js'
@@ -17,11 +18,8 @@ export type CallMediaSession = Pick<MediaSession, 'callId' | 'offer' | 'startCal
 /** Every call's components, and news of one that ended by itself. */
 export interface CallMedia {
   session(callId: string): CallMediaSession
-  /**
-   * `listener` hears of a component that ended without being asked to: its name, why, and whose side it was: 'local'
-   * (it crashed or failed) or 'peer' (the peer's end of its stream went away, see componentExitSide).
-   */
-  onComponentExit(listener: (component: string, reason: string, side: 'local' | 'peer') => void): void
+  /** `listener` hears of a component that ended without being asked to: its name, why, and whose side it was (componentExitSide). */
+  onComponentExit(listener: (component: string, reason: string, side: ComponentExitSide) => void): void
   /** Stop every component of every call. */
   stopAll(): Promise<void>
 }
@@ -38,7 +36,7 @@ class ComponentSession extends MediaSession implements CallMediaSession {
 /** Production: each component a child process of this one (`ivc stream-video` ...), under one Supervisor. */
 export function componentMedia(options: {logger: Logger; plan: MediaPlan; context: ComponentContext; clock?: Clock}): CallMedia {
   const clock = options.clock ?? realClock
-  let onExit: (component: string, reason: string, side: 'local' | 'peer') => void = () => undefined
+  let onExit: (component: string, reason: string, side: ComponentExitSide) => void = () => undefined
   const supervisor = new Supervisor(options.logger, (exit) => onExit(exit.name, exit.error ?? exit.signal ?? `exit ${exit.code}`, componentExitSide(exit)), undefined, clock)
   return {
     session: (callId) => new ComponentSession(callId, supervisor, options.plan, options.context, clock),
@@ -54,9 +52,12 @@ export function componentMedia(options: {logger: Logger; plan: MediaPlan; contex
 /**
  * Whose side an unrequested exit was on. A media component ends by itself, cleanly, when the peer's end of its stream
  * goes away: a receiver whose sender closed every lane exits 0, a sender whose receiver did exits PEER_GONE, and so
- * does the control component, after publishing control.lost. Anything else (a signal, another status) is a failure
- * of ours.
+ * does the control component, after publishing control.lost. One that exits AUTH_FAILED did not hold the key its peer
+ * held: for the control component, the two sides saw different set-ups (security/setup-hash.ts). Anything else (a
+ * signal, another status) is a failure of ours.
  */
-export function componentExitSide(exit: Pick<ComponentExit, 'code' | 'signal'>): 'local' | 'peer' {
-  return exit.signal === null && (exit.code === 0 || exit.code === ERRORS.PEER_GONE.exit) ? 'peer' : 'local'
+export function componentExitSide(exit: Pick<ComponentExit, 'code' | 'signal'>): ComponentExitSide {
+  if (exit.signal !== null) return 'local'
+  if (exit.code === ERRORS.AUTH_FAILED.exit) return 'auth'
+  return exit.code === 0 || exit.code === ERRORS.PEER_GONE.exit ? 'peer' : 'local'
 }

@@ -3,6 +3,7 @@ import type {ListrTask} from 'listr2'
 import {Bus} from '../bus/bus.js'
 import type {CallStateReply, TopicEnvelope} from '../bus/messages.js'
 import {startPrivateRedis} from '../bus/private-redis.js'
+import {redactRedisUrl} from '../bus/redis-url.js'
 import {openRedis} from '../bus/redis-client.js'
 import {type Clock, realClock, sleep} from '../foundation/clock.js'
 import {requestCall} from './control-client.js'
@@ -68,7 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
               const redis = await openRedis(options.redis, options.logger, 1000)
               redis.disconnect()
               ctx.redis = options.redis
-              task.title = `Redis: using ${options.redis}`
+              task.title = `Redis: using ${redactRedisUrl(options.redis)}`
             } catch {
               const started = await startPrivateRedis()
               ctx.redis = started.url
@@ -80,7 +81,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         {
           title: 'bob goes online and listens for calls (auto-accept)',
           task: async (ctx) => {
-            ctx.bob = supervisor.start('bob', ['listen', '--user', 'bob', '--port', '0', '--auto-accept', '--json', '--redis', ctx.redis!, ...media])
+            ctx.bob = supervisor.start('bob', ['listen', '--user', 'bob', '--port', '0', '--auto-accept', '--json', ...media], {env: {IVC_REDIS: ctx.redis!}})
             ctx.bobEnded = ctx.bob.waitForEvent((event) => event.event === 'call.ended', (options.durationS + 60) * 1000)
             // Awaited in the last step; if an earlier step fails, its rejection must not go unhandled.
             ctx.bobEnded.catch(() => undefined)
@@ -92,7 +93,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           task: async (ctx) => {
             ctx.aliceBus = await Bus.connect({redis: ctx.redis!, user: 'alice', component: 'demo', logger: options.logger})
             // No --duration: the talking step hangs up once its script has run (a timer here would race it).
-            ctx.aliceCall = supervisor.start('alice', ['call', 'bob', '--user', 'alice', '--json', '--redis', ctx.redis!, ...media], {endsByItself: true})
+            ctx.aliceCall = supervisor.start('alice', ['call', 'bob', '--user', 'alice', '--json', ...media], {env: {IVC_REDIS: ctx.redis!}, endsByItself: true})
             await ctx.bob!.waitForEvent((event) => event.event === 'call.started', DEMO_STEP_MS)
           },
         },

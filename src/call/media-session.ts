@@ -96,7 +96,7 @@ export class MediaSession {
     // few ms.
     for (const kind of KINDS) if (local[kind]?.receive) this.#startReceiver(kind, local[kind]!.port, peer)
     for (const kind of KINDS) if (local[kind]?.send) this.#startSender(kind)
-    this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--await-start', ...this.#stall(), ...this.#context()])
+    this.#control = this.#start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--await-start', ...this.#stall(), ...this.#context()])
   }
 
   /**
@@ -110,7 +110,7 @@ export class MediaSession {
       for (const kind of KINDS) if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, local[kind]!.port, peer)
       for (const kind of KINDS) if (local[kind]?.send && remote[kind]?.receive) this.#startSender(kind)
 
-      this.#control = this.supervisor.start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', String(controlPort), '--bind', this.context.bind, '--await-start', ...this.#stall(), ...this.#context()])
+      this.#control = this.#start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', String(controlPort), '--bind', this.context.bind, '--await-start', ...this.#stall(), ...this.#context()])
       return {media: local, controlPort}
     })()
   }
@@ -149,7 +149,7 @@ export class MediaSession {
       sender.begin({secret: callKey(call.secret, {purpose: 'media', kind, from: user, to: call.peer}), to: `${call.peerHost}:${theirs.port}`, off: !call.sending.local[kind]})
     }
 
-    const controlKey = callKey(call.secret, {purpose: 'control'})
+    const controlKey = callKey(call.secret, {purpose: 'control', setupHash: call.setupHash})
     this.#control!.begin(call.role === 'caller' ? {secret: controlKey, to: `${call.peerHost}:${call.controlPort}`} : {secret: controlKey})
   }
 
@@ -194,7 +194,7 @@ export class MediaSession {
     if (!plan) return
     // The video receiver names the peer: its window's title, and the still it shows while the peer has video off.
     const named = kind === 'video' ? ['--peer', peer] : []
-    const receiver = this.supervisor.start(`${kind} receiver`, [`stream-${kind}`, '--listen', '--port', String(port), '--bind', this.context.bind, '--sink', plan.sink, ...named, '--await-start', ...this.#common()])
+    const receiver = this.#start(`${kind} receiver`, [`stream-${kind}`, '--listen', '--port', String(port), '--bind', this.context.bind, '--sink', plan.sink, ...named, '--await-start', ...this.#common()])
     this.#receivers.set(kind, receiver)
     const arrived = new Promise<void>((resolve) => receiver.onEvent((event) => event.event === 'first-frame' && resolve()))
     this.#firstFrames.set(kind, arrived)
@@ -217,13 +217,21 @@ export class MediaSession {
       media = ['--source', plan.source, '--frequency', String(plan.frequency), '--connections', String(plan.connections)]
     }
 
-    this.#senders.set(kind, this.supervisor.start(`${kind} sender`, [`stream-${kind}`, '--await-start', ...media, ...this.#common()]))
+    this.#senders.set(kind, this.#start(`${kind} sender`, [`stream-${kind}`, '--await-start', ...media, ...this.#common()]))
   }
 
   #drop(components: Map<MediaKind, Component>, kind: MediaKind): void {
     void this.supervisor.stop(components.get(kind)!)
     components.delete(kind)
     this.#firstFrames.delete(kind)
+  }
+
+  /**
+   * The bus address goes in the environment, not on the command line: it may carry the user's Redis password
+   * (docs/bus.md, "A shared Redis"), and any local user can read a command line (ps), but not the environment.
+   */
+  #start(name: string, args: string[]): Component {
+    return this.supervisor.start(name, args, {env: {IVC_REDIS: this.context.redis}})
   }
 
   #common(): string[] {
@@ -235,7 +243,7 @@ export class MediaSession {
   }
 
   #context(): string[] {
-    return ['--user', this.context.user, '--redis', this.context.redis, '--log-level', this.context.logLevel]
+    return ['--user', this.context.user, '--log-level', this.context.logLevel]
   }
 }
 

@@ -1,5 +1,6 @@
-import type {SignalMessage} from '../protocol/call/signalling.js'
+import type {SignalMessage, SignalOf} from '../protocol/call/signalling.js'
 import {deriveCallSecret} from '../security/key-share.js'
+import {messageHash, setupHash} from '../security/setup-hash.js'
 import {close, endSetup, ignored, invalid, ok, refuse, send} from './steps.js'
 import type {ActiveCall, CallEvent, CallState, EndCode, Step} from './types.js'
 
@@ -16,7 +17,7 @@ export function takeInvite(state: Extract<CallState, {kind: 'listening' | 'calli
     return ok(state, [send(conn, {type: 'reject', callId: invite.callId, code: 'wrong-user', reason: `this is ${config.user}, not ${invite.to}`}), close(conn, 'wrong user')])
   }
 
-  const call = {callId: invite.callId, peer: invite.from, conn, peerHost: invite.address, offer: invite.media, keyShare: invite.keyShare, glare, since: now}
+  const call = {callId: invite.callId, peer: invite.from, conn, peerHost: invite.address, offer: invite.media, keyShare: invite.keyShare, inviteHash: messageHash(invite), glare, since: now}
   return ok({kind: 'incoming', config, lastEnd: state.lastEnd, call}, [
     send(conn, {type: 'ringing', callId: invite.callId}),
     {type: 'start-timer', timer: 'answer', callId: invite.callId, ms: config.answerTimeoutMs},
@@ -33,15 +34,18 @@ export function glareWinner(ours: {caller: string; callId: string}, theirs: {cal
   return ours.callId < theirs.callId ? 'ours' : 'theirs'
 }
 
+/** The caller's invite: what it sends, and half of what its set-up hash covers. */
+function inviteOf({config, call}: Calling): Invite {
+  return {type: 'invite', callId: call.callId, from: config.user, to: call.peer, address: call.address, keyShare: call.keyShare.publicKey, media: call.media}
+}
+
 export function callingStep(state: Calling, event: CallEvent, now: number): Step {
   const {call} = state
   const mine = (conn: string) => conn === call.conn
   switch (event.type) {
     case 'connected':
       if (!mine(event.conn) || call.phase !== 'connecting') return ignored(state, 'connected for another connection')
-      return ok({...state, call: {...call, phase: 'inviting'}}, [
-        send(call.conn, {type: 'invite', callId: call.callId, from: state.config.user, to: call.peer, address: call.address, keyShare: call.keyShare.publicKey, media: call.media}),
-      ])
+      return ok({...state, call: {...call, phase: 'inviting'}}, [send(call.conn, inviteOf(state))])
     case 'connect-failed':
       if (!mine(event.conn) || call.phase !== 'connecting') return ignored(state, 'connect-failed for another connection')
       return endSetup(state, 'unreachable', `cannot connect to ${call.peer} at ${call.host}:${call.port}: ${event.reason}`, now, [])
@@ -113,7 +117,7 @@ function callerSignal(state: Calling, message: SignalMessage, now: number): Step
       let secret: string
       try {
         const transcript = {callId: call.callId, caller: state.config.user, callee: call.peer, callerShare: call.keyShare.publicKey, calleeShare: message.keyShare}
-        secret = deriveCallSecret(call.keyShare, transcript)
+        secret = deriveCallSecret(call.keyShare, transcript, 'caller')
       } catch (error) {
         const reason = `${call.peer} answered with ${(error as Error).message}`
         return endSetup(state, 'peer-gone', reason, now, [send(call.conn, {type: 'hangup', callId: call.callId, reason: 'unusable key share'})])
@@ -126,6 +130,7 @@ function callerSignal(state: Calling, message: SignalMessage, now: number): Step
         conn: call.conn,
         peerHost: call.host,
         secret,
+        setupHash: setupHash(messageHash(inviteOf(state)), messageHash(message)),
         controlPort: message.controlPort,
         local: call.media,
         remote: message.media,
@@ -160,6 +165,7 @@ export function incomingStep(state: Incoming, event: CallEvent, now: number): St
   const reject = (code: 'declined' | 'timeout' | 'unavailable', reason: string) => [send(call.conn, {type: 'reject', callId: call.callId, code, reason})]
   switch (event.type) {
     case 'accept': {
+      const accept: SignalOf<'accept'> = {type: 'accept', callId: call.callId, keyShare: event.keyShare, controlPort: event.controlPort, media: event.media}
       const active: ActiveCall = {
         callId: call.callId,
         peer: call.peer,
@@ -167,6 +173,7 @@ export function incomingStep(state: Incoming, event: CallEvent, now: number): St
         conn: call.conn,
         peerHost: call.peerHost,
         secret: event.secret,
+        setupHash: setupHash(call.inviteHash, messageHash(accept)),
         controlPort: event.controlPort,
         local: event.media,
         remote: call.offer,
@@ -174,7 +181,7 @@ export function incomingStep(state: Incoming, event: CallEvent, now: number): St
         sending: {local: bothOn(), peer: bothOn()},
       }
       return ok({kind: 'in-call', config: state.config, lastEnd: state.lastEnd, call: active}, [
-        send(call.conn, {type: 'accept', callId: call.callId, keyShare: event.keyShare, controlPort: event.controlPort, media: event.media}),
+        send(call.conn, accept),
         {type: 'cancel-timer', timer: 'answer', callId: call.callId},
         {type: 'set-presence', status: 'in-call'},
         {type: 'start-media', call: active},

@@ -23,6 +23,11 @@ export interface CallConfig {
 export const DEFAULT_CALL_CONFIG = {answerTimeoutMs: 30_000, teardownTimeoutMs: 3000, stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS} as const
 
 export type Role = 'caller' | 'callee'
+/**
+ * Whose an unrequested component exit was: 'local' (it crashed or failed), 'peer' (the peer's end of its stream went
+ * away), or 'auth' (it and the peer's component did not hold the same key: the set-up was changed on the way).
+ */
+export type ComponentExitSide = 'local' | 'peer' | 'auth'
 export type MediaKind = 'audio' | 'video'
 /** Opaque id the driver gives each signalling connection. */
 export type ConnId = string
@@ -52,6 +57,8 @@ export interface IncomingCall {
   offer: MediaOffer
   /** The caller's public key share from its invite. */
   keyShare: string
+  /** SHA-256 of the invite as it arrived (security/setup-hash.ts): half of the set-up the control key confirms. */
+  inviteHash: string
   /** We had dialled this peer ourselves and yielded to their call (glare): the driver should accept at once. */
   glare: boolean
   since: number
@@ -65,6 +72,8 @@ export interface ActiveCall {
   peerHost: string
   /** Agreed through the key shares; opens and encrypts every media and control connection of the call. */
   secret: string
+  /** The hash of the invite and the accept as this side saw them; the control key is bound to it (security/setup-hash.ts). */
+  setupHash: string
   /** The callee's control port (the caller connects to it). */
   controlPort: number
   local: MediaOffer
@@ -94,6 +103,7 @@ export type EndCode =
   | 'control-lost'
   | 'peer-failed'
   | 'component-crashed'
+  | 'auth-failed'
   | 'shutdown'
 
 export interface CallEnd {
@@ -147,7 +157,7 @@ export type CallEvent =
    * A component ended without being asked to. side 'local': it failed (a crash, an error exit); 'peer': it ended
    * because the peer's end of its stream went away (a receiver whose sender closed, a sender whose receiver did).
    */
-  | {type: 'component-exited'; callId: string; component: string; reason: string; side?: 'local' | 'peer'}
+  | {type: 'component-exited'; callId: string; component: string; reason: string; side?: ComponentExitSide}
   /** The peer fell silent on a connection (`stalled`) or was heard again there, after `silentMs` of silence. */
   | {type: 'signal-liveness'; conn: ConnId; stalled: boolean; silentMs: number}
   | {type: 'control-liveness'; callId: string; stalled: boolean; silentMs: number}

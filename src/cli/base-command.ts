@@ -9,6 +9,7 @@ import {scrubSecretsFromEnv} from '../security/flags.js'
 import {applyConfigFile, configFilePath, type FlagSpec, readConfigFile, unknownConfigKeys} from './config-file.js'
 import {isExitRequest, IvcError, renderError, toIvcError} from '../foundation/errors.js'
 import {Lifecycle} from './lifecycle.js'
+import {checkPasswordPlaces} from './password-places.js'
 import {explainUsageError} from './usage-errors.js'
 import {createLogger, LOG_LEVELS, type Logger, type LogLevel} from '../foundation/logger.js'
 import {validateUsername} from '../foundation/username.js'
@@ -35,7 +36,7 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
       env: 'IVC_REDIS',
       helpGroup: 'GLOBAL',
       default: DEFAULT_REDIS,
-      description: 'Local Redis for the bus: redis://host:port, unix:///path/to/sock, or a socket path.',
+      description: 'Local Redis for the bus: redis://[USER:PASSWORD@]host:port, unix:///path/to/sock, or a socket path. A password only in the config file (chmod 600) or IVC_REDIS, never on the command line.',
     }),
     json: Flags.boolean({
       env: 'IVC_JSON',
@@ -62,6 +63,7 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
     const ctor = this.ctor as typeof IvcCommand
     const specs = flagSpecs({...ctor.baseFlags, ...ctor.flags})
     const file = readConfigFile(configFilePath())
+    checkPasswordPlaces(this.argv, file, configFilePath())
     this.argv = applyConfigFile(this.argv, specs, file)
     const {args, flags} = await this.parse({
       args: ctor.args,

@@ -1,6 +1,7 @@
 import type {Config} from '@oclif/core'
 
 import {openRedis} from '../bus/redis-client.js'
+import {redactRedisUrl} from '../bus/redis-url.js'
 import type {Logger} from '../foundation/logger.js'
 import {isIvcError} from '../foundation/errors.js'
 import {loadBackends} from '../plugins/index.js'
@@ -22,7 +23,7 @@ export interface DoctorReport {
 export async function runDoctor(options: {redis: string; config: Config; logger: Logger}): Promise<DoctorReport> {
   const [redis, registry] = await Promise.all([checkRedis(options.redis, options.logger), loadBackends(options.config)])
   const backends = await registry.probeAll()
-  return {ok: redis.ok, redis: {url: options.redis, ...redis}, backends}
+  return {ok: redis.ok, redis: {url: redactRedisUrl(options.redis), ...redis}, backends}
 }
 
 async function checkRedis(url: string, logger: Logger): Promise<ServiceCheck> {

@@ -32,13 +32,17 @@ export interface CallTranscript {
 }
 
 /**
- * The call secret (64 lower-case hex digits) from our private key and the peer's public key. Throws a RangeError for
- * a peer key that is malformed or of low order (the shared secret would be all zeros, known to anyone).
+ * The call secret (64 lower-case hex digits) from our private key and the peer's public key. Our `role` is passed,
+ * never guessed from which share is ours, so the transcript must have our share in our role's place. Throws a
+ * RangeError for a peer key that is malformed or of low order (the shared secret would be all zeros, known to
+ * anyone), or equal to ours (a share reflected back: no peer made a key pair).
  */
-export function deriveCallSecret(own: KeyShare, transcript: CallTranscript): string {
+export function deriveCallSecret(own: KeyShare, transcript: CallTranscript, role: 'caller' | 'callee'): string {
   const ours = own.publicKey
-  const peerShare = ours === transcript.callerShare ? transcript.calleeShare : transcript.callerShare
+  const [mine, peerShare] = role === 'caller' ? [transcript.callerShare, transcript.calleeShare] : [transcript.calleeShare, transcript.callerShare]
   if (!KEY_SHARE_PATTERN.test(peerShare) || !KEY_SHARE_PATTERN.test(ours)) throw new RangeError('a key share is not 43 base64url characters')
+  if (mine !== ours) throw new RangeError(`the transcript's ${role} share is not ours`)
+  if (peerShare === ours) throw new RangeError('the peer\'s key share is our own')
   let shared: Buffer
   try {
     shared = diffieHellman({
@@ -55,8 +59,14 @@ export function deriveCallSecret(own: KeyShare, transcript: CallTranscript): str
   return Buffer.from(hkdfSync('sha256', shared, salt, 'ivc call secret', 32)).toString('hex')
 }
 
-/** What one component of a call uses the call secret for: the control connection, or one medium in one direction. */
-export type CallKeyUse = {purpose: 'control'} | {purpose: 'media'; kind: 'video' | 'audio'; from: string; to: string}
+/**
+ * What one component of a call uses the call secret for: the control connection, or one medium in one direction. The
+ * control key is also bound to the hash of the call's set-up (setup-hash.ts), so its handshake confirms the set-up.
+ */
+export type CallKeyUse = {purpose: 'control'; setupHash: string} | {purpose: 'media'; kind: 'video' | 'audio'; from: string; to: string}
+
+/** The fixed salt of the control key's HKDF (RFC 5869 §3.1: a non-secret constant is fine; the context is in info). */
+const CONTROL_KEY_SALT = Buffer.from('ivc call control key salt v1', 'latin1')
 
 /**
  * The key a call component gets in place of the call secret (64 hex digits), one per use: each component holds
@@ -65,6 +75,11 @@ export type CallKeyUse = {purpose: 'control'} | {purpose: 'media'; kind: 'video'
  * handshake instead of being shown as bob's. Usernames cannot contain ">", so no two uses share a label.
  */
 export function callKey(callSecret: string, use: CallKeyUse): string {
-  const label = use.purpose === 'control' ? 'control' : `media ${use.kind} ${use.from}>${use.to}`
-  return Buffer.from(hkdfSync('sha256', Buffer.from(callSecret, 'hex'), Buffer.alloc(0), `ivc call key ${label}`, 32)).toString('hex')
+  const secret = Buffer.from(callSecret, 'hex')
+  if (use.purpose === 'control') {
+    if (!/^[0-9a-f]{64}$/.test(use.setupHash)) throw new RangeError('a set-up hash is 64 hex digits')
+    return Buffer.from(hkdfSync('sha256', secret, CONTROL_KEY_SALT, `ivc call key control ${use.setupHash}`, 32)).toString('hex')
+  }
+
+  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `ivc call key media ${use.kind} ${use.from}>${use.to}`, 32)).toString('hex')
 }

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {parseRedisUrl} from '../../src/bus/redis-url.js'
+import {parseRedisUrl, redactRedisUrl} from '../../src/bus/redis-url.js'
 
 describe('--redis addresses', () => {
   it('parses redis://, unix:// and bare socket paths', () => {
@@ -15,5 +15,11 @@ describe('--redis addresses', () => {
     for (const bad of ['http://x:1', 'localhost:6379', 'unix://relative', 'redis://x/notanumber', '']) {
       expect(() => parseRedisUrl(bad), bad).toThrow(expect.objectContaining({code: 'BAD_USAGE'}))
     }
+  })
+
+  it('print without their password', () => {
+    expect(redactRedisUrl('redis://alice:s3cret@127.0.0.1:6379/2')).toBe('redis://alice:***@127.0.0.1:6379/2')
+    expect(redactRedisUrl('redis://:s3cret@host')).toBe('redis://:***@host')
+    for (const plain of ['redis://127.0.0.1:6379', 'unix:///run/redis.sock', '/tmp/r.sock']) expect(redactRedisUrl(plain)).toBe(plain)
   })
 })

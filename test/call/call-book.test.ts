@@ -6,7 +6,7 @@ import type {CallEnd, CallState, IncomingCall} from '../../src/call/types.js'
 
 const config = initialCallState({user: 'bob'}).config
 const listening: CallState = {kind: 'listening', config}
-const incoming = (callId: string): IncomingCall => ({callId, peer: 'alice', conn: 'c1', peerHost: '10.0.0.1', offer: {}, keyShare: 'k', glare: false, since: 0})
+const incoming = (callId: string): IncomingCall => ({callId, peer: 'alice', conn: 'c1', peerHost: '10.0.0.1', offer: {}, keyShare: 'k', inviteHash: 'a'.repeat(64), glare: false, since: 0})
 const ringing = (callId: string): CallState => ({kind: 'incoming', config, call: incoming(callId)})
 const end = (callId: string): CallEnd => ({callId, peer: 'alice', role: 'callee', code: 'remote-hangup', reason: 'alice hung up', startedAt: 0, endedAt: 12_340, durationMs: 12_340})
 

@@ -36,6 +36,9 @@ describe('call scenarios (two CallDrivers on an in-memory network and a fake clo
     // Both derived the same secret from the key shares; it never crossed the wire.
     expect(alice).toMatchObject({role: 'caller', secret: expect.stringMatching(/^[0-9a-f]{64}$/), controlPort: CONTROL_PORT, peer: 'bob'})
     expect(bob).toMatchObject({role: 'callee', secret: alice.secret, peer: 'alice'})
+    // Both hashed the same invite and accept, one as sent and one as decoded off the wire: the control key agrees.
+    expect(alice.setupHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(bob.setupHash).toBe(alice.setupHash)
     const wire = Buffer.concat(net.network.wire)
     expect(wire.includes(alice.secret) || wire.includes(Buffer.from(alice.secret, 'hex'))).toBe(false)
     // Each side's components started before the call was agreed, and were given the call once it was.

@@ -23,6 +23,7 @@ const active: ActiveCall = {
   conn: CONN,
   peerHost: '10.0.0.2',
   secret: SECRET,
+  setupHash: 'e'.repeat(64),
   controlPort: 5000,
   local: {},
   remote: {},
@@ -36,7 +37,7 @@ const states: Record<string, CallState> = {
   'calling/connecting': {kind: 'calling', config, call: outgoing('connecting')},
   'calling/inviting': {kind: 'calling', config, call: outgoing('inviting')},
   'calling/ringing': {kind: 'calling', config, call: outgoing('ringing')},
-  incoming: {kind: 'incoming', config, call: {callId: CALL, peer: 'bob', conn: CONN, peerHost: '10.0.0.2', offer: {}, keyShare: THEIRS, glare: false, since: 0}},
+  incoming: {kind: 'incoming', config, call: {callId: CALL, peer: 'bob', conn: CONN, peerHost: '10.0.0.2', offer: {}, keyShare: THEIRS, inviteHash: 'a'.repeat(64), glare: false, since: 0}},
   'in-call': {kind: 'in-call', config, call: active},
   ending: {kind: 'ending', config, call: active, end: {callId: CALL, peer: 'bob', role: 'caller', code: 'hangup', reason: 'x', startedAt: 0, endedAt: 5, durationMs: 5}},
 }

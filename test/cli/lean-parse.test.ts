@@ -43,7 +43,8 @@ async function viaLean(command: Component, argv: string[]): Promise<Outcome | 'o
   }
 }
 
-const SECRET = 'a-secret-of-more-than-16-characters'
+// A stream key (`ivc secret new`); control run takes any key string.
+const SECRET = 'ivc1-AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9jDc0p'
 const saved = {...process.env}
 afterEach(() => {
   for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]

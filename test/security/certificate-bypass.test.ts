@@ -7,6 +7,7 @@ import {TLSSocket} from 'node:tls'
 import {afterEach, describe, expect, inject, it} from 'vitest'
 
 import {encodeReply, HELLO_SIZE} from '../../src/protocol/media-handshake.js'
+import {newStreamSecret} from '../../src/security/stream-secret.js'
 import {killAll, runCli} from '../support/cli.js'
 
 /**
@@ -68,7 +69,7 @@ const trustingTheTestCa = (extra: Record<string, string>) => ({env: {NODE_EXTRA_
 describe('a server with a trusted certificate instead of the shared key', () => {
   it.each(['video', 'audio'] as const)('is refused by the %s sender (standalone or in a call): AUTH_FAILED, nothing sent', async (kind) => {
     const attacker = await certificateServer('media')
-    const sender = await runCli([`stream-${kind}`, '--to', `127.0.0.1:${attacker.port}`, '--connections', '2', '--json'], trustingTheTestCa({IVC_MEDIA_SECRET: 's3cret-s3cret-s3cret'}))
+    const sender = await runCli([`stream-${kind}`, '--to', `127.0.0.1:${attacker.port}`, '--connections', '2', '--json'], trustingTheTestCa({IVC_MEDIA_SECRET: newStreamSecret()}))
     expect(sender.exitCode, sender.stderr).toBe(23)
     expect(JSON.parse(sender.stdout).error).toMatchObject({code: 'AUTH_FAILED', message: expect.stringContaining('certificate instead of the shared key')})
     expect(attacker.seen.plaintext.length).toBe(0)

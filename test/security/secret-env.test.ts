@@ -6,6 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {ToneGenerator} from '../../src/media/audio/tone.js'
 import {encodeWav} from '../../src/media/audio/wav.js'
+import {newStreamSecret, parseStreamSecret} from '../../src/security/stream-secret.js'
 import {killAll, runCli, startCli, waitForLine} from '../support/cli.js'
 
 const dirs: string[] = []
@@ -22,7 +23,7 @@ describe('keys in the environment', () => {
     // A stand-in ffplay that writes down the environment it was given, then plays nothing.
     writeFileSync(join(dir, 'ffplay'), `#!/bin/sh\nenv >> '${record}'\n[ "$1" = -version ] && echo 'ffplay version test' && exit 0\nexec cat > /dev/null\n`)
     chmodSync(join(dir, 'ffplay'), 0o755)
-    const secret = 'k3y-that-must-not-leak-0123'
+    const secret = newStreamSecret()
     const env = {IVC_MEDIA_SECRET: secret, PATH: `${dir}:${process.env.PATH}`}
     const receiver = startCli(['stream-audio', '--listen', '--port', '0', '--sink', 'ffplay', '--json'], {env})
     const port = JSON.parse(await waitForLine(receiver, 'stdout', (line) => line.includes('"listening"'))).port as number
@@ -37,5 +38,6 @@ describe('keys in the environment', () => {
     expect(seen).toContain(`PATH=${dir}`)
     expect(seen).not.toContain('IVC_MEDIA_SECRET')
     expect(seen).not.toContain(secret)
+    expect(seen).not.toContain(parseStreamSecret(secret))
   }, 120_000)
 })

@@ -4,6 +4,7 @@ import {afterEach, describe, expect, inject, it} from 'vitest'
 
 import {Bus} from '../../../src/bus/bus.js'
 import type {Envelope} from '../../../src/bus/envelope.js'
+import {newStreamSecret, parseStreamSecret} from '../../../src/security/stream-secret.js'
 import {killAll, runCli, startCli, waitForLine} from '../../support/cli.js'
 import {recordingLogger} from '../../support/logger.js'
 
@@ -94,7 +95,7 @@ describe('ivc stream-video (processes over loopback)', () => {
   }, 120_000)
 
   it('encrypts with a shared secret: a sender without it is refused (AUTH_FAILED), one with it streams', async () => {
-    const env = {IVC_MEDIA_SECRET: 's3cret-s3cret-s3cret'}
+    const env = {IVC_MEDIA_SECRET: newStreamSecret()}
     const {tx, rx} = await streamFrames({
       receiver: ['--log-level', 'info'],
       sender: ['--connections', '4', '--adapt', 'off'],
@@ -105,9 +106,12 @@ describe('ivc stream-video (processes over loopback)', () => {
         expect(plain.exitCode).toBe(23)
         expect(JSON.parse(plain.stdout).error.code).toBe('AUTH_FAILED')
         await logged
-        const short = await runCli(['stream-video', '--to', `127.0.0.1:${port}`, '--json'], {env: {IVC_MEDIA_SECRET: 'short'}, timeoutMs: 60_000})
-        expect(short.exitCode).toBe(2)
-        expect(JSON.parse(short.stdout).error.message).toBe('the stream secret must be 16-256 characters, not 5')
+        const other = await runCli(['stream-video', '--to', `127.0.0.1:${port}`, '--connections', '2', '--json'], {env: {IVC_MEDIA_SECRET: newStreamSecret()}, timeoutMs: 60_000})
+        expect(other.exitCode).toBe(23)
+        expect(JSON.parse(other.stdout).error.code).toBe('AUTH_FAILED')
+        const passphrase = await runCli(['stream-video', '--to', `127.0.0.1:${port}`, '--json'], {env: {IVC_MEDIA_SECRET: 's3cret-s3cret-s3cret'}, timeoutMs: 60_000})
+        expect(passphrase.exitCode).toBe(5)
+        expect(JSON.parse(passphrase.stdout).error.code).toBe('SECRET_INVALID')
       },
     })
     expect(tx.exitCode, tx.stderr).toBe(0)
@@ -209,11 +213,11 @@ describe('ivc stream-video --await-start (a call\'s sender, started before the c
 
 describe('ivc stream-video --listen --await-start (a call\'s receiver)', () => {
   it('decodes with the format its start line names, not its own --codec', async () => {
-    const key = 'ab'.repeat(32)
+    const key = newStreamSecret()
     // Its --codec is the default, jpeg; the peer's offer (the start line) says raw, and raw is what arrives.
     const receiver = startCli(['stream-video', '--listen', '--await-start', '--port', '0', '--sink', 'null', '--json', '--log-level', 'info'], {env: {IVC_SUPERVISED: '1'}})
     const port = await listening(receiver)
-    receiver.stdin!.write(JSON.stringify({secret: key, format: 'raw'}) + '\n')
+    receiver.stdin!.write(JSON.stringify({secret: parseStreamSecret(key), format: 'raw'}) + '\n')
     const played = waitForLine(receiver, 'stdout', playedAtLeast(1), 60_000)
     const sender = startCli(['stream-video', '--to', `127.0.0.1:${port}`, '--secret', key, '--codec', 'raw', '--size', '320x240', '--connections', '2', '--adapt', 'off'])
     await played
