@@ -22,6 +22,8 @@ export default tseslint.config(
       }],
     },
   },
+  // The page of `ivc ui` runs in the browser.
+  {files: ['web/**/*.ts'], languageOptions: {globals: globals.browser}},
   // Type-aware rules on src/ only, through the program `tsc` already builds (tsconfig.json): including test/ and
   // bench/ in the program doubles the lint time (about 18 s of CPU for src/, 32 s with them).
   {

@@ -19,6 +19,7 @@ export const LAYERS = [
   'plugins',
   'call',
   'diagnostics',
+  'ui',
   'cli',
   'commands',
   'entry',

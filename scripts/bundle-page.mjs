@@ -1,0 +1,25 @@
+// Part of `npm run build`: bundles the page of `ivc ui` (web/) into dist/page/, which the ui process serves
+// (src/ui/http-server.ts) and nothing else: one script, one style sheet, one HTML page, no CDN, nothing fetched at
+// run time. esbuild strips the types; `npm run typecheck` checks them (web/tsconfig.json).
+import {copyFile, mkdir} from 'node:fs/promises'
+import {fileURLToPath} from 'node:url'
+
+import {build} from 'esbuild'
+
+const root = fileURLToPath(new URL('../', import.meta.url))
+const out = `${root}dist/page/`
+
+await mkdir(out, {recursive: true})
+await build({
+  entryPoints: [`${root}web/main.ts`],
+  outfile: `${out}app.js`,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome110', 'firefox115', 'safari16'],
+  minify: true,
+  sourcemap: false,
+  logLevel: 'warning',
+})
+await copyFile(`${root}web/index.html`, `${out}index.html`)
+await copyFile(`${root}web/app.css`, `${out}app.css`)

@@ -1,0 +1,54 @@
+/**
+ * The types of the messages between the page and `ivc ui` (docs/protocol.md, "The ui page"), with no import, so the
+ * page (web/, bundled for the browser) shares them with the ui process; page-protocol.ts validates what the page sends.
+ */
+export type PageRequest =
+  | {v: 1; type: 'save-name'; name: string}
+  | {v: 1; type: 'call'; peer: string}
+  | {v: 1; type: 'accept'}
+  | {v: 1; type: 'decline'}
+  | {v: 1; type: 'hangup'}
+  | {v: 1; type: 'media'; kind: 'audio' | 'video'; on: boolean}
+  | {v: 1; type: 'chat'; text: string}
+  | {v: 1; type: 'stats'}
+
+export type Screen = 'home' | 'calling' | 'incoming' | 'on-call'
+
+/** Everything the page draws except chat lines, people and stats: the ui process folds bus events into it. */
+export interface ScreenView {
+  user: string
+  screen: Screen
+  peer?: string
+  /** One line about what just happened (declined, busy, unreachable, dropped), shown on Home until the next call. */
+  notice?: string
+  /** What this side sends (on Home: what the next call starts with). */
+  local: {audio: boolean; video: boolean}
+  /** What the peer sends. */
+  remote: {audio: boolean; video: boolean}
+  /** The peer went silent and the call waits for it ("reconnecting…"). */
+  stalled: boolean
+  /** The call's connections are TLS keyed by the call's X25519 key agreement (every ivc call is). */
+  secured: boolean
+}
+
+export interface Person {
+  name: string
+  status: 'online' | 'in-call'
+}
+
+/** The live numbers of the call, per stream, as far as the page shows them. */
+export interface StreamNumbers {
+  frames?: number
+  fps?: number
+  kbps?: number
+  latencyP95Ms?: number
+  rung?: string
+}
+
+export type PageEvent =
+  | {v: 1; type: 'view'; view: ScreenView}
+  | {v: 1; type: 'people'; people: Person[]}
+  | {v: 1; type: 'chat'; direction: 'in' | 'out'; text: string}
+  | {v: 1; type: 'stats'; streams: Partial<Record<'video-in' | 'video-out' | 'audio-in' | 'audio-out', StreamNumbers>>}
+  | {v: 1; type: 'error'; message: string}
+

@@ -1,0 +1,101 @@
+import type {PageEvent, PageRequest, ScreenView} from '../src/ui/page-types.js'
+import {button, el, setToggle} from './dom.js'
+import {CAMERA, MIC} from './home.js'
+
+type Streams = Extract<PageEvent, {type: 'stats'}>['streams']
+
+/**
+ * On call: the peer's video large, your own small in a corner, camera toggle, red hang-up, mic toggle; chat beside
+ * the video; the live numbers on demand. What the peer turned off shows over their video.
+ */
+export function onCallScreen(send: (request: PageRequest) => void) {
+  const remote = el('canvas', {id: 'remote-video', width: '640', height: '480', 'aria-label': 'The peer\'s video'})
+  const self = el('canvas', {id: 'self-view', width: '160', height: '120', 'aria-label': 'Your own video'})
+  const peerState = el('p', {id: 'peer-state', class: 'peer-state', role: 'status'})
+  const security = el('p', {id: 'security', class: 'security'})
+  const camera = button('camera', CAMERA.on, 'toggle')
+  const hangup = button('hangup', 'Hang up', 'red')
+  const mic = button('mic', MIC.on, 'toggle')
+  const statsToggle = button('stats-toggle', 'Stats', 'toggle')
+  const stats = el('table', {id: 'stats', class: 'stats'})
+  stats.hidden = true
+  const log = el('ol', {id: 'chat-log', 'aria-live': 'polite'})
+  const input = el('input', {id: 'chat-input', maxlength: '2000', autocomplete: 'off', 'aria-label': 'Message'})
+  const chatForm = el('form', {id: 'chat-form', class: 'row'}, input, el('button', {type: 'submit'}, 'Send'))
+  let view: ScreenView | undefined
+  let statsTimer: number | undefined
+  camera.addEventListener('click', () => view && send({v: 1, type: 'media', kind: 'video', on: !view.local.video}))
+  mic.addEventListener('click', () => view && send({v: 1, type: 'media', kind: 'audio', on: !view.local.audio}))
+  hangup.addEventListener('click', () => send({v: 1, type: 'hangup'}))
+  chatForm.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const text = input.value.trim()
+    if (!text) return
+    send({v: 1, type: 'chat', text})
+    input.value = ''
+  })
+  const showStats = (on: boolean) => {
+    stats.hidden = !on
+    statsToggle.setAttribute('aria-pressed', String(on))
+    window.clearInterval(statsTimer)
+    statsTimer = undefined
+    if (!on) return
+    send({v: 1, type: 'stats'})
+    statsTimer = window.setInterval(() => send({v: 1, type: 'stats'}), 1000)
+  }
+
+  statsToggle.addEventListener('click', () => showStats(stats.hidden))
+  const stage = el('div', {class: 'stage'}, remote, self, peerState)
+  const root = el(
+    'section',
+    {id: 'on-call', class: 'screen'},
+    el('div', {class: 'call'}, security, stage, el('div', {class: 'row controls'}, camera, hangup, mic, statsToggle), stats),
+    el('aside', {class: 'chat'}, el('h2', {}, 'Chat'), log, chatForm),
+  )
+  return {
+    root,
+    update(next: ScreenView) {
+      const entering = view?.screen !== 'on-call' && next.screen === 'on-call'
+      view = next
+      if (entering) log.replaceChildren()
+      if (next.screen !== 'on-call') showStats(false)
+      setToggle(camera, next.local.video, CAMERA)
+      setToggle(mic, next.local.audio, MIC)
+      const peer = next.peer ?? 'the peer'
+      const notes = [next.stalled && `Reconnecting to ${peer}…`, !next.remote.video && `${peer} turned the camera off`, !next.remote.audio && `${peer} is muted`].filter(Boolean)
+      peerState.textContent = notes.join(' · ')
+      peerState.hidden = notes.length === 0
+      security.textContent = next.secured ? `Encrypted call with ${peer} (TLS, key agreed for this call)` : ''
+      placeholder(remote, next.remote.video ? peer : `${peer} (camera off)`)
+      placeholder(self, next.local.video ? 'you' : 'camera off')
+    },
+    chat(direction: 'in' | 'out', text: string) {
+      const who = direction === 'in' ? (view?.peer ?? 'peer') : 'you'
+      log.append(el('li', {class: direction}, el('b', {}, `${who}: `), text))
+      log.scrollTop = log.scrollHeight
+    },
+    stats(streams: Streams) {
+      const rows = Object.entries(streams).map(([name, numbers]) =>
+        el('tr', {}, el('th', {}, name), el('td', {}, `${numbers?.fps ?? '-'} fps`), el('td', {}, `${numbers?.kbps ?? '-'} kbit/s`), el('td', {}, `p95 ${numbers?.latencyP95Ms ?? '-'} ms`), el('td', {}, numbers?.rung ?? '')),
+      )
+      stats.replaceChildren(el('tr', {}, el('th', {}, 'stream'), el('th', {}, 'rate'), el('th', {}, 'bitrate'), el('th', {}, 'latency'), el('th', {}, 'adaptation')), ...rows)
+    },
+    /** Whether the stats are shown (the `s` key toggles them too). */
+    toggleStats() {
+      showStats(stats.hidden)
+    },
+  }
+}
+
+/** Until video reaches the page (the ui video sink, not built yet), the area says whose video it is. */
+function placeholder(canvas: HTMLCanvasElement, label: string): void {
+  const context = canvas.getContext('2d')
+  if (!context) return
+  context.fillStyle = '#1d2430'
+  context.fillRect(0, 0, canvas.width, canvas.height)
+  context.fillStyle = '#c9d1dc'
+  context.font = `${Math.round(canvas.height / 10)}px sans-serif`
+  context.textAlign = 'center'
+  context.textBaseline = 'middle'
+  context.fillText(label, canvas.width / 2, canvas.height / 2)
+}
