@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(redis-server ffmpeg libopencv-dev pulseaudio xvfb x11-utils iproute2)
+# chromium: the browser the tests of `ivc ui` drive (test/ui/, through playwright-core).
+packages=(redis-server ffmpeg libopencv-dev pulseaudio xvfb x11-utils iproute2 chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -30,7 +30,7 @@ document.body.append(
   notice,
   error,
   el('main', {}, ...Object.values(screens)),
-  el('footer', {}, 'Keys: m mute · v video · h hang up · Enter accept · s stats'),
+  el('footer', {}, 'Keys: m mute · v video · h hang up · Enter accept · s stats · Esc leaves a text field'),
 )
 let view: ScreenView | undefined
 
@@ -83,7 +83,12 @@ socket.addEventListener('open', () => (document.body.dataset.connection = 'open'
 document.addEventListener('keydown', (event) => {
   if (!view || event.ctrlKey || event.metaKey || event.altKey) return
   const target = event.target as HTMLElement | null
-  if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA')) return
+  if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA')) {
+    // Escape leaves the field, so the keys work again.
+    if (event.key === 'Escape') target.blur()
+    return
+  }
+
   const key = event.key.toLowerCase()
   const inCall = view.screen === 'on-call' || view.screen === 'calling'
   if (key === 'm' && view.screen !== 'incoming') send({v: 1, type: 'media', kind: 'audio', on: !view.local.audio})

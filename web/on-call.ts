@@ -21,7 +21,8 @@ export function onCallScreen(send: (request: PageRequest) => void) {
   stats.hidden = true
   const log = el('ol', {id: 'chat-log', 'aria-live': 'polite'})
   const input = el('input', {id: 'chat-input', maxlength: '2000', autocomplete: 'off', 'aria-label': 'Message'})
-  const chatForm = el('form', {id: 'chat-form', class: 'row'}, input, el('button', {type: 'submit'}, 'Send'))
+  const sendButton = el('button', {type: 'submit'}, 'Send')
+  const chatForm = el('form', {id: 'chat-form', class: 'row'}, input, sendButton)
   let view: ScreenView | undefined
   let statsTimer: number | undefined
   camera.addEventListener('click', () => view && send({v: 1, type: 'media', kind: 'video', on: !view.local.video}))
@@ -62,7 +63,10 @@ export function onCallScreen(send: (request: PageRequest) => void) {
       setToggle(camera, next.local.video, CAMERA)
       setToggle(mic, next.local.audio, MIC)
       const peer = next.peer ?? 'the peer'
-      const notes = [next.stalled && `Reconnecting to ${peer}…`, !next.remote.video && `${peer} turned the camera off`, !next.remote.audio && `${peer} is muted`].filter(Boolean)
+      // Chat goes over the call's control connection: there is none to send on until the call is connected.
+      input.disabled = !next.connected
+      sendButton.disabled = !next.connected
+      const notes = [!next.connected && `Connecting to ${peer}…`, next.stalled && `Reconnecting to ${peer}…`, !next.remote.video && `${peer} turned the camera off`, !next.remote.audio && `${peer} is muted`].filter(Boolean)
       peerState.textContent = notes.join(' · ')
       peerState.hidden = notes.length === 0
       security.textContent = next.secured ? `Encrypted call with ${peer} (TLS, key agreed for this call)` : ''

@@ -25,6 +25,8 @@ export interface ScreenView {
   local: {audio: boolean; video: boolean}
   /** What the peer sends. */
   remote: {audio: boolean; video: boolean}
+  /** Media and the control connection are up (`call.media-up`): chat and toggles reach the peer from now on. */
+  connected: boolean
   /** The peer went silent and the call waits for it ("reconnecting…"). */
   stalled: boolean
   /** The call's connections are TLS keyed by the call's X25519 key agreement (every ivc call is). */

@@ -7,7 +7,7 @@ import type {ScreenView} from './page-types.js'
  * busy, unreachable, dropped) leaves a notice on Home that says so.
  */
 export function homeView(user: string, local = {audio: true, video: true}): ScreenView {
-  return {user, screen: 'home', local, remote: {audio: true, video: true}, stalled: false, secured: false}
+  return {user, screen: 'home', local, remote: {audio: true, video: true}, connected: false, stalled: false, secured: false}
 }
 
 export function applyCallEvent(view: ScreenView, type: string, body: Record<string, unknown>): ScreenView {
@@ -21,6 +21,8 @@ export function applyCallEvent(view: ScreenView, type: string, body: Record<stri
       return view.screen !== 'on-call' ? {...homeView(view.user, view.local), screen: 'incoming', peer} : view
     case 'call.started':
       return {...view, screen: 'on-call', peer, secured: true}
+    case 'call.media-up':
+      return view.screen === 'on-call' ? {...view, connected: true} : view
     case 'call.media': {
       const side = body.side === 'local' ? 'local' : 'remote'
       const kind = body.kind === 'video' ? 'video' : 'audio'

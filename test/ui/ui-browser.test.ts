@@ -1,0 +1,160 @@
+import {mkdir, mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {randomUUID} from 'node:crypto'
+import {fileURLToPath} from 'node:url'
+
+import {type BrowserContext, chromium, type Page} from 'playwright-core'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import WebSocket from 'ws'
+
+import {killAll, lineLog, startCli} from '../support/cli.js'
+
+const redis = inject('redisUrl')
+const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
+const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--size', '320x240', '--video-connections', '4', '--audio-connections', '2', '--call-port', '0', '--no-open', '--json']
+/** The screenshots the README shows, retaken by every run. */
+const SHOTS = fileURLToPath(new URL('../../docs/ui/', import.meta.url))
+const STEP_MS = 60_000
+
+let context: BrowserContext
+let profile: string
+
+beforeAll(async () => {
+  profile = await mkdtemp(join(tmpdir(), 'ivc-ui-chromium-'))
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    viewport: {width: 1024, height: 720},
+  })
+  await mkdir(SHOTS, {recursive: true})
+}, 60_000)
+
+afterAll(async () => {
+  await context?.close()
+  await killAll()
+  if (profile) await rm(profile, {recursive: true, force: true})
+})
+
+/** `ivc ui` for `user`, as a person starts it; resolves with the URL it printed. */
+async function startUi(user: string): Promise<{url: string}> {
+  const child = startCli(['ui', '--user', user, ...common])
+  const log = lineLog(child)
+  const line = await log.waitFor((text) => text.includes('"serving"'), STEP_MS)
+  return {url: JSON.parse(line).url}
+}
+
+async function open(url: string): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto(url)
+  await page.waitForFunction(() => document.body.dataset.connection === 'open', undefined, {timeout: STEP_MS})
+  return page
+}
+
+const screenOf = (page: Page) => page.evaluate(() => document.body.dataset.screen)
+const waitForScreen = (page: Page, screen: string) => page.waitForFunction((wanted) => document.body.dataset.screen === wanted, screen, {timeout: STEP_MS})
+const text = (page: Page, selector: string) => page.locator(selector).innerText()
+
+describe('ivc ui in a real browser: two people, their ui processes, Redis and TCP', () => {
+  it('goes online, calls, declines, answers, chats, toggles and hangs up from the page', async () => {
+    const bob = name('bob')
+    const aliceFirst = name('ann')
+    const alice = name('alice')
+    const [aliceUi, bobUi] = await Promise.all([startUi(aliceFirst), startUi(bob)])
+    const [alicePage, bobPage] = await Promise.all([open(aliceUi.url), open(bobUi.url)])
+    expect(await screenOf(alicePage)).toBe('home')
+
+    // Home → Home: alice saves another name; she goes online under it and bob sees her by it.
+    await alicePage.fill('#name', alice)
+    await alicePage.click('#save')
+    await alicePage.waitForFunction((wanted) => document.querySelector('#who')?.textContent === wanted, alice, {timeout: STEP_MS})
+    await bobPage.locator('#people li', {hasText: alice}).waitFor({timeout: STEP_MS})
+    const bobRow = alicePage.locator('#people li', {hasText: bob})
+    await bobRow.waitFor({timeout: STEP_MS})
+    await alicePage.screenshot({path: `${SHOTS}home.png`})
+
+    // Home → Calling, and bob's Home → Incoming with alice's name; bob declines: both Home, each told why.
+    await bobRow.locator('button.call').click()
+    await waitForScreen(alicePage, 'calling')
+    expect(await text(alicePage, '#calling-title')).toBe(`Calling ${bob}…`)
+    await waitForScreen(bobPage, 'incoming')
+    expect(await text(bobPage, '#incoming-title')).toBe(`Receiving call from ${alice}…`)
+    await alicePage.screenshot({path: `${SHOTS}calling.png`})
+    await bobPage.screenshot({path: `${SHOTS}incoming.png`})
+    await bobPage.click('#decline')
+    await Promise.all([waitForScreen(alicePage, 'home'), waitForScreen(bobPage, 'home')])
+    expect(await text(alicePage, '#notice')).toBe(`${bob} declined the call.`)
+    expect(await text(bobPage, '#notice')).toBe(`You declined the call from ${alice}.`)
+
+    // A second call, answered from the keyboard (Enter): both On call.
+    await bobRow.locator('button.call').click()
+    await waitForScreen(bobPage, 'incoming')
+    await bobPage.keyboard.press('Enter')
+    await Promise.all([waitForScreen(alicePage, 'on-call'), waitForScreen(bobPage, 'on-call')])
+
+    // Chat both ways; markup in a message is shown as the text it is.
+    const hostile = '<script>window.pwned = 1</script><b>bold?</b>'
+    await alicePage.fill('#chat-input', hostile)
+    await alicePage.press('#chat-input', 'Enter')
+    await bobPage.locator('#chat-log li.in', {hasText: '<script>'}).waitFor({timeout: STEP_MS})
+    expect(await text(bobPage, '#chat-log li.in')).toBe(`${alice}: ${hostile}`)
+    expect(await bobPage.locator('#chat-log script, #chat-log b:not(:first-child)').count()).toBe(0)
+    expect(await bobPage.evaluate(() => (window as unknown as {pwned?: number}).pwned)).toBeUndefined()
+    await bobPage.fill('#chat-input', 'hi alice')
+    await bobPage.press('#chat-input', 'Enter')
+    await alicePage.locator('#chat-log li.in', {hasText: 'hi alice'}).waitFor({timeout: STEP_MS})
+    await alicePage.locator('#chat-log li.out', {hasText: '<script>'}).waitFor({timeout: STEP_MS})
+
+    // alice leaves the chat field (Esc) and mutes with m, bob turns his camera off with the button: each shows on
+    // the other page.
+    await alicePage.press('#chat-input', 'Escape')
+    await alicePage.keyboard.press('m')
+    await bobPage.locator('#peer-state', {hasText: `${alice} is muted`}).waitFor({timeout: STEP_MS})
+    await alicePage.locator('#mic[aria-pressed="true"]').waitFor({timeout: STEP_MS})
+    await bobPage.click('#camera')
+    await alicePage.locator('#peer-state', {hasText: `${bob} turned the camera off`}).waitFor({timeout: STEP_MS})
+
+    // The live numbers on demand, once the streams have reported.
+    await alicePage.click('#stats-toggle')
+    await alicePage.locator('#stats th', {hasText: 'video-in'}).waitFor({timeout: STEP_MS})
+    await alicePage.screenshot({path: `${SHOTS}on-call.png`})
+
+    // bob hangs up with h: both back Home.
+    await bobPage.press('#chat-input', 'Escape')
+    await bobPage.keyboard.press('h')
+    await Promise.all([waitForScreen(alicePage, 'home'), waitForScreen(bobPage, 'home')])
+    expect(await text(alicePage, '#notice')).toBe(`${bob} hung up.`)
+    expect(await text(bobPage, '#notice')).toBe(`Call with ${alice} ended.`)
+  }, 240_000)
+
+  it('refuses a request or WebSocket without the token, and a WebSocket from another origin', async () => {
+    const carol = name('carol')
+    const {url} = await startUi(carol)
+    const {origin, searchParams} = new URL(url)
+    const token = searchParams.get('token')!
+    expect((await fetch(`${origin}/`)).status).toBe(403)
+    expect((await fetch(`${origin}/app.js?token=${'0'.repeat(token.length)}`)).status).toBe(403)
+    const page = await fetch(url)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'")
+    const ws = `ws://${new URL(url).host}/ws`
+    expect(await upgrade(`${ws}`, origin)).toBe('refused 403')
+    expect(await upgrade(`${ws}?token=${token}`, 'http://evil.example')).toBe('refused 403')
+    expect(await upgrade(`${ws}?token=${token}`, undefined)).toBe('refused 403')
+    expect(await upgrade(`${ws}?token=${token}`, origin)).toBe('open')
+  }, 90_000)
+})
+
+/** Try a WebSocket to the ui: `open`, or how it was refused. */
+function upgrade(url: string, origin: string | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url, origin === undefined ? {} : {origin})
+    socket.on('open', () => {
+      socket.close()
+      resolve('open')
+    })
+    socket.on('unexpected-response', (_request, response) => resolve(`refused ${response.statusCode}`))
+    socket.on('error', (error) => resolve(`error ${error.message}`))
+  })
+}
