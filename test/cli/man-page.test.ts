@@ -17,10 +17,13 @@ describe('the man page (docs/ivc.1)', () => {
   })
 
   it('has every visible command, its flags and every exit code, and no line roff would take as a request by mistake', () => {
-    for (const command of Object.values(manifest.commands) as Array<{id: string; hidden?: boolean; flags: Record<string, {hidden?: boolean}>}>) {
+    for (const command of Object.values(manifest.commands) as Array<{id: string; hidden?: boolean; flags: Record<string, {hidden?: boolean; allowNo?: boolean}>}>) {
       if (command.hidden) continue
       expect(page).toContain(`.B ivc ${command.id.replaceAll(':', ' ').replaceAll('-', '\\-')}`)
-      for (const [name, flag] of Object.entries(command.flags)) if (!flag.hidden) expect(page, `${command.id} --${name}`).toContain(`\\-\\-${name.replaceAll('-', '\\-')}`)
+      for (const [name, flag] of Object.entries(command.flags)) {
+        // A boolean with a --no- form is listed as --[no-]NAME.
+        if (!flag.hidden) expect(page, `${command.id} --${name}`).toContain(`\\-\\-${flag.allowNo ? '[no\\-]' : ''}${name.replaceAll('-', '\\-')}`)
+      }
     }
 
     for (const [code, entry] of Object.entries(ERRORS)) expect(page).toContain(`.B ${entry.exit}\n${code.replaceAll('-', '\\-')}: `)
