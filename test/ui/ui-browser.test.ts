@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {mkdir, mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -12,7 +13,7 @@ import {killAll, lineLog, startCli} from '../support/cli.js'
 
 const redis = inject('redisUrl')
 const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
-const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--size', '320x240', '--video-connections', '4', '--audio-connections', '2', '--call-port', '0', '--no-open', '--json']
+const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--size', '320x240', '--video-connections', '4', '--audio-connections', '2', '--json']
 /** The screenshots the README shows, retaken by every run. */
 const SHOTS = fileURLToPath(new URL('../../docs/ui/', import.meta.url))
 const STEP_MS = 60_000
@@ -39,7 +40,7 @@ afterAll(async () => {
 
 /** `ivc ui` for `user`, as a person starts it; resolves with the URL it printed. */
 async function startUi(user: string): Promise<{url: string}> {
-  const child = startCli(['ui', '--user', user, ...common])
+  const child = startCli(['ui', '--user', user, '--call-port', '0', '--no-open', ...common])
   const log = lineLog(child)
   const line = await log.waitFor((text) => text.includes('"serving"'), STEP_MS)
   return {url: JSON.parse(line).url}
@@ -126,11 +127,26 @@ describe('ivc ui in a real browser: two people, their ui processes, Redis and TC
     await Promise.all([waitForScreen(alicePage, 'home'), waitForScreen(bobPage, 'home')])
     expect(await text(alicePage, '#notice')).toBe(`${bob} hung up.`)
     expect(await text(bobPage, '#notice')).toBe(`Call with ${alice} ended.`)
-  }, 240_000)
 
-  it('refuses a request or WebSocket without the token, and a WebSocket from another origin', async () => {
+    // A third call, and every process of bob's dies at once (a crash, a power cut): alice's page says the call
+    // dropped and is Home again.
+    await bobRow.locator('button.call').click()
+    await waitForScreen(bobPage, 'incoming')
+    await bobPage.click('#accept')
+    await alicePage.locator('#chat-input:enabled').waitFor({timeout: STEP_MS})
+    for (const pid of processesOf(bob)) process.kill(pid, 'SIGKILL')
+    await waitForScreen(alicePage, 'home')
+    expect(await text(alicePage, '#notice')).toBe(`Call dropped: the connection to ${bob} was lost.`)
+    await bobPage.waitForFunction(() => document.body.dataset.connection === 'closed', undefined, {timeout: STEP_MS})
+  }, 300_000)
+
+  it('drives the ivc listen already running for the user, and refuses a request or WebSocket without the token or from another origin', async () => {
     const carol = name('carol')
+    const listen = startCli(['listen', '--user', carol, '--port', '0', ...common])
+    await lineLog(listen).waitFor((line) => line.includes('"event":"listening"'), STEP_MS)
     const {url} = await startUi(carol)
+    // carol's one call component is still the listen started above: the ui process started no second one.
+    expect(processesOf(carol).filter((pid) => commandOf(pid).includes(' listen '))).toEqual([listen.pid])
     const {origin, searchParams} = new URL(url)
     const token = searchParams.get('token')!
     expect((await fetch(`${origin}/`)).status).toBe(403)
@@ -145,6 +161,18 @@ describe('ivc ui in a real browser: two people, their ui processes, Redis and TC
     expect(await upgrade(`${ws}?token=${token}`, origin)).toBe('open')
   }, 90_000)
 })
+
+/** The pids of every ivc process of `user` (ui, listen, the call's components). */
+function processesOf(user: string): number[] {
+  return execFileSync('ps', ['-eo', 'pid,args'], {encoding: 'utf8'})
+    .split('\n')
+    .filter((line) => line.includes('run.js') && new RegExp(`--user ${user}(\\s|$)`).test(line))
+    .map((line) => Number(line.trim().split(/\s+/)[0]))
+}
+
+function commandOf(pid: number): string {
+  return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], {encoding: 'utf8'})
+}
 
 /** Try a WebSocket to the ui: `open`, or how it was refused. */
 function upgrade(url: string, origin: string | undefined): Promise<string> {
