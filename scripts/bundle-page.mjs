@@ -23,3 +23,4 @@ await build({
 })
 await copyFile(`${root}web/index.html`, `${out}index.html`)
 await copyFile(`${root}web/app.css`, `${out}app.css`)
+await copyFile(`${root}web/favicon.svg`, `${out}favicon.svg`)

@@ -14,12 +14,15 @@ export async function openAccount(options: {user: string; redis: string; listenA
   try {
     const listener = await ensureListener({bus, user, listenArgs: ['--redis', options.redis, ...options.listenArgs], logger: options.logger})
     let closing = false
-    void listener.ended.then((why) => {
+    const ended = listener.ended.then((why) => {
       if (!closing) options.logger.warn(`ui: ${user}'s ivc listen stopped: ${why}`)
+      return why
     })
     return {
       user,
       bus,
+      // A listener stopped on purpose (close) did not end by itself: nobody need hear of it.
+      ended: ended.then((why) => (closing ? new Promise<string>(() => {}) : why)),
       close: async () => {
         closing = true
         await listener.stop()

@@ -13,6 +13,8 @@ import {applyCallEvent, homeView} from './screen.js'
 export interface Account {
   user: string
   bus: Bus
+  /** Resolves, with why, if the user's call component that this account started stops by itself. */
+  ended: Promise<string>
   close(): Promise<void>
 }
 
@@ -133,9 +135,13 @@ export class UiSession {
     await this.#refreshPeople()
   }
 
-  /** Subscribe to the account's call events. */
+  /** Subscribe to the account's call events, and tell the pages if its call component stops. */
   async #follow(): Promise<void> {
-    const {bus} = this.#account
+    const account = this.#account
+    const {bus} = account
+    void account.ended.then((why) => {
+      if (this.#account === account && !this.#closed) this.#broadcast({v: 1, type: 'error', message: `${account.user}'s ivc listen stopped (${why}): calls do not work until ivc ui is started again`})
+    })
     this.#unsubscribe = await bus.subscribe('call', (envelope) => {
       const body = envelope.body as Record<string, unknown>
       if (envelope.type === 'call.chat') this.#broadcast({v: 1, type: 'chat', direction: envelope.body.direction, text: envelope.body.text})

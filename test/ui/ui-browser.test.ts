@@ -46,8 +46,15 @@ async function startUi(user: string): Promise<{url: string}> {
   return {url: JSON.parse(line).url}
 }
 
+/** What the pages reported as errors (a CSP violation, a failed request, an exception): there must be none. */
+const pageErrors: string[] = []
+
 async function open(url: string): Promise<Page> {
   const page = await context.newPage()
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(`${page.url()}: ${message.text()}`)
+  })
+  page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`))
   await page.goto(url)
   await page.waitForFunction(() => document.body.dataset.connection === 'open', undefined, {timeout: STEP_MS})
   return page
@@ -127,6 +134,8 @@ describe('ivc ui in a real browser: two people, their ui processes, Redis and TC
     await Promise.all([waitForScreen(alicePage, 'home'), waitForScreen(bobPage, 'home')])
     expect(await text(alicePage, '#notice')).toBe(`${bob} hung up.`)
     expect(await text(bobPage, '#notice')).toBe(`Call with ${alice} ended.`)
+
+    expect(pageErrors).toEqual([])
 
     // A third call, and every process of bob's dies at once (a crash, a power cut): alice's page says the call
     // dropped and is Home again.
