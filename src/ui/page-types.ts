@@ -38,12 +38,12 @@ export interface Person {
   status: 'online' | 'in-call'
 }
 
-/** The live numbers of the call, per stream, as far as the page shows them. */
+/** The live numbers of the call, per stream, as far as the page shows them: figures as people read them. */
 export interface StreamNumbers {
-  frames?: number
-  fps?: number
-  kbps?: number
-  latencyP95Ms?: number
+  frames?: string
+  fps?: string
+  kbps?: string
+  latencyP95Ms?: string
   rung?: string
 }
 

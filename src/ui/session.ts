@@ -2,6 +2,7 @@ import type {Bus} from '../bus/bus.js'
 import type {CallStateReply, MediaStats} from '../bus/messages.js'
 import {requestCall} from '../call/control-client.js'
 import {findCallee} from '../call/place-call.js'
+import {oneDecimal} from '../call/stats-table.js'
 import type {Directory, DirectoryWatch} from '../directory/types.js'
 import {toIvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
@@ -202,10 +203,10 @@ export function streamNumbers(reply: CallStateReply): Partial<Record<'video-in' 
       if (!stats) continue
       const adapt = stats.adapt as {strategy?: string; targetKbps?: number; scale?: number; quality?: number} | undefined
       streams[`${kind}-${role === 'sender' ? 'out' : 'in'}`] = {
-        frames: numberOrUndefined(stats.frames),
-        fps: numberOrUndefined(stats.fps),
-        kbps: numberOrUndefined(stats.kbps),
-        latencyP95Ms: numberOrUndefined(stats.latencyMs?.p95),
+        frames: figure(stats.frames),
+        fps: figure(stats.fps),
+        kbps: figure(stats.kbps),
+        latencyP95Ms: figure(stats.latencyMs?.p95),
         rung: adapt?.strategy ? `${adapt.strategy}: ${adapt.targetKbps} kbit/s, scale ${adapt.scale}, q${adapt.quality}` : undefined,
       }
     }
@@ -214,6 +215,6 @@ export function streamNumbers(reply: CallStateReply): Partial<Record<'video-in' 
   return streams
 }
 
-function numberOrUndefined(value: unknown): number | undefined {
-  return typeof value === 'number' ? Math.round(value * 10) / 10 : undefined
+function figure(value: unknown): string | undefined {
+  return typeof value === 'number' ? oneDecimal(value) : undefined
 }
