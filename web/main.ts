@@ -52,6 +52,12 @@ function show(next: ScreenView): void {
 }
 
 socket.addEventListener('message', (message) => {
+  // Binary messages are the peer's video frames (JPEG); text ones are events.
+  if (message.data instanceof Blob) {
+    onCall.frame(message.data)
+    return
+  }
+
   const event = JSON.parse(String(message.data)) as PageEvent
   switch (event.type) {
     case 'view':

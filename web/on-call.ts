@@ -25,6 +25,7 @@ export function onCallScreen(send: (request: PageRequest) => void) {
   const chatForm = el('form', {id: 'chat-form', class: 'row'}, input, sendButton)
   let view: ScreenView | undefined
   let statsTimer: number | undefined
+  const video = new FramePainter(remote)
   camera.addEventListener('click', () => view && send({v: 1, type: 'media', kind: 'video', on: !view.local.video}))
   mic.addEventListener('click', () => view && send({v: 1, type: 'media', kind: 'audio', on: !view.local.audio}))
   hangup.addEventListener('click', () => send({v: 1, type: 'hangup'}))
@@ -58,7 +59,11 @@ export function onCallScreen(send: (request: PageRequest) => void) {
     update(next: ScreenView) {
       const entering = view?.screen !== 'on-call' && next.screen === 'on-call'
       view = next
-      if (entering) log.replaceChildren()
+      if (entering) {
+        log.replaceChildren()
+        video.reset()
+      }
+
       if (next.screen !== 'on-call') showStats(false)
       setToggle(camera, next.local.video, CAMERA)
       setToggle(mic, next.local.audio, MIC)
@@ -70,7 +75,8 @@ export function onCallScreen(send: (request: PageRequest) => void) {
       peerState.textContent = notes.join(' · ')
       peerState.hidden = notes.length === 0
       security.textContent = next.secured ? `Encrypted call with ${peer} (TLS, key agreed for this call)` : ''
-      placeholder(remote, next.remote.video ? peer : `${peer} (camera off)`)
+      if (!next.remote.video) placeholder(remote, `${peer} (camera off)`)
+      else if (video.painted === 0) placeholder(remote, peer)
       placeholder(self, next.local.video ? 'you' : 'camera off')
     },
     chat(direction: 'in' | 'out', text: string) {
@@ -84,6 +90,10 @@ export function onCallScreen(send: (request: PageRequest) => void) {
       )
       stats.replaceChildren(el('tr', {}, el('th', {}, 'stream'), el('th', {}, 'rate'), el('th', {}, 'bitrate'), el('th', {}, 'latency'), el('th', {}, 'adaptation')), ...rows)
     },
+    /** A JPEG of the peer's video, as the ui process forwarded it. */
+    frame(jpeg: Blob) {
+      if (view?.screen === 'on-call' && view.remote.video) video.paint(jpeg)
+    },
     /** Whether the stats are shown (the `s` key toggles them too). */
     toggleStats() {
       showStats(stats.hidden)
@@ -91,7 +101,48 @@ export function onCallScreen(send: (request: PageRequest) => void) {
   }
 }
 
-/** Until video reaches the page (the ui video sink, not built yet), the area says whose video it is. */
+/**
+ * Paints JPEGs onto a canvas, decoded off the main thread (createImageBitmap). One decode at a time: a frame that
+ * arrives meanwhile replaces the one waiting, so a slow page skips to the newest picture instead of queueing.
+ */
+class FramePainter {
+  painted = 0
+  #busy = false
+  #waiting: Blob | undefined
+
+  constructor(private readonly canvas: HTMLCanvasElement) {}
+
+  reset(): void {
+    this.painted = 0
+    this.#waiting = undefined
+    document.body.dataset.framesPainted = '0'
+  }
+
+  paint(jpeg: Blob): void {
+    if (this.#busy) {
+      this.#waiting = jpeg
+      return
+    }
+
+    this.#busy = true
+    createImageBitmap(jpeg)
+      .then((bitmap) => {
+        this.canvas.getContext('2d')?.drawImage(bitmap, 0, 0, this.canvas.width, this.canvas.height)
+        bitmap.close()
+        this.painted++
+        document.body.dataset.framesPainted = String(this.painted)
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.#busy = false
+        const next = this.#waiting
+        this.#waiting = undefined
+        if (next) this.paint(next)
+      })
+  }
+}
+
+/** Until the peer's video reaches the page (or while their camera is off), the area says whose video it is. */
 function placeholder(canvas: HTMLCanvasElement, label: string): void {
   const context = canvas.getContext('2d')
   if (!context) return

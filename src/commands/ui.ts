@@ -24,6 +24,7 @@ export default class Ui extends IvcCommand<typeof Ui> {
   static override flags = {
     ...directoryFlags,
     ...callFlags,
+    'video-sink': Flags.string({env: 'IVC_VIDEO_SINK', default: 'ui', helpGroup: 'MEDIA', description: 'Where the peer\'s video plays: ui (this page), or another sink of ivc listen (ffplay, null, file).'}),
     port: Flags.integer({env: 'IVC_UI_PORT', default: 0, min: 0, max: 65_535, description: 'Port of the app on 127.0.0.1 (0: any free one).'}),
     'call-port': Flags.integer({env: 'IVC_CALL_PORT', default: DEFAULT_CALL_PORT, min: 0, max: 65_535, description: 'Port for incoming calls of the ivc listen started here (0: any free one).'}),
     open: Flags.boolean({default: true, allowNo: true, description: 'Open the app in the browser (xdg-open), when there is a display.'}),

@@ -8,11 +8,11 @@ import type {Account} from './session.js'
  * Open `user`'s side for the page: a bus connection of its own (component `ui`) and the user's `ivc listen`, reused
  * or started with `listenArgs` (the command's call and directory flags).
  */
-export async function openAccount(options: {user: string; redis: string; listenArgs: string[]; logger: Logger}): Promise<Account> {
+export async function openAccount(options: {user: string; redis: string; listenArgs: string[]; listenEnv?: NodeJS.ProcessEnv; logger: Logger}): Promise<Account> {
   const user = validateUsername(options.user)
   const bus = await Bus.connect({redis: options.redis, user, component: 'ui', logger: options.logger})
   try {
-    const listener = await ensureListener({bus, user, listenArgs: ['--redis', options.redis, ...options.listenArgs], logger: options.logger})
+    const listener = await ensureListener({bus, user, listenArgs: ['--redis', options.redis, ...options.listenArgs], env: options.listenEnv, logger: options.logger})
     let closing = false
     const ended = listener.ended.then((why) => {
       if (!closing) options.logger.warn(`ui: ${user}'s ivc listen stopped: ${why}`)

@@ -19,7 +19,7 @@ export interface Listener {
  * component a user has, as `ivc call` finds it), or one started here as a supervised child process with the
  * command's call and directory flags, which ends with this process.
  */
-export async function ensureListener(options: {bus: Bus; user: string; listenArgs: string[]; logger: Logger}): Promise<Listener> {
+export async function ensureListener(options: {bus: Bus; user: string; listenArgs: string[]; env?: NodeJS.ProcessEnv; logger: Logger}): Promise<Listener> {
   const {bus, user, logger} = options
   if ((await bus.alive('call')).length > 0) {
     logger.info(`${user} already runs ivc listen: the page drives that one`)
@@ -29,7 +29,7 @@ export async function ensureListener(options: {bus: Bus; user: string; listenArg
   let ended!: (why: string) => void
   const endedPromise = new Promise<string>((resolve) => (ended = resolve))
   const supervisor = new Supervisor(logger, (exit) => ended(exit.error ?? `ivc listen ended (${exit.signal ?? `exit ${exit.code}`})`))
-  const listen: Component = supervisor.start(`listen ${user}`, ['listen', '--user', user, '--json', ...options.listenArgs])
+  const listen: Component = supervisor.start(`listen ${user}`, ['listen', '--user', user, '--json', ...options.listenArgs], {env: options.env})
   try {
     await listen.firstEvent('listening', LISTEN_START_MS)
   } catch (error) {

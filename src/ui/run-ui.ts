@@ -3,6 +3,7 @@ import type {WebSocket} from 'ws'
 import type {Directory} from '../directory/types.js'
 import type {Logger} from '../foundation/logger.js'
 import {openAccount} from './account.js'
+import {startFrameRelay} from './frame-relay.js'
 import {startUiServer, type UiServer} from './http-server.js'
 import {decodePageRequest, type PageEvent} from './page-protocol.js'
 import {UiSession} from './session.js'
@@ -28,13 +29,37 @@ export interface RunningUi {
 /** `ivc ui`: the user's call component (reused or started), the session over the bus, and the page's server. */
 export async function startUi(options: UiOptions): Promise<RunningUi> {
   const {logger} = options
-  const open = (user: string) => openAccount({user, redis: options.redis, listenArgs: options.listenArgs, logger})
-  const session = await UiSession.start({account: await open(options.user), openAccount: open, directory: options.directory, logger})
+  const pages = new Set<WebSocket>()
+  // The peer's video, as the user's receiver hands it over: to every page that has sent the last frame already
+  // (one still sending drops this one, so a slow page shows the newest picture late, never a backlog).
+  const relay = await startFrameRelay({
+    logger,
+    onFrame: (jpeg) => {
+      for (const page of pages) if (page.bufferedAmount === 0) page.send(jpeg, {binary: true})
+    },
+  })
+  const open = (user: string) => openAccount({user, redis: options.redis, listenArgs: options.listenArgs, listenEnv: {IVC_UI_VIDEO_SOCKET: relay.path}, logger})
+  let session: UiSession
   let server: UiServer
   try {
-    server = await startUiServer({port: options.port, onSocket: (socket) => attachPage(socket, session, logger)})
+    session = await UiSession.start({account: await open(options.user), openAccount: open, directory: options.directory, logger})
+  } catch (error) {
+    await relay.close()
+    throw error
+  }
+
+  try {
+    server = await startUiServer({
+      port: options.port,
+      onSocket: (socket) => {
+        attachPage(socket, session, logger)
+        pages.add(socket)
+        socket.on('close', () => pages.delete(socket))
+      },
+    })
   } catch (error) {
     await session.close()
+    await relay.close()
     throw error
   }
 
@@ -45,6 +70,7 @@ export async function startUi(options: UiOptions): Promise<RunningUi> {
     close: async () => {
       await server.close()
       await session.close()
+      await relay.close()
     },
   }
 }

@@ -101,6 +101,19 @@ describe('ivc ui in a real browser: two people, their ui processes, Redis and TC
     await bobPage.keyboard.press('Enter')
     await Promise.all([waitForScreen(alicePage, 'on-call'), waitForScreen(bobPage, 'on-call')])
 
+    // Each page paints the peer's video, and the picture moves (the synthetic source's stamp changes every frame).
+    for (const page of [alicePage, bobPage]) {
+      await page.waitForFunction(() => Number(document.body.dataset.framesPainted ?? 0) >= 10, undefined, {timeout: STEP_MS})
+      const first = await remotePixels(page)
+      await page.waitForFunction((before) => {
+        const canvas = document.querySelector<HTMLCanvasElement>('#remote-video')!
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
+        let sum = 0
+        for (let index = 0; index < data.length; index += 97) sum = (sum * 31 + data[index]) % 1_000_000_007
+        return sum !== before
+      }, first, {timeout: STEP_MS})
+    }
+
     // Chat both ways; markup in a message is shown as the text it is.
     const hostile = '<script>window.pwned = 1</script><b>bold?</b>'
     await alicePage.fill('#chat-input', hostile)
@@ -120,13 +133,13 @@ describe('ivc ui in a real browser: two people, their ui processes, Redis and TC
     await alicePage.keyboard.press('m')
     await bobPage.locator('#peer-state', {hasText: `${alice} is muted`}).waitFor({timeout: STEP_MS})
     await alicePage.locator('#mic[aria-pressed="true"]').waitFor({timeout: STEP_MS})
+
+    // The live numbers on demand, once the streams have reported (bob's page, with alice's video and her mute).
+    await bobPage.click('#stats-toggle')
+    await bobPage.locator('#stats th', {hasText: 'video-in'}).waitFor({timeout: STEP_MS})
+    await bobPage.screenshot({path: `${SHOTS}on-call.png`})
     await bobPage.click('#camera')
     await alicePage.locator('#peer-state', {hasText: `${bob} turned the camera off`}).waitFor({timeout: STEP_MS})
-
-    // The live numbers on demand, once the streams have reported.
-    await alicePage.click('#stats-toggle')
-    await alicePage.locator('#stats th', {hasText: 'video-in'}).waitFor({timeout: STEP_MS})
-    await alicePage.screenshot({path: `${SHOTS}on-call.png`})
 
     // bob hangs up with h: both back Home.
     await bobPage.press('#chat-input', 'Escape')
@@ -170,6 +183,17 @@ describe('ivc ui in a real browser: two people, their ui processes, Redis and TC
     expect(await upgrade(`${ws}?token=${token}`, origin)).toBe('open')
   }, 90_000)
 })
+
+/** A checksum of the remote video canvas's pixels. */
+function remotePixels(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('#remote-video')!
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
+    let sum = 0
+    for (let index = 0; index < data.length; index += 97) sum = (sum * 31 + data[index]) % 1_000_000_007
+    return sum
+  })
+}
 
 /** The pids of every ivc process of `user` (ui, listen, the call's components). */
 function processesOf(user: string): number[] {

@@ -99,6 +99,19 @@ export function videoBackends(): AnyBackend[] {
     },
     {name: 'null', kind: 'video-sink', description: 'decode, count and check the stamped frame order', probe: pureJs, create: async () => new (await import('./null-sink.js')).NullSink()},
     {
+      name: 'ui',
+      kind: 'video-sink',
+      description: 'the page of ivc ui (MJPEG over its local socket: --device PATH, or IVC_UI_VIDEO_SOCKET, which ivc ui sets)',
+      probe: pureJs,
+      async create(raw) {
+        const o = options(raw)
+        // ivc ui starts the user's ivc listen with it in the environment, and a call's components inherit it.
+        const path = o.path ?? o.device ?? process.env.IVC_UI_VIDEO_SOCKET
+        if (!path) throw new IvcError('BAD_USAGE', 'the ui sink needs the socket of ivc ui: --device PATH or IVC_UI_VIDEO_SOCKET')
+        return new (await import('./ui-sink.js')).UiSink(path)
+      },
+    },
+    {
       name: 'file',
       kind: 'video-sink',
       description: 'record to an AVI (MJPEG) through ffmpeg (--device PATH)',
