@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
-import {homedir} from 'node:os'
 import {join} from 'node:path'
 
+import {ivcConfigDir} from '../foundation/config-dir.js'
 import {IvcError} from '../foundation/errors.js'
 import {nearestName} from './nearest-name.js'
 
@@ -14,8 +14,7 @@ export type ConfigFile = Record<string, string | number | boolean>
 
 export function configFilePath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.IVC_CONFIG) return env.IVC_CONFIG
-  const base = env.XDG_CONFIG_HOME || join(homedir(), '.config')
-  return join(base, 'ivc', 'config.json')
+  return join(ivcConfigDir(env), 'config.json')
 }
 
 export function readConfigFile(path: string): ConfigFile {

@@ -1,3 +1,6 @@
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {execa, type ResultPromise} from 'execa'
@@ -10,11 +13,17 @@ export interface CliResult {
   stderr: string
 }
 
+/**
+ * The config directory test CLI processes share unless a test gives its own: empty at the start of each test worker,
+ * so no config file of the developer's applies, and identities (created on first use) and known peers stay here.
+ */
+export const TEST_CONFIG_HOME = mkdtempSync(join(tmpdir(), 'ivc-test-config-'))
+
 /** The environment a test CLI process gets: nothing from the developer's IVC_* settings or config file leaks in. */
 export function cliEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {}
   for (const key of Object.keys(process.env)) if (key.startsWith('IVC_')) env[key] = undefined
-  return {...env, XDG_CONFIG_HOME: '/nonexistent-ivc-test-config', ...extra}
+  return {...env, XDG_CONFIG_HOME: TEST_CONFIG_HOME, ...extra}
 }
 
 /** Run the built CLI to completion. */
