@@ -13,6 +13,8 @@ import {checkPasswordPlaces} from './password-places.js'
 import {explainUsageError} from './usage-errors.js'
 import {createLogger, LOG_LEVELS, type Logger, type LogLevel} from '../foundation/logger.js'
 import {validateUsername} from '../foundation/username.js'
+import {ivcConfigDir} from '../foundation/config-dir.js'
+import {type IdentityRecord, loadOrCreateIdentity} from '../security/identity-file.js'
 
 export type IvcFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof IvcCommand)['baseFlags'] & T['flags']>
 export type IvcArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -121,6 +123,11 @@ export abstract class IvcCommand<T extends typeof Command> extends Command {
     const user = this.flags.user
     if (!user) throw new IvcError('BAD_USAGE', 'this command needs --user (or IVC_USER)', {suggestion: 'Add --user NAME, e.g. --user alice.'})
     return validateUsername(user)
+  }
+
+  /** The identity of --user (created on first use): signs its directory entry and its calls. */
+  protected identity(): IdentityRecord {
+    return loadOrCreateIdentity(ivcConfigDir(), this.requireUser())
   }
 
   /** Connect to the local bus as `component` of the --user; closed on shutdown. */

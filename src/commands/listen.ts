@@ -89,7 +89,7 @@ export default class Listen extends IvcCommand<typeof Listen> {
     presence = await startPresence({
       directory,
       bus: presenceBus,
-      registration: {name: user, address, ports: {call: port}, version: this.config.version},
+      registration: {name: user, address, ports: {call: port}, version: this.config.version, identity: this.identity().identity},
       heartbeatMs: flags['heartbeat-ms'],
       logger: this.logger,
     })

@@ -34,7 +34,7 @@ export default class Presence extends IvcCommand<typeof Presence> {
     const presence = await startPresence({
       directory,
       bus,
-      registration: {name, address: this.flags.address ?? primaryAddress(), ports, version: this.config.version},
+      registration: {name, address: this.flags.address ?? primaryAddress(), ports, version: this.config.version, identity: this.identity().identity},
       heartbeatMs: this.flags['heartbeat-ms'],
       logger: this.logger,
       onEvent: (event) => this.output(event, () => describe(event)),

@@ -1,7 +1,9 @@
 import {z} from 'zod'
 
 import {isValidUsername} from '../foundation/username.js'
-import {PRESENCE_STATUSES, type DirectoryEntry} from './types.js'
+import {MAX_ENTRY_BYTES} from '../protocol/directory-entry.js'
+import {PUBLIC_KEY_PATTERN} from '../security/identity.js'
+import {PRESENCE_STATUSES} from './types.js'
 
 /**
  * What a well-formed stored entry looks like. Anything read from a shared directory is untrusted input (another
@@ -18,10 +20,16 @@ export const entrySchema = z.object({
   since: millis,
   lastSeen: millis,
   version: z.string().max(64),
-  publicKey: z.string().max(4096).nullable(),
+  publicKey: z.string().regex(PUBLIC_KEY_PATTERN, 'not an Ed25519 public key'),
+  signedAt: millis,
+  /** The signed entry (src/protocol/directory-entry.ts), base64url; bounded before it is decoded. */
+  signed: z.string().max(Math.ceil((MAX_ENTRY_BYTES * 4) / 3)).regex(/^[A-Za-z0-9_-]*$/, 'not base64url'),
 })
 
-export type ParsedEntry = {ok: true; entry: DirectoryEntry} | {ok: false; reason: string}
+/** An entry as stored: the fields readers show, and the signed bytes that vouch for them (checked by EntryVerifier). */
+export type StoredEntry = z.infer<typeof entrySchema>
+
+export type ParsedEntry = {ok: true; entry: StoredEntry} | {ok: false; reason: string}
 
 export function parseEntry(raw: unknown): ParsedEntry {
   const result = entrySchema.safeParse(raw)
@@ -48,14 +56,16 @@ export function fromRedisHash(hash: Record<string, string>): unknown {
     since: numberOr(hash.since),
     lastSeen: numberOr(hash.lastSeen),
     version: hash.version,
-    publicKey: jsonOr(hash.publicKey, undefined),
+    publicKey: hash.publicKey,
+    signedAt: numberOr(hash.signedAt),
+    signed: hash.signed,
   }
 }
 
 /** Pick the entry fields out of a stored document (MongoDB adds _id, session, expiresAt). */
 export function fromDocument(document: Record<string, unknown>): unknown {
-  const {name, address, ports, status, since, lastSeen, version, publicKey} = document
-  return {name, address, ports, status, since, lastSeen, version, publicKey: publicKey === undefined ? null : publicKey}
+  const {name, address, ports, status, since, lastSeen, version, publicKey, signedAt, signed} = document
+  return {name, address, ports, status, since, lastSeen, version, publicKey, signedAt, signed}
 }
 
 function numberOr(text: string | undefined): number | string | undefined {

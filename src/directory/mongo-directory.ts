@@ -7,8 +7,9 @@ import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {validateUsername} from '../foundation/username.js'
 import {checkAddressAndPorts, fromDocument, parseEntry} from './entry.js'
+import {EntryVerifier, signEntry} from './entry-verifier.js'
 import {asSeenAt, isLive} from './expiry.js'
-import {asUnreachable, guard} from './failures.js'
+import {asUnreachable, guard, nameBound} from './failures.js'
 import type {Directory, DirectoryEntry, DirectoryTiming, DirectoryWatch, HeartbeatResult, ListOptions, LiveStatus, Registration} from './types.js'
 import {SnapshotWatcher} from './watcher.js'
 
@@ -27,6 +28,8 @@ interface UserDocument extends Omit<DirectoryEntry, 'status'> {
   status: string
   /** Random per registration: only the registering process may heartbeat or go offline. */
   session: string
+  /** The signed entry, base64url (src/protocol/directory-entry.ts). */
+  signed: string
   /** lastSeen + retention: the TTL index deletes the document after it. */
   expiresAt: Date
 }
@@ -39,8 +42,9 @@ export class MongoDirectory implements Directory {
   readonly kind = 'mongodb'
   readonly description: string
   readonly #clock: Clock
-  readonly #sessions = new Map<string, {session: string; status: LiveStatus}>()
+  readonly #sessions = new Map<string, {session: string; status: LiveStatus; publicKey: string}>()
   readonly #watchers = new Set<DirectoryWatch>()
+  readonly #verifier: EntryVerifier
 
   private constructor(
     private readonly client: MongoClient,
@@ -49,6 +53,11 @@ export class MongoDirectory implements Directory {
   ) {
     this.#clock = options.clock ?? realClock
     this.description = `MongoDB directory at ${redactUrl(options.url)}`
+    this.#verifier = new EntryVerifier(options.logger)
+  }
+
+  get unverified(): number {
+    return this.#verifier.dropped
   }
 
   static async open(options: MongoDirectoryOptions): Promise<MongoDirectory> {
@@ -77,26 +86,36 @@ export class MongoDirectory implements Directory {
   }
 
   async register(registration: Registration): Promise<DirectoryEntry> {
-    const {name, address, ports, version} = registration
+    const {name, address, ports, version, identity} = registration
     validateUsername(name)
     const invalid = checkAddressAndPorts(address, ports)
     if (invalid) throw new IvcError('BAD_USAGE', `cannot register ${name}: ${invalid}`)
     const now = this.#clock.wallMs()
     const status = registration.status ?? 'online'
     const session = randomBytes(8).toString('hex')
-    const entry: DirectoryEntry = {name, address, ports, status, since: now, lastSeen: now, version, publicKey: registration.publicKey ?? null}
-    // Matches only an entry we may take over (offline, expired, malformed, or ours by address); if one exists that we
-    // may not, the upsert's insert hits the unique name index and the server refuses it atomically.
-    const claimable: Filter<UserDocument> = {name, $or: [{status: 'offline'}, {lastSeen: {$lte: now - this.options.expiryMs}}, {lastSeen: {$not: {$type: 'number'}}} as unknown as Filter<UserDocument>, {address}]}
+    const {publicKey} = identity
+    const entry: DirectoryEntry = {name, address, ports, status, since: now, lastSeen: now, version, publicKey, signedAt: now}
+    const signed = signEntry({name, address, ports, version, signedAt: now}, identity)
+    // Matches only an entry we may take over: bound to our key (or to none, a malformed one), and offline, expired,
+    // malformed, or ours by address. If one exists that we may not, the upsert's insert hits the unique name index
+    // and the server refuses it atomically.
+    const claimable = {
+      name,
+      $and: [
+        {$or: [{publicKey}, {publicKey: {$not: {$type: 'string'}}}]},
+        {$or: [{status: 'offline'}, {lastSeen: {$lte: now - this.options.expiryMs}}, {lastSeen: {$not: {$type: 'number'}}}, {address}]},
+      ],
+    } as unknown as Filter<UserDocument>
     try {
-      await this.users.findOneAndUpdate(claimable, {$set: {...entry, session, expiresAt: this.#expiresAt(now)}}, {upsert: true})
+      await this.users.findOneAndUpdate(claimable, {$set: {...entry, session, signed, expiresAt: this.#expiresAt(now)}}, {upsert: true})
     } catch (error) {
       if (codeOf(error) !== DUPLICATE_KEY) throw asUnreachable('register', error)
       const holder = await this.users.findOne({name}).catch(() => null)
+      if (typeof holder?.publicKey === 'string' && holder.publicKey !== publicKey) throw nameBound(name, holder.publicKey)
       throw new IvcError('NAME_TAKEN', `"${name}" is online from ${holder?.address ?? 'another address'}`)
     }
 
-    this.#sessions.set(name, {session, status})
+    this.#sessions.set(name, {session, status, publicKey})
     return entry
   }
 
@@ -106,7 +125,7 @@ export class MongoDirectory implements Directory {
     const status = update.status ?? held.status
     return guard('heartbeat', async () => {
       const before = await this.users.findOneAndUpdate(
-        {name, session: held.session},
+        {name, session: held.session, publicKey: held.publicKey},
         {$set: {lastSeen: now, status, expiresAt: this.#expiresAt(now)}},
         {projection: {status: 1, lastSeen: 1}, returnDocument: 'before'},
       )
@@ -178,10 +197,11 @@ export class MongoDirectory implements Directory {
       return undefined
     }
 
-    return asSeenAt(parsed.entry, this.#clock.wallMs(), this.options.expiryMs)
+    const entry = this.#verifier.verify(parsed.entry)
+    return entry && asSeenAt(entry, this.#clock.wallMs(), this.options.expiryMs)
   }
 
-  #session(name: string): {session: string; status: LiveStatus} {
+  #session(name: string): {session: string; status: LiveStatus; publicKey: string} {
     const held = this.#sessions.get(name)
     if (!held) throw new IvcError('BUG', `internal error: "${name}" was not registered through this directory`)
     return held

@@ -8,8 +8,9 @@ import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {validateUsername} from '../foundation/username.js'
 import {checkAddressAndPorts, fromRedisHash, parseEntry} from './entry.js'
+import {EntryVerifier, signEntry} from './entry-verifier.js'
 import {asSeenAt, isLive} from './expiry.js'
-import {guard} from './failures.js'
+import {guard, nameBound} from './failures.js'
 import {directoryKeys} from './redis-keys.js'
 import {GO_OFFLINE, HEARTBEAT, REGISTER} from './redis-scripts.js'
 import type {Directory, DirectoryEntry, DirectoryTiming, DirectoryWatch, HeartbeatResult, ListOptions, LiveStatus, Registration} from './types.js'
@@ -40,7 +41,8 @@ export class RedisDirectory implements Directory {
   readonly description: string
   readonly #keys: ReturnType<typeof directoryKeys>
   readonly #clock: Clock
-  readonly #sessions = new Map<string, string>()
+  readonly #sessions = new Map<string, {session: string; publicKey: string}>()
+  readonly #verifier: EntryVerifier
   readonly #watchers = new Set<DirectoryWatch>()
 
   private constructor(
@@ -50,6 +52,11 @@ export class RedisDirectory implements Directory {
     this.#keys = directoryKeys(options.keyPrefix)
     this.#clock = options.clock ?? realClock
     this.description = `Redis directory at ${options.redis}`
+    this.#verifier = new EntryVerifier(options.logger)
+  }
+
+  get unverified(): number {
+    return this.#verifier.dropped
   }
 
   static async open(options: RedisDirectoryOptions): Promise<RedisDirectory> {
@@ -67,29 +74,32 @@ export class RedisDirectory implements Directory {
   }
 
   async register(registration: Registration): Promise<DirectoryEntry> {
-    const {name, address, ports, version} = registration
+    const {name, address, ports, version, identity} = registration
     validateUsername(name)
     const invalid = checkAddressAndPorts(address, ports)
     if (invalid) throw new IvcError('BAD_USAGE', `cannot register ${name}: ${invalid}`)
     const session = randomBytes(8).toString('hex')
     const now = this.#clock.wallMs()
     const status = registration.status ?? 'online'
+    const {publicKey} = identity
+    const signed = signEntry({name, address, ports, version, signedAt: now}, identity)
     const [outcome, holder] = await guard('register', () =>
       this.redis.ivcRegister(this.#keys.user(name), this.#keys.names, name, address, now, this.options.expiryMs, this.options.retentionMs, session,
-        JSON.stringify(ports), status, version, JSON.stringify(registration.publicKey ?? null), this.#keys.changes))
+        JSON.stringify(ports), status, version, publicKey, this.#keys.changes, now, signed))
+    if (outcome === 'key') throw nameBound(name, holder)
     if (outcome === 'taken') throw new IvcError('NAME_TAKEN', `"${name}" is online from ${holder}`)
-    this.#sessions.set(name, session)
-    return {name, address, ports, status, since: now, lastSeen: now, version, publicKey: registration.publicKey ?? null}
+    this.#sessions.set(name, {session, publicKey})
+    return {name, address, ports, status, since: now, lastSeen: now, version, publicKey, signedAt: now}
   }
 
   async heartbeat(name: string, update: {status?: LiveStatus} = {}): Promise<HeartbeatResult> {
-    const session = this.#session(name)
+    const {session, publicKey} = this.#session(name)
     return guard('heartbeat', () =>
-      this.redis.ivcHeartbeat(this.#keys.user(name), session, this.#clock.wallMs(), this.options.expiryMs, this.options.retentionMs, update.status ?? '', this.#keys.changes, name))
+      this.redis.ivcHeartbeat(this.#keys.user(name), session, this.#clock.wallMs(), this.options.expiryMs, this.options.retentionMs, update.status ?? '', this.#keys.changes, name, publicKey))
   }
 
   async goOffline(name: string): Promise<void> {
-    const session = this.#session(name)
+    const {session} = this.#session(name)
     await guard('go offline', () => this.redis.ivcGoOffline(this.#keys.user(name), session, this.#clock.wallMs(), this.#keys.changes, name))
     this.#sessions.delete(name)
   }
@@ -172,12 +182,14 @@ export class RedisDirectory implements Directory {
       return undefined
     }
 
-    return asSeenAt(parsed.entry, this.#clock.wallMs(), this.options.expiryMs)
+    const entry = this.#verifier.verify(parsed.entry)
+    return entry && asSeenAt(entry, this.#clock.wallMs(), this.options.expiryMs)
   }
 
-  #session(name: string): string {
+  #session(name: string): {session: string; publicKey: string} {
     const session = this.#sessions.get(name)
     if (!session) throw new IvcError('BUG', `internal error: "${name}" was not registered through this directory`)
     return session
   }
 }
+

@@ -1,3 +1,4 @@
+import {fingerprint} from '../security/identity.js'
 import type {DirectoryChange, DirectoryEntry} from './types.js'
 
 /** Human renderings of directory entries for `ivc presence list/show` (the JSON forms are the entries themselves). */
@@ -17,7 +18,7 @@ export function renderEntry(entry: DirectoryEntry, now: number): string {
     ['ports', renderPorts(entry.ports)],
     ['last seen', `${ago(entry.lastSeen, now)} (${new Date(entry.lastSeen).toISOString()})`],
     ['version', entry.version],
-    ['public key', entry.publicKey ?? '-'],
+    ['identity', `${fingerprint(entry.publicKey)} (signed ${new Date(entry.signedAt).toISOString()})`],
   ]
   return lines.map(([label, value]) => `${(label + ':').padEnd(12)}${value}`).join('\n') + '\n'
 }

@@ -21,8 +21,16 @@ export interface DirectoryEntry {
   lastSeen: number
   /** The holder's ivc version. */
   version: string
-  /** Reserved for key-based name ownership (security issue); null until then. */
-  publicKey: string | null
+  /** The holder's identity key (Ed25519, 43 base64url characters): the entry is signed by it, and the name is bound to it. */
+  publicKey: string
+  /** When the holder signed the entry (its clock, ms since the epoch); a reader refuses one older than the newest it saw. */
+  signedAt: number
+}
+
+/** What signs a registration: the holder's identity (src/security/identity.ts). */
+export interface EntrySigner {
+  readonly publicKey: string
+  sign(data: Uint8Array): string
 }
 
 /** What a presence process announces when it registers a name. */
@@ -32,7 +40,8 @@ export interface Registration {
   ports: Record<string, number>
   version: string
   status?: LiveStatus
-  publicKey?: string | null
+  /** Signs the entry; the name is bound to its public key (a claim under another key is NAME_TAKEN). */
+  identity: EntrySigner
 }
 
 /** The result of a heartbeat: refreshed, the entry vanished (directory restarted, retention over), or another process holds the name now. */
@@ -72,8 +81,9 @@ export interface Directory {
    */
   readonly reportsOutages?: boolean
   /**
-   * Claim `name` for this process. Refused with NAME_TAKEN while another address holds it online; re-registering
-   * from the same address (a restart on the same host) takes it over.
+   * Claim `name` for this process, signed by the registration's identity. Refused with NAME_TAKEN while the entry is
+   * bound to another identity key (for as long as it is kept), or while another address holds it online;
+   * re-registering from the same address with the same key (a restart on the same host) takes it over.
    */
   register(registration: Registration): Promise<DirectoryEntry>
   /** Refresh a name this directory object registered, optionally changing its live status. */
@@ -81,8 +91,13 @@ export interface Directory {
   /** Mark a name this directory object registered as offline (kept, so `list --all` still shows it). */
   goOffline(name: string): Promise<void>
   lookup(name: string): Promise<DirectoryEntry | undefined>
-  /** Entries sorted by name; malformed stored entries are skipped with a warning. */
+  /** Entries sorted by name; malformed stored entries are skipped with a warning, unverified ones (below) skipped too. */
   list(options?: ListOptions): Promise<DirectoryEntry[]>
+  /**
+   * Entries read and dropped because they did not verify: a signature that fails, fields that differ from the signed
+   * ones, or an entry signed earlier than the newest this directory object saw for that name (a replay).
+   */
+  readonly unverified: number
   /** Start watching; resolves once the watch has its baseline, so nothing after it is missed. */
   watch(options?: {pollMs?: number}): Promise<DirectoryWatch>
   close(): Promise<void>

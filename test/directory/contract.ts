@@ -3,7 +3,9 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import type {Clock} from '../../src/foundation/clock.js'
 import type {Logger} from '../../src/foundation/logger.js'
 import type {Directory, DirectoryChange, DirectoryWatch, Registration} from '../../src/directory/types.js'
+import {decodeSignedEntry, encodeEntryContent} from '../../src/protocol/directory-entry.js'
 import {FakeClock} from '../support/fake-clock.js'
+import {testIdentity} from '../support/identities.js'
 import {recordingLogger} from '../support/logger.js'
 
 /** One backend under the contract: a fresh, isolated directory per test, plus raw access to plant faults. */
@@ -15,6 +17,18 @@ export interface ContractBackend {
   plantMalformed(name: string): Promise<void>
   /** Delete an entry behind the directory's back (a restarted Redis, a dropped collection). */
   erase(name: string): Promise<void>
+  /** The stored entry's signed form and the fields it vouches for, as a writer with direct store access sees them. */
+  readStored(name: string): Promise<StoredFields>
+  /** Overwrite some of the stored entry's fields directly, as anyone with write access to the store could. */
+  overwrite(name: string, fields: Partial<StoredFields>): Promise<void>
+}
+
+export interface StoredFields {
+  address: string
+  ports: Record<string, number>
+  publicKey: string
+  signedAt: number
+  signed: string
 }
 
 export const HEARTBEAT_MS = 5000
@@ -25,7 +39,11 @@ export function fakeClock(start = Date.now()): FakeClock {
   return new FakeClock(start)
 }
 
-const alice = (overrides: Partial<Registration> = {}): Registration => ({name: 'alice', address: '10.0.0.5', ports: {call: 7000}, version: '0.1.0', ...overrides})
+/** A registration signed by the identity of its name (`testIdentity(name)`), unless overridden. */
+const alice = (overrides: Partial<Registration> = {}): Registration => {
+  const name = overrides.name ?? 'alice'
+  return {name, address: '10.0.0.5', ports: {call: 7000}, version: '0.1.0', identity: testIdentity(name), ...overrides}
+}
 
 /** The one suite every directory backend passes. `setup` runs per test and returns the backend's hooks. */
 export function directoryContract(label: string, setup: () => Promise<ContractBackend>): void {
@@ -55,7 +73,7 @@ export function directoryContract(label: string, setup: () => Promise<ContractBa
     it('registers an entry that lookup and list show online with its address and ports', async () => {
       const directory = await open()
       const entry = await directory.register(alice())
-      expect(entry).toEqual({name: 'alice', address: '10.0.0.5', ports: {call: 7000}, status: 'online', since: clock.now(), lastSeen: clock.now(), version: '0.1.0', publicKey: null})
+      expect(entry).toEqual({name: 'alice', address: '10.0.0.5', ports: {call: 7000}, status: 'online', since: clock.now(), lastSeen: clock.now(), version: '0.1.0', publicKey: testIdentity('alice').publicKey, signedAt: clock.now()})
       expect(await directory.lookup('alice')).toEqual(entry)
       expect(await directory.list()).toEqual([entry])
       expect(await directory.lookup('bob')).toBeUndefined()
@@ -198,6 +216,61 @@ export function directoryContract(label: string, setup: () => Promise<ContractBa
       expect(await next()).toEqual({name: 'carol', status: 'offline', previous: 'online'})
       await watch.close()
       expect(await changes.next()).toEqual({done: true, value: undefined})
+    })
+
+    it('binds a name to the first key that claims it: another key is refused by the write itself, online or not', async () => {
+      const first = await open()
+      const second = await open()
+      await first.register(alice())
+      const mallory = testIdentity('mallory')
+      await expect(second.register(alice({identity: mallory}))).rejects.toMatchObject({code: 'NAME_TAKEN', message: expect.stringContaining('"alice" belongs to another identity key (SHA256:')})
+      await first.goOffline('alice')
+      clock.advance(EXPIRY_MS)
+      await expect(second.register(alice({identity: mallory, address: '10.0.0.9'}))).rejects.toMatchObject({code: 'NAME_TAKEN'})
+      expect((await second.lookup('alice'))!.publicKey).toBe(testIdentity('alice').publicKey)
+      // The same key may come back from anywhere once the name is free (an identity moved to another host).
+      await second.register(alice({address: '10.0.0.9'}))
+      expect((await first.lookup('alice'))!.address).toBe('10.0.0.9')
+    })
+
+    it('refuses a heartbeat when the stored entry is bound to another key', async () => {
+      const directory = await open()
+      await directory.register(alice())
+      await backend.overwrite('alice', {publicKey: testIdentity('mallory').publicKey})
+      expect(await directory.heartbeat('alice')).toBe('taken')
+    })
+
+    it('drops, counts and logs at debug an entry whose signature does not verify (right name, wrong key or fields)', async () => {
+      const writer = await open()
+      const reader = await open()
+      await writer.register(alice())
+      await writer.register(alice({name: 'bob', address: '10.0.0.6'}))
+      // Bob's entry redirected to another address: the signed form still says 10.0.0.6.
+      await backend.overwrite('bob', {address: '10.6.6.6'})
+      expect(await reader.lookup('bob')).toBeUndefined()
+      // Bob's signed form rewritten to the new address, his signature kept: it no longer verifies.
+      const stored = await backend.readStored('bob')
+      const decoded = decodeSignedEntry(Buffer.from(stored.signed, 'base64url'))
+      if (!decoded.ok) throw new Error(decoded.reason)
+      const forged = Buffer.concat([encodeEntryContent({...decoded.value.content, address: '10.6.6.6'}), Buffer.from(decoded.value.signature, 'base64url')])
+      await backend.overwrite('bob', {signed: forged.toString('base64url')})
+      expect((await reader.list()).map((entry) => entry.name)).toEqual(['alice'])
+      expect(reader.unverified).toBe(2)
+      expect(logger.lines.join('')).toContain('directory entry "bob" dropped: its fields differ from the signed ones (1 dropped so far)')
+      expect(logger.lines.join('')).toContain('directory entry "bob" dropped: its signature does not verify')
+    })
+
+    it('refuses a replayed older entry once it has seen a newer one for that name', async () => {
+      const writer = await open()
+      const reader = await open()
+      await writer.register(alice({address: '10.0.0.5'}))
+      const old = await backend.readStored('alice')
+      clock.advance(1000)
+      await writer.register(alice({ports: {call: 7001}}))
+      expect((await reader.lookup('alice'))!.ports.call).toBe(7001)
+      await backend.overwrite('alice', old)
+      expect(await reader.lookup('alice')).toBeUndefined()
+      expect(logger.lines.join('')).toMatch(/directory entry "alice" dropped: signed at \d+, before the newest seen \(\d+\): a replay/)
     })
 
     it('fails to open an unreachable directory with DIRECTORY_UNREACHABLE', async () => {

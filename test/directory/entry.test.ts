@@ -1,8 +1,10 @@
 import {describe, expect, it} from 'vitest'
 
 import {checkAddressAndPorts, fromDocument, fromRedisHash, parseEntry} from '../../src/directory/entry.js'
+import {testIdentity} from '../support/identities.js'
 
-const good = {name: 'alice', address: '10.0.0.5', ports: {call: 7000}, status: 'online', since: 1, lastSeen: 2, version: '0.1.0', publicKey: null}
+const publicKey = testIdentity('alice').publicKey
+const good = {name: 'alice', address: '10.0.0.5', ports: {call: 7000}, status: 'online', since: 1, lastSeen: 2, version: '0.1.0', publicKey, signedAt: 1, signed: 'SVZDRQ'}
 
 describe('directory entries', () => {
   it('accepts a well-formed entry and IPv6 or host-name addresses', () => {
@@ -21,6 +23,10 @@ describe('directory entries', () => {
     [{...good, since: 'yesterday'}, 'since'],
     [{...good, version: 'v'.repeat(65)}, 'version'],
     [{...good, publicKey: 5}, 'publicKey'],
+    [{...good, publicKey: null}, 'publicKey'],
+    [{...good, signedAt: -1}, 'signedAt'],
+    [{...good, signed: 'not base64url!'}, 'signed'],
+    [{...good, signed: 'A'.repeat(2000)}, 'signed'],
     [null, 'entry'],
   ])('rejects %j with the field that is wrong', (raw, field) => {
     const parsed = parseEntry(raw)
@@ -29,14 +35,14 @@ describe('directory entries', () => {
   })
 
   it('decodes Redis hash strings, leaving garbage for the schema to refuse', () => {
-    const hash = {name: 'alice', address: '10.0.0.5', ports: '{"call":7000}', status: 'online', since: '1', lastSeen: '2', version: '0.1.0', publicKey: 'null', session: 'x'}
+    const hash = {name: 'alice', address: '10.0.0.5', ports: '{"call":7000}', status: 'online', since: '1', lastSeen: '2', version: '0.1.0', publicKey, signedAt: '1', signed: 'SVZDRQ', session: 'x'}
     expect(parseEntry(fromRedisHash(hash))).toEqual({ok: true, entry: good})
     expect(parseEntry(fromRedisHash({...hash, lastSeen: ''})).ok).toBe(false)
     expect(parseEntry(fromRedisHash({...hash, ports: '{nope'})).ok).toBe(false)
   })
 
   it('picks the entry fields out of a MongoDB document', () => {
-    expect(fromDocument({...good, _id: 'x', session: 's', expiresAt: new Date(), publicKey: undefined})).toEqual(good)
+    expect(fromDocument({...good, _id: 'x', session: 's', expiresAt: new Date()})).toEqual(good)
   })
 
   it('checks a registration\'s address and ports', () => {

@@ -5,7 +5,7 @@ import type {DirectoryEntry} from '../../src/directory/types.js'
 
 const T0 = 1_700_000_000_000
 const entry = (overrides: Partial<DirectoryEntry> = {}): DirectoryEntry => ({
-  name: 'alice', address: '10.0.0.5', ports: {call: 7000}, status: 'online', since: T0, lastSeen: T0, version: '0.1.0', publicKey: null, ...overrides,
+  name: 'alice', address: '10.0.0.5', ports: {call: 7000}, status: 'online', since: T0, lastSeen: T0, version: '0.1.0', publicKey: 'A'.repeat(43), signedAt: 1, ...overrides,
 })
 
 describe('presence expiry', () => {

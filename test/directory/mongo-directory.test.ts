@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {defaultTiming} from '../../src/directory/expiry.js'
 import {databaseName, MongoDirectory, redactUrl} from '../../src/directory/mongo-directory.js'
+import {testIdentity} from '../support/identities.js'
 import {recordingLogger} from '../support/logger.js'
 import {type MongoTestServer, startMongoServer} from '../support/mongo-server.js'
 import {type ContractBackend, directoryContract} from './contract.js'
@@ -43,6 +44,13 @@ function backendAt(baseUrl: () => string) {
       async erase(name) {
         await users.deleteOne({name})
       },
+      async readStored(name) {
+        const document = (await users.findOne({name}))!
+        return {address: document.address, ports: document.ports, publicKey: document.publicKey, signedAt: document.signedAt, signed: document.signed}
+      },
+      async overwrite(name, fields) {
+        await users.updateOne({name}, {$set: fields})
+      },
     }
   }
 }
@@ -72,7 +80,7 @@ describe('mongodb directory', () => {
     const watch = await directory.watch({pollMs: 50})
     const changes = watch[Symbol.asyncIterator]()
     await logger.waitFor((line) => line.includes('no change stream (the server is not a replica set); polling'))
-    await directory.register({name: 'dave', address: '10.0.0.7', ports: {}, version: '0.1.0'})
+    await directory.register({name: 'dave', address: '10.0.0.7', ports: {}, version: '0.1.0', identity: testIdentity('dave')})
     expect((await changes.next()).value).toMatchObject({name: 'dave', status: 'online'})
     expect(server.commands).toContain('aggregate')
     await directory.close()

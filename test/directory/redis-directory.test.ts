@@ -7,6 +7,7 @@ import {parseRedisUrl} from '../../src/bus/redis-url.js'
 import {defaultTiming} from '../../src/directory/expiry.js'
 import {RedisDirectory} from '../../src/directory/redis-directory.js'
 import {directoryKeys} from '../../src/directory/redis-keys.js'
+import {testIdentity} from '../support/identities.js'
 import {recordingLogger} from '../support/logger.js'
 import {directoryContract} from './contract.js'
 
@@ -39,6 +40,13 @@ directoryContract('redis', async () => {
     async erase(name) {
       await raw.del(keys.user(name))
     },
+    async readStored(name) {
+      const hash = await raw.hgetall(keys.user(name))
+      return {address: hash.address, ports: JSON.parse(hash.ports) as Record<string, number>, publicKey: hash.publicKey, signedAt: Number(hash.signedAt), signed: hash.signed}
+    },
+    async overwrite(name, fields) {
+      await raw.hset(keys.user(name), Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, typeof value === 'object' ? JSON.stringify(value) : String(value)])))
+    },
   }
 })
 
@@ -51,8 +59,8 @@ describe('redis directory', () => {
   it('stores an entry as a hash that expires after the retention period', async () => {
     const {keyPrefix, keys} = isolated()
     const directory = await RedisDirectory.open({redis: redisUrl, logger: recordingLogger(), keyPrefix, ...defaultTiming({retentionMs: 60_000})})
-    await directory.register({name: 'alice', address: '10.0.0.5', ports: {call: 7000}, version: '0.1.0'})
-    expect(await raw.hgetall(keys.user('alice'))).toMatchObject({name: 'alice', address: '10.0.0.5', ports: '{"call":7000}', status: 'online', publicKey: 'null'})
+    await directory.register({name: 'alice', address: '10.0.0.5', ports: {call: 7000}, version: '0.1.0', identity: testIdentity('x')})
+    expect(await raw.hgetall(keys.user('alice'))).toMatchObject({name: 'alice', address: '10.0.0.5', ports: '{"call":7000}', status: 'online', publicKey: testIdentity('x').publicKey})
     const ttl = await raw.pttl(keys.user('alice'))
     expect(ttl).toBeGreaterThan(50_000)
     expect(ttl).toBeLessThanOrEqual(60_000)
@@ -64,8 +72,8 @@ describe('redis directory', () => {
     const options = {redis: redisUrl, logger: recordingLogger(), keyPrefix, ...defaultTiming()}
     const aliceSide = await RedisDirectory.open(options)
     const bobSide = await RedisDirectory.open(options)
-    await aliceSide.register({name: 'alice', address: '127.0.0.1', ports: {call: 7000}, version: '0.1.0'})
-    await bobSide.register({name: 'bob', address: '127.0.0.1', ports: {call: 7001}, version: '0.1.0'})
+    await aliceSide.register({name: 'alice', address: '127.0.0.1', ports: {call: 7000}, version: '0.1.0', identity: testIdentity('x')})
+    await bobSide.register({name: 'bob', address: '127.0.0.1', ports: {call: 7001}, version: '0.1.0', identity: testIdentity('x')})
     await aliceSide.goOffline('alice')
     expect((await bobSide.list()).map((entry) => [entry.name, entry.ports.call])).toEqual([['bob', 7001]])
     await Promise.all([aliceSide.close(), bobSide.close()])
@@ -74,7 +82,7 @@ describe('redis directory', () => {
   it('drops names whose hash expired from the index when listing', async () => {
     const {keyPrefix, keys} = isolated()
     const directory = await RedisDirectory.open({redis: redisUrl, logger: recordingLogger(), keyPrefix, ...defaultTiming()})
-    await directory.register({name: 'alice', address: '10.0.0.5', ports: {}, version: '0.1.0'})
+    await directory.register({name: 'alice', address: '10.0.0.5', ports: {}, version: '0.1.0', identity: testIdentity('x')})
     await raw.del(keys.user('alice'))
     expect(await directory.list({onlineOnly: false})).toEqual([])
     expect(await raw.smembers(keys.names)).toEqual([])

@@ -4,7 +4,7 @@ import {diffSnapshots, toSnapshot} from '../../src/directory/snapshot-diff.js'
 import type {DirectoryEntry} from '../../src/directory/types.js'
 
 const entry = (name: string, overrides: Partial<DirectoryEntry> = {}): DirectoryEntry => ({
-  name, address: '10.0.0.5', ports: {call: 7000}, status: 'online', since: 1, lastSeen: 1, version: '0.1.0', publicKey: null, ...overrides,
+  name, address: '10.0.0.5', ports: {call: 7000}, status: 'online', since: 1, lastSeen: 1, version: '0.1.0', publicKey: 'A'.repeat(43), signedAt: 1, ...overrides,
 })
 const brief = (changes: ReturnType<typeof diffSnapshots>) => changes.map(({name, status, previous}) => [name, previous, status])
 

@@ -9,6 +9,7 @@ import {defaultTiming} from '../../src/directory/expiry.js'
 import {type PresenceEvent, type PresenceHandle, startPresence} from '../../src/directory/presence-runner.js'
 import {RedisDirectory} from '../../src/directory/redis-directory.js'
 import type {Directory, DirectoryChange} from '../../src/directory/types.js'
+import {testIdentity} from '../support/identities.js'
 import {recordingLogger} from '../support/logger.js'
 import {startRedisServer} from '../support/redis-server.js'
 
@@ -64,7 +65,7 @@ async function setup(redis: string, name = `u${randomUUID().slice(0, 8)}`) {
   closers.push(() => bus.close())
   const events = collector<PresenceEvent>()
   const start = async (directory: Directory, address = '10.0.0.5'): Promise<PresenceHandle> => {
-    const handle = await startPresence({directory, bus, registration: {name, address, ports: {call: 7000}, version: '0.1.0'}, heartbeatMs: 50, logger, onEvent: (event) => events.push(event)})
+    const handle = await startPresence({directory, bus, registration: {name, address, ports: {call: 7000}, version: '0.1.0', identity: testIdentity(name)}, heartbeatMs: 50, logger, onEvent: (event) => events.push(event)})
     closers.push(() => handle.stop())
     return handle
   }
