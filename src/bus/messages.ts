@@ -104,6 +104,8 @@ const callRequest = z.object({
   peer: z.string().max(32).optional(),
   host: z.string().max(255).optional(),
   port: z.number().int().min(1).max(65_535).optional(),
+  publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
+  signedAt: z.number().int().nonnegative().optional(),
   text: z.string().min(1).max(MAX_CHAT_CHARS).optional(),
 })
 
@@ -125,6 +127,8 @@ const callState = z
     callId: z.string().optional(),
     peer: z.string().optional(),
     role: z.string().optional(),
+    safetyNumber: z.string().optional(),
+    verified: z.boolean().optional(),
     sending: z.object({local: sendingSide, peer: sendingSide}).partial().passthrough().optional(),
     video: streamState.optional(),
     audio: streamState.optional(),
@@ -136,7 +140,7 @@ export type CallStateReply = z.infer<typeof callState>
 /** Requests by component: the body each type takes and the `result` of its reply. */
 export const REQUESTS = {
   call: {
-    'call.dial': {body: callRequest.extend({peer: z.string().max(32), host: z.string().max(255), port: z.number().int().min(1).max(65_535)}), result: z.object({callId: z.string()}).passthrough()},
+    'call.dial': {body: callRequest.extend({peer: z.string().max(32), host: z.string().max(255), port: z.number().int().min(1).max(65_535), publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/)}), result: z.object({callId: z.string()}).passthrough()},
     'call.status': {body: callRequest, result: callState},
     'call.accept': {body: callRequest, result: callState},
     'call.reject': {body: callRequest, result: callState},

@@ -1,7 +1,10 @@
 import type {Bus} from '../bus/bus.js'
 import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
+import type {Identity} from '../security/identity.js'
+import type {PeerTrust} from '../security/known-peers.js'
 import {componentMedia} from './component-media.js'
+import type {Callee} from './place-call.js'
 import {tcpSignalling} from './connections.js'
 import {CallDriver, type CallSummary} from './driver.js'
 import type {ComponentContext, MediaPlan} from './media-session.js'
@@ -21,7 +24,9 @@ export async function callAlone(options: {
   answerTimeoutMs: number
   plan: MediaPlan
   peer: string
-  callee: {host: string; port: number}
+  callee: Callee
+  identity: Identity
+  trust: PeerTrust
   durationS?: number
   signal: AbortSignal
   onShutdown: (close: () => unknown) => void
@@ -39,6 +44,8 @@ export async function callAlone(options: {
     bus,
     logger,
     address: options.address,
+    identity: options.identity,
+    trust: options.trust,
     answerTimeoutMs: options.answerTimeoutMs,
     ...(context.stallTimeoutS ? {stallTimeoutMs: context.stallTimeoutS * 1000} : {}),
     network: tcpSignalling(logger, clock, context.bind, context.stallTimeoutS ? context.stallTimeoutS * 1000 : undefined),
@@ -64,7 +71,8 @@ export async function callAlone(options: {
 
   const stopListening = whenAborted(signal, onStop)
   try {
-    const placed = await driver.placeCall(options.peer, options.callee.host, options.callee.port)
+    const {callee} = options
+    const placed = await driver.placeCall(options.peer, callee.host, callee.port, callee.publicKey, callee.signedAt)
     if (signal.aborted) onStop()
     return await placed.ended
   } finally {

@@ -16,6 +16,9 @@ export async function callThroughListener(options: {
   peer: string
   host: string
   port: number
+  /** The callee's identity key and the signed-at time of its entry, from the directory (place-call.ts). */
+  publicKey: string
+  signedAt: number
   durationS?: number
   signal: AbortSignal
   onEvent: (event: string, body: Record<string, unknown>) => void
@@ -55,7 +58,7 @@ export async function callThroughListener(options: {
   })
   const stopListening = whenAborted(options.signal, () => hangup(stopReason(options.signal)))
   try {
-    ;({callId} = await bus.request('call', 'call.dial', {peer: options.peer, host: options.host, port: options.port}, {timeoutMs: 10_000}))
+    ;({callId} = await bus.request('call', 'call.dial', {peer: options.peer, host: options.host, port: options.port, publicKey: options.publicKey, signedAt: options.signedAt}, {timeoutMs: 10_000}))
     for (const envelope of early.splice(0)) if (envelope.callId === callId) handle(envelope)
     return await ended
   } finally {

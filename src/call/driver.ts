@@ -3,9 +3,14 @@ import type {TopicBody, TopicType} from '../bus/messages.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {newCallId} from '../protocol/call/secret.js'
+import type {Identity} from '../security/identity.js'
 import {newKeyShare} from '../security/key-share.js'
+import type {PeerTrust} from '../security/known-peers.js'
+import {safetyNumber} from '../security/safety-number.js'
 import {CallBook, type CallSummary} from './call-book.js'
+import {judgeInvite, signAccept, signInvite} from './call-identity.js'
 import {answerKeys} from './call-keys.js'
+import {receivedInvite} from './setup-states.js'
 import type {Clock} from '../foundation/clock.js'
 import type {CallMedia, CallMediaSession} from './component-media.js'
 import type {SignalLink, SignalNetwork} from './connections.js'
@@ -24,6 +29,10 @@ export interface CallDriverOptions {
   logger: Logger
   /** Our address as peers reach us (goes into invites). */
   address: string
+  /** The local user's identity: signs our invites and accepts. */
+  identity: Identity
+  /** The peers' pinned identity keys: an invite or a callee whose key is not the pinned one is refused. */
+  trust: PeerTrust
   answerTimeoutMs?: number
   /** A peer silent this long is gone (the network and the control component enforce it; here it goes into `call.stalled`). */
   stallTimeoutMs?: number
@@ -51,6 +60,8 @@ const SHUTDOWN_GRACE_MS = 4000
 export class CallDriver {
   #state: CallState
   readonly #book = new CallBook<SignalLink, CallMediaSession>()
+  /** The signed-at time of the directory entry each peer was last called at, pinned with its key once the call is up. */
+  readonly #entrySignedAt = new Map<string, number>()
   #listener: {port: number; close(): Promise<void>} | undefined
 
   constructor(private readonly options: CallDriverOptions) {
@@ -97,14 +108,23 @@ export class CallDriver {
     })
   }
 
-  /** Start a call; returns its id at once and, as `ended`, its summary when it is over. */
-  async placeCall(peer: string, host: string, port: number): Promise<{callId: string; ended: Promise<CallSummary>}> {
+  /**
+   * Start a call to `peer` at host:port, whose directory entry (signed at `entrySignedAt`) names `peerKey`: the callee
+   * must sign its accept with that key. Throws IDENTITY_CHANGED (or AUTH_FAILED) at once when the key is not the one
+   * pinned for the peer. Returns the call's id and, as `ended`, its summary when it is over.
+   */
+  async placeCall(peer: string, host: string, port: number, peerKey: string, entrySignedAt?: number): Promise<{callId: string; ended: Promise<CallSummary>}> {
+    this.options.trust.check(peer, peerKey, entrySignedAt)
     const callId = newCallId()
     const session = this.#newSession(callId)
     const media = await session.offer(true)
     const ended = this.#book.waitForEnd(callId)
+    const {address, identity, user} = this.options
+    const keyShare = newKeyShare()
+    const signed = signInvite(identity, {callId, from: user, to: peer, address, keyShare: keyShare.publicKey, media})
+    if (entrySignedAt !== undefined) this.#entrySignedAt.set(peer, entrySignedAt)
     try {
-      this.dispatch({type: 'dial', callId, peer, host, port, address: this.options.address, conn: this.#book.newConnId(), media, keyShare: newKeyShare()})
+      this.dispatch({type: 'dial', callId, peer, host, port, address, conn: this.#book.newConnId(), media, keyShare, ...signed, peerKey})
     } catch (error) {
       // Refused (already in a call, calling yourself): nothing was started.
       this.#book.stopWaiting(callId)
@@ -141,7 +161,8 @@ export class CallDriver {
       const {media, controlPort} = await session.accepted()
       // The caller may have given up meanwhile, and another call may be ringing now.
       if (!stillRinging()) throw new IvcError('NO_CALL', `the call from ${call.peer} ended before it could be accepted`)
-      this.dispatch({type: 'accept', ...keys, controlPort, media})
+      const signed = signAccept(this.options.identity, receivedInvite(call, this.options.user), {callId: call.callId, keyShare: keys.keyShare, controlPort, media})
+      this.dispatch({type: 'accept', ...keys, controlPort, media, ...signed})
     } catch (error) {
       if (stillRinging()) this.dispatch({type: 'reject', reason: 'media could not start'})
       throw error
@@ -228,7 +249,8 @@ export class CallDriver {
     this.#book.addLink(id, link)
     link.onMessage((message) => {
       this.options.logger.debug(`signal ← ${message.type} on ${id}`)
-      this.dispatch({type: 'signal', conn: id, message})
+      // Who sent an invite is judged here, where the pinned keys are; the reducer acts on the verdict.
+      this.dispatch(message.type === 'invite' ? {type: 'signal', conn: id, message, identity: judgeInvite(message, this.options.trust)} : {type: 'signal', conn: id, message})
     })
     link.onLiveness?.((change) => this.dispatch({type: 'signal-liveness', conn: id, stalled: change.kind === 'stalled', silentMs: Math.round(change.silentMs)}))
     void link.closed.then((info) => {
@@ -295,7 +317,19 @@ export class CallDriver {
       case 'emit':
         this.#emit(effect.event, effect.callId, effect.body)
         break
+      case 'pin':
+        this.options.trust.pin(effect.peer, effect.publicKey, this.#entrySignedAt.get(effect.peer))
+        break
     }
+  }
+
+  /** The safety number of the call in progress (both identity keys) and whether it was compared (`ivc trust --verified`). */
+  safety(): {safetyNumber: string; verified: boolean} | undefined {
+    const state = this.#state
+    if (state.kind !== 'in-call' && state.kind !== 'ending') return undefined
+    const {peer, peerKey} = state.call
+    const pinned = this.options.trust.pinned(peer)
+    return {safetyNumber: safetyNumber(this.options.identity.publicKey, peerKey), verified: pinned?.publicKey === peerKey && pinned.verified}
   }
 
   #emit(event: TopicType<'call'>, callId: string, body: Record<string, unknown>): void {

@@ -2,6 +2,9 @@ import {isIP} from 'node:net'
 
 import * as Flags from '@oclif/core/flags'
 
+import {ivcConfigDir} from '../foundation/config-dir.js'
+import {KnownPeers, knownPeersTrust, type PeerTrust} from '../security/known-peers.js'
+
 import {IvcError} from '../foundation/errors.js'
 import {frameSizeFlag} from '../media/video/frame-size.js'
 import {defaultVideoSink, DISPLAY_RULE, displayExists} from '../plugins/display.js'
@@ -72,6 +75,18 @@ export const callFlags = {
   bind: bindAddress({env: 'IVC_BIND', description: 'Address to listen on for calls, control and media; default: the --address peers are told. 0.0.0.0 (or ::) for every interface.'}),
   timeout: Flags.integer({env: 'IVC_CALL_TIMEOUT', default: 30, min: 1, description: 'Seconds to wait for an answer before giving up.'}),
   'stall-timeout': stallTimeoutFlag(),
+  'trust-on-first-use': Flags.custom<boolean>({
+    env: 'IVC_TRUST_ON_FIRST_USE',
+    default: true,
+    options: ['true', 'false'],
+    parse: async (input) => input === 'true',
+    description: 'true: pin the identity key of a peer met for the first time (as SSH does); false: call, and take calls from, only peers pinned with `ivc trust`.',
+  })(),
+}
+
+/** How this user's calls judge a peer's identity key: its known-peers file, and whether a first meeting pins. */
+export function peerTrust(user: string, trustOnFirstUse: boolean): PeerTrust {
+  return knownPeersTrust(new KnownPeers(ivcConfigDir(), user), {trustOnFirstUse})
 }
 
 export interface CallFlagValues {

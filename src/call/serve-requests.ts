@@ -4,13 +4,13 @@ import type {CallDriver} from './driver.js'
 /** What `ivc control` can ask the call component over the bus (request types `call.*`). */
 export async function serveCallRequests(bus: Bus, driver: CallDriver): Promise<() => Promise<void>> {
   // The bus has checked the body against the type's schema (src/bus/messages.ts REQUESTS.call): a call.dial has peer,
-  // host and port, a call.set-media its kind, a call.chat its text; anything else was answered BAD_USAGE.
+  // host, port and the callee's identity key, a call.set-media its kind, a call.chat its text; anything else was answered BAD_USAGE.
   return bus.serve('call', async (request) => {
     switch (request.type) {
       case 'call.dial': {
         // `ivc call` run next to this user's `ivc listen`: the listener places the call (see commands/call.ts).
         const body = request.body
-        const {callId} = await driver.placeCall(body.peer, body.host, body.port)
+        const {callId} = await driver.placeCall(body.peer, body.host, body.port, body.publicKey, body.signedAt)
         return {callId}
       }
 
@@ -49,7 +49,7 @@ export function describeState(driver: CallDriver): Record<string, unknown> {
   if ('call' in state) {
     const call = state.call
     Object.assign(base, {callId: call.callId, peer: call.peer})
-    if ('sending' in call) Object.assign(base, {role: call.role, sending: call.sending, startedAt: call.startedAt})
+    if ('sending' in call) Object.assign(base, {role: call.role, sending: call.sending, startedAt: call.startedAt, ...driver.safety()})
   }
 
   if (state.lastEnd) base.lastEnd = state.lastEnd

@@ -1,8 +1,10 @@
 import type {SignalMessage, SignalOf} from '../protocol/call/signalling.js'
+import type {InviteFields} from '../protocol/call/transcript.js'
 import {deriveCallSecret} from '../security/key-share.js'
 import {messageHash, setupHash} from '../security/setup-hash.js'
+import {acceptProblem, type IdentityVerdict} from './call-identity.js'
 import {close, endSetup, ignored, invalid, ok, refuse, send} from './steps.js'
-import type {ActiveCall, CallEvent, CallState, EndCode, Step} from './types.js'
+import type {ActiveCall, CallEvent, CallState, EndCode, OutgoingCall, Step} from './types.js'
 
 type Calling = Extract<CallState, {kind: 'calling'}>
 type Incoming = Extract<CallState, {kind: 'incoming'}>
@@ -10,14 +12,29 @@ type Invite = Extract<SignalMessage, {type: 'invite'}>
 
 const bothOn = () => ({audio: true, video: true})
 
-/** Start ringing for an invite: from listening, or as a caller that lost a glare tie. */
-export function takeInvite(state: Extract<CallState, {kind: 'listening' | 'calling'}>, conn: string, invite: Invite, now: number, glare: boolean): Step {
+/**
+ * Start ringing for an invite: from listening, or as a caller that lost a glare tie. Only an invite the driver found
+ * signed by the key it names, that key being the one pinned for the caller (`identity`), rings; any other is refused
+ * before anything starts, and the caller is told why.
+ */
+export function takeInvite(state: Extract<CallState, {kind: 'listening' | 'calling'}>, conn: string, invite: Invite, identity: IdentityVerdict | undefined, now: number, glare: boolean): Step {
   const {config} = state
   if (invite.to !== config.user) {
     return ok(state, [send(conn, {type: 'reject', callId: invite.callId, code: 'wrong-user', reason: `this is ${config.user}, not ${invite.to}`}), close(conn, 'wrong user')])
   }
 
-  const call = {callId: invite.callId, peer: invite.from, conn, peerHost: invite.address, offer: invite.media, keyShare: invite.keyShare, inviteHash: messageHash(invite), glare, since: now}
+  if (!identity?.ok) {
+    const {code, reason} = identity ?? {code: 'auth-failed' as const, reason: 'the invite was not checked'}
+    const errorCode = code === 'identity-changed' ? 'IDENTITY_CHANGED' : 'AUTH_FAILED'
+    return ok(state, [
+      send(conn, {type: 'reject', callId: invite.callId, code, reason: reason.slice(0, 200)}),
+      close(conn, code),
+      {type: 'log', level: 'warn', message: `refused a call from ${invite.from}: ${errorCode}: ${reason}`},
+      {type: 'emit', event: 'call.refused', callId: invite.callId, body: {peer: invite.from, reason, code: errorCode}},
+    ])
+  }
+
+  const call = {callId: invite.callId, peer: invite.from, conn, peerHost: invite.address, offer: invite.media, keyShare: invite.keyShare, identityKey: invite.identityKey, inviteHash: messageHash(invite), glare, since: now}
   return ok({kind: 'incoming', config, lastEnd: state.lastEnd, call}, [
     send(conn, {type: 'ringing', callId: invite.callId}),
     {type: 'start-timer', timer: 'answer', callId: invite.callId, ms: config.answerTimeoutMs},
@@ -36,7 +53,7 @@ export function glareWinner(ours: {caller: string; callId: string}, theirs: {cal
 
 /** The caller's invite: what it sends, and half of what its set-up hash covers. */
 function inviteOf({config, call}: Calling): Invite {
-  return {type: 'invite', callId: call.callId, from: config.user, to: call.peer, address: call.address, keyShare: call.keyShare.publicKey, media: call.media}
+  return {type: 'invite', ...sentInvite(call, config.user), signature: call.signature}
 }
 
 export function callingStep(state: Calling, event: CallEvent, now: number): Step {
@@ -53,7 +70,7 @@ export function callingStep(state: Calling, event: CallEvent, now: number): Step
       if (!mine(event.conn)) {
         if (event.message.type !== 'invite') return ignored(state, `${event.message.type} on another connection`)
         const {from, to} = event.message
-        return from === call.peer && to === state.config.user ? glare(state, event.conn, event.message, now) : refuse(state, event.conn, event.message)
+        return from === call.peer && to === state.config.user ? glare(state, event.conn, event.message, event.identity, now) : refuse(state, event.conn, event.message)
       }
 
       if (call.phase === 'connecting') return ignored(state, `${event.message.type} before connecting`)
@@ -84,7 +101,9 @@ function cancel(state: Calling, reason: string) {
   return state.call.phase === 'connecting' ? [] : [send(state.call.conn, {type: 'cancel', callId: state.call.callId, reason})]
 }
 
-function glare(state: Calling, conn: string, invite: Invite, now: number): Step {
+function glare(state: Calling, conn: string, invite: Invite, identity: IdentityVerdict | undefined, now: number): Step {
+  // An invite that does not prove its sender is no glare: refused, and our own call goes on.
+  if (!identity?.ok) return takeInvite(state, conn, invite, identity, now, true)
   const winner = glareWinner({caller: state.config.user, callId: state.call.callId}, {caller: invite.from, callId: invite.callId})
   if (winner === 'ours') {
     return ok(state, [
@@ -97,7 +116,7 @@ function glare(state: Calling, conn: string, invite: Invite, now: number): Step 
   // We yield: our outgoing call is withdrawn without a `call.ended` (the user's call to this peer goes on, as theirs),
   // and the incoming one is marked so the driver accepts it without asking.
   const withdrawn = [...cancel(state, 'glare'), close(state.call.conn, 'glare'), {type: 'cancel-timer', timer: 'answer', callId: state.call.callId} as const]
-  const ringing = takeInvite({kind: 'listening', config: state.config, lastEnd: state.lastEnd}, conn, invite, now, true)
+  const ringing = takeInvite({kind: 'listening', config: state.config, lastEnd: state.lastEnd}, conn, invite, identity, now, true)
   return ok(ringing.state, [
     ...withdrawn,
     {type: 'log', level: 'info', message: `glare with ${invite.from}: their call ${invite.callId} wins`},
@@ -114,6 +133,11 @@ function callerSignal(state: Calling, message: SignalMessage, now: number): Step
       if (call.phase !== 'inviting') return ignored(state, 'ringing twice')
       return ok({...state, call: {...call, phase: 'ringing'}}, [{type: 'emit', event: 'call.ringing', callId: call.callId, body: {peer: call.peer}}])
     case 'accept': {
+      const problem = acceptProblem(call.peerKey, sentInvite(call, state.config.user), message)
+      if (problem) {
+        return endSetup(state, 'auth-failed', `${call.peer}'s accept did not prove its identity key: ${problem}`, now, [send(call.conn, {type: 'hangup', callId: call.callId, reason: 'authentication failed: your accept\'s signature did not verify', failed: true})])
+      }
+
       let secret: string
       try {
         const transcript = {callId: call.callId, caller: state.config.user, callee: call.peer, callerShare: call.keyShare.publicKey, calleeShare: message.keyShare}
@@ -131,6 +155,7 @@ function callerSignal(state: Calling, message: SignalMessage, now: number): Step
         peerHost: call.host,
         secret,
         setupHash: setupHash(messageHash(inviteOf(state)), messageHash(message)),
+        peerKey: call.peerKey,
         controlPort: message.controlPort,
         local: call.media,
         remote: message.media,
@@ -141,12 +166,13 @@ function callerSignal(state: Calling, message: SignalMessage, now: number): Step
         {type: 'cancel-timer', timer: 'answer', callId: call.callId},
         {type: 'set-presence', status: 'in-call'},
         {type: 'start-media', call: active},
+        {type: 'pin', peer: call.peer, publicKey: call.peerKey},
         {type: 'emit', event: 'call.started', callId: call.callId, body: {peer: call.peer, role: 'caller'}},
       ])
     }
 
     case 'reject': {
-      const code: EndCode = message.code === 'timeout' ? 'timeout' : message.code === 'glare' ? 'glare' : 'rejected'
+      const code: EndCode = message.code === 'timeout' || message.code === 'glare' || message.code === 'auth-failed' || message.code === 'identity-changed' ? message.code : 'rejected'
       return endSetup(state, code, `${call.peer} rejected the call (${message.code}${message.reason ? `: ${message.reason}` : ''})`, now, [])
     }
 
@@ -165,7 +191,7 @@ export function incomingStep(state: Incoming, event: CallEvent, now: number): St
   const reject = (code: 'declined' | 'timeout' | 'unavailable', reason: string) => [send(call.conn, {type: 'reject', callId: call.callId, code, reason})]
   switch (event.type) {
     case 'accept': {
-      const accept: SignalOf<'accept'> = {type: 'accept', callId: call.callId, keyShare: event.keyShare, controlPort: event.controlPort, media: event.media}
+      const accept: SignalOf<'accept'> = {type: 'accept', callId: call.callId, keyShare: event.keyShare, identityKey: event.identityKey, controlPort: event.controlPort, media: event.media, signature: event.signature}
       const active: ActiveCall = {
         callId: call.callId,
         peer: call.peer,
@@ -174,6 +200,7 @@ export function incomingStep(state: Incoming, event: CallEvent, now: number): St
         peerHost: call.peerHost,
         secret: event.secret,
         setupHash: setupHash(call.inviteHash, messageHash(accept)),
+        peerKey: call.identityKey,
         controlPort: event.controlPort,
         local: event.media,
         remote: call.offer,
@@ -185,6 +212,7 @@ export function incomingStep(state: Incoming, event: CallEvent, now: number): St
         {type: 'cancel-timer', timer: 'answer', callId: call.callId},
         {type: 'set-presence', status: 'in-call'},
         {type: 'start-media', call: active},
+        {type: 'pin', peer: call.peer, publicKey: call.identityKey},
         {type: 'emit', event: 'call.started', callId: call.callId, body: {peer: call.peer, role: 'callee'}},
       ])
     }
@@ -216,4 +244,14 @@ export function incomingStep(state: Incoming, event: CallEvent, now: number): St
     default:
       return ignored(state, `${event.type} while ringing`)
   }
+}
+
+/** The invite a caller sends (and signed), as its transcript's fields. */
+export function sentInvite(call: OutgoingCall, user: string): InviteFields {
+  return {callId: call.callId, from: user, to: call.peer, address: call.address, keyShare: call.keyShare.publicKey, identityKey: call.identityKey, media: call.media}
+}
+
+/** The invite a callee received, as its transcript's fields (what its accept signs over). */
+export function receivedInvite(call: {callId: string; peer: string; peerHost: string; keyShare: string; identityKey: string; offer: InviteFields['media']}, user: string): InviteFields {
+  return {callId: call.callId, from: call.peer, to: user, address: call.peerHost, keyShare: call.keyShare, identityKey: call.identityKey, media: call.offer}
 }

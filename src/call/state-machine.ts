@@ -75,7 +75,7 @@ function listeningStep(state: Extract<CallState, {kind: 'listening'}>, event: Ca
       return ok({kind: 'idle', config, lastEnd: state.lastEnd}, [{type: 'set-presence', status: 'offline'}])
     case 'dial': {
       if (event.peer === config.user) return invalid(state, 'BAD_USAGE', 'cannot call yourself')
-      const call = {callId: event.callId, peer: event.peer, conn: event.conn, host: event.host, port: event.port, address: event.address, media: event.media, keyShare: event.keyShare, phase: 'connecting' as const, since: now}
+      const call = {callId: event.callId, peer: event.peer, conn: event.conn, host: event.host, port: event.port, address: event.address, media: event.media, keyShare: event.keyShare, identityKey: event.identityKey, signature: event.signature, peerKey: event.peerKey, phase: 'connecting' as const, since: now}
       return ok({kind: 'calling', config, lastEnd: state.lastEnd, call}, [
         {type: 'connect', conn: event.conn, host: event.host, port: event.port},
         {type: 'start-timer', timer: 'answer', callId: event.callId, ms: config.answerTimeoutMs},
@@ -92,7 +92,7 @@ function listeningStep(state: Extract<CallState, {kind: 'listening'}>, event: Ca
     case 'signal': {
       const {message, conn} = event
       if (message.type !== 'invite') return ignored(state, `${message.type} on a connection with no call`)
-      return takeInvite(state, conn, message, now, yieldedTo(state, message.from, now))
+      return takeInvite(state, conn, message, event.identity, now, yieldedTo(state, message.from, now))
     }
 
     default:

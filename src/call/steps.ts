@@ -79,7 +79,8 @@ export const END_CODES = {
   'control-lost': {exit: 'PEER_GONE', meaning: 'the control connection to the peer was lost'},
   'peer-failed': {exit: 'PEER_GONE', meaning: 'the peer\'s side of the call failed (one of its components crashed) and ended the call'},
   'component-crashed': {exit: 'COMPONENT_FAILED', meaning: 'one of this side\'s components crashed or failed; the peer is told'},
-  'auth-failed': {exit: 'AUTH_FAILED', meaning: 'the control connection\'s handshake failed: the two sides did not see the same invite and accept (changed on the way), so the call is not what was agreed; the peer is told'},
+  'auth-failed': {exit: 'AUTH_FAILED', meaning: 'the set-up did not prove itself: a signature on the invite or the accept did not verify (changed on the way, or not by the key expected; no media was started), or the control connection\'s handshake failed (the two sides did not see the same invite and accept); the peer is told'},
+  'identity-changed': {exit: 'IDENTITY_CHANGED', meaning: 'the callee has another identity key pinned for you, or none and does not trust on first use'},
 } as const satisfies Record<EndCode, {exit: ErrorCode | 'ok'; meaning: string}>
 
 /** The ErrorCode an `ivc call` should exit with for an ending, or undefined when the call ended normally. */

@@ -2,6 +2,7 @@ import type {ErrorCode} from '../foundation/errors.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
 import type {SignalMessage} from '../protocol/call/signalling.js'
 import type {KeyShare} from '../security/key-share.js'
+import type {IdentityVerdict} from './call-identity.js'
 import {DEFAULT_STALL_TIMEOUT_MS} from '../transport/liveness.js'
 
 /**
@@ -43,6 +44,11 @@ export interface OutgoingCall {
   media: MediaOffer
   /** Our key pair for this call; its public half goes into the invite. */
   keyShare: KeyShare
+  /** Our identity key and its signature over the invite (made by the driver, which holds the private key). */
+  identityKey: string
+  signature: string
+  /** The callee's identity key, from its directory entry (checked against the pin): the accept must be signed by it. */
+  peerKey: string
   /** connecting: TCP not up yet; inviting: invite sent; ringing: the callee is ringing. */
   phase: 'connecting' | 'inviting' | 'ringing'
   since: number
@@ -59,6 +65,8 @@ export interface IncomingCall {
   keyShare: string
   /** SHA-256 of the invite as it arrived (security/setup-hash.ts): half of the set-up the control key confirms. */
   inviteHash: string
+  /** The caller's identity key, which signed the invite. */
+  identityKey: string
   /** We had dialled this peer ourselves and yielded to their call (glare): the driver should accept at once. */
   glare: boolean
   since: number
@@ -74,6 +82,8 @@ export interface ActiveCall {
   secret: string
   /** The hash of the invite and the accept as this side saw them; the control key is bound to it (security/setup-hash.ts). */
   setupHash: string
+  /** The peer's identity key, proven by its signature on the set-up (for the safety number). */
+  peerKey: string
   /** The callee's control port (the caller connects to it). */
   controlPort: number
   local: MediaOffer
@@ -105,6 +115,8 @@ export type EndCode =
   | 'component-crashed'
   | 'auth-failed'
   | 'shutdown'
+  | 'auth-failed'
+  | 'identity-changed'
 
 export interface CallEnd {
   callId: string
@@ -138,16 +150,18 @@ export type CallEvent =
   // The local user or the driver
   | {type: 'go-online'}
   | {type: 'shutdown'; reason?: string}
-  | {type: 'dial'; callId: string; peer: string; host: string; port: number; address: string; conn: ConnId; media: MediaOffer; keyShare: KeyShare}
-  /** The driver derived `secret` from its own key pair (whose public half is `keyShare`) and the caller's share. */
-  | {type: 'accept'; secret: string; keyShare: string; controlPort: number; media: MediaOffer}
+  /** `identityKey` and `signature` sign the invite this will send; `peerKey` is the callee's key the accept must carry. */
+  | {type: 'dial'; callId: string; peer: string; host: string; port: number; address: string; conn: ConnId; media: MediaOffer; keyShare: KeyShare; identityKey: string; signature: string; peerKey: string}
+  /** The driver derived `secret` from its own key pair (whose public half is `keyShare`) and the caller's share, and signed the accept. */
+  | {type: 'accept'; secret: string; keyShare: string; controlPort: number; media: MediaOffer; identityKey: string; signature: string}
   | {type: 'reject'; reason?: string}
   | {type: 'hangup'; reason?: string}
   | {type: 'set-media'; kind: MediaKind; on: boolean}
   // Signalling connections
   | {type: 'connected'; conn: ConnId}
   | {type: 'connect-failed'; conn: ConnId; reason: string}
-  | {type: 'signal'; conn: ConnId; message: SignalMessage}
+  /** `identity`: for an invite, the driver's judgement of its signature and key (call-identity.ts); absent: not verified. */
+  | {type: 'signal'; conn: ConnId; message: SignalMessage; identity?: IdentityVerdict}
   | {type: 'signal-closed'; conn: ConnId; reason: string}
   // The call's components (control connection, media streams)
   | {type: 'peer-media'; callId: string; kind: MediaKind; on: boolean}
@@ -180,6 +194,8 @@ export type CallEffect =
   /** Stop or resume sending one medium, and tell the peer through the control connection. */
   | {type: 'set-local-media'; callId: string; kind: MediaKind; on: boolean}
   | {type: 'set-presence'; status: 'online' | 'in-call' | 'offline'}
+  /** The peer proved its identity key: pin it (first use) in the known peers. */
+  | {type: 'pin'; peer: string; publicKey: string}
   | {type: 'start-timer'; timer: TimerName; callId: string; ms: number}
   | {type: 'cancel-timer'; timer: TimerName; callId: string}
   | {type: 'log'; level: 'info' | 'warn'; message: string}

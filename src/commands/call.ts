@@ -9,7 +9,7 @@ import {realClock} from '../foundation/clock.js'
 import {callAlone} from '../call/call-alone.js'
 import {callThroughListener} from '../call/delegate.js'
 import type {CallSummary} from '../call/driver.js'
-import {callFlags, listenAddress, mediaPlanFromFlags} from '../call/flags.js'
+import {callFlags, listenAddress, mediaPlanFromFlags, peerTrust} from '../call/flags.js'
 import {findCallee} from '../call/place-call.js'
 import {describeCallEvent, describeSummary} from '../call/render.js'
 import {endErrorCode} from '../call/steps.js'
@@ -57,7 +57,8 @@ export default class Call extends IvcCommand<typeof Call> {
     }
 
     // A failed lookup is one error line; progress starts once there is someone to call.
-    const callee = await findCallee(directory, this.args.name)
+    const trust = peerTrust(user, flags['trust-on-first-use'])
+    const callee = await findCallee(directory, this.args.name, trust)
     progress.event('lookup')
     this.logger.debug(`${this.args.name} found at ${callee.host}:${callee.port}`)
     // On a terminal the progress ends at media up, and the call terminal (keys, status line) takes over.
@@ -82,6 +83,8 @@ export default class Call extends IvcCommand<typeof Call> {
             plan: mediaPlanFromFlags(flags),
             peer: this.args.name,
             callee,
+            identity: this.identity().identity,
+            trust,
             durationS: flags.duration,
             signal: this.lifecycle.signal,
             onShutdown: (close) => this.lifecycle.onShutdown('call', close),

@@ -7,7 +7,7 @@ import {realClock} from '../foundation/clock.js'
 import {componentMedia} from '../call/component-media.js'
 import {tcpSignalling} from '../call/connections.js'
 import {CallDriver} from '../call/driver.js'
-import {callFlags, DEFAULT_CALL_PORT, listenAddress, mediaPlanFromFlags} from '../call/flags.js'
+import {callFlags, DEFAULT_CALL_PORT, listenAddress, mediaPlanFromFlags, peerTrust} from '../call/flags.js'
 import {answerIncoming} from '../call/incoming.js'
 import {hangUpOnInterrupt} from '../call/interrupt.js'
 import {describeCallEvent} from '../call/render.js'
@@ -51,11 +51,14 @@ export default class Listen extends IvcCommand<typeof Listen> {
     let presence: PresenceHandle | undefined
     let terminal: CallTerminal | undefined
     const auto = flags['auto-accept'] ? 'accept' : flags['auto-reject'] ? 'reject' : undefined
+    const {identity} = this.identity()
     const driver: CallDriver = new CallDriver({
       user,
       bus,
       logger: this.logger,
       address,
+      identity,
+      trust: peerTrust(user, flags['trust-on-first-use']),
       answerTimeoutMs: flags.timeout * 1000,
       stallTimeoutMs: flags['stall-timeout'] * 1000,
       network: tcpSignalling(this.logger, realClock, bind, flags['stall-timeout'] * 1000),
@@ -89,7 +92,7 @@ export default class Listen extends IvcCommand<typeof Listen> {
     presence = await startPresence({
       directory,
       bus: presenceBus,
-      registration: {name: user, address, ports: {call: port}, version: this.config.version, identity: this.identity().identity},
+      registration: {name: user, address, ports: {call: port}, version: this.config.version, identity},
       heartbeatMs: flags['heartbeat-ms'],
       logger: this.logger,
     })

@@ -27,6 +27,7 @@ export const ERRORS = {
   CALL_TIMEOUT: {exit: 26, message: 'no answer', suggestion: 'The peer did not accept in time; raise --timeout or try later.'},
   NO_CALL: {exit: 27, message: 'no call is running for this user', suggestion: 'Start one with `ivc listen` or `ivc call NAME`, with the same --user.'},
   COMPONENT_FAILED: {exit: 28, message: 'a component of the call failed', suggestion: 'Run again with --log-level debug to see the component\'s own error; `ivc doctor` checks the backends.'},
+  IDENTITY_CHANGED: {exit: 29, message: 'the peer\'s identity key is not the one pinned for it', suggestion: 'If the peer really has a new key, accept it with `ivc trust NAME`; otherwise someone may be posing as them.'},
   BACKEND_MISSING: {exit: 30, message: 'a media backend is not available here', suggestion: 'Run `ivc doctor` to see which backends work and how to install the others.'},
   UNKNOWN_BACKEND: {exit: 31, message: 'no backend by that name', suggestion: 'Run `ivc doctor` to list the backends of each kind.'},
   NO_DEVICE: {exit: 32, message: 'no such capture or playback device', suggestion: 'List devices with `ivc devices`.'},

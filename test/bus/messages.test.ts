@@ -111,7 +111,7 @@ describe('malformed bus messages', () => {
       await expect.poll(() => server.rejections.request).toBe(rejected)
       expect(server.rejections.request).toBe(rejected)
       const [type, spec] = Object.entries(types)[0]
-      const good = {'call.dial': {peer: 'bob', host: '127.0.0.1', port: 7000}, 'control.send': {message: {type: 'chat', text: 'hi'}}, 'presence.status': {}}[type]
+      const good = {'call.dial': {peer: 'bob', host: '127.0.0.1', port: 7000, publicKey: 'A'.repeat(43)}, 'control.send': {message: {type: 'chat', text: 'hi'}}, 'presence.status': {}}[type]
       expect(spec).toBeDefined()
       await expect(client.request(component as 'call', type as 'call.dial', good as never)).resolves.toMatchObject({})
     }

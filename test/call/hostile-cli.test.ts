@@ -63,7 +63,7 @@ describe('hostile connections to the ports of a real ivc listen', () => {
     // the listener, instead of reaching it.)
     const flood: Array<{socket: Socket; closed: Promise<void>}> = []
     for (let batch = 0; batch < 20; batch++) flood.push(...(await Promise.all(Array.from({length: 50}, () => dial(listener.port, '127.0.0.2')))))
-    const invite = Buffer.from('IVCS\u0003\u0001\u0000\u0040', 'latin1')
+    const invite = Buffer.from('IVCS\u0004\u0001\u0000\u0040', 'latin1')
     const slow = await Promise.all(Array.from({length: 10}, () => dial(listener.port, '127.0.0.3')))
     for (const {socket} of slow) {
       let sent = 0

@@ -2,11 +2,15 @@ import {readFileSync} from 'node:fs'
 
 import {describe, expect, it} from 'vitest'
 
-import {glareWinner} from '../../src/call/setup-states.js'
+import {signAccept} from '../../src/call/call-identity.js'
+import {glareWinner, receivedInvite} from '../../src/call/setup-states.js'
 import {END_CODES, endErrorCode} from '../../src/call/steps.js'
 import type {CallState, EndCode} from '../../src/call/types.js'
 import {ERRORS} from '../../src/foundation/errors.js'
+import {fingerprint} from '../../src/security/identity.js'
+import {KnownPeers} from '../../src/security/known-peers.js'
 import {CALL_PORT, CONTROL_PORT, peek, TwoPeers} from './two-peers.js'
+import {testIdentity} from '../support/identities.js'
 
 function callOf(state: CallState) {
   if (state.kind !== 'in-call' && state.kind !== 'ending') throw new Error(`not in a call: ${state.kind}`)
@@ -161,7 +165,7 @@ describe('call scenarios (two CallDrivers on an in-memory network and a fake clo
   ])('glare between %s and %s: exactly one call survives, its caller the smaller name', async (first, second) => {
     const net = await peers(first, second)
     // Both dial before either hears of the other.
-    const [fromFirst, fromSecond] = await Promise.all([net.driver(first).placeCall(second, second, CALL_PORT), net.driver(second).placeCall(first, first, CALL_PORT)])
+    const [fromFirst, fromSecond] = await Promise.all([net.driver(first).placeCall(second, second, CALL_PORT, testIdentity(second).publicKey), net.driver(second).placeCall(first, first, CALL_PORT, testIdentity(first).publicKey)])
     await net.settle()
     const [caller, callee] = first < second ? [first, second] : [second, first]
     const [survivor, yielded] = first < second ? [fromFirst, fromSecond] : [fromSecond, fromFirst]
@@ -275,10 +279,53 @@ describe('call scenarios (two CallDrivers on an in-memory network and a fake clo
     const net = await peers('alice', 'bob')
     const {callId} = await net.dial('alice', 'bob')
     // u = 0: the "shared" secret would be all zeros. A callee cannot send this by accident, so treat it as hostile.
-    await net.command('bob', (driver) => driver.dispatch({type: 'accept', secret: 'ab'.repeat(32), keyShare: 'A'.repeat(43), controlPort: CONTROL_PORT, media: {}}))
+    // Signed by bob's real key, so only the share is wrong.
+    const ringing = net.state('bob')
+    if (ringing.kind !== 'incoming') throw new Error('bob is not ringing')
+    const accept = {callId, keyShare: 'A'.repeat(43), controlPort: CONTROL_PORT, media: {}}
+    const signed = signAccept(testIdentity('bob'), receivedInvite(ringing.call, 'bob'), accept)
+    await net.command('bob', (driver) => driver.dispatch({type: 'accept', secret: 'ab'.repeat(32), ...accept, ...signed}))
     expect(net.state('alice')).toMatchObject({kind: 'listening', lastEnd: {callId, code: 'peer-gone', reason: expect.stringContaining('bob answered with the peer\'s key share is unusable')}})
     expect(net.peer('alice').media.sessions[0]).toMatchObject({call: undefined, stopped: true})
     expect(net.state('bob')).toMatchObject({kind: 'listening', lastEnd: {callId, code: 'remote-hangup'}})
+  })
+
+  it('an accept not signed by the callee\'s key ends the call as auth-failed before any media, and the callee is told', async () => {
+    const net = await peers('alice', 'bob')
+    const {callId, ended} = await net.dial('alice', 'bob')
+    const ringing = net.state('bob')
+    if (ringing.kind !== 'incoming') throw new Error('bob is not ringing')
+    const accept = {callId, keyShare: 'q8Ld1PuTQeRzGX0ia-uVh3tJy9Dk_5wHfE2mS6oNYCc', controlPort: CONTROL_PORT, media: {}}
+    const signed = signAccept(testIdentity('mallory'), receivedInvite(ringing.call, 'bob'), accept)
+    await net.command('bob', (driver) => driver.dispatch({type: 'accept', secret: 'ab'.repeat(32), ...accept, ...signed}))
+    expect(net.state('alice')).toMatchObject({kind: 'listening', lastEnd: {callId, code: 'auth-failed', reason: expect.stringContaining('bob\'s accept did not prove its identity key: the accept is signed by SHA256:')}})
+    expect(await peek(ended)).toMatchObject({endCode: 'auth-failed'})
+    expect(net.peer('alice').media.sessions[0]).toMatchObject({call: undefined, stopped: true})
+    expect(net.state('bob')).toMatchObject({kind: 'listening', lastEnd: {callId, code: 'peer-failed', reason: expect.stringContaining('authentication failed')}})
+    expect(endErrorCode('auth-failed')).toBe('AUTH_FAILED')
+  })
+
+  it('pins the peer\'s key on the first call; another key for that name is refused with IDENTITY_CHANGED, both fingerprints shown', async () => {
+    const net = await peers('alice', 'bob')
+    const first = await net.dial('alice', 'bob')
+    await net.accept('bob')
+    await net.command('alice', (driver) => driver.hangup('bye'))
+    await peek(first.ended)
+    const mallory = testIdentity('mallory').publicKey
+    const refused = net.driver('alice').placeCall('bob', 'bob', CALL_PORT, mallory)
+    await expect(refused).rejects.toMatchObject({code: 'IDENTITY_CHANGED', message: `the identity key of bob has changed: pinned ${fingerprint(testIdentity('bob').publicKey)}, now ${fingerprint(mallory)}`})
+  })
+
+  it('a callee that does not trust on first use refuses an unknown caller (auth-failed), and takes it once pinned', async () => {
+    const net = new TwoPeers()
+    await net.add('alice')
+    await net.add('bob', {trustOnFirstUse: false})
+    const {ended} = await net.dial('alice', 'bob')
+    expect(await peek(ended)).toMatchObject({endCode: 'auth-failed', endReason: expect.stringContaining('no identity key is pinned for alice')})
+    expect(net.events('bob', 'call.refused')).toEqual([expect.objectContaining({peer: 'alice', code: 'AUTH_FAILED'})])
+    new KnownPeers(net.configDir, 'bob').set('alice', {publicKey: testIdentity('alice').publicKey})
+    await net.dial('alice', 'bob')
+    expect(net.state('bob').kind).toBe('incoming')
   })
 
   it('an invite for someone else (stale directory) is rejected as wrong-user', async () => {

@@ -13,7 +13,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-const invite: SignalMessage = {type: 'invite', callId: 'call-00000001', from: 'alice', to: 'bob', address: '127.0.0.1', keyShare: 'jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y', media: {}}
+// Signatures are not this test's business (the codec only checks their form): any well-formed ones pass.
+const identityKey = 'B'.repeat(43)
+const signature = 'C'.repeat(86)
+const invite: SignalMessage = {type: 'invite', callId: 'call-00000001', from: 'alice', to: 'bob', address: '127.0.0.1', keyShare: 'jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y', identityKey, media: {}, signature}
 
 /** A real signalling listener on 127.0.0.1; resolves each accepted connection in order. */
 async function listener(options: {clock?: FakeClock; logger?: ReturnType<typeof recordingLogger>} = {}) {
@@ -79,7 +82,7 @@ describe('FramedConnection over real TCP', () => {
     const seen: SignalMessage[] = []
     const done = new Promise<void>((resolve) => alice.onMessage((m) => (seen.push(m), m.type === 'accept' && resolve())))
     bob.send({type: 'ringing', callId: invite.callId})
-    bob.send({type: 'accept', callId: invite.callId, keyShare: 'q8Ld1PuTQeRzGX0ia-uVh3tJy9Dk_5wHfE2mS6oNYCc', controlPort: 4000, media: {}})
+    bob.send({type: 'accept', callId: invite.callId, keyShare: 'q8Ld1PuTQeRzGX0ia-uVh3tJy9Dk_5wHfE2mS6oNYCc', identityKey, controlPort: 4000, media: {}, signature})
     await done
     expect(seen.map((m) => m.type)).toEqual(['ringing', 'accept'])
     expect(alice.stats).toMatchObject({framesOut: 1, framesIn: 2})
@@ -117,8 +120,8 @@ describe('FramedConnection over real TCP', () => {
 
   it.each([
     ['an HTTP request', Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), 'protocol error: signalling: bad magic: expected 49 56 43 53 ("IVCS"), got 47'],
-    ['an oversize frame', Buffer.from('495643530301ffff', 'hex'), 'protocol error: signalling: body of 65535 bytes exceeds the 16384-byte limit'],
-    ['a frame with a bad body', Buffer.concat([Buffer.from('4956435303020002', 'hex'), Buffer.from('{}')]), 'protocol error: signalling: bad ringing body: callId: Required'],
+    ['an oversize frame', Buffer.from('495643530401ffff', 'hex'), 'protocol error: signalling: body of 65535 bytes exceeds the 16384-byte limit'],
+    ['a frame with a bad body', Buffer.concat([Buffer.from('4956435304020002', 'hex'), Buffer.from('{}')]), 'protocol error: signalling: bad ringing body: callId: Required'],
   ])('closes on %s with a logged reason, and keeps serving others', async (_label, bytes, reason) => {
     const server = await listener()
     const socket = await raw(server.port)
@@ -141,7 +144,7 @@ describe('FramedConnection over real TCP', () => {
     const socket = await raw(server.port)
     const victim = await server.nextConnection()
     socket.end(signalCodec.encode(invite).subarray(0, 20))
-    expect(await victim.closed).toMatchObject({reason: 'protocol error: signalling: stream ended inside a frame (12 of 142 body bytes)', by: 'protocol'})
+    expect(await victim.closed).toMatchObject({reason: 'protocol error: signalling: stream ended inside a frame (12 of 303 body bytes)', by: 'protocol'})
   })
 
   it('notices a peer that vanishes (reset), and a peer that closes cleanly', async () => {

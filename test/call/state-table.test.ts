@@ -1,9 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
+import {signAccept, signInvite} from '../../src/call/call-identity.js'
+import {sentInvite} from '../../src/call/setup-states.js'
 import {initialCallState, reduceCall} from '../../src/call/state-machine.js'
-import type {ActiveCall, CallEvent, CallState} from '../../src/call/types.js'
+import type {ActiveCall, CallEvent, CallState, OutgoingCall} from '../../src/call/types.js'
 import {signalCodec} from '../../src/protocol/call/signalling.js'
 import {newKeyShare} from '../../src/security/key-share.js'
+import {testIdentity} from '../support/identities.js'
 
 /**
  * Every (state × event) pair, each with its expected outcome: the next state's kind ("same" = handled, state kind
@@ -15,7 +18,14 @@ const SECRET = 'ab'.repeat(32)
 const OURS = newKeyShare()
 const THEIRS = newKeyShare().publicKey
 const config = initialCallState({user: 'alice'}).config
-const outgoing = (phase: 'connecting' | 'inviting' | 'ringing') => ({callId: CALL, peer: 'bob', conn: CONN, host: '10.0.0.2', port: 12_344, address: '10.0.0.1', media: {}, keyShare: OURS, phase, since: 0})
+const [ALICE, BOB, CAROL] = ['alice', 'bob', 'carol'].map((name) => testIdentity(name))
+const invited = {callId: CALL, from: 'alice', to: 'bob', address: '10.0.0.1', keyShare: OURS.publicKey, media: {}}
+const outgoing = (phase: 'connecting' | 'inviting' | 'ringing'): OutgoingCall => ({
+  callId: CALL, peer: 'bob', conn: CONN, host: '10.0.0.2', port: 12_344, address: '10.0.0.1', media: {}, keyShare: OURS, ...signInvite(ALICE, invited), peerKey: BOB.publicKey, phase, since: 0,
+})
+const bobsAccept = {callId: CALL, keyShare: THEIRS, controlPort: 5002, media: {}}
+const bobsSignature = signAccept(BOB, sentInvite(outgoing('inviting'), 'alice'), bobsAccept)
+const carolsInvite = {callId: 'call-0003', from: 'carol', to: 'alice', address: '10.0.0.3', keyShare: THEIRS, media: {}}
 const active: ActiveCall = {
   callId: CALL,
   peer: 'bob',
@@ -24,6 +34,7 @@ const active: ActiveCall = {
   peerHost: '10.0.0.2',
   secret: SECRET,
   setupHash: 'e'.repeat(64),
+  peerKey: BOB.publicKey,
   controlPort: 5000,
   local: {},
   remote: {},
@@ -37,25 +48,27 @@ const states: Record<string, CallState> = {
   'calling/connecting': {kind: 'calling', config, call: outgoing('connecting')},
   'calling/inviting': {kind: 'calling', config, call: outgoing('inviting')},
   'calling/ringing': {kind: 'calling', config, call: outgoing('ringing')},
-  incoming: {kind: 'incoming', config, call: {callId: CALL, peer: 'bob', conn: CONN, peerHost: '10.0.0.2', offer: {}, keyShare: THEIRS, inviteHash: 'a'.repeat(64), glare: false, since: 0}},
+  incoming: {kind: 'incoming', config, call: {callId: CALL, peer: 'bob', conn: CONN, peerHost: '10.0.0.2', offer: {}, keyShare: THEIRS, inviteHash: 'a'.repeat(64), identityKey: BOB.publicKey, glare: false, since: 0}},
   'in-call': {kind: 'in-call', config, call: active},
   ending: {kind: 'ending', config, call: active, end: {callId: CALL, peer: 'bob', role: 'caller', code: 'hangup', reason: 'x', startedAt: 0, endedAt: 5, durationMs: 5}},
 }
 
-const signal = (message: Extract<CallEvent, {type: 'signal'}>['message'], conn = CONN): CallEvent => ({type: 'signal', conn, message})
+const signal = (message: Extract<CallEvent, {type: 'signal'}>['message'], conn = CONN, identity?: Extract<CallEvent, {type: 'signal'}>['identity']): CallEvent => ({type: 'signal', conn, message, ...(identity ? {identity} : {})})
 const events: Record<string, CallEvent> = {
   'go-online': {type: 'go-online'},
   shutdown: {type: 'shutdown'},
-  dial: {type: 'dial', callId: 'call-0002', peer: 'carol', host: '10.0.0.3', port: 12_344, address: '10.0.0.1', conn: 'c9', media: {}, keyShare: newKeyShare()},
-  accept: {type: 'accept', secret: SECRET, keyShare: OURS.publicKey, controlPort: 5001, media: {}},
+  dial: {type: 'dial', callId: 'call-0002', peer: 'carol', host: '10.0.0.3', port: 12_344, address: '10.0.0.1', conn: 'c9', media: {}, keyShare: OURS, ...signInvite(ALICE, {...invited, callId: 'call-0002', to: 'carol'}), peerKey: CAROL.publicKey},
+  accept: {type: 'accept', secret: SECRET, keyShare: OURS.publicKey, controlPort: 5001, media: {}, ...signAccept(ALICE, {...invited, from: 'bob', to: 'alice', keyShare: THEIRS, identityKey: BOB.publicKey}, {callId: CALL, keyShare: OURS.publicKey, controlPort: 5001, media: {}})},
   reject: {type: 'reject'},
   hangup: {type: 'hangup'},
   'set-media': {type: 'set-media', kind: 'video', on: false},
   connected: {type: 'connected', conn: CONN},
   'connect-failed': {type: 'connect-failed', conn: CONN, reason: 'ECONNREFUSED'},
-  'invite (new connection)': signal({type: 'invite', callId: 'call-0003', from: 'carol', to: 'alice', address: '10.0.0.3', keyShare: THEIRS, media: {}}, 'c2'),
+  'invite (new connection)': signal({type: 'invite', ...carolsInvite, ...signInvite(CAROL, carolsInvite)}, 'c2', {ok: true}),
+  'invite (unverified)': signal({type: 'invite', ...carolsInvite, ...signInvite(CAROL, carolsInvite)}, 'c2', {ok: false, code: 'identity-changed', reason: 'another key'}),
   ringing: signal({type: 'ringing', callId: CALL}),
-  'accept (peer)': signal({type: 'accept', callId: CALL, keyShare: THEIRS, controlPort: 5002, media: {}}),
+  'accept (peer)': signal({type: 'accept', ...bobsAccept, ...bobsSignature}),
+  'accept (forged)': signal({type: 'accept', ...bobsAccept, controlPort: 6666, ...bobsSignature}),
   'reject (peer)': signal({type: 'reject', callId: CALL, code: 'declined', reason: ''}),
   busy: signal({type: 'busy', callId: CALL}),
   cancel: signal({type: 'cancel', callId: CALL, reason: ''}),
@@ -88,8 +101,10 @@ const table: Record<string, string[]> = {
   connected:                 [I,          I,           'same',      I,           I,           I,           I,           I],
   'connect-failed':          [I,          I,           'listening', I,           I,           I,           I,           I],
   'invite (new connection)': ['same',     'incoming',  'same',      'same',      'same',      'same',      'same',      'same'],
+  'invite (unverified)':     ['same',     'same',      'same',      'same',      'same',      'same',      'same',      'same'],
   ringing:                   [I,          I,           I,           'same',      I,           I,           I,           I],
   'accept (peer)':           [I,          I,           I,           'in-call',   'in-call',   I,           I,           I],
+  'accept (forged)':         [I,          I,           I,           'listening', 'listening', I,           I,           I],
   'reject (peer)':           [I,          I,           I,           'listening', 'listening', I,           I,           I],
   busy:                      [I,          I,           I,           'listening', 'listening', I,           I,           I],
   cancel:                    [I,          I,           I,           I,           I,           'listening', I,           I],

@@ -1,3 +1,7 @@
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import type {Envelope} from '../../src/bus/envelope.js'
 import {decodeEnvelope} from '../../src/bus/envelope.js'
 import type {CallMedia, CallMediaSession} from '../../src/call/component-media.js'
@@ -7,7 +11,9 @@ import type {MediaSummaries} from '../../src/call/media-session.js'
 import type {ActiveCall, CallState, MediaKind} from '../../src/call/types.js'
 import type {MediaOffer} from '../../src/protocol/call/fields.js'
 import {signalCodec, type SignalMessage} from '../../src/protocol/call/signalling.js'
+import {KnownPeers, knownPeersTrust} from '../../src/security/known-peers.js'
 import {FakeClock} from '../support/fake-clock.js'
+import {testIdentity} from '../support/identities.js'
 import {recordingLogger} from '../support/logger.js'
 
 /** Where every user's driver listens for calls, and the control port every callee answers with. */
@@ -33,11 +39,13 @@ export interface Peer {
  */
 export class TwoPeers {
   readonly clock = new FakeClock(1_000_000)
+  /** Each user's known peers live here (real files): a fresh directory per TwoPeers. */
+  readonly configDir = mkdtempSync(join(tmpdir(), 'ivc-two-peers-'))
   readonly network = new MemoryNetwork()
   readonly #peers = new Map<string, Peer>()
 
   /** A user whose driver listens for calls (host: the user's name, port CALL_PORT). */
-  async add(user: string, config: {answerTimeoutMs?: number} = {}): Promise<this> {
+  async add(user: string, config: {answerTimeoutMs?: number; trustOnFirstUse?: boolean} = {}): Promise<this> {
     const media = new FakeCallMedia()
     const bus = new MemoryBus(user, (callId, message) => this.#relayControl(user, callId, message))
     const logger = recordingLogger()
@@ -46,7 +54,9 @@ export class TwoPeers {
       user,
       logger,
       address: user,
-      ...config,
+      ...(config.answerTimeoutMs ? {answerTimeoutMs: config.answerTimeoutMs} : {}),
+      identity: testIdentity(user),
+      trust: knownPeersTrust(new KnownPeers(this.configDir, user), {trustOnFirstUse: config.trustOnFirstUse ?? true}),
       network: this.network.host(user),
       media,
       bus,
@@ -81,7 +91,7 @@ export class TwoPeers {
 
   /** `from` calls `to` (at host `host`, by default `to`'s own) and the network runs until it is quiet. */
   async dial(from: string, to: string, host = to): Promise<{callId: string; ended: Promise<unknown>}> {
-    const placed = await this.driver(from).placeCall(to, host, CALL_PORT)
+    const placed = await this.driver(from).placeCall(to, host, CALL_PORT, testIdentity(to).publicKey)
     await this.settle()
     return placed
   }

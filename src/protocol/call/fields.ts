@@ -1,6 +1,7 @@
 import {z} from 'zod'
 
 import {isValidUsername} from '../../foundation/username.js'
+import {PUBLIC_KEY_PATTERN, SIGNATURE_PATTERN} from '../../security/identity.js'
 import {KEY_SHARE_PATTERN} from '../../security/key-share.js'
 
 /** Field types shared by call signalling and control bodies; every string and number is bounded. */
@@ -10,6 +11,10 @@ export const host = z.string().min(1).max(255).regex(/^[A-Za-z0-9.:%_-]+$/, 'mus
 export const port = z.number().int().min(1).max(65_535)
 /** An X25519 public key, 32 bytes as base64url without padding (see src/security/key-share.ts). */
 export const keyShare = z.string().regex(KEY_SHARE_PATTERN, 'must be 43 base64url characters (an X25519 public key)')
+/** An Ed25519 identity key, 32 bytes as base64url without padding (see src/security/identity.ts). */
+export const identityKey = z.string().regex(PUBLIC_KEY_PATTERN, 'must be 43 base64url characters (an Ed25519 public key)')
+/** An Ed25519 signature, 64 bytes as base64url without padding. */
+export const signature = z.string().regex(SIGNATURE_PATTERN, 'must be 86 base64url characters (an Ed25519 signature)')
 export const reasonText = z.string().max(200)
 export const keepaliveBody = z.object({seq: z.number().int().min(0).max(0xff_ff_ff_ff), t: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)}).strict()
 

@@ -1,17 +1,18 @@
 import {z} from 'zod'
 
 import {defineCodec} from './codec.js'
-import {callId, host, keepaliveBody, keyShare, mediaOffer, reasonText, username} from './fields.js'
+import {callId, host, identityKey, keepaliveBody, keyShare, mediaOffer, reasonText, signature, username} from './fields.js'
 
 /**
  * Call signalling (docs/protocol.md, "Call signalling"): the messages on the TCP connection from the caller to the
- * callee's listening port. Magic "IVCS", version 3 (1 sent the call secret itself in the accept; 2 agreed on it with
- * key shares, see src/security/key-share.ts; 3 adds `failed` to hangup, which a version 2 peer would refuse).
+ * callee's listening port. Magic "IVCS", version 4 (1 sent the call secret itself in the accept; 2 agreed on it with
+ * key shares, see src/security/key-share.ts; 3 added `failed` to hangup; 4 signs invite and accept with the
+ * identity keys, see transcript.ts, which a version 3 peer would refuse).
  */
-export const SIGNAL_VERSION = 3
+export const SIGNAL_VERSION = 4
 
-/** Why a callee declined. */
-export const REJECT_CODES = ['declined', 'timeout', 'glare', 'wrong-user', 'unavailable'] as const
+/** Why a callee declined; `auth-failed` and `identity-changed` say the invite did not prove who sent it. */
+export const REJECT_CODES = ['declined', 'timeout', 'glare', 'wrong-user', 'unavailable', 'auth-failed', 'identity-changed'] as const
 export type RejectCode = (typeof REJECT_CODES)[number]
 
 export const signalCodec = defineCodec(
@@ -19,10 +20,10 @@ export const signalCodec = defineCodec(
   {
     invite: {
       code: 0x01,
-      schema: z.object({callId, from: username, to: username, address: host, keyShare, media: mediaOffer}).strict(),
+      schema: z.object({callId, from: username, to: username, address: host, keyShare, identityKey, media: mediaOffer, signature}).strict(),
     },
     ringing: {code: 0x02, schema: z.object({callId}).strict()},
-    accept: {code: 0x03, schema: z.object({callId, keyShare, controlPort: z.number().int().min(1).max(65_535), media: mediaOffer}).strict()},
+    accept: {code: 0x03, schema: z.object({callId, keyShare, identityKey, controlPort: z.number().int().min(1).max(65_535), media: mediaOffer, signature}).strict()},
     reject: {code: 0x04, schema: z.object({callId, code: z.enum(REJECT_CODES), reason: reasonText}).strict()},
     busy: {code: 0x05, schema: z.object({callId}).strict()},
     cancel: {code: 0x06, schema: z.object({callId, reason: reasonText}).strict()},

@@ -4,7 +4,7 @@ import {controlCodec} from '../../../src/protocol/call/control.js'
 import {FrameError} from '../../../src/protocol/call/errors.js'
 import {HEADER_BYTES, MAX_BODY_BYTES} from '../../../src/protocol/call/frame.js'
 import {SIGNAL_VERSION, signalCodec} from '../../../src/protocol/call/signalling.js'
-import {controlFixtures, signalFixtures} from './fixtures.js'
+import {ALICE_KEY, controlFixtures, signalFixtures} from './fixtures.js'
 
 /** A signalling frame around an arbitrary body, for the bad-body cases (header fields are right). */
 function signalFrame(type: number, body: string | Buffer): Buffer {
@@ -65,13 +65,14 @@ describe.each(codecs)('$label codec', ({codec, fixtures}) => {
 const badSignalling: Array<[string, Buffer, string, string]> = [
   ['an HTTP request', Buffer.from('GET / HTTP/1.1\r\n\r\n'), 'BadMagicError', 'signalling: bad magic: expected 49 56 43 53 ("IVCS"), got 47'],
   ['a control frame on the signalling port', controlFixtures[1].bytes, 'BadMagicError', 'signalling: bad magic: expected 49 56 43 53 ("IVCS"), got 49 56 43 43'],
-  ['version 1 (the secret in the clear)', Buffer.from('4956435301', 'hex'), 'BadVersionError', 'signalling: unsupported version 1 (this ivc speaks version 3)'],
-  ['version 2 (no failed hangup)', Buffer.from('4956435302', 'hex'), 'BadVersionError', 'signalling: unsupported version 2 (this ivc speaks version 3)'],
-  ['version 0', Buffer.from('4956435300', 'hex'), 'BadVersionError', 'signalling: unsupported version 0 (this ivc speaks version 3)'],
-  ['type 0x00', Buffer.from('495643530300', 'hex'), 'UnknownTypeError', 'signalling: unknown message type 0x00'],
-  ['type 0x7f', Buffer.from('49564353037f', 'hex'), 'UnknownTypeError', 'signalling: unknown message type 0x7f'],
-  ['a body one byte over the limit', Buffer.from('4956435303024001', 'hex'), 'OversizeError', 'signalling: body of 16385 bytes exceeds the 16384-byte limit'],
-  ['the largest length field', Buffer.from('495643530302ffff', 'hex'), 'OversizeError', 'signalling: body of 65535 bytes exceeds the 16384-byte limit'],
+  ['version 1 (the secret in the clear)', Buffer.from('4956435301', 'hex'), 'BadVersionError', 'signalling: unsupported version 1 (this ivc speaks version 4)'],
+  ['version 2 (no failed hangup)', Buffer.from('4956435302', 'hex'), 'BadVersionError', 'signalling: unsupported version 2 (this ivc speaks version 4)'],
+  ['version 3 (unsigned invite and accept)', Buffer.from('4956435303', 'hex'), 'BadVersionError', 'signalling: unsupported version 3 (this ivc speaks version 4)'],
+  ['version 0', Buffer.from('4956435300', 'hex'), 'BadVersionError', 'signalling: unsupported version 0 (this ivc speaks version 4)'],
+  ['type 0x00', Buffer.from('495643530400', 'hex'), 'UnknownTypeError', 'signalling: unknown message type 0x00'],
+  ['type 0x7f', Buffer.from('49564353047f', 'hex'), 'UnknownTypeError', 'signalling: unknown message type 0x7f'],
+  ['a body one byte over the limit', Buffer.from('4956435304024001', 'hex'), 'OversizeError', 'signalling: body of 16385 bytes exceeds the 16384-byte limit'],
+  ['the largest length field', Buffer.from('495643530402ffff', 'hex'), 'OversizeError', 'signalling: body of 65535 bytes exceeds the 16384-byte limit'],
   ['an empty body', signalFrame(2, ''), 'BadBodyError', 'signalling: bad ringing body: not JSON'],
   ['a body that is not JSON', signalFrame(2, '{callId:1}'), 'BadBodyError', 'signalling: bad ringing body: not JSON'],
   ['a body that is not UTF-8', signalFrame(2, Buffer.from([0x22, 0xff, 0x22])), 'BadBodyError', 'signalling: bad ringing body: not UTF-8'],
@@ -93,23 +94,35 @@ const badSignalling: Array<[string, Buffer, string, string]> = [
   ],
   [
     '65 connections',
-    signalFrame(1, '{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"h","keyShare":"jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y","media":{"audio":{"format":"pcm","port":1,"connections":65,"send":true,"receive":true}}}'),
+    signalFrame(1, `{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"h","keyShare":"jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y","identityKey":"${ALICE_KEY}","media":{"audio":{"format":"pcm","port":1,"connections":65,"send":true,"receive":true}}}`),
     'BadBodyError',
     'signalling: bad invite body: media.audio.connections: Number must be less than or equal to 64',
   ],
   [
     'port 0',
-    signalFrame(1, '{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"h","keyShare":"jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y","media":{"video":{"format":"mjpeg","port":0,"connections":1,"send":true,"receive":true}}}'),
+    signalFrame(1, `{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"h","keyShare":"jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y","identityKey":"${ALICE_KEY}","media":{"video":{"format":"mjpeg","port":0,"connections":1,"send":true,"receive":true}}}`),
     'BadBodyError',
     'signalling: bad invite body: media.video.port: Number must be greater than or equal to 1',
   ],
   [
     'a bad username',
-    signalFrame(1, '{"callId":"c0ffee00c0ffee00","from":"-alice","to":"bob","address":"h","keyShare":"jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y","media":{}}'),
+    signalFrame(1, `{"callId":"c0ffee00c0ffee00","from":"-alice","to":"bob","address":"h","keyShare":"jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y","identityKey":"${ALICE_KEY}","media":{}}`),
     'BadBodyError',
     'signalling: bad invite body: from: invalid username',
   ],
-  ['an unknown reject code', signalFrame(4, '{"callId":"c0ffee00c0ffee00","code":"nope","reason":""}'), 'BadBodyError', "signalling: bad reject body: code: Invalid enum value. Expected 'declined' | 'timeout' | 'glare' | 'wrong-user' | 'unavailable', received 'nope'"],
+  ['an unknown reject code', signalFrame(4, '{"callId":"c0ffee00c0ffee00","code":"nope","reason":""}'), 'BadBodyError', "signalling: bad reject body: code: Invalid enum value. Expected 'declined' | 'timeout' | 'glare' | 'wrong-user' | 'unavailable' | 'auth-failed' | 'identity-changed', received 'nope'"],
+  [
+    'a signature that is not 64 bytes',
+    signalFrame(3, `{"callId":"c0ffee00c0ffee00","keyShare":"q8Ld1PuTQeRzGX0ia-uVh3tJy9Dk_5wHfE2mS6oNYCc","identityKey":"${ALICE_KEY}","controlPort":1,"media":{},"signature":"AAAA"}`),
+    'BadBodyError',
+    'signalling: bad accept body: signature: must be 86 base64url characters (an Ed25519 signature)',
+  ],
+  [
+    'an unsigned invite (version 3 had none)',
+    signalFrame(1, `{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"h","keyShare":"jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y","identityKey":"${ALICE_KEY}","media":{}}`),
+    'BadBodyError',
+    'signalling: bad invite body: signature: Required',
+  ],
 ]
 
 describe('signalling decoder on bad input', () => {

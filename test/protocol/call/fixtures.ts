@@ -14,6 +14,11 @@ export function frame(...parts: Part[]): Buffer {
 const CALL = 'c0ffee00c0ffee00'
 const CALLER_SHARE = 'jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y'
 const CALLEE_SHARE = 'q8Ld1PuTQeRzGX0ia-uVh3tJy9Dk_5wHfE2mS6oNYCc'
+/** testIdentity('alice') and testIdentity('bob') (test/support/identities.ts), and their signatures of these two. */
+export const ALICE_KEY = 'vab98SPwTdmlsk4hvX6K5w1SfbPPDkQt9TKPKti7xLQ'
+export const BOB_KEY = 'OdiD_YpfF5oyWAPFETVrEtjdySjj8Oi_DQPx78zp8aU'
+export const INVITE_SIGNATURE = 'wRUnbmIfYkTMVj79Xd8dYJMvM29_McDg7xO149OnSEEcRQcoTlKvucL10Q0cCsUK8okX10VegswDI-KJ-d7lDQ'
+export const ACCEPT_SIGNATURE = 'qj93rnCwm3AMj_rQG3wbFdGKU-B3izPS2WDa6TCaFhBLhnS7K6b8vFPyajkAxIYKvkrNT8MlP91bq6VS9cL0BQ'
 
 export const signalFixtures: Array<{name: string; message: SignalMessage; bytes: Buffer}> = [
   {
@@ -25,60 +30,62 @@ export const signalFixtures: Array<{name: string; message: SignalMessage; bytes:
       to: 'bob',
       address: '10.0.0.5',
       keyShare: CALLER_SHARE,
+      identityKey: ALICE_KEY,
       media: {
         video: {format: 'mjpeg', port: 40_001, connections: 20, send: true, receive: true, width: 640, height: 480, fps: 30},
         audio: {format: 'pcm-s16le', port: 40_002, connections: 10, send: true, receive: true, sampleRate: 48_000, channels: 1},
       },
+      signature: INVITE_SIGNATURE,
     },
     bytes: frame(
       ['49 56 43 53', 'magic "IVCS"'],
-      ['03', 'version 3'],
+      ['04', 'version 4'],
       ['01', 'type 0x01 invite'],
-      ['01 7d', 'body length 381'],
+      ['02 1e', 'body length 542'],
       [
         {
           utf8:
-            `{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"10.0.0.5","keyShare":"${CALLER_SHARE}","media":{"video":{"format":"mjpeg","port":40001,"connections":20,"send":true,"receive":true,"width":640,"height":480,"fps":30},"audio":{"format":"pcm-s16le","port":40002,"connections":10,"send":true,"receive":true,"sampleRate":48000,"channels":1}}}`,
+            `{"callId":"c0ffee00c0ffee00","from":"alice","to":"bob","address":"10.0.0.5","keyShare":"${CALLER_SHARE}","identityKey":"${ALICE_KEY}","media":{"video":{"format":"mjpeg","port":40001,"connections":20,"send":true,"receive":true,"width":640,"height":480,"fps":30},"audio":{"format":"pcm-s16le","port":40002,"connections":10,"send":true,"receive":true,"sampleRate":48000,"channels":1}},"signature":"${INVITE_SIGNATURE}"}`,
         },
-        'body: compact JSON, keys in schema order',
+        'body: compact JSON, keys in schema order; alice\'s signature over the invite transcript',
       ],
     ),
   },
   {
     name: 'ringing',
     message: {type: 'ringing', callId: CALL},
-    bytes: frame(['49 56 43 53', 'magic'], ['03', 'version'], ['02', 'type ringing'], ['00 1d', 'length 29'], [{utf8: '{"callId":"c0ffee00c0ffee00"}'}, 'body']),
+    bytes: frame(['49 56 43 53', 'magic'], ['04', 'version'], ['02', 'type ringing'], ['00 1d', 'length 29'], [{utf8: '{"callId":"c0ffee00c0ffee00"}'}, 'body']),
   },
   {
     name: 'accept',
-    message: {type: 'accept', callId: CALL, keyShare: CALLEE_SHARE, controlPort: 40_013, media: {audio: {format: 'pcm-s16le', port: 40_012, connections: 10, send: true, receive: true}}},
+    message: {type: 'accept', callId: CALL, keyShare: CALLEE_SHARE, identityKey: BOB_KEY, controlPort: 40_013, media: {audio: {format: 'pcm-s16le', port: 40_012, connections: 10, send: true, receive: true}}, signature: ACCEPT_SIGNATURE},
     bytes: frame(
       ['49 56 43 53', 'magic'],
-      ['03', 'version'],
+      ['04', 'version'],
       ['03', 'type accept'],
-      ['00 cc', 'length 204'],
+      ['01 6d', 'length 365'],
       [
         {
-          utf8: `{"callId":"c0ffee00c0ffee00","keyShare":"${CALLEE_SHARE}","controlPort":40013,"media":{"audio":{"format":"pcm-s16le","port":40012,"connections":10,"send":true,"receive":true}}}`,
+          utf8: `{"callId":"c0ffee00c0ffee00","keyShare":"${CALLEE_SHARE}","identityKey":"${BOB_KEY}","controlPort":40013,"media":{"audio":{"format":"pcm-s16le","port":40012,"connections":10,"send":true,"receive":true}},"signature":"${ACCEPT_SIGNATURE}"}`,
         },
-        'body: audio only (video not offered)',
+        'body: audio only (video not offered); bob\'s signature over the invite\'s hash and the accept',
       ],
     ),
   },
   {
     name: 'reject',
     message: {type: 'reject', callId: CALL, code: 'declined', reason: 'not now'},
-    bytes: frame(['49 56 43 53', 'magic'], ['03', 'version'], ['04', 'type reject'], ['00 42', 'length 66'], [{utf8: '{"callId":"c0ffee00c0ffee00","code":"declined","reason":"not now"}'}, 'body']),
+    bytes: frame(['49 56 43 53', 'magic'], ['04', 'version'], ['04', 'type reject'], ['00 42', 'length 66'], [{utf8: '{"callId":"c0ffee00c0ffee00","code":"declined","reason":"not now"}'}, 'body']),
   },
   {
     name: 'hangup',
     message: {type: 'hangup', callId: CALL, reason: 'bye'},
-    bytes: frame(['49 56 43 53', 'magic'], ['03', 'version'], ['07', 'type hangup'], ['00 2c', 'length 44'], [{utf8: '{"callId":"c0ffee00c0ffee00","reason":"bye"}'}, 'body']),
+    bytes: frame(['49 56 43 53', 'magic'], ['04', 'version'], ['07', 'type hangup'], ['00 2c', 'length 44'], [{utf8: '{"callId":"c0ffee00c0ffee00","reason":"bye"}'}, 'body']),
   },
   {
     name: 'keepalive',
     message: {type: 'keepalive', seq: 7, t: 123_456},
-    bytes: frame(['49 56 43 53', 'magic'], ['03', 'version'], ['08', 'type keepalive'], ['00 14', 'length 20'], [{utf8: '{"seq":7,"t":123456}'}, 'body: sequence, sender clock ms']),
+    bytes: frame(['49 56 43 53', 'magic'], ['04', 'version'], ['08', 'type keepalive'], ['00 14', 'length 20'], [{utf8: '{"seq":7,"t":123456}'}, 'body: sequence, sender clock ms']),
   },
 ]
 

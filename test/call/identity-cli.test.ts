@@ -1,0 +1,187 @@
+import {randomUUID} from 'node:crypto'
+import {mkdtempSync} from 'node:fs'
+import {createServer, type Server, type Socket, connect} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {Redis} from 'ioredis'
+import {afterAll, afterEach, beforeAll, describe, expect, inject, it} from 'vitest'
+
+import {Bus} from '../../src/bus/bus.js'
+import {parseRedisUrl} from '../../src/bus/redis-url.js'
+import {signEntry} from '../../src/directory/entry-verifier.js'
+import {directoryKeys} from '../../src/directory/redis-keys.js'
+import {signalCodec, type SignalMessage} from '../../src/protocol/call/signalling.js'
+import {fingerprint} from '../../src/security/identity.js'
+import {readIdentity} from '../../src/security/identity-file.js'
+import {newKeyShare} from '../../src/security/key-share.js'
+import {killAll, lineLog, runCli, startCli, TEST_CONFIG_HOME} from '../support/cli.js'
+import {testIdentity} from '../support/identities.js'
+import {recordingLogger} from '../support/logger.js'
+
+/**
+ * Who is on the other end, with real processes, the real Redis directory and real TCP (docs/protocol.md, "Call
+ * security"; SECURITY.md): forged and replayed directory entries are not called, a changed key stops the call until
+ * `ivc trust`, and a relay that rewrites the invite is refused on both sides before any media.
+ */
+const redisUrl = inject('redisUrl')
+const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
+const common = ['--redis', redisUrl, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '10000', '--size', '160x120', '--video-connections', '2', '--audio-connections', '1']
+const keys = directoryKeys()
+let raw: Redis
+const servers = new Set<Server>()
+
+beforeAll(() => {
+  raw = new Redis(parseRedisUrl(redisUrl))
+})
+
+afterAll(async () => {
+  await raw.quit()
+})
+
+afterEach(async () => {
+  for (const server of servers) server.close()
+  servers.clear()
+  await killAll()
+})
+
+async function listen(user: string, env: Record<string, string> = {}) {
+  const child = startCli(['listen', '--user', user, '--port', '0', '--json', '--auto-accept', ...common], {env})
+  const log = lineLog(child)
+  const listening = JSON.parse(await log.waitFor((line) => line.includes('"event":"listening"'))) as {port: number}
+  // Online in the directory (presence registers just after the listener is up).
+  await expect.poll(async () => (await raw.hget(keys.user(user), 'status')) ?? '', {timeout: 30_000}).toBe('online')
+  return {child, port: listening.port, log}
+}
+
+/** A TCP server that only counts who connects: where a forged entry points. */
+async function sentinel(): Promise<{port: number; connections: () => number}> {
+  let connections = 0
+  const server = createServer((socket) => {
+    connections++
+    socket.destroy()
+  })
+  servers.add(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {port: (server.address() as {port: number}).port, connections: () => connections}
+}
+
+/** Write `user`'s directory entry straight into Redis, as anyone with write access to the store can. */
+async function plant(user: string, fields: {address: string; port: number; signedAt: number; identity: {publicKey: string; sign(data: Uint8Array): string}; signedPort?: number}) {
+  const signed = signEntry({name: user, address: fields.address, ports: {call: fields.signedPort ?? fields.port}, version: '0.1.0', signedAt: fields.signedAt}, fields.identity)
+  await raw.hset(keys.user(user), {address: fields.address, ports: JSON.stringify({call: fields.port}), version: '0.1.0', publicKey: fields.identity.publicKey, signedAt: String(fields.signedAt), signed})
+}
+
+const call = (from: string, to: string, extra: string[] = [], env: Record<string, string> = {}) => runCli(['call', to, '--user', from, '--duration', '1', ...common, ...extra], {env, timeoutMs: 90_000})
+
+describe('identity: directory entries', {timeout: 240_000}, () => {
+  it('does not call a forged entry for bob: changed fields, a replayed older entry, or the right name under another key', async () => {
+    const [alice, bob] = [name('alice'), name('bob')]
+    await listen(bob)
+    const first = await call(alice, bob)
+    expect(first.exitCode, first.stderr).toBe(0)
+    const bobs = readIdentity(join(TEST_CONFIG_HOME, 'ivc'), bob)!.identity
+    const trap = await sentinel()
+    const bobSignedAt = Number(await raw.hget(keys.user(bob), 'signedAt'))
+
+    // Bob's own signature, over another port than the one now stored: the entry does not verify and is dropped.
+    await plant(bob, {address: '127.0.0.1', port: trap.port, signedPort: 1, signedAt: bobSignedAt, identity: bobs})
+    const forged = await call(alice, bob)
+    expect(forged.exitCode).toBe(15)
+    expect(forged.stderr).toContain(`no user named "${bob}"`)
+
+    // A genuine entry of bob's, but older than the one alice called him at: a replay.
+    await plant(bob, {address: '127.0.0.1', port: trap.port, signedAt: bobSignedAt - 60_000, identity: bobs})
+    const replayed = await call(alice, bob)
+    expect(replayed.exitCode, replayed.stderr).toBe(23)
+    expect(replayed.stderr).toContain('a replayed entry [AUTH_FAILED]')
+
+    // Mallory's own, validly signed entry for bob's name: not the key alice pinned for bob.
+    const mallory = testIdentity(`mallory ${bob}`)
+    await plant(bob, {address: '127.0.0.1', port: trap.port, signedAt: bobSignedAt + 60_000, identity: mallory})
+    const impostor = await call(alice, bob)
+    expect(impostor.exitCode).toBe(29)
+    expect(impostor.stderr).toContain(`the identity key of ${bob} has changed: pinned ${fingerprint(bobs.publicKey)}, now ${fingerprint(mallory.publicKey)} [IDENTITY_CHANGED]`)
+    expect(impostor.stderr).toContain(`ivc trust ${bob}`)
+    // ... nor, for a caller that does not trust on first use, the first time.
+    const stranger = await call(name('carol'), bob, ['--trust-on-first-use=false'])
+    expect(stranger.exitCode).toBe(23)
+    expect(stranger.stderr).toContain(`no identity key is pinned for ${bob}`)
+
+    expect(trap.connections()).toBe(0)
+  })
+})
+
+describe('identity: pinning', {timeout: 240_000}, () => {
+  it('stops the call with IDENTITY_CHANGED and both fingerprints when bob\'s key changes, and `ivc trust` lets it through', async () => {
+    const [alice, bob] = [name('alice'), name('bob')]
+    const oldHome = {XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ivc-bob-old-'))}
+    const newHome = {XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ivc-bob-new-'))}
+    const before = await listen(bob, oldHome)
+    expect((await call(alice, bob)).exitCode).toBe(0)
+    before.child.kill('SIGTERM')
+    await before.child
+    // Bob's name stays bound to his old key while the entry is kept (a day); here it is gone, as after that day.
+    await raw.del(keys.user(bob))
+    await listen(bob, newHome)
+    const [oldKey, newKey] = await Promise.all([oldHome, newHome].map(async (env) => (JSON.parse((await runCli(['identity', '--user', bob, '--json'], {env})).stdout) as {fingerprint: string}).fingerprint))
+    expect(newKey).not.toBe(oldKey)
+
+    const changed = await call(alice, bob)
+    expect(changed.exitCode).toBe(29)
+    expect(changed.stderr).toContain(`pinned ${oldKey}, now ${newKey} [IDENTITY_CHANGED]`)
+    expect(changed.stderr).toContain(`accept it with \`ivc trust ${bob}\``)
+
+    const trusted = await runCli(['trust', bob, '--user', alice, '--redis', redisUrl, '--json'])
+    expect(trusted.exitCode, trusted.stderr).toBe(0)
+    expect(JSON.parse(trusted.stdout)).toMatchObject({peer: bob, fingerprint: newKey, replaced: oldKey, verified: false})
+    const again = await call(alice, bob)
+    expect(again.exitCode, again.stderr).toBe(0)
+  })
+})
+
+/**
+ * A relay between alice and bob that rewrites alice's invite on the way: her key share replaced by its own (so it
+ * could compute the call secret with bob), or her address. Everything else passes through untouched.
+ */
+async function rewritingRelay(target: number, rewrite: (invite: Extract<SignalMessage, {type: 'invite'}>) => SignalMessage): Promise<number> {
+  const server = createServer((from: Socket) => {
+    const to = connect({host: '127.0.0.1', port: target})
+    const decoder = signalCodec.decoder()
+    from.on('data', (chunk: Buffer) => {
+      for (const message of decoder.push(chunk).messages) to.write(signalCodec.encode(message.type === 'invite' ? rewrite(message) : message))
+    })
+    to.pipe(from)
+    for (const socket of [from, to]) socket.on('error', () => undefined).on('close', () => (from.destroy(), to.destroy()))
+  })
+  servers.add(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as {port: number}).port
+}
+
+describe('identity: authenticated calls', {timeout: 120_000}, () => {
+  it.each([
+    ['answers with its own key share', (invite: Extract<SignalMessage, {type: 'invite'}>) => ({...invite, keyShare: newKeyShare().publicKey})],
+    ['rewrites the caller\'s address', (invite: Extract<SignalMessage, {type: 'invite'}>) => ({...invite, address: '127.0.0.66'})],
+  ])('a relay that %s is refused with AUTH_FAILED on both sides, before any media', async (_label, rewrite) => {
+    const [alice, bob] = [name('alice'), name('bob')]
+    const callee = await listen(bob)
+    const caller = await listen(alice)
+    const relay = await rewritingRelay(callee.port, rewrite)
+    const bobKey = await raw.hget(keys.user(bob), 'publicKey')
+    // Alice's call component dials bob, whose connection the relay intercepts (as on the path between two hosts).
+    const bus = await Bus.connect({redis: redisUrl, user: alice, component: 'test', logger: recordingLogger()})
+    try {
+      await bus.request('call', 'call.dial', {peer: bob, host: '127.0.0.1', port: relay, publicKey: bobKey!})
+    } finally {
+      await bus.close()
+    }
+
+    const refused = JSON.parse(await callee.log.waitFor((line) => line.includes('"call.refused"'))) as {code: string; reason: string}
+    expect(refused).toMatchObject({code: 'AUTH_FAILED', reason: expect.stringContaining(`the invite from ${alice} is not signed by the key it names`)})
+    const ended = JSON.parse(await caller.log.waitFor((line) => line.includes('"call.ended"'))) as {code: string; reason: string}
+    expect(ended).toMatchObject({code: 'auth-failed'})
+    expect(ended.reason).toContain('not signed by the key it names')
+    for (const log of [callee.log, caller.log]) expect(log.lines.some((line) => line.includes('"call.started"') || line.includes('"call.media-up"'))).toBe(false)
+  })
+})
