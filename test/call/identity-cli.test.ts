@@ -140,6 +140,32 @@ describe('identity: pinning', {timeout: 240_000}, () => {
   })
 })
 
+describe('identity: safety number', {timeout: 240_000}, () => {
+  it('is the same on both sides during a call, from both keys, and `ivc trust --verified` marks it compared', async () => {
+    const [alice, bob] = [name('alice'), name('bob')]
+    await listen(bob)
+    const caller = startCli(['call', bob, '--user', alice, '--duration', '60', ...common])
+    const status = async (user: string) => {
+      const reply = await runCli(['control', 'status', '--user', user, '--redis', redisUrl, '--json'])
+      return (reply.exitCode === 0 ? JSON.parse(reply.stdout) : {}) as {state?: string; safetyNumber?: string; verified?: boolean}
+    }
+
+    await expect.poll(async () => (await status(alice)).safetyNumber, {timeout: 90_000, interval: 500}).toMatch(/^\d{5}( \d{5}){5}$/)
+    const [ours, theirs] = await Promise.all([status(alice), status(bob)])
+    expect(theirs.safetyNumber).toBe(ours.safetyNumber)
+    expect(ours.verified).toBe(false)
+    const human = await runCli(['control', 'status', '--user', alice, '--redis', redisUrl])
+    expect(human.stdout).toContain(`safety number: ${ours.safetyNumber} (not verified: read it to ${bob}, then \`ivc trust ${bob} --verified\`)`)
+
+    const verified = await runCli(['trust', bob, '--user', alice, '--verified', '--redis', redisUrl, '--json'])
+    expect(JSON.parse(verified.stdout)).toMatchObject({peer: bob, verified: true})
+    expect(await status(alice)).toMatchObject({safetyNumber: ours.safetyNumber, verified: true})
+    expect((await runCli(['control', 'status', '--user', alice, '--redis', redisUrl])).stdout).toContain(`safety number: ${ours.safetyNumber} (verified)`)
+    await runCli(['control', 'hangup', '--user', alice, '--redis', redisUrl])
+    expect((await caller).exitCode).toBe(0)
+  })
+})
+
 /**
  * A relay between alice and bob that rewrites alice's invite on the way: her key share replaced by its own (so it
  * could compute the call secret with bob), or her address. Everything else passes through untouched.
