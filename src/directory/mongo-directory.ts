@@ -96,15 +96,13 @@ export class MongoDirectory implements Directory {
     const {publicKey} = identity
     const entry: DirectoryEntry = {name, address, ports, status, since: now, lastSeen: now, version, publicKey, signedAt: now}
     const signed = signEntry({name, address, ports, version, signedAt: now}, identity)
-    // Matches only an entry we may take over: bound to our key (or to none, a malformed one), and offline, expired,
+    // Matches only an entry we may take over: bound to our key (or to none: an entry from before keys), and offline, expired,
     // malformed, or ours by address. If one exists that we may not, the upsert's insert hits the unique name index
     // and the server refuses it atomically.
     const claimable = {
       name,
-      $and: [
-        {$or: [{publicKey}, {publicKey: {$not: {$type: 'string'}}}]},
-        {$or: [{status: 'offline'}, {lastSeen: {$lte: now - this.options.expiryMs}}, {lastSeen: {$not: {$type: 'number'}}}, {address}]},
-      ],
+      publicKey: {$in: [publicKey, null]},
+      $or: [{status: 'offline'}, {lastSeen: {$lte: now - this.options.expiryMs}}, {lastSeen: {$not: {$type: 'number'}}}, {address}],
     } as unknown as Filter<UserDocument>
     try {
       await this.users.findOneAndUpdate(claimable, {$set: {...entry, session, signed, expiresAt: this.#expiresAt(now)}}, {upsert: true})
