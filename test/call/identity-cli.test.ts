@@ -72,9 +72,9 @@ async function plant(user: string, fields: {address: string; port: number; signe
   await raw.hset(keys.user(user), {address: fields.address, ports: JSON.stringify({call: fields.port}), version: '0.1.0', publicKey: fields.identity.publicKey, signedAt: String(fields.signedAt), signed})
 }
 
-const call = (from: string, to: string, extra: string[] = [], env: Record<string, string> = {}) => runCli(['call', to, '--user', from, '--duration', '1', ...common, ...extra], {env, timeoutMs: 90_000})
+const call = (from: string, to: string, extra: string[] = [], env: Record<string, string> = {}) => runCli(['call', to, '--user', from, '--duration', '1', ...common, ...extra], {env, timeoutMs: 180_000})
 
-describe('identity: directory entries', {timeout: 240_000}, () => {
+describe('identity: directory entries', {timeout: 400_000}, () => {
   it('does not call a forged entry for bob: changed fields, a replayed older entry, or the right name under another key', async () => {
     const [alice, bob] = [name('alice'), name('bob')]
     await listen(bob)
@@ -112,7 +112,7 @@ describe('identity: directory entries', {timeout: 240_000}, () => {
   })
 })
 
-describe('identity: pinning', {timeout: 240_000}, () => {
+describe('identity: pinning', {timeout: 400_000}, () => {
   it('stops the call with IDENTITY_CHANGED and both fingerprints when bob\'s key changes, and `ivc trust` lets it through', async () => {
     const [alice, bob] = [name('alice'), name('bob')]
     const oldHome = {XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ivc-bob-old-'))}
@@ -140,17 +140,17 @@ describe('identity: pinning', {timeout: 240_000}, () => {
   })
 })
 
-describe('identity: safety number', {timeout: 240_000}, () => {
+describe('identity: safety number', {timeout: 400_000}, () => {
   it('is the same on both sides during a call, from both keys, and `ivc trust --verified` marks it compared', async () => {
     const [alice, bob] = [name('alice'), name('bob')]
     await listen(bob)
-    const caller = startCli(['call', bob, '--user', alice, '--duration', '60', ...common])
+    const caller = startCli(['call', bob, '--user', alice, '--duration', '300', ...common])
     const status = async (user: string) => {
       const reply = await runCli(['control', 'status', '--user', user, '--redis', redisUrl, '--json'])
       return (reply.exitCode === 0 ? JSON.parse(reply.stdout) : {}) as {state?: string; safetyNumber?: string; verified?: boolean}
     }
 
-    await expect.poll(async () => (await status(alice)).safetyNumber, {timeout: 90_000, interval: 500}).toMatch(/^\d{5}( \d{5}){5}$/)
+    await expect.poll(async () => (await status(alice)).safetyNumber, {timeout: 240_000, interval: 500}).toMatch(/^\d{5}( \d{5}){5}$/)
     const [ours, theirs] = await Promise.all([status(alice), status(bob)])
     expect(theirs.safetyNumber).toBe(ours.safetyNumber)
     expect(ours.verified).toBe(false)
