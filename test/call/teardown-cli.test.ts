@@ -1,10 +1,12 @@
 import {randomUUID} from 'node:crypto'
+import {join} from 'node:path'
 
 import {afterAll, afterEach, describe, expect, inject, it} from 'vitest'
 
 import {Bus} from '../../src/bus/bus.js'
 import {ERRORS} from '../../src/foundation/errors.js'
-import {killAll, lineLog, startCli} from '../support/cli.js'
+import {readIdentity} from '../../src/security/identity-file.js'
+import {killAll, lineLog, startCli, TEST_CONFIG_HOME} from '../support/cli.js'
 import {recordingLogger} from '../support/logger.js'
 
 /**
@@ -41,6 +43,8 @@ async function listener(user: string) {
   return {
     user,
     port: listening.port as number,
+    /** Made by its `ivc listen` on first use; a caller's accept check needs it, as `ivc call` takes it from the directory. */
+    publicKey: readIdentity(join(TEST_CONFIG_HOME, 'ivc'), user)!.identity.publicKey,
     bus,
     /** The first `event` of call `callId` this listener printed. */
     event: async (event: string, callId: string) => JSON.parse(await log.waitFor((line) => line.includes(`"event":"${event}"`) && line.includes(`"callId":"${callId}"`))),
@@ -59,7 +63,7 @@ type Listener = Awaited<ReturnType<typeof listener>>
 
 /** caller calls callee, and callee hangs up once a frame has arrived on both sides; returns both sides' end codes. */
 async function shortCall(caller: Listener, callee: Listener): Promise<{callId: string; codes: string[]}> {
-  const {callId} = await caller.bus.request('call', 'call.dial', {peer: callee.user, host: '127.0.0.1', port: callee.port}, {timeoutMs: 60_000})
+  const {callId} = await caller.bus.request('call', 'call.dial', {peer: callee.user, host: '127.0.0.1', port: callee.port, publicKey: callee.publicKey}, {timeoutMs: 60_000})
   // The first video frame each way: every process of the call has started, connected and worked (a process stopped
   // while it still starts is another story), and the receivers have decoded with OpenCV.
   await Promise.all([caller.event('call.first-frame', callId), callee.event('call.first-frame', callId)])
