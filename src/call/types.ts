@@ -115,7 +115,6 @@ export type EndCode =
   | 'component-crashed'
   | 'auth-failed'
   | 'shutdown'
-  | 'auth-failed'
   | 'identity-changed'
 
 export interface CallEnd {
