@@ -1,6 +1,7 @@
 import type {Bus} from '../bus/bus.js'
 import type {CallStateReply, MediaStats} from '../bus/messages.js'
 import {requestCall} from '../call/control-client.js'
+import {peerTrust} from '../call/flags.js'
 import {findCallee} from '../call/place-call.js'
 import {oneDecimal} from '../call/stats-table.js'
 import type {Directory, DirectoryWatch} from '../directory/types.js'
@@ -91,7 +92,8 @@ export class UiSession {
       case 'save-name':
         return this.#rename(request.name)
       case 'call': {
-        const callee = await findCallee(this.options.directory, request.peer)
+        // The ui pins on first use, as ivc call does by default; IDENTITY_CHANGED reaches the page as an error.
+        const callee = await findCallee(this.options.directory, request.peer, peerTrust(this.#account.user, true))
         await bus.request('call', 'call.dial', {peer: request.peer, ...callee}, {timeoutMs: 10_000})
         return
       }
