@@ -8,5 +8,8 @@ describe('the flags ivc ui gives the ivc listen it starts', () => {
     expect(args).toEqual(['--port', '0', '--log-level', 'warn', '--directory', 'redis', '--no-video', '--audio', '--video-sink', 'ui', '--size', '320x240'])
     // --self-view has no --no- form: off, it is left out; on, it is passed.
     expect(listenArgs({'call-port': 0, 'log-level': 'warn', 'self-view': true})).toContain('--self-view')
+    // A flag parsed to a boolean but written with a value keeps its value, true or false.
+    expect(listenArgs({'call-port': 0, 'log-level': 'warn', 'trust-on-first-use': true})).toEqual(['--port', '0', '--log-level', 'warn', '--trust-on-first-use', 'true'])
+    expect(listenArgs({'call-port': 0, 'log-level': 'warn', 'trust-on-first-use': false})).toContain('false')
   })
 })
