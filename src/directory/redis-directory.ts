@@ -3,6 +3,7 @@ import {randomBytes} from 'node:crypto'
 import type {Redis} from 'ioredis'
 
 import {openRedis, reportOutages} from '../bus/redis-client.js'
+import {redactRedisUrl} from '../bus/redis-url.js'
 import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
@@ -51,7 +52,7 @@ export class RedisDirectory implements Directory {
   ) {
     this.#keys = directoryKeys(options.keyPrefix)
     this.#clock = options.clock ?? realClock
-    this.description = `Redis directory at ${options.redis}`
+    this.description = `Redis directory at ${redactRedisUrl(options.redis)}`
     this.#verifier = new EntryVerifier(options.logger)
   }
 
