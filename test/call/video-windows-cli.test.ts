@@ -49,13 +49,14 @@ async function windows(): Promise<Window[]> {
 }
 
 /** Ask the X server (each query paces the next) until `titles` are all shown; returns those windows. */
-async function windowsTitled(titles: string[], timeoutMs = 120_000): Promise<Window[]> {
+async function windowsTitled(titles: string[], timeoutMs = 120_000, ready: (found: Window[]) => boolean = () => true): Promise<Window[]> {
   const deadline = Date.now() + timeoutMs
   let seen: Window[] = []
   while (Date.now() < deadline) {
     seen = await windows()
     const found = titles.map((title) => seen.find((window) => window.title === title))
-    if (found.every(Boolean)) return found as Window[]
+    // ffplay maps its window at a default size and resizes it at the first frame: `ready` waits for that.
+    if (found.every(Boolean) && ready(found as Window[])) return found as Window[]
   }
 
   throw new Error(`windows ${JSON.stringify(titles)} never all showed; saw ${JSON.stringify(seen.map((window) => window.title))}`)
@@ -97,7 +98,7 @@ describe('video you can use: ivc call / ivc listen on a display (Xvfb, real ffpl
     const caller = startCli(['call', bob, '--user', alice, '--json', '--self-view', ...common], {env})
     await listenerLog.waitFor((line) => line.includes('"call.media-up"'), 120_000)
 
-    const [alicesVideo, bobsVideo, selfView] = await windowsTitled([`ivc - ${alice}`, `ivc - ${bob}`, `ivc - ${alice} (you)`])
+    const [alicesVideo, bobsVideo, selfView] = await windowsTitled([`ivc - ${alice}`, `ivc - ${bob}`, `ivc - ${alice} (you)`], 120_000, ([peer, , self]) => peer.width === 320 && self.width === 160)
     expect(alicesVideo).toMatchObject({width: 320, height: 240})
     expect(selfView).toMatchObject({width: 160, height: 120})
     for (const [a, b] of [[alicesVideo, bobsVideo], [alicesVideo, selfView], [bobsVideo, selfView]]) expect(overlaps(a, b), `${a.title} and ${b.title}`).toBe(false)
