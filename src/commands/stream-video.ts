@@ -2,16 +2,16 @@ import * as Flags from '@oclif/core/flags'
 
 import {IvcCommand} from '../cli/base-command.js'
 import {ADAPT_STRATEGIES, DEFAULT_MAX_LATENCY_MS} from '../adapt/index.js'
-import {awaitStartLine, COMPONENT_START_MS, keyOf, type StartLine} from '../call/component-start.js'
+import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
 import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
 import {IvcError} from '../foundation/errors.js'
 import {followMediaSwitch, followPeerMedia, type MediaSwitch} from '../media/media-switch.js'
 import {VideoDecodeStage} from '../media/video/decode-stage.js'
-import {formatOfCodec, isVideoFormat, type VideoFormat} from '../media/video/formats.js'
+import {formatOfCodec, negotiatedFormat} from '../media/video/formats.js'
 import {frameSizeFlag, parseFrameSize} from '../media/video/frame-size.js'
 import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverFailure, sendVideo, type VideoHooks} from '../media/video/stream.js'
 import {SelfView} from '../media/video/self-view.js'
-import {statsLine, summaryLine, type VideoStats} from '../media/video/video-stats.js'
+import {statsLine, summaryLine, type VideoStats, videoStatsPublisher} from '../media/video/video-stats.js'
 import {peerWindowTitle, SELF_VIEW_SCALE, selfViewTitle} from '../media/video/window-labels.js'
 import {loadBackends} from '../plugins/index.js'
 import {streamSecretFlag} from '../security/flags.js'
@@ -66,7 +66,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
       const sink = await backends.create('video-sink', flags.sink, {...options, window: {title: peerWindowTitle(flags.peer)}})
       const flagFormat = formatOfCodec(flags.codec)
       if (!flagFormat) throw new IvcError('BAD_USAGE', `--codec "${flags.codec}" names no stream format (a receiver decodes jpeg or raw)`)
-      const decoder = new VideoDecodeStage({format: started ? negotiatedFormat(started, flagFormat) : flagFormat, sink, codecs: backends, codecOptions: options})
+      const decoder = new VideoDecodeStage({format: started ? started.then((line) => negotiatedFormat(line.format, flagFormat)) : flagFormat, sink, codecs: backends, codecOptions: options})
       const onListening = (port: number) => {
         if (flags.json) this.output({event: 'listening', port})
         else process.stderr.write(`listening for video on port ${port}\n`)
@@ -107,16 +107,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
   async hooks(): Promise<VideoHooks> {
     const bus = this.flags.user ? await this.connectBus('stream-video') : undefined
     const callId = this.flags['call-id']
-    // State first, then the event: whoever hears the event can read the same stats from the state hash, one field
-    // per role (a user in a call runs a sender and a receiver).
-    const publish = async (stats: VideoStats) => {
-      try {
-        await bus?.setState({[stats.role]: stats, callId: callId ?? null})
-        await bus?.publish('video-stats', 'video.stats', stats, {callId})
-      } catch (error) {
-        this.logger.debug(`publishing stats: ${(error as Error).message}`)
-      }
-    }
+    const publish = videoStatsPublisher(bus, callId, this.logger)
     return {
       logger: this.logger,
       signal: this.lifecycle.signal,
@@ -130,11 +121,4 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
       },
     }
   }
-}
-
-/** A call's video format: the one the start line names (the peer's offer), else the `--codec` one; refused if unknown. */
-async function negotiatedFormat(started: Promise<StartLine>, fallback: VideoFormat): Promise<VideoFormat> {
-  const format = (await started).format ?? fallback
-  if (!isVideoFormat(format)) throw new IvcError('PROTOCOL_ERROR', `the peer sends video as "${format}", which this ivc cannot decode`)
-  return format
 }

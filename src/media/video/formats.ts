@@ -1,3 +1,5 @@
+import {IvcError} from '../../foundation/errors.js'
+
 /**
  * The video formats a stream can carry, by the name a call offer gives them (docs/protocol.md, "Call signalling":
  * a stream's `format`), each with the codec backend that writes and reads it. The payload does not say which it is:
@@ -19,4 +21,11 @@ export function isVideoFormat(name: string): name is VideoFormat {
 /** The format a codec backend writes (`--codec jpeg` sends mjpeg); undefined for a codec no format names. */
 export function formatOfCodec(codec: string): VideoFormat | undefined {
   return (Object.keys(VIDEO_FORMATS) as VideoFormat[]).find((format) => VIDEO_FORMATS[format].codec === codec)
+}
+
+/** A call's video format: the one the peer's offer names (its start line), else `fallback`; refused if unknown. */
+export function negotiatedFormat(offered: string | undefined, fallback: VideoFormat): VideoFormat {
+  const format = offered ?? fallback
+  if (!isVideoFormat(format)) throw new IvcError('PROTOCOL_ERROR', `the peer sends video as "${format}", which this ivc cannot decode`)
+  return format
 }

@@ -1,4 +1,6 @@
 import type {AdaptState} from '../../adapt/index.js'
+import type {Bus} from '../../bus/bus.js'
+import type {Logger} from '../../foundation/logger.js'
 import {round1} from '../stats/percentiles.js'
 
 /**
@@ -54,4 +56,20 @@ export function summaryLine(stats: VideoStats): string {
     `${stats.role}: ${stats.frames} frames, ${stats.fps} fps, ${stats.kbps} kbit/s, latency p50 ${latency.p50} / p95 ${latency.p95} / max ${latency.max} ms, ` +
     `dropped ${stats.dropped}, freezes ${stats.freezes}, out of order ${stats.outOfOrder}${stats.adapt ? `; ${adaptLine(stats.adapt)}` : ''}\n`
   )
+}
+
+/**
+ * Publishes a stream's stats on the user's bus (nothing without one): state first, then the event, so whoever hears
+ * the event can read the same stats from the state hash, one field per role (a user in a call runs a sender and a
+ * receiver). A failure is logged at debug: stats are not worth stopping a stream for.
+ */
+export function videoStatsPublisher(bus: Bus | undefined, callId: string | undefined, logger: Logger): (stats: VideoStats) => Promise<void> {
+  return async (stats) => {
+    try {
+      await bus?.setState({[stats.role]: stats, callId: callId ?? null})
+      await bus?.publish('video-stats', 'video.stats', stats, {callId})
+    } catch (error) {
+      logger.debug(`publishing stats: ${(error as Error).message}`)
+    }
+  }
 }
