@@ -1,4 +1,5 @@
 import {createRequire} from 'node:module'
+import {dirname, join} from 'node:path'
 
 import {firstLine, IvcError} from '../foundation/errors.js'
 import type {ProbeResult} from './types.js'
@@ -61,8 +62,6 @@ function lazyNative(name: NativeName, packageName: string, hint: string, load: (
 }
 
 const opencv = lazyNative('opencv', '@u4/opencv4nodejs', OPENCV_HINT, () => {
-  // Without this the package tries to build OpenCV from source at import time (a download, which fails here).
-  process.env.OPENCV4NODEJS_DISABLE_AUTOBUILD = '1'
   // The crash at hang-up (issue 14: SIGTRAP, V8 "Check failed: marking_done_" in CppHeap::TraceEpilogue). By default
   // the package installs an OpenCV allocator that reports every Mat's memory to V8 (AdjustAmountOfExternalAllocatedMemory)
   // from whichever thread frees it. A Mat made by an *Async call is allocated on libuv's thread pool, where the report
@@ -72,14 +71,13 @@ const opencv = lazyNative('opencv', '@u4/opencv4nodejs', OPENCV_HINT, () => {
   // (plugins/video/jpeg-codec.ts), so the GC needs no hint of their size. It is read once, when the addon loads.
   // test/plugins/opencv-gc.test.ts runs the async loop that aborted within seconds with the tracking on.
   process.env.OPENCV4NODEJS_DISABLE_EXTERNAL_MEM_TRACKING = '1'
-  // opencv-build logs to stdout on load; stdout is for data, so silence it first.
-  try {
-    require('@u4/opencv-build').Log.silence = true
-  } catch {
-    // not installed: the opencv4nodejs require below reports the real problem
-  }
-
-  const cv = require('@u4/opencv4nodejs')
+  // The addon itself, not the package's entry: the entry first loads @u4/opencv-build (its build tooling, to find the
+  // addon) and adds JavaScript helpers ivc never calls, which cost a video process 0.3-0.5 s of CPU and 16 MB at every
+  // start (issue 12). Resolving the entry runs nothing; the addon sits at build/Release beside it, and the package's
+  // own promisify step turns its callback-taking *Async functions into the promises ivc awaits.
+  const packageDir = join(dirname(require.resolve('@u4/opencv4nodejs')), '..', '..')
+  const cv = require(join(packageDir, 'build', 'Release', 'opencv4nodejs.node'))
+  require(join(packageDir, 'cjs', 'lib', 'promisify.js')).default(cv)
   return {module: cv, detail: `OpenCV ${cv.version ? `${cv.version.major}.${cv.version.minor}.${cv.version.revision}` : 'loaded'}`}
 })
 
