@@ -79,7 +79,8 @@ function readHello(socket: Socket, role: HelloRole, where: string, deadline: num
 
     const timer = clock.setTimeout(() => finish(new IvcError('PEER_UNREACHABLE', `${where}: no signalling hello in time`)), Math.max(1, deadline - clock.now()))
     const onError = (error: NodeJS.ErrnoException) => finish(new IvcError('PEER_UNREACHABLE', `${where}: ${error.code ?? error.message}`, {cause: error}))
-    const onClose = () => finish(new IvcError('PEER_UNREACHABLE', `${where} closed the connection during the signalling hello`))
+    // An ivc before signalling 5 closes on the hello's magic: say so, since nothing else would tell the person.
+    const onClose = () => finish(new IvcError('PEER_UNREACHABLE', `${where} closed the connection during the signalling hello (an ivc older than signalling 5 does)`))
     const onData = (chunk: Buffer) => {
       // Never more than one hello is held: a peer that sends more is refused below.
       received = Buffer.concat([received, chunk.subarray(0, HELLO_BYTES + 1 - received.length)])
