@@ -9,7 +9,7 @@ export function activeStep(state: Active, event: CallEvent, now: number): Step {
   const {call} = state
   const hangup = (reason: string) => [send(call.conn, {type: 'hangup', callId: call.callId, reason})]
   // Our side of the call broke: the peer hears a hang-up marked failed, and ends as `peer-failed`.
-  const failed = (reason: string) => [send(call.conn, {type: 'hangup', callId: call.callId, reason, failed: true})]
+  const failed = (reason: string, code?: 'auth-failed') => [send(call.conn, {type: 'hangup', callId: call.callId, reason, failed: true, ...(code ? {code} : {})})]
   const stale = 'callId' in event && event.callId !== call.callId
   switch (event.type) {
     case 'hangup':
@@ -17,6 +17,11 @@ export function activeStep(state: Active, event: CallEvent, now: number): Step {
     case 'signal':
       if (event.conn !== call.conn) return event.message.type === 'invite' ? refuse(state, event.conn, event.message) : ignored(state, `${event.message.type} on another connection`)
       if (event.message.type !== 'hangup' || event.message.callId !== call.callId) return ignored(state, `${event.message.type} during a call`)
+      // The peer could not confirm the set-up (its control handshake failed): the same verdict here, not a crash of theirs.
+      if (event.message.failed && event.message.code === 'auth-failed') {
+        return endActive(state, 'auth-failed', `${call.peer} could not authenticate the set-up${event.message.reason ? `: ${event.message.reason}` : ''}`, now, [])
+      }
+
       if (event.message.failed) return endActive(state, 'peer-failed', `${call.peer}'s side of the call failed${event.message.reason ? `: ${event.message.reason}` : ''}`, now, [])
       return endActive(state, 'remote-hangup', `${call.peer} hung up${event.message.reason ? `: ${event.message.reason}` : ''}`, now, [])
     case 'signal-closed':
@@ -30,7 +35,7 @@ export function activeStep(state: Active, event: CallEvent, now: number): Step {
       return endActive(state, 'control-lost', `control connection lost: ${event.reason}`, now, failed('control connection lost'))
     case 'component-exited':
       if (stale) return ignored(state, 'component of another call')
-      if (event.side === 'auth') return endActive(state, 'auth-failed', `the ${event.component} handshake with ${call.peer} failed: ${event.reason}`, now, failed('the set-up could not be confirmed'))
+      if (event.side === 'auth') return endActive(state, 'auth-failed', `the ${event.component} handshake with ${call.peer} failed: ${event.reason}`, now, failed('the set-up could not be confirmed', 'auth-failed'))
       if (event.side === 'peer') return endActive(state, 'peer-gone', `${call.peer}'s end of the ${event.component} stream went away: ${event.reason}`, now, failed(`${event.component} lost its peer`))
       return endActive(state, 'component-crashed', `${event.component} component exited: ${event.reason}`, now, failed(`${event.component} failed`))
     case 'set-media': {

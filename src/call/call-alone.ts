@@ -48,7 +48,7 @@ export async function callAlone(options: {
     trust: options.trust,
     answerTimeoutMs: options.answerTimeoutMs,
     ...(context.stallTimeoutS ? {stallTimeoutMs: context.stallTimeoutS * 1000} : {}),
-    network: tcpSignalling(logger, clock, context.bind, context.stallTimeoutS ? context.stallTimeoutS * 1000 : undefined),
+    network: tcpSignalling({logger, clock, bindHost: context.bind, identity: options.identity, ...(context.stallTimeoutS ? {stallTimeoutMs: context.stallTimeoutS * 1000} : {})}),
     media: componentMedia({logger, plan, context, clock}),
     clock,
     onEvent: (event, body) => {

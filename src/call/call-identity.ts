@@ -9,7 +9,8 @@ import type {PeerTrust} from '../security/known-peers.js'
  * callee its accept with their identity keys, over the transcript of the set-up; each side checks the other's
  * signature, and the key against the one pinned for that name. Pure but for the trust store the driver hands in.
  */
-export type IdentityVerdict = {ok: true} | {ok: false; code: 'auth-failed' | 'identity-changed'; reason: string}
+/** `channel`: of the connection the invite was verified on (its signature covers it; so will our accept's). */
+export type IdentityVerdict = {ok: true; channel: string} | {ok: false; code: 'auth-failed' | 'identity-changed'; reason: string}
 
 export function signInvite(identity: Identity, invite: Omit<InviteFields, 'identityKey'>): {identityKey: string; signature: string} {
   const fields = {...invite, identityKey: identity.publicKey}
@@ -21,10 +22,13 @@ export function signAccept(identity: Identity, invite: InviteFields, accept: Omi
   return {identityKey: identity.publicKey, signature: identity.sign(acceptTranscript(invite, fields))}
 }
 
-/** The callee's judgement of an invite: signed by the key it names, and that key is the one pinned for the caller. */
-export function judgeInvite(invite: SignalOf<'invite'>, trust: PeerTrust): IdentityVerdict {
-  if (!verifySignature(invite.identityKey, inviteTranscript(invite), invite.signature)) {
-    return {ok: false, code: 'auth-failed', reason: `the invite from ${invite.from} is not signed by the key it names (${fingerprint(invite.identityKey)}): changed on the way`}
+/**
+ * The callee's judgement of an invite that came on the connection of `channel`: signed by the key it names over this
+ * connection, and that key is the one pinned for the caller.
+ */
+export function judgeInvite(invite: SignalOf<'invite'>, channel: string, trust: PeerTrust): IdentityVerdict {
+  if (!verifySignature(invite.identityKey, inviteTranscript({...invite, channel}), invite.signature)) {
+    return {ok: false, code: 'auth-failed', reason: `the invite from ${invite.from} is not signed by the key it names (${fingerprint(invite.identityKey)}) over this connection: changed on the way, or made for another connection`}
   }
 
   try {
@@ -34,7 +38,7 @@ export function judgeInvite(invite: SignalOf<'invite'>, trust: PeerTrust): Ident
     return {ok: false, code: error.code === 'IDENTITY_CHANGED' ? 'identity-changed' : 'auth-failed', reason: error.message}
   }
 
-  return {ok: true}
+  return {ok: true, channel}
 }
 
 /** The caller's check of an accept: from the key the callee's directory entry (and pin) named, over this invite. Undefined when good. */

@@ -1,6 +1,6 @@
 import type {Bus} from '../bus/bus.js'
 import type {TopicBody, TopicType} from '../bus/messages.js'
-import {IvcError} from '../foundation/errors.js'
+import {isIvcError, IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {newCallId} from '../protocol/call/secret.js'
 import type {Identity} from '../security/identity.js'
@@ -10,7 +10,7 @@ import {safetyNumber} from '../security/safety-number.js'
 import {CallBook, type CallSummary} from './call-book.js'
 import {judgeInvite, signAccept, signInvite} from './call-identity.js'
 import {answerKeys} from './call-keys.js'
-import {receivedInvite} from './setup-states.js'
+import {receivedInvite, sentInvite} from './setup-states.js'
 import type {Clock} from '../foundation/clock.js'
 import type {CallMedia, CallMediaSession} from './component-media.js'
 import type {SignalLink, SignalNetwork} from './connections.js'
@@ -119,12 +119,12 @@ export class CallDriver {
     const session = this.#newSession(callId)
     const media = await session.offer(true)
     const ended = this.#book.waitForEnd(callId)
-    const {address, identity, user} = this.options
+    const {address, identity} = this.options
     const keyShare = newKeyShare()
-    const signed = signInvite(identity, {callId, from: user, to: peer, address, keyShare: keyShare.publicKey, media})
     if (entrySignedAt !== undefined) this.#entrySignedAt.set(peer, entrySignedAt)
     try {
-      this.dispatch({type: 'dial', callId, peer, host, port, address, conn: this.#book.newConnId(), media, keyShare, ...signed, peerKey})
+      // The invite is signed once connected: its signature covers the connection's channel (call-identity.ts).
+      this.dispatch({type: 'dial', callId, peer, host, port, address, conn: this.#book.newConnId(), media, keyShare, identityKey: identity.publicKey, peerKey})
     } catch (error) {
       // Refused (already in a call, calling yourself): nothing was started.
       this.#book.stopWaiting(callId)
@@ -250,7 +250,7 @@ export class CallDriver {
     link.onMessage((message) => {
       this.options.logger.debug(`signal ← ${message.type} on ${id}`)
       // Who sent an invite is judged here, where the pinned keys are; the reducer acts on the verdict.
-      this.dispatch(message.type === 'invite' ? {type: 'signal', conn: id, message, identity: judgeInvite(message, this.options.trust)} : {type: 'signal', conn: id, message})
+      this.dispatch(message.type === 'invite' ? {type: 'signal', conn: id, message, identity: judgeInvite(message, link.channel, this.options.trust)} : {type: 'signal', conn: id, message})
     })
     link.onLiveness?.((change) => this.dispatch({type: 'signal-liveness', conn: id, stalled: change.kind === 'stalled', silentMs: Math.round(change.silentMs)}))
     void link.closed.then((info) => {
@@ -263,19 +263,21 @@ export class CallDriver {
     const {logger, bus, clock} = this.options
     switch (effect.type) {
       case 'connect':
-        void this.options.network.connect(effect.host, effect.port).then(
+        void this.options.network.connect(effect.host, effect.port, effect.peerKey).then(
           (link) => {
             // The call may have ended (hung up, timed out) while we were connecting: nothing is waiting for this one.
-            if (this.#state.kind !== 'calling' || this.#state.call.conn !== effect.conn) {
+            const state = this.#state
+            if (state.kind !== 'calling' || state.call.conn !== effect.conn) {
               link.destroy('the call is over')
               return
             }
 
             this.options.logger.debug(`signalling connected to ${effect.host}:${effect.port}`)
+            const {signature} = signInvite(this.options.identity, {...sentInvite(state.call, this.options.user), channel: link.channel})
             this.#adopt(link, effect.conn)
-            this.dispatch({type: 'connected', conn: effect.conn})
+            this.dispatch({type: 'connected', conn: effect.conn, channel: link.channel, signature})
           },
-          (error: Error) => this.dispatch({type: 'connect-failed', conn: effect.conn, reason: error.message}),
+          (error: Error) => this.dispatch({type: 'connect-failed', conn: effect.conn, reason: error.message, ...(isIvcError(error) && error.code === 'AUTH_FAILED' ? {auth: true} : {})}),
         )
         break
       case 'send':

@@ -34,7 +34,7 @@ export function takeInvite(state: Extract<CallState, {kind: 'listening' | 'calli
     ])
   }
 
-  const call = {callId: invite.callId, peer: invite.from, conn, peerHost: invite.address, offer: invite.media, keyShare: invite.keyShare, identityKey: invite.identityKey, inviteHash: messageHash(invite), glare, since: now}
+  const call = {callId: invite.callId, peer: invite.from, conn, peerHost: invite.address, offer: invite.media, keyShare: invite.keyShare, identityKey: invite.identityKey, channel: identity.channel, inviteHash: messageHash(invite), glare, since: now}
   return ok({kind: 'incoming', config, lastEnd: state.lastEnd, call}, [
     send(conn, {type: 'ringing', callId: invite.callId}),
     {type: 'start-timer', timer: 'answer', callId: invite.callId, ms: config.answerTimeoutMs},
@@ -53,18 +53,23 @@ export function glareWinner(ours: {caller: string; callId: string}, theirs: {cal
 
 /** The caller's invite: what it sends, and half of what its set-up hash covers. */
 function inviteOf({config, call}: Calling): Invite {
-  return {type: 'invite', ...sentInvite(call, config.user), signature: call.signature}
+  const {channel: _channel, ...fields} = sentInvite(call, config.user)
+  return {type: 'invite', ...fields, signature: call.signature ?? ''}
 }
 
 export function callingStep(state: Calling, event: CallEvent, now: number): Step {
   const {call} = state
   const mine = (conn: string) => conn === call.conn
   switch (event.type) {
-    case 'connected':
+    case 'connected': {
       if (!mine(event.conn) || call.phase !== 'connecting') return ignored(state, 'connected for another connection')
-      return ok({...state, call: {...call, phase: 'inviting'}}, [send(call.conn, inviteOf(state))])
+      const inviting: Calling = {...state, call: {...call, phase: 'inviting', channel: event.channel, signature: event.signature}}
+      return ok(inviting, [send(call.conn, inviteOf(inviting))])
+    }
+
     case 'connect-failed':
       if (!mine(event.conn) || call.phase !== 'connecting') return ignored(state, 'connect-failed for another connection')
+      if (event.auth) return endSetup(state, 'auth-failed', `${call.peer} at ${call.host}:${call.port} did not prove its identity key: ${event.reason}`, now, [])
       return endSetup(state, 'unreachable', `cannot connect to ${call.peer} at ${call.host}:${call.port}: ${event.reason}`, now, [])
     case 'signal':
       if (!mine(event.conn)) {
@@ -135,7 +140,7 @@ function callerSignal(state: Calling, message: SignalMessage, now: number): Step
     case 'accept': {
       const problem = acceptProblem(call.peerKey, sentInvite(call, state.config.user), message)
       if (problem) {
-        return endSetup(state, 'auth-failed', `${call.peer}'s accept did not prove its identity key: ${problem}`, now, [send(call.conn, {type: 'hangup', callId: call.callId, reason: 'authentication failed: your accept\'s signature did not verify', failed: true})])
+        return endSetup(state, 'auth-failed', `${call.peer}'s accept did not prove its identity key: ${problem}`, now, [send(call.conn, {type: 'hangup', callId: call.callId, reason: 'authentication failed: your accept\'s signature did not verify', failed: true, code: 'auth-failed'})])
       }
 
       let secret: string
@@ -248,10 +253,10 @@ export function incomingStep(state: Incoming, event: CallEvent, now: number): St
 
 /** The invite a caller sends (and signed), as its transcript's fields. */
 export function sentInvite(call: OutgoingCall, user: string): InviteFields {
-  return {callId: call.callId, from: user, to: call.peer, address: call.address, keyShare: call.keyShare.publicKey, identityKey: call.identityKey, media: call.media}
+  return {channel: call.channel ?? '', callId: call.callId, from: user, to: call.peer, address: call.address, keyShare: call.keyShare.publicKey, identityKey: call.identityKey, media: call.media}
 }
 
 /** The invite a callee received, as its transcript's fields (what its accept signs over). */
-export function receivedInvite(call: {callId: string; peer: string; peerHost: string; keyShare: string; identityKey: string; offer: InviteFields['media']}, user: string): InviteFields {
-  return {callId: call.callId, from: call.peer, to: user, address: call.peerHost, keyShare: call.keyShare, identityKey: call.identityKey, media: call.offer}
+export function receivedInvite(call: {channel: string; callId: string; peer: string; peerHost: string; keyShare: string; identityKey: string; offer: InviteFields['media']}, user: string): InviteFields {
+  return {channel: call.channel, callId: call.callId, from: call.peer, to: user, address: call.peerHost, keyShare: call.keyShare, identityKey: call.identityKey, media: call.offer}
 }

@@ -75,9 +75,9 @@ function listeningStep(state: Extract<CallState, {kind: 'listening'}>, event: Ca
       return ok({kind: 'idle', config, lastEnd: state.lastEnd}, [{type: 'set-presence', status: 'offline'}])
     case 'dial': {
       if (event.peer === config.user) return invalid(state, 'BAD_USAGE', 'cannot call yourself')
-      const call = {callId: event.callId, peer: event.peer, conn: event.conn, host: event.host, port: event.port, address: event.address, media: event.media, keyShare: event.keyShare, identityKey: event.identityKey, signature: event.signature, peerKey: event.peerKey, phase: 'connecting' as const, since: now}
+      const call = {callId: event.callId, peer: event.peer, conn: event.conn, host: event.host, port: event.port, address: event.address, media: event.media, keyShare: event.keyShare, identityKey: event.identityKey, peerKey: event.peerKey, phase: 'connecting' as const, since: now}
       return ok({kind: 'calling', config, lastEnd: state.lastEnd, call}, [
-        {type: 'connect', conn: event.conn, host: event.host, port: event.port},
+        {type: 'connect', conn: event.conn, host: event.host, port: event.port, peerKey: event.peerKey},
         {type: 'start-timer', timer: 'answer', callId: event.callId, ms: config.answerTimeoutMs},
         {type: 'emit', event: 'call.outgoing', callId: event.callId, body: {peer: event.peer}},
       ])
@@ -91,6 +91,11 @@ function listeningStep(state: Extract<CallState, {kind: 'listening'}>, event: Ca
       return invalid(state, 'NO_CALL', 'no call in progress')
     case 'signal': {
       const {message, conn} = event
+      if (message.type === 'proof-refused') {
+        // A caller (or a relay passing it on) refused our proof: nothing had started; the person should know.
+        return ok(state, [{type: 'log', level: 'warn', message: `a caller refused this side's identity proof: AUTH_FAILED: ${message.reason}`}, close(conn, 'proof refused')])
+      }
+
       if (message.type !== 'invite') return ignored(state, `${message.type} on a connection with no call`)
       return takeInvite(state, conn, message, event.identity, now, yieldedTo(state, message.from, now))
     }

@@ -79,7 +79,7 @@ export const END_CODES = {
   'control-lost': {exit: 'PEER_GONE', meaning: 'the control connection to the peer was lost'},
   'peer-failed': {exit: 'PEER_GONE', meaning: 'the peer\'s side of the call failed (one of its components crashed) and ended the call'},
   'component-crashed': {exit: 'COMPONENT_FAILED', meaning: 'one of this side\'s components crashed or failed; the peer is told'},
-  'auth-failed': {exit: 'AUTH_FAILED', meaning: 'the set-up did not prove itself: a signature on the invite or the accept did not verify (changed on the way, or not by the key expected; no media was started), or the control connection\'s handshake failed (the two sides did not see the same invite and accept); the peer is told'},
+  'auth-failed': {exit: 'AUTH_FAILED', meaning: 'the set-up did not prove itself: the callee did not prove the key expected on the signalling connection (someone else answered, or a relay ran the hello; nothing was sent), a signature on the invite or the accept did not verify (changed on the way, or not by the key expected; no media was started), or the control connection\'s handshake failed (the two sides did not see the same invite and accept); the peer is told'},
   'identity-changed': {exit: 'IDENTITY_CHANGED', meaning: 'the callee has another identity key pinned for you, or none and does not trust on first use'},
 } as const satisfies Record<EndCode, {exit: ErrorCode | 'ok'; meaning: string}>
 

@@ -44,9 +44,14 @@ export interface OutgoingCall {
   media: MediaOffer
   /** Our key pair for this call; its public half goes into the invite. */
   keyShare: KeyShare
-  /** Our identity key and its signature over the invite (made by the driver, which holds the private key). */
+  /** Our identity key. */
   identityKey: string
-  signature: string
+  /**
+   * Once connected: the connection's channel and our signature over the invite with it (made by the driver, which
+   * holds the private key, when the connection is up: the channel exists only then).
+   */
+  channel?: string
+  signature?: string
   /** The callee's identity key, from its directory entry (checked against the pin): the accept must be signed by it. */
   peerKey: string
   /** connecting: TCP not up yet; inviting: invite sent; ringing: the callee is ringing. */
@@ -67,6 +72,8 @@ export interface IncomingCall {
   inviteHash: string
   /** The caller's identity key, which signed the invite. */
   identityKey: string
+  /** The channel of the connection the invite came on, which its signature (and so our accept's) covers. */
+  channel: string
   /** We had dialled this peer ourselves and yielded to their call (glare): the driver should accept at once. */
   glare: boolean
   since: number
@@ -149,16 +156,18 @@ export type CallEvent =
   // The local user or the driver
   | {type: 'go-online'}
   | {type: 'shutdown'; reason?: string}
-  /** `identityKey` and `signature` sign the invite this will send; `peerKey` is the callee's key the accept must carry. */
-  | {type: 'dial'; callId: string; peer: string; host: string; port: number; address: string; conn: ConnId; media: MediaOffer; keyShare: KeyShare; identityKey: string; signature: string; peerKey: string}
+  /** `identityKey` will sign the invite; `peerKey` is the callee's key, which must prove itself and sign the accept. */
+  | {type: 'dial'; callId: string; peer: string; host: string; port: number; address: string; conn: ConnId; media: MediaOffer; keyShare: KeyShare; identityKey: string; peerKey: string}
   /** The driver derived `secret` from its own key pair (whose public half is `keyShare`) and the caller's share, and signed the accept. */
   | {type: 'accept'; secret: string; keyShare: string; controlPort: number; media: MediaOffer; identityKey: string; signature: string}
   | {type: 'reject'; reason?: string}
   | {type: 'hangup'; reason?: string}
   | {type: 'set-media'; kind: MediaKind; on: boolean}
   // Signalling connections
-  | {type: 'connected'; conn: ConnId}
-  | {type: 'connect-failed'; conn: ConnId; reason: string}
+  /** The callee proved its key on the connection of `channel`; `signature` is ours over the invite on it. */
+  | {type: 'connected'; conn: ConnId; channel: string; signature: string}
+  /** `auth`: someone answered but did not prove the callee's key (AUTH_FAILED), rather than no one. */
+  | {type: 'connect-failed'; conn: ConnId; reason: string; auth?: boolean}
   /** `identity`: for an invite, the driver's judgement of its signature and key (call-identity.ts); absent: not verified. */
   | {type: 'signal'; conn: ConnId; message: SignalMessage; identity?: IdentityVerdict}
   | {type: 'signal-closed'; conn: ConnId; reason: string}
@@ -183,7 +192,8 @@ export type EventType = CallEvent['type']
 export type BusEventType = 'call.outgoing' | 'call.incoming' | 'call.ringing' | 'call.started' | 'call.media' | 'call.ending' | 'call.ended' | 'call.refused' | 'call.replaced' | 'call.stalled' | 'call.resumed'
 
 export type CallEffect =
-  | {type: 'connect'; conn: ConnId; host: string; port: number}
+  /** Connect, and require the callee to prove `peerKey`. */
+  | {type: 'connect'; conn: ConnId; host: string; port: number; peerKey: string}
   | {type: 'send'; conn: ConnId; message: SignalMessage}
   /** Flush what was sent on the connection, then close it. */
   | {type: 'close'; conn: ConnId; reason: string}

@@ -61,7 +61,7 @@ export default class Listen extends IvcCommand<typeof Listen> {
       trust: peerTrust(user, flags['trust-on-first-use']),
       answerTimeoutMs: flags.timeout * 1000,
       stallTimeoutMs: flags['stall-timeout'] * 1000,
-      network: tcpSignalling(this.logger, realClock, bind, flags['stall-timeout'] * 1000),
+      network: tcpSignalling({logger: this.logger, clock: realClock, bindHost: bind, identity, stallTimeoutMs: flags['stall-timeout'] * 1000}),
       media: componentMedia({logger: this.logger, plan: mediaPlanFromFlags(flags), context: {user, redis: flags.redis, logLevel: flags['log-level'], bind, stallTimeoutS: flags['stall-timeout']}}),
       clock: realClock,
       // In-call in the directory as soon as the call starts (presence also follows call.state on the bus).

@@ -38,8 +38,19 @@ export interface CallTranscript {
  * anyone), or equal to ours (a share reflected back: no peer made a key pair).
  */
 export function deriveCallSecret(own: KeyShare, transcript: CallTranscript, role: 'caller' | 'callee'): string {
+  const shared = sharedSecret(own, {callerShare: transcript.callerShare, calleeShare: transcript.calleeShare}, role)
+  const {callId, caller, callee, callerShare, calleeShare} = transcript
+  const salt = createHash('sha256').update(['ivc call v1', callId, caller, callee, callerShare, calleeShare].join('\0')).digest()
+  return Buffer.from(hkdfSync('sha256', shared, salt, 'ivc call secret', 32)).toString('hex')
+}
+
+/**
+ * The X25519 shared secret of our key pair and the peer's share, for `role`, whose share in `shares` must be ours.
+ * Throws a RangeError for a peer share that is malformed, ours (reflected back) or of low order.
+ */
+export function sharedSecret(own: KeyShare, shares: {callerShare: string; calleeShare: string}, role: 'caller' | 'callee'): Buffer {
   const ours = own.publicKey
-  const [mine, peerShare] = role === 'caller' ? [transcript.callerShare, transcript.calleeShare] : [transcript.calleeShare, transcript.callerShare]
+  const [mine, peerShare] = role === 'caller' ? [shares.callerShare, shares.calleeShare] : [shares.calleeShare, shares.callerShare]
   if (!KEY_SHARE_PATTERN.test(peerShare) || !KEY_SHARE_PATTERN.test(ours)) throw new RangeError('a key share is not 43 base64url characters')
   if (mine !== ours) throw new RangeError(`the transcript's ${role} share is not ours`)
   if (peerShare === ours) throw new RangeError('the peer\'s key share is our own')
@@ -54,9 +65,7 @@ export function deriveCallSecret(own: KeyShare, transcript: CallTranscript, role
   }
 
   if (shared.every((byte) => byte === 0)) throw new RangeError('the peer\'s key share is of low order')
-  const {callId, caller, callee, callerShare, calleeShare} = transcript
-  const salt = createHash('sha256').update(['ivc call v1', callId, caller, callee, callerShare, calleeShare].join('\0')).digest()
-  return Buffer.from(hkdfSync('sha256', shared, salt, 'ivc call secret', 32)).toString('hex')
+  return shared
 }
 
 /**

@@ -19,9 +19,10 @@ import {IvcError} from '../foundation/errors.js'
  * What a key is for goes into the key itself, so it serves one client and one server only (RFC 9257 §4): control
  * and media never share one, and a media key is bound to the connection's cleartext hello (kind, stream id, index,
  * count), which an on-path attacker therefore cannot change, nor replay to another receiver, without the handshake
- * failing. Calls go further and give each medium and direction its own secret (src/security/key-share.ts).
+ * failing. Calls go further and give each medium and direction its own secret (src/security/key-share.ts). Call
+ * signalling is keyed by its own ephemeral exchange in its hello (src/security/signalling-key.ts), purpose `signalling`.
  */
-export type SecureContext = {purpose: 'control'} | {purpose: 'media'; hello: Buffer}
+export type SecureContext = {purpose: 'control'} | {purpose: 'signalling'} | {purpose: 'media'; hello: Buffer}
 
 const CIPHERS = 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256'
 const identity = (context: SecureContext) => `ivc-${context.purpose}-v2`

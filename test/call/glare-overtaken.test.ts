@@ -6,7 +6,7 @@ import type {CallState} from '../../src/call/types.js'
 const config = {user: 'bob', answerTimeoutMs: 30_000, teardownTimeoutMs: 3000}
 const media = {}
 // The driver found it signed and its key the pinned one (`identity`); this test is about what the reducer does next.
-const invite = (from: string) => ({type: 'signal', conn: 'c9', message: {type: 'invite', callId: 'alice-call-0001', from, to: 'bob', address: '10.0.0.1', keyShare: 'A'.repeat(43), identityKey: 'B'.repeat(43), media, signature: 'C'.repeat(86)}, identity: {ok: true}}) as const
+const invite = (from: string) => ({type: 'signal', conn: 'c9', message: {type: 'invite', callId: 'alice-call-0001', from, to: 'bob', address: '10.0.0.1', keyShare: 'A'.repeat(43), identityKey: 'B'.repeat(43), media, signature: 'C'.repeat(86)}, identity: {ok: true, channel: 'c'.repeat(64)}}) as const
 
 /** bob's call to alice just ended because alice won glare, and her reject overtook her invite. */
 function afterGlare(endedAt: number): CallState {

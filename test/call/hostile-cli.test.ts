@@ -4,6 +4,7 @@ import {connect, type Socket} from 'node:net'
 
 import {afterEach, describe, expect, inject, it} from 'vitest'
 
+import {encodeSignalHello} from '../../src/protocol/call/hello.js'
 import {killAll, lineLog, runCli, startCli} from '../support/cli.js'
 
 const redis = inject('redisUrl')
@@ -63,7 +64,8 @@ describe('hostile connections to the ports of a real ivc listen', () => {
     // the listener, instead of reaching it.)
     const flood: Array<{socket: Socket; closed: Promise<void>}> = []
     for (let batch = 0; batch < 20; batch++) flood.push(...(await Promise.all(Array.from({length: 50}, () => dial(listener.port, '127.0.0.2')))))
-    const invite = Buffer.from('IVCS\u0004\u0001\u0000\u0040', 'latin1')
+    // A valid signalling hello (the first thing a caller sends), a byte every 500 ms: 20 s, past the 5 s deadline.
+    const invite = encodeSignalHello({role: 'caller', key: Buffer.alloc(32, 0x2a)})
     const slow = await Promise.all(Array.from({length: 10}, () => dial(listener.port, '127.0.0.3')))
     for (const {socket} of slow) {
       let sent = 0

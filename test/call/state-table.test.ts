@@ -19,13 +19,17 @@ const OURS = newKeyShare()
 const THEIRS = newKeyShare().publicKey
 const config = initialCallState({user: 'alice'}).config
 const [ALICE, BOB, CAROL] = ['alice', 'bob', 'carol'].map((name) => testIdentity(name))
-const invited = {callId: CALL, from: 'alice', to: 'bob', address: '10.0.0.1', keyShare: OURS.publicKey, media: {}}
+/** The channel of the signalling connection (the hash of its hellos), which the invite's signature covers. */
+const CHANNEL = 'c'.repeat(64)
+const invited = {channel: CHANNEL, callId: CALL, from: 'alice', to: 'bob', address: '10.0.0.1', keyShare: OURS.publicKey, media: {}}
 const outgoing = (phase: 'connecting' | 'inviting' | 'ringing'): OutgoingCall => ({
-  callId: CALL, peer: 'bob', conn: CONN, host: '10.0.0.2', port: 12_344, address: '10.0.0.1', media: {}, keyShare: OURS, ...signInvite(ALICE, invited), peerKey: BOB.publicKey, phase, since: 0,
+  callId: CALL, peer: 'bob', conn: CONN, host: '10.0.0.2', port: 12_344, address: '10.0.0.1', media: {}, keyShare: OURS, identityKey: ALICE.publicKey, peerKey: BOB.publicKey, phase, since: 0,
+  ...(phase === 'connecting' ? {} : {channel: CHANNEL, signature: signInvite(ALICE, invited).signature}),
 })
 const bobsAccept = {callId: CALL, keyShare: THEIRS, controlPort: 5002, media: {}}
 const bobsSignature = signAccept(BOB, sentInvite(outgoing('inviting'), 'alice'), bobsAccept)
 const carolsInvite = {callId: 'call-0003', from: 'carol', to: 'alice', address: '10.0.0.3', keyShare: THEIRS, media: {}}
+const carolsSigned = signInvite(CAROL, {...carolsInvite, channel: 'd'.repeat(64)})
 const active: ActiveCall = {
   callId: CALL,
   peer: 'bob',
@@ -48,7 +52,7 @@ const states: Record<string, CallState> = {
   'calling/connecting': {kind: 'calling', config, call: outgoing('connecting')},
   'calling/inviting': {kind: 'calling', config, call: outgoing('inviting')},
   'calling/ringing': {kind: 'calling', config, call: outgoing('ringing')},
-  incoming: {kind: 'incoming', config, call: {callId: CALL, peer: 'bob', conn: CONN, peerHost: '10.0.0.2', offer: {}, keyShare: THEIRS, inviteHash: 'a'.repeat(64), identityKey: BOB.publicKey, glare: false, since: 0}},
+  incoming: {kind: 'incoming', config, call: {callId: CALL, peer: 'bob', conn: CONN, peerHost: '10.0.0.2', offer: {}, keyShare: THEIRS, inviteHash: 'a'.repeat(64), identityKey: BOB.publicKey, channel: CHANNEL, glare: false, since: 0}},
   'in-call': {kind: 'in-call', config, call: active},
   ending: {kind: 'ending', config, call: active, end: {callId: CALL, peer: 'bob', role: 'caller', code: 'hangup', reason: 'x', startedAt: 0, endedAt: 5, durationMs: 5}},
 }
@@ -57,15 +61,17 @@ const signal = (message: Extract<CallEvent, {type: 'signal'}>['message'], conn =
 const events: Record<string, CallEvent> = {
   'go-online': {type: 'go-online'},
   shutdown: {type: 'shutdown'},
-  dial: {type: 'dial', callId: 'call-0002', peer: 'carol', host: '10.0.0.3', port: 12_344, address: '10.0.0.1', conn: 'c9', media: {}, keyShare: OURS, ...signInvite(ALICE, {...invited, callId: 'call-0002', to: 'carol'}), peerKey: CAROL.publicKey},
+  dial: {type: 'dial', callId: 'call-0002', peer: 'carol', host: '10.0.0.3', port: 12_344, address: '10.0.0.1', conn: 'c9', media: {}, keyShare: OURS, identityKey: ALICE.publicKey, peerKey: CAROL.publicKey},
   accept: {type: 'accept', secret: SECRET, keyShare: OURS.publicKey, controlPort: 5001, media: {}, ...signAccept(ALICE, {...invited, from: 'bob', to: 'alice', keyShare: THEIRS, identityKey: BOB.publicKey}, {callId: CALL, keyShare: OURS.publicKey, controlPort: 5001, media: {}})},
   reject: {type: 'reject'},
   hangup: {type: 'hangup'},
   'set-media': {type: 'set-media', kind: 'video', on: false},
-  connected: {type: 'connected', conn: CONN},
+  connected: {type: 'connected', conn: CONN, channel: CHANNEL, signature: signInvite(ALICE, invited).signature},
   'connect-failed': {type: 'connect-failed', conn: CONN, reason: 'ECONNREFUSED'},
-  'invite (new connection)': signal({type: 'invite', ...carolsInvite, ...signInvite(CAROL, carolsInvite)}, 'c2', {ok: true}),
-  'invite (unverified)': signal({type: 'invite', ...carolsInvite, ...signInvite(CAROL, carolsInvite)}, 'c2', {ok: false, code: 'identity-changed', reason: 'another key'}),
+  'connect-failed (no proof)': {type: 'connect-failed', conn: CONN, reason: 'the callee proved another key', auth: true},
+  'invite (new connection)': signal({type: 'invite', ...carolsInvite, ...carolsSigned}, 'c2', {ok: true, channel: 'd'.repeat(64)}),
+  'invite (unverified)': signal({type: 'invite', ...carolsInvite, ...carolsSigned}, 'c2', {ok: false, code: 'identity-changed', reason: 'another key'}),
+  'proof-refused': signal({type: 'proof-refused', reason: 'not the callee expected'}),
   ringing: signal({type: 'ringing', callId: CALL}),
   'accept (peer)': signal({type: 'accept', ...bobsAccept, ...bobsSignature}),
   'accept (forged)': signal({type: 'accept', ...bobsAccept, controlPort: 6666, ...bobsSignature}),
@@ -73,6 +79,7 @@ const events: Record<string, CallEvent> = {
   busy: signal({type: 'busy', callId: CALL}),
   cancel: signal({type: 'cancel', callId: CALL, reason: ''}),
   'hangup (peer)': signal({type: 'hangup', callId: CALL, reason: ''}),
+  'hangup (peer, failed on auth)': signal({type: 'hangup', callId: CALL, reason: '', failed: true, code: 'auth-failed'}),
   keepalive: signal({type: 'keepalive', seq: 1, t: 1}),
   'signal-closed': {type: 'signal-closed', conn: CONN, reason: 'reset'},
   'peer-media': {type: 'peer-media', callId: CALL, kind: 'audio', on: false},
@@ -100,6 +107,8 @@ const table: Record<string, string[]> = {
   'set-media':               [NC,         NC,          NC,          NC,          NC,          NC,          'same',      NC],
   connected:                 [I,          I,           'same',      I,           I,           I,           I,           I],
   'connect-failed':          [I,          I,           'listening', I,           I,           I,           I,           I],
+  'connect-failed (no proof)': [I,        I,           'listening', I,           I,           I,           I,           I],
+  'proof-refused':           [I,          'same',      I,           I,           I,           I,           I,           I],
   'invite (new connection)': ['same',     'incoming',  'same',      'same',      'same',      'same',      'same',      'same'],
   'invite (unverified)':     ['same',     'same',      'same',      'same',      'same',      'same',      'same',      'same'],
   ringing:                   [I,          I,           I,           'same',      I,           I,           I,           I],
@@ -109,6 +118,7 @@ const table: Record<string, string[]> = {
   busy:                      [I,          I,           I,           'listening', 'listening', I,           I,           I],
   cancel:                    [I,          I,           I,           I,           I,           'listening', I,           I],
   'hangup (peer)':           [I,          I,           I,           'listening', 'listening', 'listening', 'ending',    I],
+  'hangup (peer, failed on auth)': [I,    I,           I,           'listening', 'listening', 'listening', 'ending',    I],
   keepalive:                 [I,          I,           I,           I,           I,           I,           I,           I],
   'signal-closed':           [I,          I,           'listening', 'listening', 'listening', 'listening', 'ending',    I],
   'peer-media':              [I,          I,           I,           I,           I,           I,           'same',      I],
@@ -152,5 +162,31 @@ describe('call state machine: every state × every event', () => {
       // Whatever the reducer sends must be valid on the wire.
       for (const effect of step.effects) if (effect.type === 'send') expect(() => signalCodec.encode(effect.message)).not.toThrow()
     }
+  })
+})
+
+describe('call state machine: how a failed set-up ends', () => {
+  const endOf = (step: ReturnType<typeof reduceCall>) => step.effects.find((effect) => effect.type === 'emit' && (effect.event === 'call.ended' || effect.event === 'call.ending'))
+  it('a callee that does not prove the key expected ends the call auth-failed, not unreachable', () => {
+    const step = reduceCall(states['calling/connecting'], events['connect-failed (no proof)'], 1000)
+    expect(endOf(step)).toMatchObject({body: {code: 'auth-failed', reason: expect.stringContaining('did not prove its identity key: the callee proved another key')}})
+  })
+
+  it('a control handshake that fails ends the call auth-failed on this side, and tells the peer so, which ends it auth-failed too', () => {
+    const ours = reduceCall(states['in-call'], {type: 'component-exited', callId: CALL, component: 'control', reason: 'the two ends hold different keys', side: 'auth'}, 1000)
+    const told = ours.effects.find((effect) => effect.type === 'send')
+    expect(told).toMatchObject({message: {type: 'hangup', failed: true, code: 'auth-failed'}})
+    expect(endOf(ours)).toMatchObject({body: {code: 'auth-failed'}})
+    const theirs = reduceCall(states['in-call'], events['hangup (peer, failed on auth)'], 1000)
+    expect(endOf(theirs)).toMatchObject({body: {code: 'auth-failed'}})
+    expect(endOf(reduceCall(states['in-call'], signal({type: 'hangup', callId: CALL, reason: 'video failed', failed: true}), 1000))).toMatchObject({body: {code: 'peer-failed'}})
+  })
+
+  it('a caller\'s refusal of our proof is logged as AUTH_FAILED and its connection closed', () => {
+    const step = reduceCall(states.listening, events['proof-refused'], 1000)
+    expect(step.effects).toEqual([
+      {type: 'log', level: 'warn', message: 'a caller refused this side\'s identity proof: AUTH_FAILED: not the callee expected'},
+      {type: 'close', conn: CONN, reason: 'proof refused'},
+    ])
   })
 })

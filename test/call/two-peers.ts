@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -238,8 +239,10 @@ export class MemoryLink implements SignalLink {
   readonly #unread: SignalMessage[] = []
 
   static pair(network: MemoryNetwork, a: string, b: string): [MemoryLink, MemoryLink] {
-    const ours = new MemoryLink(network)
-    const theirs = new MemoryLink(network)
+    // Both ends of one connection see the same channel (the hash of its hellos, in TCP signalling).
+    const channel = randomBytes(32).toString('hex')
+    const ours = new MemoryLink(network, channel)
+    const theirs = new MemoryLink(network, channel)
     ours.#far = theirs
     theirs.#far = ours
     network.track(a, ours)
@@ -247,7 +250,10 @@ export class MemoryLink implements SignalLink {
     return [ours, theirs]
   }
 
-  private constructor(private readonly network: MemoryNetwork) {
+  private constructor(
+    private readonly network: MemoryNetwork,
+    readonly channel: string,
+  ) {
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
   }
 

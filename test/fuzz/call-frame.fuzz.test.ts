@@ -4,6 +4,7 @@ import type {MessageCodec} from '../../src/protocol/call/codec.js'
 import {controlCodec} from '../../src/protocol/call/control.js'
 import {FrameError, type FrameErrorCode} from '../../src/protocol/call/errors.js'
 import {HEADER_BYTES, MAX_BODY_BYTES} from '../../src/protocol/call/frame.js'
+import {decodeSignalHello, encodeSignalHello, HELLO_BYTES} from '../../src/protocol/call/hello.js'
 import {signalCodec} from '../../src/protocol/call/signalling.js'
 import {controlFixtures, signalFixtures} from '../protocol/call/fixtures.js'
 import {check, chunks, FUZZ_RUNS, FUZZ_TIMEOUT_MS, fuzzCodec, onlyDocumented} from './mutate.js'
@@ -51,4 +52,16 @@ function fuzz(name: string, codec: MessageCodec<{type: string}>, seeds: Buffer[]
 describe('fuzz: call frames', {timeout: FUZZ_TIMEOUT_MS}, () => {
   fuzz('signalling', signalCodec as MessageCodec<{type: string}>, signalFixtures.map((fixture) => fixture.bytes))
   fuzz('control', controlCodec as MessageCodec<{type: string}>, controlFixtures.map((fixture) => fixture.bytes))
+})
+
+describe('fuzz: signalling hello', {timeout: FUZZ_TIMEOUT_MS}, () => {
+  it(`${FUZZ_RUNS} mutated hellos decode to ok, incomplete (only while short) or a reason; a key is always 32 bytes`, () => {
+    const seeds = [encodeSignalHello({role: 'caller', key: Buffer.alloc(32, 0x8c)}), encodeSignalHello({role: 'callee', key: Buffer.alloc(32, 0x01)})]
+    fuzzCodec({seeds}, HELLO_BYTES, (mutated) => {
+      const result = decodeSignalHello(mutated.input)
+      const kind = result === undefined ? (mutated.input.length < HELLO_BYTES ? 'incomplete' : undefined) : result.ok ? 'ok' : result.reason.length > 0 ? 'error' : undefined
+      onlyDocumented(kind, ['ok', 'incomplete', 'error'] as const, result)
+      if (result?.ok) check(result.value.key.length === 32 && (result.value.role === 'caller' || result.value.role === 'callee'), () => `hello ${result.value.role} with a ${result.value.key.length}-byte key`)
+    })
+  })
 })

@@ -5,11 +5,16 @@ import {callId, host, identityKey, keepaliveBody, keyShare, mediaOffer, reasonTe
 
 /**
  * Call signalling (docs/protocol.md, "Call signalling"): the messages on the TCP connection from the caller to the
- * callee's listening port. Magic "IVCS", version 4 (1 sent the call secret itself in the accept; 2 agreed on it with
- * key shares, see src/security/key-share.ts; 3 added `failed` to hangup; 4 signs invite and accept with the
- * identity keys, see transcript.ts, which a version 3 peer would refuse).
+ * callee's listening port, inside TLS keyed by the connection's hello (hello.ts). Magic "IVCS", version 5 (1 sent the
+ * call secret itself in the accept; 2 agreed on it with key shares, see src/security/key-share.ts; 3 added `failed`
+ * to hangup; 4 signed invite and accept with the identity keys, see transcript.ts; 5 runs inside TLS after a
+ * cleartext hello, opens with the callee's `proof`, binds the signatures to the connection's channel, and says in a
+ * hangup when it failed on authentication).
  */
-export const SIGNAL_VERSION = 4
+export const SIGNAL_VERSION = 5
+
+/** Why a failed hang-up failed: `auth-failed`, the sender could not confirm the set-up (the control handshake failed). */
+export const HANGUP_CODES = ['auth-failed'] as const
 
 /** Why a callee declined; `auth-failed` and `identity-changed` say the invite did not prove who sent it. */
 export const REJECT_CODES = ['declined', 'timeout', 'glare', 'wrong-user', 'unavailable', 'auth-failed', 'identity-changed'] as const
@@ -28,9 +33,13 @@ export const signalCodec = defineCodec(
     busy: {code: 0x05, schema: z.object({callId}).strict()},
     cancel: {code: 0x06, schema: z.object({callId, reason: reasonText}).strict()},
     /** `failed`: the sender's side of the call broke (a component crashed, control lost), not a person's hang-up. */
-    hangup: {code: 0x07, schema: z.object({callId, reason: reasonText, failed: z.literal(true).optional()}).strict()},
+    hangup: {code: 0x07, schema: z.object({callId, reason: reasonText, failed: z.literal(true).optional(), code: z.enum(HANGUP_CODES).optional()}).strict()},
     keepalive: {code: 0x08, schema: keepaliveBody},
     'keepalive-ack': {code: 0x09, schema: keepaliveBody},
+    /** The callee's first message: its identity key and signature over the connection's channel (transcript.ts). */
+    proof: {code: 0x0a, schema: z.object({identityKey, signature}).strict()},
+    /** The caller's answer to a proof that is not the callee's it expected; then it closes. */
+    'proof-refused': {code: 0x0b, schema: z.object({reason: reasonText}).strict()},
   },
 )
 

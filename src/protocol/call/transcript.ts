@@ -8,8 +8,18 @@ import {type MediaOffer, mediaOffer} from './fields.js'
  * set-up so far: call id, both names, the caller's address, both key shares, both identity keys, both offers and the
  * callee's control port. A relay that changes any of it, or answers with shares of its own, breaks a signature.
  * Each text starts with its own label and the signalling version, so a signature is never valid for another use.
+ * Since version 5 each also covers the **channel** of the signalling connection it travels on (the hash of both
+ * cleartext hellos, src/security/signalling-key.ts), so a signature made for one connection fails on another: a
+ * relay that ran the hello with each side itself cannot pass on what either signed.
  */
+/** The callee's proof, its first message: a label and the channel, signed before the caller says anything. */
+export function proofTranscript(channel: string): Buffer {
+  return Buffer.from(`ivc signalling 5 proof\0${channel}`, 'utf8')
+}
+
 export interface InviteFields {
+  /** The channel of the connection the invite travels on (not sent: each side computes it from the hellos). */
+  channel: string
   callId: string
   from: string
   to: string
@@ -27,15 +37,15 @@ export interface AcceptFields {
   media: MediaOffer
 }
 
-/** The bytes the caller signs: a label, then a JSON array of the invite's fields, the offer in its canonical key order. */
+/** The bytes the caller signs: a label, the channel, then a JSON array of the invite's fields, the offer in its canonical key order. */
 export function inviteTranscript(invite: InviteFields): Buffer {
   const fields = [invite.callId, invite.from, invite.to, invite.address, invite.keyShare, invite.identityKey, mediaOffer.parse(invite.media)]
-  return Buffer.from(`ivc signalling 4 invite\0${JSON.stringify(fields)}`, 'utf8')
+  return Buffer.from(`ivc signalling 5 invite\0${invite.channel}\0${JSON.stringify(fields)}`, 'utf8')
 }
 
 /** The bytes the callee signs: a label, the SHA-256 of the invite's transcript, then the accept's fields. */
 export function acceptTranscript(invite: InviteFields, accept: AcceptFields): Buffer {
   const inviteHash = createHash('sha256').update(inviteTranscript(invite)).digest('hex')
   const fields = [accept.callId, accept.keyShare, accept.identityKey, accept.controlPort, mediaOffer.parse(accept.media)]
-  return Buffer.from(`ivc signalling 4 accept\0${inviteHash}\0${JSON.stringify(fields)}`, 'utf8')
+  return Buffer.from(`ivc signalling 5 accept\0${inviteHash}\0${JSON.stringify(fields)}`, 'utf8')
 }

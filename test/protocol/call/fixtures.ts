@@ -14,11 +14,14 @@ export function frame(...parts: Part[]): Buffer {
 const CALL = 'c0ffee00c0ffee00'
 const CALLER_SHARE = 'jIHekjtRmTbjesJHRuXEiJmN6wMnwmbzqrFtirb433Y'
 const CALLEE_SHARE = 'q8Ld1PuTQeRzGX0ia-uVh3tJy9Dk_5wHfE2mS6oNYCc'
-/** testIdentity('alice') and testIdentity('bob') (test/support/identities.ts), and their signatures of these two. */
+/** The channel of the connection the golden messages travel on (the hash of its two hellos), which they sign. */
+export const CHANNEL = '5ca1ab1e'.repeat(8)
+/** testIdentity('alice') and testIdentity('bob') (test/support/identities.ts), and their signatures of these, on CHANNEL. */
 export const ALICE_KEY = 'vab98SPwTdmlsk4hvX6K5w1SfbPPDkQt9TKPKti7xLQ'
 export const BOB_KEY = 'OdiD_YpfF5oyWAPFETVrEtjdySjj8Oi_DQPx78zp8aU'
-export const INVITE_SIGNATURE = 'wRUnbmIfYkTMVj79Xd8dYJMvM29_McDg7xO149OnSEEcRQcoTlKvucL10Q0cCsUK8okX10VegswDI-KJ-d7lDQ'
-export const ACCEPT_SIGNATURE = 'qj93rnCwm3AMj_rQG3wbFdGKU-B3izPS2WDa6TCaFhBLhnS7K6b8vFPyajkAxIYKvkrNT8MlP91bq6VS9cL0BQ'
+export const INVITE_SIGNATURE = 'sLEJhi0jIV1JlKqV66GAq3qH16K9MMkXGCkL2iNfABokw5YivAfzEWg_8THMg9c5VqXAJdUo1pwEg7nxzZomDw'
+export const ACCEPT_SIGNATURE = 'VhxIhFxfOFnAFw_J6MkE4FbgP31iIzA0czhZUhCwoSLrtRxZi-chsXEvAuMet6-Qv1aULhY8mQlKvZsJF9nKDw'
+export const PROOF_SIGNATURE = 'iHBd2YjE6NF2dNQrNZZ24BaYzXxuhpCNIRU6ihHSGec5n6LnbzHnkfmnXNuAfTADspjxC90rOTqsc7VerghzCQ'
 
 export const signalFixtures: Array<{name: string; message: SignalMessage; bytes: Buffer}> = [
   {
@@ -39,7 +42,7 @@ export const signalFixtures: Array<{name: string; message: SignalMessage; bytes:
     },
     bytes: frame(
       ['49 56 43 53', 'magic "IVCS"'],
-      ['04', 'version 4'],
+      ['05', 'version 5 (inside the connection\'s TLS)'],
       ['01', 'type 0x01 invite'],
       ['02 1e', 'body length 542'],
       [
@@ -54,14 +57,14 @@ export const signalFixtures: Array<{name: string; message: SignalMessage; bytes:
   {
     name: 'ringing',
     message: {type: 'ringing', callId: CALL},
-    bytes: frame(['49 56 43 53', 'magic'], ['04', 'version'], ['02', 'type ringing'], ['00 1d', 'length 29'], [{utf8: '{"callId":"c0ffee00c0ffee00"}'}, 'body']),
+    bytes: frame(['49 56 43 53', 'magic'], ['05', 'version'], ['02', 'type ringing'], ['00 1d', 'length 29'], [{utf8: '{"callId":"c0ffee00c0ffee00"}'}, 'body']),
   },
   {
     name: 'accept',
     message: {type: 'accept', callId: CALL, keyShare: CALLEE_SHARE, identityKey: BOB_KEY, controlPort: 40_013, media: {audio: {format: 'pcm-s16le', port: 40_012, connections: 10, send: true, receive: true}}, signature: ACCEPT_SIGNATURE},
     bytes: frame(
       ['49 56 43 53', 'magic'],
-      ['04', 'version'],
+      ['05', 'version'],
       ['03', 'type accept'],
       ['01 6d', 'length 365'],
       [
@@ -75,17 +78,44 @@ export const signalFixtures: Array<{name: string; message: SignalMessage; bytes:
   {
     name: 'reject',
     message: {type: 'reject', callId: CALL, code: 'declined', reason: 'not now'},
-    bytes: frame(['49 56 43 53', 'magic'], ['04', 'version'], ['04', 'type reject'], ['00 42', 'length 66'], [{utf8: '{"callId":"c0ffee00c0ffee00","code":"declined","reason":"not now"}'}, 'body']),
+    bytes: frame(['49 56 43 53', 'magic'], ['05', 'version'], ['04', 'type reject'], ['00 42', 'length 66'], [{utf8: '{"callId":"c0ffee00c0ffee00","code":"declined","reason":"not now"}'}, 'body']),
   },
   {
     name: 'hangup',
     message: {type: 'hangup', callId: CALL, reason: 'bye'},
-    bytes: frame(['49 56 43 53', 'magic'], ['04', 'version'], ['07', 'type hangup'], ['00 2c', 'length 44'], [{utf8: '{"callId":"c0ffee00c0ffee00","reason":"bye"}'}, 'body']),
+    bytes: frame(['49 56 43 53', 'magic'], ['05', 'version'], ['07', 'type hangup'], ['00 2c', 'length 44'], [{utf8: '{"callId":"c0ffee00c0ffee00","reason":"bye"}'}, 'body']),
+  },
+  {
+    name: 'hangup (failed on authentication)',
+    message: {type: 'hangup', callId: CALL, reason: 'the set-up could not be confirmed', failed: true, code: 'auth-failed'},
+    bytes: frame(
+      ['49 56 43 53', 'magic'],
+      ['05', 'version'],
+      ['07', 'type hangup'],
+      ['00 6d', 'length 109'],
+      [{utf8: '{"callId":"c0ffee00c0ffee00","reason":"the set-up could not be confirmed","failed":true,"code":"auth-failed"}'}, 'body: the sender\'s control handshake failed, so both sides end auth-failed'],
+    ),
+  },
+  {
+    name: 'proof',
+    message: {type: 'proof', identityKey: BOB_KEY, signature: PROOF_SIGNATURE},
+    bytes: frame(
+      ['49 56 43 53', 'magic'],
+      ['05', 'version'],
+      ['0a', 'type proof'],
+      ['00 a2', 'length 162'],
+      [{utf8: `{"identityKey":"${BOB_KEY}","signature":"${PROOF_SIGNATURE}"}`}, 'body: bob\'s key and his signature over CHANNEL, the callee\'s first message'],
+    ),
+  },
+  {
+    name: 'proof-refused',
+    message: {type: 'proof-refused', reason: 'not the callee expected'},
+    bytes: frame(['49 56 43 53', 'magic'], ['05', 'version'], ['0b', 'type proof-refused'], ['00 24', 'length 36'], [{utf8: '{"reason":"not the callee expected"}'}, 'body']),
   },
   {
     name: 'keepalive',
     message: {type: 'keepalive', seq: 7, t: 123_456},
-    bytes: frame(['49 56 43 53', 'magic'], ['04', 'version'], ['08', 'type keepalive'], ['00 14', 'length 20'], [{utf8: '{"seq":7,"t":123456}'}, 'body: sequence, sender clock ms']),
+    bytes: frame(['49 56 43 53', 'magic'], ['05', 'version'], ['08', 'type keepalive'], ['00 14', 'length 20'], [{utf8: '{"seq":7,"t":123456}'}, 'body: sequence, sender clock ms']),
   },
 ]
 
