@@ -11,14 +11,15 @@ import {recordingLogger} from '../support/logger.js'
 
 /**
  * Issue 14's crash at hang-up: a call's video receiver aborted (SIGTRAP, V8 "Check failed: marking_done_") as short
- * calls ended. 30 calls as short as the protocol allows: each is hung up as soon as media is up on both sides, and
+ * calls ended. 12 calls as short as the protocol allows (the crash itself is reproduced in seconds by
+ * test/plugins/opencv-gc.test.ts; this is the whole path, kept small so the suite stays cheap to repeat): each is hung up as soon as media is up on both sides, and
  * every process of every call, on both sides, must have ended with a status (0, or PEER_GONE for a sender whose
  * receiver stopped first), never by a crash signal nor by the SIGKILL after the stop grace (see the last check). The cheapest calls
  * that still go through the path that crashed: video only (JPEG, decoded by the receiver's null sink with OpenCV's
  * async calls), small frames, two lanes; both users run `ivc listen`, so a call is a bus request and no `ivc call`
  * process starts; PAIRS caller/callee pairs call at once, CALLS / PAIRS calls each.
  */
-const CALLS = 30
+const CALLS = 12
 const PAIRS = 3
 const redis = inject('redisUrl')
 const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
@@ -88,7 +89,7 @@ describe('hanging up', () => {
     const exits = (await Promise.all(pairs.flat().map((side) => side.exits(3 * (CALLS / PAIRS))))).flat()
     expect(exits).toHaveLength(2 * 3 * CALLS)
     // A crash (SIGTRAP, SIGSEGV, SIGABRT), a component killed after the stop grace (SIGKILL) or an error status fails.
-    // Open (issue 14 notes): on a host loaded 15-30 on two cores, a few of the 180 processes (0-7 a run) die of the
+    // Open (issue 14 notes): on a host loaded 15-30 on two cores, a few of the processes (0-7 of 180 in a run of 30 calls) die of the
     // very SIGTERM their supervisor stopped them with, instead of handling it; such a process did stop as asked.
     expect(exits.filter(({code, signal}) => (signal !== null && signal !== 'SIGTERM') || (signal === null && code !== 0 && code !== ERRORS.PEER_GONE.exit))).toEqual([])
   }, 300_000)
