@@ -20,7 +20,7 @@ import {recordingLogger} from '../support/logger.js'
  * process starts; PAIRS caller/callee pairs call at once, CALLS / PAIRS calls each.
  */
 const CALLS = 12
-const PAIRS = 3
+const PAIRS = 2
 const redis = inject('redisUrl')
 const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
 const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--no-audio', '--size', '160x120', '--video-connections', '2']

@@ -59,7 +59,7 @@ async function windowsTitled(titles: string[], timeoutMs = 120_000, ready: (foun
     if (found.every(Boolean) && ready(found as Window[])) return found as Window[]
   }
 
-  throw new Error(`windows ${JSON.stringify(titles)} never all showed; saw ${JSON.stringify(seen.map((window) => window.title))}`)
+  throw new Error(`windows ${JSON.stringify(titles)} never all showed at their size; saw ${JSON.stringify(seen)}`)
 }
 
 /** What `window` shows, as gray pixels. */
