@@ -25,7 +25,9 @@ export function onCallScreen(send: (request: PageRequest) => void) {
   const chatForm = el('form', {id: 'chat-form', class: 'row'}, input, sendButton)
   let view: ScreenView | undefined
   let statsTimer: number | undefined
-  const video = new FramePainter(remote)
+  // The peer's pictures fill the large canvas; one's own keep their size (CSS shrinks them into the corner).
+  const video = new FramePainter(remote, 'fill', 'framesPainted')
+  const selfVideo = new FramePainter(self, 'native', 'selfFramesPainted')
   camera.addEventListener('click', () => view && send({v: 1, type: 'media', kind: 'video', on: !view.local.video}))
   mic.addEventListener('click', () => view && send({v: 1, type: 'media', kind: 'audio', on: !view.local.audio}))
   hangup.addEventListener('click', () => send({v: 1, type: 'hangup'}))
@@ -62,6 +64,7 @@ export function onCallScreen(send: (request: PageRequest) => void) {
       if (entering) {
         log.replaceChildren()
         video.reset()
+        selfVideo.reset()
       }
 
       if (next.screen !== 'on-call') showStats(false)
@@ -77,7 +80,8 @@ export function onCallScreen(send: (request: PageRequest) => void) {
       security.textContent = next.secured ? `Encrypted call with ${peer} (TLS, key agreed for this call)` : ''
       if (!next.remote.video) placeholder(remote, `${peer} (camera off)`)
       else if (video.painted === 0) placeholder(remote, peer)
-      placeholder(self, next.local.video ? 'you' : 'camera off')
+      // Until one's own frames come (the sender shows a still of its own while video is off).
+      if (selfVideo.painted === 0) placeholder(self, next.local.video ? 'you' : 'camera off')
     },
     chat(direction: 'in' | 'out', text: string) {
       const who = direction === 'in' ? (view?.peer ?? 'peer') : 'you'
@@ -86,13 +90,26 @@ export function onCallScreen(send: (request: PageRequest) => void) {
     },
     stats(streams: Streams) {
       const rows = Object.entries(streams).map(([name, numbers]) =>
-        el('tr', {}, el('th', {}, name), el('td', {}, `${numbers?.fps ?? '-'} fps`), el('td', {}, `${numbers?.kbps ?? '-'} kbit/s`), el('td', {}, `p95 ${numbers?.latencyP95Ms ?? '-'} ms`), el('td', {}, numbers?.rung ?? '')),
+        el(
+          'tr',
+          {},
+          el('th', {}, name),
+          el('td', {}, `${numbers?.fps ?? '-'} fps`),
+          el('td', {}, `${numbers?.kbps ?? '-'} kbit/s`),
+          el('td', {}, `p95 ${numbers?.latencyP95Ms ?? '-'} ms`),
+          el('td', {class: 'page-path'}, numbers?.pagePathP95Ms ? `p50 ${numbers.pagePathP50Ms} / p95 ${numbers.pagePathP95Ms} ms` : ''),
+          el('td', {}, numbers?.rung ?? ''),
+        ),
       )
-      stats.replaceChildren(el('tr', {}, el('th', {}, 'stream'), el('th', {}, 'rate'), el('th', {}, 'bitrate'), el('th', {}, 'latency'), el('th', {}, 'adaptation')), ...rows)
+      stats.replaceChildren(el('tr', {}, el('th', {}, 'stream'), el('th', {}, 'rate'), el('th', {}, 'bitrate'), el('th', {}, 'latency'), el('th', {}, 'page path'), el('th', {}, 'adaptation')), ...rows)
     },
-    /** A JPEG of the peer's video, as the ui process forwarded it. */
-    frame(jpeg: Blob) {
-      if (view?.screen === 'on-call' && view.remote.video) video.paint(jpeg)
+    /** A JPEG of the peer's video, as the ui process forwarded it; `painted` once it is on the canvas. */
+    frame(jpeg: Blob, painted: () => void) {
+      if (view?.screen === 'on-call' && view.remote.video) video.paint(jpeg, painted)
+    },
+    /** A JPEG of one's own video (the sender's self-view). */
+    selfFrame(jpeg: Blob) {
+      if (view?.screen === 'on-call') selfVideo.paint(jpeg)
     },
     /** Whether the stats are shown (the `s` key toggles them too). */
     toggleStats() {
@@ -103,41 +120,54 @@ export function onCallScreen(send: (request: PageRequest) => void) {
 
 /**
  * Paints JPEGs onto a canvas, decoded off the main thread (createImageBitmap). One decode at a time: a frame that
- * arrives meanwhile replaces the one waiting, so a slow page skips to the newest picture instead of queueing.
+ * arrives meanwhile replaces the one waiting, so a slow page skips to the newest picture instead of queueing. `fill`
+ * scales each picture to the canvas; `native` gives the canvas each picture's size. How many were painted is in
+ * `document.body.dataset[counter]`.
  */
 class FramePainter {
   painted = 0
   #busy = false
-  #waiting: Blob | undefined
+  #waiting: {jpeg: Blob; done?: () => void} | undefined
 
-  constructor(private readonly canvas: HTMLCanvasElement) {}
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly fit: 'fill' | 'native',
+    private readonly counter: string,
+  ) {}
 
   reset(): void {
     this.painted = 0
     this.#waiting = undefined
-    document.body.dataset.framesPainted = '0'
+    document.body.dataset[this.counter] = '0'
   }
 
-  paint(jpeg: Blob): void {
+  paint(jpeg: Blob, done?: () => void): void {
     if (this.#busy) {
-      this.#waiting = jpeg
+      this.#waiting = {jpeg, done}
       return
     }
 
     this.#busy = true
     createImageBitmap(jpeg)
       .then((bitmap) => {
-        this.canvas.getContext('2d')?.drawImage(bitmap, 0, 0, this.canvas.width, this.canvas.height)
+        const {canvas} = this
+        if (this.fit === 'native' && (canvas.width !== bitmap.width || canvas.height !== bitmap.height)) {
+          canvas.width = bitmap.width
+          canvas.height = bitmap.height
+        }
+
+        canvas.getContext('2d')?.drawImage(bitmap, 0, 0, canvas.width, canvas.height)
         bitmap.close()
         this.painted++
-        document.body.dataset.framesPainted = String(this.painted)
+        document.body.dataset[this.counter] = String(this.painted)
+        done?.()
       })
       .catch(() => undefined)
       .finally(() => {
         this.#busy = false
         const next = this.#waiting
         this.#waiting = undefined
-        if (next) this.paint(next)
+        if (next) this.paint(next.jpeg, next.done)
       })
   }
 }

@@ -11,6 +11,8 @@ export type PageRequest =
   | {v: 1; type: 'media'; kind: 'audio' | 'video'; on: boolean}
   | {v: 1; type: 'chat'; text: string}
   | {v: 1; type: 'stats'}
+  /** A frame of the peer's video is on the canvas: `handedUs` is the hand-over time its binary message carried. */
+  | {v: 1; type: 'painted'; handedUs: number}
 
 export type Screen = 'home' | 'calling' | 'incoming' | 'on-call'
 
@@ -45,6 +47,9 @@ export interface StreamNumbers {
   kbps?: string
   latencyP95Ms?: string
   rung?: string
+  /** video-in: what the page path adds (receiver's hand-over → painted), over the last second. */
+  pagePathP50Ms?: string
+  pagePathP95Ms?: string
 }
 
 export type PageEvent =

@@ -1,10 +1,14 @@
 import type {WebSocket} from 'ws'
 
 import type {Directory} from '../directory/types.js'
+import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
 import {openAccount} from './account.js'
+import {UI_SOCKETS_ENV, type UiStream} from '../plugins/ui-socket.js'
 import {startFrameRelay} from './frame-relay.js'
 import {startUiServer, type UiServer} from './http-server.js'
+import {PageLatency} from './page-latency.js'
+import {encodePageMediaHeader} from './page-media.js'
 import {decodePageRequest, type PageEvent} from './page-protocol.js'
 import {UiSession} from './session.js'
 
@@ -17,12 +21,15 @@ export interface UiOptions {
   listenArgs: string[]
   directory: Directory
   logger: Logger
+  clock?: Clock
 }
 
 export interface RunningUi {
   url: string
   server: UiServer
   session: UiSession
+  /** What the page path added to the peer's video over the run. */
+  pageLatency: PageLatency
   close(): Promise<void>
 }
 
@@ -30,19 +37,20 @@ export interface RunningUi {
 export async function startUi(options: UiOptions): Promise<RunningUi> {
   const {logger} = options
   const pages = new Set<WebSocket>()
-  // The peer's video, as the user's receiver hands it over: to every page that has sent the last frame already
-  // (one still sending drops this one, so a slow page shows the newest picture late, never a backlog).
+  const pageLatency = new PageLatency(options.clock ?? realClock)
+  // The call's media, as the user's components hand it over, to every page that can take it at once (see forwards).
   const relay = await startFrameRelay({
     logger,
-    onFrame: (jpeg) => {
-      for (const page of pages) if (page.bufferedAmount === 0) page.send(jpeg, {binary: true})
+    onFrame: (frame) => {
+      const message = Buffer.concat([encodePageMediaHeader(frame), frame.payload])
+      for (const page of pages) if (forwards(frame.stream, page.bufferedAmount)) page.send(message, {binary: true})
     },
   })
-  const open = (user: string) => openAccount({user, redis: options.redis, listenArgs: options.listenArgs, listenEnv: {IVC_UI_VIDEO_SOCKET: relay.path}, logger})
+  const open = (user: string) => openAccount({user, redis: options.redis, listenArgs: options.listenArgs, listenEnv: {[UI_SOCKETS_ENV]: relay.directory}, logger})
   let session: UiSession
   let server: UiServer
   try {
-    session = await UiSession.start({account: await open(options.user), openAccount: open, directory: options.directory, logger})
+    session = await UiSession.start({account: await open(options.user), openAccount: open, directory: options.directory, logger, pageLatency})
   } catch (error) {
     await relay.close()
     throw error
@@ -67,12 +75,24 @@ export async function startUi(options: UiOptions): Promise<RunningUi> {
     url: server.url,
     server,
     session,
+    pageLatency,
     close: async () => {
       await server.close()
       await session.close()
       await relay.close()
     },
   }
+}
+
+/** Audio a page has left unread beyond this is skipped: that page has stopped reading. */
+const MAX_AUDIO_BACKLOG_BYTES = 64 * 1024
+
+/**
+ * Whether a page gets a frame now: a picture only when the page has taken the last message whole (else it is skipped,
+ * so a slow page shows the newest picture late, never a backlog), audio unless the page has stopped reading.
+ */
+export function forwards(stream: UiStream, bufferedBytes: number): boolean {
+  return stream === 'audio' ? bufferedBytes < MAX_AUDIO_BACKLOG_BYTES : bufferedBytes === 0
 }
 
 /** One page's WebSocket: what it sends is decoded at this boundary, what the session says goes back as JSON. */

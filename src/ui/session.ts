@@ -9,6 +9,7 @@ import {toIvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {validateUsername} from '../foundation/username.js'
 import type {PageEvent, PageRequest, Person, ScreenView, StreamNumbers} from './page-protocol.js'
+import type {PageLatency} from './page-latency.js'
 import {applyCallEvent, homeView} from './screen.js'
 
 /** One user's side of the page: their bus and call component (ui/account.ts opens it). */
@@ -26,6 +27,8 @@ export interface UiSessionOptions {
   openAccount: (user: string) => Promise<Account>
   directory: Directory
   logger: Logger
+  /** What the page path adds to the peer's video, fed by the pages' `painted` reports. */
+  pageLatency: PageLatency
 }
 
 type Send = (event: PageEvent) => void
@@ -117,8 +120,16 @@ export class UiSession {
       case 'chat':
         await requestCall(bus, 'chat', {text: request.text})
         return
-      case 'stats':
-        send({v: 1, type: 'stats', streams: streamNumbers(await requestCall(bus, 'stats'))})
+      case 'stats': {
+        const streams = streamNumbers(await requestCall(bus, 'stats'))
+        const pagePath = this.options.pageLatency.recent()
+        if (pagePath) streams['video-in'] = {...streams['video-in'], pagePathP50Ms: oneDecimal(pagePath.p50), pagePathP95Ms: oneDecimal(pagePath.p95)}
+        send({v: 1, type: 'stats', streams})
+        return
+      }
+
+      case 'painted':
+        this.options.pageLatency.painted(request.handedUs)
         return
       default:
         return request satisfies never
