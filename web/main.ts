@@ -87,10 +87,12 @@ function media(message: Uint8Array<ArrayBuffer>): void {
   const decoded = decodePageMedia(message)
   if (!decoded.ok) return
   const {stream, payload, handedUs} = decoded.value
-  if (stream === 'audio') audio.play(payload)
-  else if (stream === 'self-view') onCall.selfFrame(new Blob([payload], {type: 'image/jpeg'}))
-  // Painted: the ui process measures the page path from the hand-over time it sent.
-  else onCall.frame(new Blob([payload], {type: 'image/jpeg'}), () => send({v: 1, type: 'painted', handedUs}))
+  if (stream === 'audio') return audio.play(payload)
+  // Done with it: the next picture of the stream may come; the ui process measures the page path from the hand-over.
+  const taken = (painted: boolean) => send({v: 1, type: 'taken', stream, handedUs, painted})
+  const jpeg = new Blob([payload], {type: 'image/jpeg'})
+  if (stream === 'self-view') onCall.selfFrame(jpeg, taken)
+  else onCall.frame(jpeg, taken)
 }
 
 socket.addEventListener('close', () => {

@@ -1,8 +1,10 @@
-import type {PageEvent, PageRequest, ScreenView} from '../src/ui/page-types.js'
+import type {PageEvent, PageRequest, PeerIdentity, ScreenView} from '../src/ui/page-types.js'
 import {button, el, setToggle} from './dom.js'
 import {CAMERA, MIC} from './home.js'
 
 type Streams = Extract<PageEvent, {type: 'stats'}>['streams']
+/** Tells the ui process the page is done with a picture (painted or not), so the next may come. */
+type Taken = (painted: boolean) => void
 
 /**
  * On call: the peer's video large, your own small in a corner, camera toggle, red hang-up, mic toggle; chat beside
@@ -13,6 +15,7 @@ export function onCallScreen(send: (request: PageRequest) => void) {
   const self = el('canvas', {id: 'self-view', width: '160', height: '120', 'aria-label': 'Your own video'})
   const peerState = el('p', {id: 'peer-state', class: 'peer-state', role: 'status'})
   const security = el('p', {id: 'security', class: 'security'})
+  const identity = el('p', {id: 'identity', class: 'security'})
   const camera = button('camera', CAMERA.on, 'toggle')
   const hangup = button('hangup', 'Hang up', 'red')
   const mic = button('mic', MIC.on, 'toggle')
@@ -53,7 +56,7 @@ export function onCallScreen(send: (request: PageRequest) => void) {
   const root = el(
     'section',
     {id: 'on-call', class: 'screen'},
-    el('div', {class: 'call'}, security, stage, el('div', {class: 'row controls'}, camera, hangup, mic, statsToggle), stats),
+    el('div', {class: 'call'}, security, identity, stage, el('div', {class: 'row controls'}, camera, hangup, mic, statsToggle), stats),
     el('aside', {class: 'chat'}, el('h2', {}, 'Chat'), log, chatForm),
   )
   return {
@@ -78,6 +81,7 @@ export function onCallScreen(send: (request: PageRequest) => void) {
       peerState.textContent = notes.join(' · ')
       peerState.hidden = notes.length === 0
       security.textContent = next.secured ? `Encrypted call with ${peer} (TLS, key agreed for this call)` : ''
+      showIdentity(identity, peer, next.identity)
       if (!next.remote.video) placeholder(remote, `${peer} (camera off)`)
       else if (video.painted === 0) placeholder(remote, peer)
       // Until one's own frames come (the sender shows a still of its own while video is off).
@@ -103,13 +107,15 @@ export function onCallScreen(send: (request: PageRequest) => void) {
       )
       stats.replaceChildren(el('tr', {}, el('th', {}, 'stream'), el('th', {}, 'rate'), el('th', {}, 'bitrate'), el('th', {}, 'latency'), el('th', {}, 'page path'), el('th', {}, 'adaptation')), ...rows)
     },
-    /** A JPEG of the peer's video, as the ui process forwarded it; `painted` once it is on the canvas. */
-    frame(jpeg: Blob, painted: () => void) {
-      if (view?.screen === 'on-call' && view.remote.video) video.paint(jpeg, painted)
+    /** A JPEG of the peer's video, as the ui process forwarded it; `taken` once it is painted or skipped. */
+    frame(jpeg: Blob, taken: Taken) {
+      if (view?.screen === 'on-call' && view.remote.video) video.paint(jpeg, taken)
+      else taken(false)
     },
     /** A JPEG of one's own video (the sender's self-view). */
-    selfFrame(jpeg: Blob) {
-      if (view?.screen === 'on-call') selfVideo.paint(jpeg)
+    selfFrame(jpeg: Blob, taken: Taken) {
+      if (view?.screen === 'on-call') selfVideo.paint(jpeg, taken)
+      else taken(false)
     },
     /** Whether the stats are shown (the `s` key toggles them too). */
     toggleStats() {
@@ -120,14 +126,15 @@ export function onCallScreen(send: (request: PageRequest) => void) {
 
 /**
  * Paints JPEGs onto a canvas, decoded off the main thread (createImageBitmap). One decode at a time: a frame that
- * arrives meanwhile replaces the one waiting, so a slow page skips to the newest picture instead of queueing. `fill`
+ * arrives meanwhile replaces the one waiting, so a slow page skips to the newest picture instead of queueing (the ui
+ * process sends the next only once the page has taken the last, so that is rare). `fill`
  * scales each picture to the canvas; `native` gives the canvas each picture's size. How many were painted is in
  * `document.body.dataset[counter]`.
  */
 class FramePainter {
   painted = 0
   #busy = false
-  #waiting: {jpeg: Blob; done?: () => void} | undefined
+  #waiting: {jpeg: Blob; taken: Taken} | undefined
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -137,13 +144,15 @@ class FramePainter {
 
   reset(): void {
     this.painted = 0
+    this.#waiting?.taken(false)
     this.#waiting = undefined
     document.body.dataset[this.counter] = '0'
   }
 
-  paint(jpeg: Blob, done?: () => void): void {
+  paint(jpeg: Blob, taken: Taken): void {
     if (this.#busy) {
-      this.#waiting = {jpeg, done}
+      this.#waiting?.taken(false)
+      this.#waiting = {jpeg, taken}
       return
     }
 
@@ -160,16 +169,28 @@ class FramePainter {
         bitmap.close()
         this.painted++
         document.body.dataset[this.counter] = String(this.painted)
-        done?.()
+        taken(true)
       })
-      .catch(() => undefined)
+      .catch(() => taken(false))
       .finally(() => {
         this.#busy = false
         const next = this.#waiting
         this.#waiting = undefined
-        if (next) this.paint(next.jpeg, next.done)
+        if (next) this.paint(next.jpeg, next.taken)
       })
   }
+}
+
+/**
+ * Who the peer is by key, as `ivc control status` says it: their key's fingerprint, the safety number to read to each
+ * other, and whether it was compared. Text only, like everything of the peer's.
+ */
+function showIdentity(line: HTMLElement, peer: string, identity: PeerIdentity | undefined): void {
+  line.hidden = !identity
+  line.dataset.verified = String(identity?.verified ?? false)
+  if (!identity) return line.replaceChildren()
+  const check = identity.verified ? 'verified' : `not verified: read it to ${peer}, then run ivc trust ${peer} --verified`
+  line.replaceChildren(`${peer}'s key ${identity.fingerprint}`, el('br'), `Safety number ${identity.safetyNumber} (${check})`)
 }
 
 /** Until the peer's video reaches the page (or while their camera is off), the area says whose video it is. */

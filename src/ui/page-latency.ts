@@ -6,7 +6,7 @@ const MAX_PLAUSIBLE_MS = 10_000
 
 /**
  * The latency the page path adds to the peer's video: from the receiver's hand-over to the ui socket (the time field
- * of its media message, this host's monotonic clock) to the page's report that it painted the frame (`painted`, which
+ * of its media message, this host's monotonic clock) to the page's report that it painted the frame (`taken`, which
  * returns that time), read on the same clock. So it counts the relay, the WebSocket, the decode in the browser, the
  * paint and the report's way back over loopback, and no clock offset at all. Over the run, and over the last second.
  */

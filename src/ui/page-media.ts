@@ -5,7 +5,7 @@
  *
  * Header, big-endian, 16 bytes, then the payload (the rest of the message):
  *   0 version u8 (1)   1 stream u8 (1 video, 2 self-view, 3 audio)   2 reserved u16 (0)
- *   4 seq u32          8 hand-over f64 (µs of the ui host's monotonic clock: the page sends it back in `painted`)
+ *   4 seq u32          8 hand-over f64 (µs of the ui host's monotonic clock: the page sends it back in `taken`)
  */
 export const PAGE_MEDIA_VERSION = 1
 export const PAGE_MEDIA_HEADER_BYTES = 16

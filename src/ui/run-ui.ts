@@ -4,9 +4,10 @@ import type {Directory} from '../directory/types.js'
 import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
 import {openAccount} from './account.js'
-import {UI_SOCKETS_ENV, type UiStream} from '../plugins/ui-socket.js'
+import {UI_SOCKETS_ENV} from '../plugins/ui-socket.js'
 import {startFrameRelay} from './frame-relay.js'
 import {startUiServer, type UiServer} from './http-server.js'
+import {PageFeed} from './page-feed.js'
 import {PageLatency} from './page-latency.js'
 import {encodePageMediaHeader} from './page-media.js'
 import {decodePageRequest, type PageEvent} from './page-protocol.js'
@@ -36,14 +37,15 @@ export interface RunningUi {
 /** `ivc ui`: the user's call component (reused or started), the session over the bus, and the page's server. */
 export async function startUi(options: UiOptions): Promise<RunningUi> {
   const {logger} = options
-  const pages = new Set<WebSocket>()
-  const pageLatency = new PageLatency(options.clock ?? realClock)
-  // The call's media, as the user's components hand it over, to every page that can take it at once (see forwards).
+  const clock = options.clock ?? realClock
+  const pages = new Map<WebSocket, PageFeed>()
+  const pageLatency = new PageLatency(clock)
+  // The call's media, as the user's components hand it over, to every page that can take it now (ui/page-feed.ts).
   const relay = await startFrameRelay({
     logger,
     onFrame: (frame) => {
       const message = Buffer.concat([encodePageMediaHeader(frame), frame.payload])
-      for (const page of pages) if (forwards(frame.stream, page.bufferedAmount)) page.send(message, {binary: true})
+      for (const [page, feed] of pages) if (feed.offer(frame.stream, page.bufferedAmount)) page.send(message, {binary: true})
     },
   })
   const open = (user: string) => openAccount({user, redis: options.redis, listenArgs: options.listenArgs, listenEnv: {[UI_SOCKETS_ENV]: relay.directory}, logger})
@@ -60,8 +62,9 @@ export async function startUi(options: UiOptions): Promise<RunningUi> {
     server = await startUiServer({
       port: options.port,
       onSocket: (socket) => {
-        attachPage(socket, session, logger)
-        pages.add(socket)
+        const feed = new PageFeed(clock)
+        attachPage(socket, session, feed, logger)
+        pages.set(socket, feed)
         socket.on('close', () => pages.delete(socket))
       },
     })
@@ -84,19 +87,8 @@ export async function startUi(options: UiOptions): Promise<RunningUi> {
   }
 }
 
-/** Audio a page has left unread beyond this is skipped: that page has stopped reading. */
-const MAX_AUDIO_BACKLOG_BYTES = 64 * 1024
-
-/**
- * Whether a page gets a frame now: a picture only when the page has taken the last message whole (else it is skipped,
- * so a slow page shows the newest picture late, never a backlog), audio unless the page has stopped reading.
- */
-export function forwards(stream: UiStream, bufferedBytes: number): boolean {
-  return stream === 'audio' ? bufferedBytes < MAX_AUDIO_BACKLOG_BYTES : bufferedBytes === 0
-}
-
 /** One page's WebSocket: what it sends is decoded at this boundary, what the session says goes back as JSON. */
-function attachPage(socket: WebSocket, session: UiSession, logger: Logger): void {
+function attachPage(socket: WebSocket, session: UiSession, feed: PageFeed, logger: Logger): void {
   const send = (event: PageEvent) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
   }
@@ -110,6 +102,7 @@ function attachPage(socket: WebSocket, session: UiSession, logger: Logger): void
       return
     }
 
+    if (decoded.value.type === 'taken') feed.taken(decoded.value.stream)
     void session.handle(decoded.value, send)
   })
   socket.on('close', detach)

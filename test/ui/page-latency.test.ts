@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {PageLatency} from '../../src/ui/page-latency.js'
-import {forwards} from '../../src/ui/run-ui.js'
+import {MAX_AUDIO_BACKLOG_BYTES, PageFeed} from '../../src/ui/page-feed.js'
 import {FakeClock} from '../support/fake-clock.js'
 
 describe('the latency the page path adds (hand-over → painted, one clock)', () => {
@@ -27,12 +27,26 @@ describe('the latency the page path adds (hand-over → painted, one clock)', ()
   })
 })
 
-describe('which frames a page gets', () => {
-  it('a picture only when the page has taken the last message, audio unless the page stopped reading', () => {
-    expect(forwards('video', 0)).toBe(true)
-    expect(forwards('self-view', 1)).toBe(false)
-    expect(forwards('video', 40_000)).toBe(false)
-    expect(forwards('audio', 40_000)).toBe(true)
-    expect(forwards('audio', 1_000_000)).toBe(false)
+describe('which frames a page gets (ui/page-feed.ts)', () => {
+  it('a picture of each stream only once the page took the last one, or the last is a second late', () => {
+    const clock = new FakeClock(1000)
+    const feed = new PageFeed(clock)
+    expect(feed.offer('video', 0)).toBe(true)
+    // In flight: the next is skipped, whatever the socket holds; the self-view is a stream of its own.
+    expect(feed.offer('video', 0)).toBe(false)
+    expect(feed.offer('self-view', 5000)).toBe(true)
+    feed.taken('video')
+    expect(feed.offer('video', 0)).toBe(true)
+    clock.advance(999)
+    expect(feed.offer('video', 0)).toBe(false)
+    clock.advance(1)
+    expect(feed.offer('video', 0)).toBe(true)
+  })
+
+  it('audio while the page reads', () => {
+    const feed = new PageFeed(new FakeClock())
+    expect(feed.offer('audio', 0)).toBe(true)
+    expect(feed.offer('audio', MAX_AUDIO_BACKLOG_BYTES - 1)).toBe(true)
+    expect(feed.offer('audio', MAX_AUDIO_BACKLOG_BYTES)).toBe(false)
   })
 })
