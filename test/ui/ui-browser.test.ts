@@ -103,6 +103,18 @@ describe('ivc ui in a real browser: two people, their ui processes, Redis and TC
     await bobPage.keyboard.press('Enter')
     await Promise.all([waitForScreen(alicePage, 'on-call'), waitForScreen(bobPage, 'on-call')])
 
+    // Each page names the peer by key, as ivc control status does: the same safety number on both, not yet verified.
+    const identityLine = async (page: Page) => {
+      await page.locator('#identity', {hasText: 'Safety number'}).waitFor({timeout: STEP_MS})
+      return text(page, '#identity')
+    }
+    const [aliceIdentity, bobIdentity] = await Promise.all([identityLine(alicePage), identityLine(bobPage)])
+    const safetyNumberIn = (line: string) => /Safety number (\d{5}(?: \d{5}){5}) \(not verified/.exec(line)?.[1]
+    expect(safetyNumberIn(aliceIdentity)).toBeDefined()
+    expect(safetyNumberIn(bobIdentity)).toBe(safetyNumberIn(aliceIdentity))
+    expect(aliceIdentity).toMatch(new RegExp(`^${bob}'s key SHA256:[A-Za-z0-9+/]{43}\n`))
+    expect(bobIdentity).toMatch(new RegExp(`^${alice}'s key SHA256:[A-Za-z0-9+/]{43}\n`))
+
     // Each page paints the peer's video and its own in the corner, and both move: the frame numbers each synthetic
     // source stamps into its pixels, read back from the canvases, increase. The peer's audio reaches the page's
     // worklet, frame after frame.
