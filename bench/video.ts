@@ -26,7 +26,7 @@ const SECONDS = Number(process.env.IVC_BENCH_VIDEO_SECONDS ?? 10)
 const TICKS_PER_SECOND = 100 // Linux USER_HZ
 
 /** CPU seconds used so far by a process (utime + stime from /proc), or undefined once it is gone. */
-function cpuSeconds(pid: number | undefined): number | undefined {
+export function cpuSeconds(pid: number | undefined): number | undefined {
   if (!pid) return undefined
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')

@@ -11,8 +11,9 @@ const out = `${root}dist/page/`
 
 await mkdir(out, {recursive: true})
 await build({
-  entryPoints: [`${root}web/main.ts`],
-  outfile: `${out}app.js`,
+  // The page, and its audio worklet (a module the browser loads on its own: web/audio-out.ts).
+  entryPoints: {app: `${root}web/main.ts`, 'audio-worklet': `${root}web/audio-worklet.ts`},
+  outdir: out,
   bundle: true,
   format: 'esm',
   platform: 'browser',

@@ -1,4 +1,6 @@
+import {decodePageMedia} from '../src/ui/page-media.js'
 import type {PageEvent, PageRequest, ScreenView} from '../src/ui/page-types.js'
+import {AudioOut} from './audio-out.js'
 import {el} from './dom.js'
 import {homeScreen} from './home.js'
 import {onCallScreen} from './on-call.js'
@@ -10,6 +12,7 @@ import {callingScreen, incomingScreen, Ring} from './ringing.js'
  */
 const token = new URLSearchParams(location.search).get('token') ?? ''
 const socket = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`)
+socket.binaryType = 'arraybuffer'
 const send = (request: PageRequest) => {
   if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(request))
 }
@@ -19,6 +22,7 @@ const calling = callingScreen(send)
 const incoming = incomingScreen(send)
 const onCall = onCallScreen(send)
 const ring = new Ring()
+const audio = new AudioOut(`/audio-worklet.js?token=${encodeURIComponent(token)}`)
 const screens = {home: home.root, calling: calling.root, incoming: incoming.root, 'on-call': onCall.root}
 const who = el('span', {id: 'who'})
 const notice = el('p', {id: 'notice', role: 'status'})
@@ -52,9 +56,9 @@ function show(next: ScreenView): void {
 }
 
 socket.addEventListener('message', (message) => {
-  // Binary messages are the peer's video frames (JPEG); text ones are events.
-  if (message.data instanceof Blob) {
-    onCall.frame(message.data)
+  // Binary messages are media (src/ui/page-media.ts); text ones are events.
+  if (message.data instanceof ArrayBuffer) {
+    media(new Uint8Array(message.data))
     return
   }
 
@@ -78,6 +82,19 @@ socket.addEventListener('message', (message) => {
       break
   }
 })
+/** A frame of the peer's video or audio, or of one's own video, to its canvas or the audio worklet. */
+function media(message: Uint8Array<ArrayBuffer>): void {
+  const decoded = decodePageMedia(message)
+  if (!decoded.ok) return
+  const {stream, payload, handedUs} = decoded.value
+  if (stream === 'audio') return audio.play(payload)
+  // Done with it: the next picture of the stream may come; the ui process measures the page path from the hand-over.
+  const taken = (painted: boolean) => send({v: 1, type: 'taken', stream, handedUs, painted})
+  const jpeg = new Blob([payload], {type: 'image/jpeg'})
+  if (stream === 'self-view') onCall.selfFrame(jpeg, taken)
+  else onCall.frame(jpeg, taken)
+}
+
 socket.addEventListener('close', () => {
   error.textContent = 'The connection to ivc ui was lost: is it still running? Start it again and open the URL it prints.'
   error.hidden = false

@@ -127,6 +127,7 @@ const callState = z
     callId: z.string().optional(),
     peer: z.string().optional(),
     role: z.string().optional(),
+    peerFingerprint: z.string().optional(),
     safetyNumber: z.string().optional(),
     verified: z.boolean().optional(),
     sending: z.object({local: sendingSide, peer: sendingSide}).partial().passthrough().optional(),

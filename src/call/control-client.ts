@@ -39,6 +39,7 @@ export function describeStatus(status: CallStateReply): string {
   const {sending} = status
   if (sending?.local) parts.push(`you send: audio ${sending.local.audio ? 'on' : 'OFF'}, video ${sending.local.video ? 'on' : 'OFF'}`)
   if (sending?.peer) parts.push(`peer sends: audio ${sending.peer.audio ? 'on' : 'OFF'}, video ${sending.peer.video ? 'on' : 'OFF'}`)
+  if (status.peerFingerprint) parts.push(`peer's key: ${status.peerFingerprint}`)
   if (status.safetyNumber) {
     const check = status.verified ? 'verified' : `not verified: read it to ${String(status.peer)}, then \`ivc trust ${String(status.peer)} --verified\``
     parts.push(`safety number: ${status.safetyNumber} (${check})`)

@@ -3,7 +3,7 @@ import type {TopicBody, TopicType} from '../bus/messages.js'
 import {isIvcError, IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {newCallId} from '../protocol/call/secret.js'
-import type {Identity} from '../security/identity.js'
+import {fingerprint, type Identity} from '../security/identity.js'
 import {newKeyShare} from '../security/key-share.js'
 import type {PeerTrust} from '../security/known-peers.js'
 import {safetyNumber} from '../security/safety-number.js'
@@ -325,13 +325,16 @@ export class CallDriver {
     }
   }
 
-  /** The safety number of the call in progress (both identity keys) and whether it was compared (`ivc trust --verified`). */
-  safety(): {safetyNumber: string; verified: boolean} | undefined {
+  /**
+   * The peer's identity in the call in progress: its key's fingerprint, the safety number (both identity keys) and
+   * whether it was compared (`ivc trust --verified`).
+   */
+  safety(): {peerFingerprint: string; safetyNumber: string; verified: boolean} | undefined {
     const state = this.#state
     if (state.kind !== 'in-call' && state.kind !== 'ending') return undefined
     const {peer, peerKey} = state.call
     const pinned = this.options.trust.pinned(peer)
-    return {safetyNumber: safetyNumber(this.options.identity.publicKey, peerKey), verified: pinned?.publicKey === peerKey && pinned.verified}
+    return {peerFingerprint: fingerprint(peerKey), safetyNumber: safetyNumber(this.options.identity.publicKey, peerKey), verified: pinned?.publicKey === peerKey && pinned.verified}
   }
 
   #emit(event: TopicType<'call'>, callId: string, body: Record<string, unknown>): void {

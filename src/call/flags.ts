@@ -61,10 +61,10 @@ export const callFlags = {
   video: Flags.boolean({env: 'IVC_VIDEO', default: true, allowNo: true, helpGroup: 'MEDIA', description: 'Send and receive video (--no-video: audio only).'}),
   audio: Flags.boolean({env: 'IVC_AUDIO', default: true, allowNo: true, helpGroup: 'MEDIA', description: 'Send and receive audio (--no-audio: video only).'}),
   'video-source': Flags.string({env: 'IVC_VIDEO_SOURCE', default: 'synthetic', helpGroup: 'MEDIA', description: 'Video source backend: synthetic, camera, file.'}),
-  'video-sink': Flags.string({env: 'IVC_VIDEO_SINK', helpGroup: 'MEDIA', description: `Where the peer's video plays: ffplay (a window titled "ivc - PEER"), null, file. Default: ffplay when a display exists, else null (${DISPLAY_RULE}).`}),
-  'self-view': Flags.boolean({env: 'IVC_SELF_VIEW', default: false, helpGroup: 'MEDIA', description: 'Also show what you send, in a half-size window beside the peer\'s (needs a display).'}),
+  'video-sink': Flags.string({env: 'IVC_VIDEO_SINK', helpGroup: 'MEDIA', description: `Where the peer's video plays: ffplay (a window titled "ivc - PEER"), null, file, ui (the page of ivc ui). Default: ffplay when a display exists, else null (${DISPLAY_RULE}).`}),
+  'self-view': Flags.boolean({env: 'IVC_SELF_VIEW', default: false, helpGroup: 'MEDIA', description: 'Also show what you send: in a half-size window beside the peer\'s (needs a display), or in the page with --video-sink ui.'}),
   'audio-source': Flags.string({env: 'IVC_AUDIO_SOURCE', default: 'tone', helpGroup: 'MEDIA', description: 'Audio source backend: tone, file, mic.'}),
-  'audio-sink': Flags.string({env: 'IVC_AUDIO_SINK', default: 'null', helpGroup: 'MEDIA', description: 'Audio sink backend: speaker, ffplay, null, file.'}),
+  'audio-sink': Flags.string({env: 'IVC_AUDIO_SINK', default: 'null', helpGroup: 'MEDIA', description: 'Audio sink backend: speaker, ffplay, null, file, ui (the page of ivc ui).'}),
   size: frameSizeFlag({env: 'IVC_VIDEO_SIZE', default: '640x480', helpGroup: 'MEDIA', description: 'Video frame size WxH.'}),
   fps: Flags.integer({env: 'IVC_VIDEO_FPS', default: 30, min: 1, max: 120, helpGroup: 'MEDIA', description: 'Video frames per second.'}),
   quality: Flags.integer({env: 'IVC_VIDEO_QUALITY', default: 80, min: 1, max: 100, helpGroup: 'MEDIA', description: 'JPEG quality.'}),
@@ -107,10 +107,12 @@ export interface CallFlagValues {
 
 /** What this side sends and plays; a video sink not named is the display's default (plugins/display.ts). */
 export function mediaPlanFromFlags(flags: CallFlagValues, env: NodeJS.ProcessEnv = process.env): MediaPlan {
-  if (flags.video && flags['self-view'] && !displayExists(env)) throw new IvcError('BAD_USAGE', `--self-view needs a display: ${DISPLAY_RULE}`)
   const sink = flags['video-sink'] ?? defaultVideoSink(env)
+  // The self-view shows in the page when the peer's video does (ivc ui); otherwise in a window of its own.
+  const selfView = flags['self-view'] ? (sink === 'ui' ? 'ui' : 'ffplay') : undefined
+  if (flags.video && selfView === 'ffplay' && !displayExists(env)) throw new IvcError('BAD_USAGE', `--self-view needs a display: ${DISPLAY_RULE}`)
   return {
-    ...(flags.video ? {video: {source: flags['video-source'], sink, connections: flags['video-connections'], size: flags.size, fps: flags.fps, quality: flags.quality, selfView: flags['self-view']}} : {}),
+    ...(flags.video ? {video: {source: flags['video-source'], sink, connections: flags['video-connections'], size: flags.size, fps: flags.fps, quality: flags.quality, selfView}} : {}),
     ...(flags.audio ? {audio: {source: flags['audio-source'], sink: flags['audio-sink'], connections: flags['audio-connections'], frequency: flags.frequency}} : {}),
   }
 }

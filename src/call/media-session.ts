@@ -10,7 +10,7 @@ import type {ActiveCall, MediaKind} from './types.js'
 
 /** What this side sends and plays in a call; passed through from `ivc listen` / `ivc call` flags. */
 export interface MediaPlan {
-  video?: {source: string; sink: string; connections: number; size: string; fps: number; quality: number; selfView?: boolean}
+  video?: {source: string; sink: string; connections: number; size: string; fps: number; quality: number; selfView?: 'ffplay' | 'ui'}
   audio?: {source: string; sink: string; connections: number; frequency: number}
 }
 
@@ -210,7 +210,7 @@ export class MediaSession {
     if (kind === 'video') {
       const plan = this.plan.video
       if (!plan) return
-      media = ['--source', plan.source, '--size', plan.size, '--fps', String(plan.fps), '--quality', String(plan.quality), '--connections', String(plan.connections), ...(plan.selfView ? ['--self-view'] : [])]
+      media = ['--source', plan.source, '--size', plan.size, '--fps', String(plan.fps), '--quality', String(plan.quality), '--connections', String(plan.connections), ...(plan.selfView ? ['--self-view', '--self-view-sink', plan.selfView] : [])]
     } else {
       const plan = this.plan.audio
       if (!plan) return

@@ -30,7 +30,7 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     bind: componentBindFlag('Address to listen on with --listen (default: every interface; a call passes its own).'),
     port: Flags.integer({env: 'IVC_AUDIO_PORT', default: DEFAULT_AUDIO_PORT, min: 0, max: 65_535, description: 'Port to listen on with --listen (0: any free port).'}),
     source: Flags.string({env: 'IVC_AUDIO_SOURCE', default: 'tone', description: 'Audio source backend: tone, file, mic.'}),
-    sink: Flags.string({env: 'IVC_AUDIO_SINK', default: 'speaker', description: 'Audio sink backend: speaker, ffplay, null, file.'}),
+    sink: Flags.string({env: 'IVC_AUDIO_SINK', default: 'speaker', description: 'Audio sink backend: speaker, ffplay, null, file, ui (the page of ivc ui).'}),
     connections: Flags.integer({env: 'IVC_AUDIO_CONNECTIONS', default: DEFAULT_AUDIO_CONNECTIONS, min: 1, max: 64, description: 'Parallel TCP connections.'}),
     duration: Flags.integer({env: 'IVC_AUDIO_DURATION', min: 1, description: 'Stop after this many seconds.'}),
     frequency: Flags.integer({env: 'IVC_AUDIO_FREQUENCY', default: 440, min: 1, max: 23_999, description: 'Tone frequency in Hz (--source tone).'}),

@@ -34,7 +34,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     port: Flags.integer({env: 'IVC_VIDEO_PORT', default: DEFAULT_VIDEO_PORT, min: 0, max: 65_535, description: 'Port to listen on with --listen (0: any free port, printed on stderr).'}),
     bind: componentBindFlag('Address to listen on with --listen (default: every interface; a call passes its own).'),
     source: Flags.string({env: 'IVC_VIDEO_SOURCE', default: 'synthetic', description: 'Video source backend: synthetic, camera, file.'}),
-    sink: Flags.string({env: 'IVC_VIDEO_SINK', default: 'ffplay', description: 'Video sink backend: ffplay, null, file.'}),
+    sink: Flags.string({env: 'IVC_VIDEO_SINK', default: 'ffplay', description: 'Video sink backend: ffplay, null, file, ui (the page of ivc ui).'}),
     codec: Flags.string({env: 'IVC_VIDEO_CODEC', default: 'jpeg', description: 'Video codec: jpeg, raw. The receiver decodes with it too (in a call, with the one the peer\'s offer names).'}),
     size: frameSizeFlag({env: 'IVC_VIDEO_SIZE', default: '640x480', description: 'Frame size WxH (the camera is asked for it; other sources are scaled).'}),
     fps: Flags.integer({env: 'IVC_VIDEO_FPS', default: 30, min: 1, max: 120, description: 'Frames per second to capture.'}),
@@ -45,6 +45,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     duration: Flags.integer({env: 'IVC_VIDEO_DURATION', min: 1, description: 'Stop after this many seconds.'}),
     device: Flags.string({env: 'IVC_VIDEO_DEVICE', description: 'Camera index or /dev/videoN (--source camera), or a file path (--source file, --sink file).'}),
     'self-view': Flags.boolean({env: 'IVC_SELF_VIEW', default: false, description: 'With --to: show what is sent in a window of its own, half size, beside the others (needs a display).'}),
+    'self-view-sink': Flags.option({options: ['ffplay', 'ui'] as const, default: 'ffplay' as const, description: 'Where --self-view shows: ffplay (the window) or ui (the page of ivc ui, over its socket).'})(),
     peer: Flags.string({env: 'IVC_PEER', description: 'With --listen: whose video this is (set by the call component): titles the window "ivc - PEER" and labels the still shown while the peer has video off.'}),
     'call-id': Flags.string({env: 'IVC_CALL_ID', description: 'The call this stream belongs to (set by the call component).'}),
     secret: streamSecretFlag(),
@@ -88,7 +89,8 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const codec = await backends.create('video-codec', flags.codec, options)
     const source = await backends.create('video-source', flags.source, options)
     const closeSource = this.lifecycle.onShutdown('video source', () => source.close())
-    const selfView = flags['self-view'] ? new SelfView(await backends.create('video-sink', 'ffplay', {...options, window: {title: selfViewTitle(flags.user), scale: SELF_VIEW_SCALE}}), this.logger) : undefined
+    const selfViewSink = flags['self-view-sink'] === 'ui' ? {stream: 'self-view' as const} : {window: {title: selfViewTitle(flags.user), scale: SELF_VIEW_SCALE}}
+    const selfView = flags['self-view'] ? new SelfView(await backends.create('video-sink', flags['self-view-sink'], {...options, ...selfViewSink}), this.logger) : undefined
     if (started) this.logger.debug('video sender: codec and source ready, taking the start line')
     const start = await started
     if (started) this.logger.debug('video sender: start line taken')

@@ -25,8 +25,11 @@ export default class Ui extends IvcCommand<typeof Ui> {
     ...directoryFlags,
     ...callFlags,
     'video-sink': Flags.string({env: 'IVC_VIDEO_SINK', default: 'ui', helpGroup: 'MEDIA', description: 'Where the peer\'s video plays: ui (this page), or another sink of ivc listen (ffplay, null, file).'}),
+    'audio-sink': Flags.string({env: 'IVC_AUDIO_SINK', default: 'ui', helpGroup: 'MEDIA', description: 'Where the peer\'s audio plays: ui (this page), or another sink of ivc listen (speaker, ffplay, null, file).'}),
+    'self-view': Flags.boolean({env: 'IVC_SELF_VIEW', default: true, allowNo: true, helpGroup: 'MEDIA', description: 'Show what you send in the corner of the peer\'s video (in a window of its own with another --video-sink).'}),
     port: Flags.integer({env: 'IVC_UI_PORT', default: 0, min: 0, max: 65_535, description: 'Port of the app on 127.0.0.1 (0: any free one).'}),
-    'call-port': Flags.integer({env: 'IVC_CALL_PORT', default: DEFAULT_CALL_PORT, min: 0, max: 65_535, description: 'Port for incoming calls of the ivc listen started here (0: any free one).'}),
+    // ivc listen's --port (and its IVC_CALL_PORT), named apart from this command's own --port, the page's.
+    'call-port': Flags.integer({env: 'IVC_CALL_PORT', default: DEFAULT_CALL_PORT, min: 0, max: 65_535, description: 'Port for incoming calls of the ivc listen started here, its --port (0: any free one; an ivc listen already running keeps its own).'}),
     open: Flags.boolean({default: true, allowNo: true, description: 'Open the app in the browser (xdg-open), when there is a display.'}),
   }
 
@@ -41,6 +44,9 @@ export default class Ui extends IvcCommand<typeof Ui> {
     const opener = flags.open ? browserOpener() : undefined
     if (opener) openInBrowser(opener, ui.url)
     await this.lifecycle.untilStopped()
+    // Last, as a stream component's summary: what the page path added to the peer's video over the run.
+    const pagePath = ui.pageLatency.summary()
+    this.output({event: 'summary', pagePath}, () => `page path: ${pagePath.painted} frames painted, hand-over → painted p50 ${pagePath.latencyMs.p50} / p95 ${pagePath.latencyMs.p95} ms\n`)
     return {url: ui.url}
   }
 }

@@ -83,5 +83,7 @@ export interface VideoBackendOptions {
   path?: string
   /** A sink that opens a window (ffplay): its title ("ivc - bob"), and its size as a share of the frames' (default 1). */
   window?: {title: string; scale?: number}
+  /** The ui sink: which of ivc ui's sockets it writes to, the peer's video (default) or the self-view. */
+  stream?: 'video' | 'self-view'
   logger?: import('../foundation/logger.js').Logger
 }

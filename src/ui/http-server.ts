@@ -13,6 +13,7 @@ export const PAGE_DIR = fileURLToPath(new URL('../page/', import.meta.url))
 const ASSETS: Record<string, {file: string; type: string}> = {
   '/': {file: 'index.html', type: 'text/html; charset=utf-8'},
   '/app.js': {file: 'app.js', type: 'text/javascript; charset=utf-8'},
+  '/audio-worklet.js': {file: 'audio-worklet.js', type: 'text/javascript; charset=utf-8'},
   '/app.css': {file: 'app.css', type: 'text/css; charset=utf-8'},
   // Named by the page, so the browser does not ask for /favicon.ico (without the token, a 403 in its console).
   '/favicon.svg': {file: 'favicon.svg', type: 'image/svg+xml'},

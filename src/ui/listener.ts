@@ -22,7 +22,8 @@ export interface Listener {
 export async function ensureListener(options: {bus: Bus; user: string; listenArgs: string[]; env?: NodeJS.ProcessEnv; logger: Logger}): Promise<Listener> {
   const {bus, user, logger} = options
   if ((await bus.alive('call')).length > 0) {
-    logger.info(`${user} already runs ivc listen: the page drives that one`)
+    // Its own call port and flags stay: --call-port and the call flags apply to a listen started here.
+    logger.info(`${user} already runs ivc listen: the page drives that one (with its call port and flags, not this command's --call-port and call flags)`)
     return {owned: false, ended: new Promise(() => {}), stop: async () => {}}
   }
 

@@ -30,6 +30,8 @@ export const pageRequestSchema = z.discriminatedUnion('type', [
   z.object({v: z.literal(1), type: z.literal('media'), kind: mediaKind, on: z.boolean()}).strict(),
   z.object({v: z.literal(1), type: z.literal('chat'), text: z.string().min(1).max(MAX_CHAT_CHARS)}).strict(),
   z.object({v: z.literal(1), type: z.literal('stats')}).strict(),
+  /** The page is done with a picture (the next of its stream may come): painted, or skipped. */
+  z.object({v: z.literal(1), type: z.literal('taken'), stream: z.enum(['video', 'self-view']), handedUs: z.number().finite().nonnegative(), painted: z.boolean()}).strict(),
 ])
 // The schema and the page's own type (page-types.ts, which the page imports without zod) say the same.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false

@@ -11,6 +11,8 @@ export type PageRequest =
   | {v: 1; type: 'media'; kind: 'audio' | 'video'; on: boolean}
   | {v: 1; type: 'chat'; text: string}
   | {v: 1; type: 'stats'}
+  /** The page is done with a picture: painted, or skipped; `handedUs` is the hand-over time its binary message carried. */
+  | {v: 1; type: 'taken'; stream: 'video' | 'self-view'; handedUs: number; painted: boolean}
 
 export type Screen = 'home' | 'calling' | 'incoming' | 'on-call'
 
@@ -31,6 +33,17 @@ export interface ScreenView {
   stalled: boolean
   /** The call's connections are TLS keyed by the call's X25519 key agreement (every ivc call is). */
   secured: boolean
+  /** On call: who the peer is by key (their signed set-up), as `ivc control status` shows it. */
+  identity?: PeerIdentity
+}
+
+export interface PeerIdentity {
+  /** `SHA256:…` of the peer's identity key. */
+  fingerprint: string
+  /** Six groups of five digits, the same on both sides. */
+  safetyNumber: string
+  /** The safety number was compared and marked so (`ivc trust PEER --verified`). */
+  verified: boolean
 }
 
 export interface Person {
@@ -45,6 +58,9 @@ export interface StreamNumbers {
   kbps?: string
   latencyP95Ms?: string
   rung?: string
+  /** video-in: what the page path adds (receiver's hand-over → painted), over the last second. */
+  pagePathP50Ms?: string
+  pagePathP95Ms?: string
 }
 
 export type PageEvent =

@@ -1,10 +1,15 @@
 import type {WebSocket} from 'ws'
 
 import type {Directory} from '../directory/types.js'
+import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
 import {openAccount} from './account.js'
+import {UI_SOCKETS_ENV} from '../plugins/ui-socket.js'
 import {startFrameRelay} from './frame-relay.js'
 import {startUiServer, type UiServer} from './http-server.js'
+import {PageFeed} from './page-feed.js'
+import {PageLatency} from './page-latency.js'
+import {encodePageMediaHeader} from './page-media.js'
 import {decodePageRequest, type PageEvent} from './page-protocol.js'
 import {UiSession} from './session.js'
 
@@ -17,32 +22,37 @@ export interface UiOptions {
   listenArgs: string[]
   directory: Directory
   logger: Logger
+  clock?: Clock
 }
 
 export interface RunningUi {
   url: string
   server: UiServer
   session: UiSession
+  /** What the page path added to the peer's video over the run. */
+  pageLatency: PageLatency
   close(): Promise<void>
 }
 
 /** `ivc ui`: the user's call component (reused or started), the session over the bus, and the page's server. */
 export async function startUi(options: UiOptions): Promise<RunningUi> {
   const {logger} = options
-  const pages = new Set<WebSocket>()
-  // The peer's video, as the user's receiver hands it over: to every page that has sent the last frame already
-  // (one still sending drops this one, so a slow page shows the newest picture late, never a backlog).
+  const clock = options.clock ?? realClock
+  const pages = new Map<WebSocket, PageFeed>()
+  const pageLatency = new PageLatency(clock)
+  // The call's media, as the user's components hand it over, to every page that can take it now (ui/page-feed.ts).
   const relay = await startFrameRelay({
     logger,
-    onFrame: (jpeg) => {
-      for (const page of pages) if (page.bufferedAmount === 0) page.send(jpeg, {binary: true})
+    onFrame: (frame) => {
+      const message = Buffer.concat([encodePageMediaHeader(frame), frame.payload])
+      for (const [page, feed] of pages) if (feed.offer(frame.stream, page.bufferedAmount)) page.send(message, {binary: true})
     },
   })
-  const open = (user: string) => openAccount({user, redis: options.redis, listenArgs: options.listenArgs, listenEnv: {IVC_UI_VIDEO_SOCKET: relay.path}, logger})
+  const open = (user: string) => openAccount({user, redis: options.redis, listenArgs: options.listenArgs, listenEnv: {[UI_SOCKETS_ENV]: relay.directory}, logger})
   let session: UiSession
   let server: UiServer
   try {
-    session = await UiSession.start({account: await open(options.user), openAccount: open, directory: options.directory, logger})
+    session = await UiSession.start({account: await open(options.user), openAccount: open, directory: options.directory, logger, pageLatency})
   } catch (error) {
     await relay.close()
     throw error
@@ -52,8 +62,9 @@ export async function startUi(options: UiOptions): Promise<RunningUi> {
     server = await startUiServer({
       port: options.port,
       onSocket: (socket) => {
-        attachPage(socket, session, logger)
-        pages.add(socket)
+        const feed = new PageFeed(clock)
+        attachPage(socket, session, feed, logger)
+        pages.set(socket, feed)
         socket.on('close', () => pages.delete(socket))
       },
     })
@@ -67,6 +78,7 @@ export async function startUi(options: UiOptions): Promise<RunningUi> {
     url: server.url,
     server,
     session,
+    pageLatency,
     close: async () => {
       await server.close()
       await session.close()
@@ -76,7 +88,7 @@ export async function startUi(options: UiOptions): Promise<RunningUi> {
 }
 
 /** One page's WebSocket: what it sends is decoded at this boundary, what the session says goes back as JSON. */
-function attachPage(socket: WebSocket, session: UiSession, logger: Logger): void {
+function attachPage(socket: WebSocket, session: UiSession, feed: PageFeed, logger: Logger): void {
   const send = (event: PageEvent) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
   }
@@ -90,6 +102,7 @@ function attachPage(socket: WebSocket, session: UiSession, logger: Logger): void
       return
     }
 
+    if (decoded.value.type === 'taken') feed.taken(decoded.value.stream)
     void session.handle(decoded.value, send)
   })
   socket.on('close', detach)

@@ -8,7 +8,8 @@ import type {Directory, DirectoryWatch} from '../directory/types.js'
 import {toIvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {validateUsername} from '../foundation/username.js'
-import type {PageEvent, PageRequest, Person, ScreenView, StreamNumbers} from './page-protocol.js'
+import type {PageEvent, PageRequest, PeerIdentity, Person, ScreenView, StreamNumbers} from './page-protocol.js'
+import type {PageLatency} from './page-latency.js'
 import {applyCallEvent, homeView} from './screen.js'
 
 /** One user's side of the page: their bus and call component (ui/account.ts opens it). */
@@ -26,6 +27,8 @@ export interface UiSessionOptions {
   openAccount: (user: string) => Promise<Account>
   directory: Directory
   logger: Logger
+  /** What the page path adds to the peer's video, fed by the pages' `taken` reports. */
+  pageLatency: PageLatency
 }
 
 type Send = (event: PageEvent) => void
@@ -117,8 +120,20 @@ export class UiSession {
       case 'chat':
         await requestCall(bus, 'chat', {text: request.text})
         return
-      case 'stats':
-        send({v: 1, type: 'stats', streams: streamNumbers(await requestCall(bus, 'stats'))})
+      case 'stats': {
+        const reply = await requestCall(bus, 'stats')
+        // Marked verified during the call (ivc trust --verified): the page sees it with the next numbers.
+        this.#showIdentity(reply)
+        const streams = streamNumbers(reply)
+        const pagePath = this.options.pageLatency.recent()
+        if (pagePath) streams['video-in'] = {...streams['video-in'], pagePathP50Ms: oneDecimal(pagePath.p50), pagePathP95Ms: oneDecimal(pagePath.p95)}
+        send({v: 1, type: 'stats', streams})
+        return
+      }
+
+      case 'taken':
+        // Only the peer's video counts: the page path of one's own is not a call's.
+        if (request.stream === 'video' && request.painted) this.options.pageLatency.painted(request.handedUs)
         return
       default:
         return request satisfies never
@@ -152,6 +167,13 @@ export class UiSession {
       const after = applyCallEvent(before, envelope.type, body)
       if (after === before) return
       this.#show(after)
+      // The peer's identity, once the call is on (and again when media is up, should the first ask have been early).
+      if (after.screen === 'on-call' && !after.identity && (before.screen !== 'on-call' || envelope.type === 'call.media-up')) {
+        requestCall(bus, 'status')
+          .then((reply) => this.#showIdentity(reply))
+          .catch((error: Error) => this.options.logger.warn(`ui: ${error.message}`))
+      }
+
       // Camera or microphone switched off on Home: the call starts with them off.
       if (before.screen !== 'on-call' && after.screen === 'on-call') {
         for (const kind of ['audio', 'video'] as const) {
@@ -159,6 +181,15 @@ export class UiSession {
         }
       }
     })
+  }
+
+  /** The peer's identity from a `call.*` reply, on the On-call screen. */
+  #showIdentity(reply: CallStateReply): void {
+    const identity = peerIdentity(reply)
+    const view = this.#view
+    if (view.screen !== 'on-call' || !identity || reply.peer !== view.peer) return
+    if (view.identity && JSON.stringify(view.identity) === JSON.stringify(identity)) return
+    this.#show({...view, identity})
   }
 
   #show(view: ScreenView): void {
@@ -189,6 +220,13 @@ export class UiSession {
       .map((entry) => ({name: entry.name, status: entry.status === 'in-call' ? 'in-call' : 'online'}))
     this.#broadcast({v: 1, type: 'people', people: this.#people})
   }
+}
+
+/** Who the peer of the call in progress is by key, when the reply says (a call past its signed set-up). */
+export function peerIdentity(reply: CallStateReply): PeerIdentity | undefined {
+  const {peerFingerprint, safetyNumber, verified} = reply
+  if (!peerFingerprint || !safetyNumber) return undefined
+  return {fingerprint: peerFingerprint, safetyNumber, verified: verified === true}
 }
 
 function mediaVerb(kind: 'audio' | 'video', on: boolean) {

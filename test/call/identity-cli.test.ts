@@ -145,12 +145,16 @@ describe('identity: safety number', {timeout: 400_000}, () => {
     const caller = startCli(['call', bob, '--user', alice, '--duration', '300', ...common])
     const status = async (user: string) => {
       const reply = await runCli(['control', 'status', '--user', user, '--redis', redisUrl, '--json'])
-      return (reply.exitCode === 0 ? JSON.parse(reply.stdout) : {}) as {state?: string; safetyNumber?: string; verified?: boolean}
+      return (reply.exitCode === 0 ? JSON.parse(reply.stdout) : {}) as {state?: string; peerFingerprint?: string; safetyNumber?: string; verified?: boolean}
     }
+    const fingerprintOf = async (user: string) => (JSON.parse((await runCli(['identity', '--user', user, '--json'])).stdout) as {fingerprint: string}).fingerprint
 
     await expect.poll(async () => (await status(alice)).safetyNumber, {timeout: 240_000, interval: 500}).toMatch(/^\d{5}( \d{5}){5}$/)
     const [ours, theirs] = await Promise.all([status(alice), status(bob)])
     expect(theirs.safetyNumber).toBe(ours.safetyNumber)
+    // Each side names the other's key as that one's own `ivc identity` shows it.
+    expect(ours.peerFingerprint).toBe(await fingerprintOf(bob))
+    expect(theirs.peerFingerprint).toBe(await fingerprintOf(alice))
     expect(ours.verified).toBe(false)
     const human = await runCli(['control', 'status', '--user', alice, '--redis', redisUrl])
     expect(human.stdout).toContain(`safety number: ${ours.safetyNumber} (not verified: read it to ${bob}, then \`ivc trust ${bob} --verified\`)`)

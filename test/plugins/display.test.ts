@@ -38,4 +38,9 @@ describe('the video sink of ivc call / ivc listen (mediaPlanFromFlags)', () => {
     // Audio only: there is no video to show, so no display is needed.
     expect(mediaPlanFromFlags({...flags, video: false, 'self-view': true}, {}).video).toBeUndefined()
   })
+
+  it('shows the self-view in the page of ivc ui when the peer\'s video plays there (no display needed)', () => {
+    expect(mediaPlanFromFlags({...flags, 'self-view': true, 'video-sink': 'ui'}, {}).video?.selfView).toBe('ui')
+    expect(mediaPlanFromFlags({...flags, 'video-sink': 'ui'}, {}).video?.selfView).toBeUndefined()
+  })
 })

@@ -15,6 +15,8 @@ describe('what the page sends ivc ui (docs/protocol.md, "The ui page")', () => {
       {v: 1, type: 'media', kind: 'video', on: false},
       {v: 1, type: 'chat', text: '<script>hi</script>'},
       {v: 1, type: 'stats'},
+      {v: 1, type: 'taken', stream: 'video', handedUs: 123_456_789.5, painted: true},
+      {v: 1, type: 'taken', stream: 'self-view', handedUs: 0, painted: false},
     ]
     for (const request of requests) expect(decodePageRequest(JSON.stringify(request))).toEqual({ok: true, value: request})
   })
@@ -27,6 +29,9 @@ describe('what the page sends ivc ui (docs/protocol.md, "The ui page")', () => {
       ['{"v":1,"type":"media","kind":"screen","on":true}', 'kind: '],
       [JSON.stringify({v: 1, type: 'chat', text: ''}), 'text: '],
       [JSON.stringify({v: 1, type: 'chat', text: 'x'.repeat(MAX_CHAT_CHARS + 1)}), 'text: '],
+      ['{"v":1,"type":"taken","stream":"video","handedUs":-1,"painted":true}', 'handedUs: '],
+      ['{"v":1,"type":"taken","stream":"audio","handedUs":1,"painted":true}', 'stream: '],
+      ['{"v":1,"type":"taken","stream":"video","handedUs":1}', 'painted: '],
       ['[1,2', 'not JSON'],
       ['null', 'message: '],
       [' '.repeat(MAX_PAGE_MESSAGE_BYTES + 1), `over ${MAX_PAGE_MESSAGE_BYTES} bytes`],

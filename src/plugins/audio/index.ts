@@ -3,6 +3,7 @@ import {FFMPEG_HINT, probeProgram} from '../external.js'
 import {probeAudioDevice} from '../device-probes.js'
 import {probeNaudiodon} from '../native.js'
 import type {AnyBackend, ProbeResult} from '../types.js'
+import {UI_SOCKETS_ENV, uiSocketFromEnv} from '../ui-socket.js'
 
 // Each backend imports its implementation in create(): a process loads only the backends it uses (issue 12).
 
@@ -10,7 +11,7 @@ const pureJs = async (): Promise<ProbeResult> => ({ok: true, detail: 'pure JavaS
 const naudiodon = async () => probeNaudiodon()
 const ffplay = () => probeProgram('ffplay', FFMPEG_HINT)
 
-/** Audio's backends: sources tone, file, mic; sinks speaker, ffplay, null, file; the pcm codec. */
+/** Audio's backends: sources tone, file, mic; sinks speaker, ffplay, null, file, ui; the pcm codec. */
 export function audioBackends(): AnyBackend[] {
   const opts = (options: Record<string, unknown>) => options as AudioBackendOptions
   return [
@@ -21,6 +22,13 @@ export function audioBackends(): AnyBackend[] {
     {name: 'ffplay', kind: 'audio-sink', description: 'ffplay -nodisp reading PCM on stdin', probe: ffplay, create: async (o) => (await import('./ffplay-sink.js')).createFfplaySink(opts(o).logger)},
     {name: 'null', kind: 'audio-sink', description: 'count frames and verify the tone marker', probe: pureJs, create: async () => (await import('./null-sink.js')).createNullSink()},
     {name: 'file', kind: 'audio-sink', description: 'record to a WAV file', probe: pureJs, create: async (o) => (await import('./file-sink.js')).createFileSink(opts(o).path)},
+    {
+      name: 'ui',
+      kind: 'audio-sink',
+      description: `the page of ivc ui (PCM over its local socket, in ${UI_SOCKETS_ENV}, which ivc ui sets)`,
+      probe: pureJs,
+      create: async () => (await import('./ui-sink.js')).createUiAudioSink(uiSocketFromEnv('audio')),
+    },
     {
       name: 'pcm',
       kind: 'audio-codec',

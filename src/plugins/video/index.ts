@@ -2,10 +2,11 @@ import {IvcError} from '../../foundation/errors.js'
 import {createLogger} from '../../foundation/logger.js'
 import {probeCamera} from '../device-probes.js'
 import {MIN_STAMP_HEIGHT, MIN_STAMP_WIDTH} from '../../media/video/frame-stamp.js'
-import type {VideoBackendOptions} from '../../media/types.js'
+import type {VideoBackendOptions, VideoCodec} from '../../media/types.js'
 import {FFMPEG_HINT, probeProgram} from '../external.js'
 import {probeOpenCV, probeSharp} from '../native.js'
 import type {AnyBackend, ProbeResult} from '../types.js'
+import {UI_SOCKETS_ENV, uiSocketFromEnv} from '../ui-socket.js'
 import type {PipeInput} from './pipe-sink.js'
 
 // Each backend imports its implementation in create(): a process loads only the backends it uses (issue 12), and
@@ -21,6 +22,12 @@ export const FFPLAY_ARGS = ['-hide_banner', '-loglevel', 'info', '-fflags', 'nob
 
 const options = (raw: Record<string, unknown>) => raw as VideoBackendOptions
 const size = (o: VideoBackendOptions) => (o.width && o.height ? {width: o.width, height: o.height} : undefined)
+
+/** OpenCV's JPEG when it loads, else sharp's (libvips), so JPEG works without OpenCV. */
+async function jpegCodec(quality: number): Promise<VideoCodec> {
+  if (probeOpenCV().ok) return new (await import('./jpeg-codec.js')).JpegCodec(quality)
+  return new (await import('./sharp-jpeg-codec.js')).SharpJpegCodec(quality)
+}
 
 export function videoBackends(): AnyBackend[] {
   return [
@@ -75,11 +82,7 @@ export function videoBackends(): AnyBackend[] {
         const viaSharp = probeSharp()
         return viaSharp.ok ? {ok: true, detail: `${viaSharp.detail} (OpenCV missing: ${viaOpenCV.detail})`} : {...viaOpenCV, detail: `${viaOpenCV.detail}; ${viaSharp.detail}`}
       },
-      async create(raw) {
-        const quality = options(raw).quality ?? 80
-        if (probeOpenCV().ok) return new (await import('./jpeg-codec.js')).JpegCodec(quality)
-        return new (await import('./sharp-jpeg-codec.js')).SharpJpegCodec(quality)
-      },
+      create: async (raw) => jpegCodec(options(raw).quality ?? 80),
     },
     {name: 'raw', kind: 'video-codec', description: 'uncompressed frames (tests)', probe: pureJs, create: async () => new (await import('./raw-codec.js')).RawCodec()},
     {
@@ -101,14 +104,14 @@ export function videoBackends(): AnyBackend[] {
     {
       name: 'ui',
       kind: 'video-sink',
-      description: 'the page of ivc ui (MJPEG over its local socket: --device PATH, or IVC_UI_VIDEO_SOCKET, which ivc ui sets)',
+      description: `the page of ivc ui (JPEG over its local socket: --device PATH, or the one in ${UI_SOCKETS_ENV}, which ivc ui sets)`,
       probe: pureJs,
       async create(raw) {
         const o = options(raw)
-        // ivc ui starts the user's ivc listen with it in the environment, and a call's components inherit it.
-        const path = o.path ?? o.device ?? process.env.IVC_UI_VIDEO_SOCKET
-        if (!path) throw new IvcError('BAD_USAGE', 'the ui sink needs the socket of ivc ui: --device PATH or IVC_UI_VIDEO_SOCKET')
-        return new (await import('./ui-sink.js')).UiSink(path)
+        // ivc ui starts the user's ivc listen with its socket directory in the environment; a call's components inherit it.
+        // The self-view's sender has --device for its camera: its socket is always the one ivc ui named.
+        const path = o.stream === 'self-view' ? uiSocketFromEnv('self-view') : (o.path ?? o.device ?? uiSocketFromEnv('video'))
+        return new (await import('./ui-sink.js')).UiSink(path, () => jpegCodec(o.quality ?? 80))
       },
     },
     {

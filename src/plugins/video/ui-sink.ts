@@ -1,38 +1,34 @@
-import {createConnection, type Socket} from 'node:net'
-
-import type {SinkFrame, SinkReport, VideoSink} from '../../media/types.js'
-import {encodeHeader} from '../../protocol/media-message.js'
+import type {SinkFrame, SinkReport, VideoCodec, VideoSink} from '../../media/types.js'
+import {UiSocket} from '../ui-socket.js'
 
 /**
- * Hands each frame, still MJPEG, to `ivc ui` over its local socket, as a media message (docs/protocol.md, "Media
- * messages": the same header as on the peer's lanes, so the ui process decodes it with the same decoder); the ui
- * process forwards it to the page. A frame the socket cannot take at once is dropped, never queued: the page wants
- * the newest picture, not a backlog. Without the ui process (not started, or gone) frames are dropped and counted.
+ * Hands each frame, as JPEG, to `ivc ui` over one of its local sockets (plugins/ui-socket.ts); the ui process forwards
+ * it to the page. The peer's video arrives as MJPEG and passes as it is; a picture (the self-view's, which taps the
+ * capture before encoding, or a stream in raw) is encoded first, with a JPEG codec loaded at the first one, so a
+ * receiver of MJPEG never loads one. A frame the socket cannot take at once is dropped and counted, never queued.
  */
 export class UiSink implements VideoSink {
   readonly name = 'ui'
   readonly passes = ['mjpeg'] as const
   readonly failed = new Promise<Error>(() => {})
-  readonly #socket: Socket
-  #connected = false
+  readonly #socket: UiSocket
+  #codec: Promise<VideoCodec> | undefined
   #report = {dropped: 0, forwarded: 0}
 
-  constructor(path: string) {
-    this.#socket = createConnection(path, () => (this.#connected = true))
-    // The ui process gone (or never there) costs the call nothing but its picture in the page.
-    this.#socket.on('error', () => (this.#connected = false))
-    this.#socket.on('close', () => (this.#connected = false))
+  constructor(
+    path: string,
+    private readonly jpegCodec: () => Promise<VideoCodec>,
+  ) {
+    this.#socket = new UiSocket(path)
   }
 
   async render(frame: SinkFrame): Promise<'rendered' | 'dropped'> {
-    if (!frame.encoded || frame.encoded.format !== 'mjpeg' || !this.#connected || this.#socket.writableNeedDrain) {
+    const jpeg = frame.encoded ? (frame.encoded.format === 'mjpeg' ? frame.encoded.payload : undefined) : await (this.#codec ??= this.jpegCodec()).then((codec) => codec.encode(frame.picture))
+    if (!jpeg || !this.#socket.send(frame.seq, jpeg)) {
       this.#report.dropped++
       return 'dropped'
     }
 
-    const {payload} = frame.encoded
-    this.#socket.write(encodeHeader({type: 'frame', flags: 0, seq: frame.seq, captureUs: frame.captureUs, senderDelayUs: 0, payloadLength: payload.length}))
-    this.#socket.write(payload)
     this.#report.forwarded++
     return 'rendered'
   }
@@ -42,6 +38,6 @@ export class UiSink implements VideoSink {
   }
 
   async close(): Promise<void> {
-    this.#socket.destroy()
+    this.#socket.close()
   }
 }
