@@ -13,12 +13,13 @@ import {Bus} from '../src/bus/bus.js'
 import {startPrivateRedis} from '../src/bus/private-redis.js'
 import {createLogger} from '../src/foundation/logger.js'
 import type {Row, Suite} from './run.js'
+import {BENCH_CONFIG_HOME} from './config-home.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const RUNS = Number(process.env.IVC_BENCH_CALL_RUNS ?? 5)
 const MEDIA = ['--size', '640x480', '--video-sink', 'null', '--audio-sink', 'null']
 const quiet = createLogger('error', 'bench', () => undefined)
-const env = {...process.env, XDG_CONFIG_HOME: '/nonexistent-ivc-bench'}
+const env = {...process.env, XDG_CONFIG_HOME: BENCH_CONFIG_HOME}
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)

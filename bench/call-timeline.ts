@@ -8,11 +8,12 @@ import {fileURLToPath} from 'node:url'
 import {execa, type ResultPromise} from 'execa'
 
 import {startPrivateRedis} from '../src/bus/private-redis.js'
+import {BENCH_CONFIG_HOME} from './config-home.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const CALLS = Number(process.env.IVC_TIMELINE_CALLS ?? 2)
 const MEDIA = ['--address', '127.0.0.1', '--size', '640x480', '--video-sink', 'null', '--audio-sink', 'null', '--log-level', 'debug']
-const env = {...process.env, XDG_CONFIG_HOME: '/nonexistent-ivc-bench', IVC_LOG_CLOCK: '1'}
+const env = {...process.env, XDG_CONFIG_HOME: BENCH_CONFIG_HOME, IVC_LOG_CLOCK: '1'}
 const all = process.argv.includes('--all')
 
 interface Line {

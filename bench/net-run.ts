@@ -7,6 +7,7 @@ import type {ResultPromise} from 'execa'
 
 import {ADDRESS_B, endReceiver, firstLine, type NetLink} from '../test/support/netns.js'
 import {type LinkProfile, MAX_LATENCY_MS, playProfile} from './net-profiles.js'
+import {BENCH_CONFIG_HOME} from './config-home.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const TOP = {scale: 1, quality: 80, fps: 30}
@@ -45,7 +46,7 @@ function stamped(child: ResultPromise, t0: () => number): Stamped[] {
 
 function cli(link: NetLink, ns: 'a' | 'b', args: string[], seconds: number): ResultPromise {
   // No Redis inside the namespaces: the stream commands run standalone.
-  return link.spawn(ns, process.execPath, [BIN, ...args], {timeoutMs: (seconds + 20) * 1000, env: {IVC_LOG_LEVEL: 'warn', XDG_CONFIG_HOME: '/nonexistent-ivc-bench-config'}})
+  return link.spawn(ns, process.execPath, [BIN, ...args], {timeoutMs: (seconds + 20) * 1000, env: {IVC_LOG_LEVEL: 'warn', XDG_CONFIG_HOME: BENCH_CONFIG_HOME}})
 }
 
 export async function runStreams(link: NetLink, profile: LinkProfile, strategy: string): Promise<RunResult> {

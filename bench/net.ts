@@ -15,6 +15,7 @@ import {measureCallSetup} from './call-setup.js'
 import {lineChartPng, type Series} from './net-chart.js'
 import {type LinkProfile, MAX_LATENCY_MS, playProfile, PROFILES, STRATEGIES} from './net-profiles.js'
 import {runStreams} from './net-run.js'
+import {BENCH_CONFIG_HOME} from './config-home.js'
 
 type Row = Record<string, string | number | null>
 
@@ -104,7 +105,7 @@ console.error(only === undefined ? 'bench:net: wrote bench/results/net-latest.js
  */
 async function callSetupAcross(netLink: NetLink, runs: number): Promise<Row[]> {
   const redis = await startPrivateRedis()
-  const env = {XDG_CONFIG_HOME: '/nonexistent-ivc-bench-config'}
+  const env = {XDG_CONFIG_HOME: BENCH_CONFIG_HOME}
   const bin = new URL('../bin/run.js', import.meta.url).pathname
   try {
     return await measureCallSetup({

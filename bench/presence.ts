@@ -13,6 +13,7 @@ import type {Directory} from '../src/directory/types.js'
 import {startMongoServer} from '../test/support/mongo-server.js'
 import {startRedisServer} from '../test/support/redis-server.js'
 import type {Row, Suite} from './run.js'
+import {BENCH_CONFIG_HOME} from './config-home.js'
 
 const USERS = 1000
 const RUNS = 15
@@ -49,7 +50,7 @@ async function measure(label: string, directoryArg: string, redisUrl: string): P
     if (existsSync(new URL('../dist/commands', import.meta.url))) {
       const started = performance.now()
       // Asynchronous: the test MongoDB server answers from this very process.
-      const {stdout: out} = await promisify(execFile)('node', [BIN, 'presence', 'list', '--json', '--redis', redisUrl, '--directory', directoryArg], {env: {...process.env, XDG_CONFIG_HOME: '/nonexistent'}, maxBuffer: 64 * 1024 * 1024})
+      const {stdout: out} = await promisify(execFile)('node', [BIN, 'presence', 'list', '--json', '--redis', redisUrl, '--directory', directoryArg], {env: {...process.env, XDG_CONFIG_HOME: BENCH_CONFIG_HOME}, maxBuffer: 64 * 1024 * 1024})
       const elapsed = performance.now() - started
       if (JSON.parse(out).length !== USERS) throw new Error(`${label}: the CLI did not list ${USERS} users`)
       rows.push({backend: label, via: 'cli (incl. node start-up)', users: USERS, runs: 1, 'median ms': elapsed, 'min ms': elapsed, 'max ms': elapsed, 'target ms': null, 'under target': null})

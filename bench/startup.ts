@@ -16,6 +16,7 @@ import {fileURLToPath} from 'node:url'
 
 import {startPrivateRedis} from '../src/bus/private-redis.js'
 import type {Row, Suite} from './run.js'
+import {BENCH_CONFIG_HOME} from './config-home.js'
 
 // IVC_BENCH_RUNS: fewer runs for a quick look.
 const RUNS = Number(process.env.IVC_BENCH_RUNS ?? 10)
@@ -80,7 +81,7 @@ async function runOnce(item: Case, dir: string, run: number): Promise<Sample> {
   const timed = existsSync(TIME)
   const [command, args] = timed ? [TIME, ['-f', '%M %U %S', '-o', statsFile, process.execPath, ...item.args]] : [process.execPath, item.args]
   const started = performance.now()
-  const child = spawn(command, args, {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, XDG_CONFIG_HOME: '/nonexistent-ivc-bench', IVC_SUPERVISED: '1', IVC_LOG_LEVEL: 'warn', ...item.env}})
+  const child = spawn(command, args, {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, XDG_CONFIG_HOME: BENCH_CONFIG_HOME, IVC_SUPERVISED: '1', IVC_LOG_LEVEL: 'warn', ...item.env}})
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   const output: string[] = []
   const act = new Promise<number>((resolve) => {

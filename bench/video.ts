@@ -20,6 +20,7 @@ import {execa} from 'execa'
 import {SyntheticSource} from '../src/plugins/video/synthetic-source.js'
 import {newStreamSecret} from '../src/security/stream-secret.js'
 import type {Row, Suite} from './run.js'
+import {BENCH_CONFIG_HOME} from './config-home.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const SECONDS = Number(process.env.IVC_BENCH_VIDEO_SECONDS ?? 10)
@@ -57,7 +58,7 @@ async function steadyCpu(senderStart: number, pids: Array<number | undefined>): 
 const round1 = (value: number) => Math.round(value * 10) / 10
 
 const ivc = (args: string[], secret?: string) =>
-  execa('node', [BIN, ...args], {reject: false, env: {XDG_CONFIG_HOME: '/nonexistent', ...(secret ? {IVC_MEDIA_SECRET: secret} : {})}})
+  execa('node', [BIN, ...args], {reject: false, env: {XDG_CONFIG_HOME: BENCH_CONFIG_HOME, ...(secret ? {IVC_MEDIA_SECRET: secret} : {})}})
 
 /** With `encrypted`, both ends share a secret, so every connection is TLS 1.3 (as in a call). */
 async function ivcCase(width: number, height: number, connections: number, encrypted = false): Promise<Row> {
