@@ -11,7 +11,9 @@
 // today: encode/decode time per frame, CPU (% of one core in real time), RSS rise, bitrate.
 // Every in-process case runs in a process of its own, so its RSS and library load are its own. The machine is
 // shared (2 cores, other work running): read the numbers as a comparison within one run, not as absolutes.
-// IVC_BENCH_CODECS_SECONDS sets the seconds of video per case (default 3).
+// IVC_BENCH_CODECS_SECONDS sets the seconds of video per case (default 3). @discordjs/opus is not one of ivc's
+// dependencies (docs/codecs.md says why): `npm install --no-save @discordjs/opus` (it compiles libopus, ~3 min) gives
+// its row numbers; without it the row shows only that it is missing.
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
