@@ -31,6 +31,7 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     port: Flags.integer({env: 'IVC_AUDIO_PORT', default: DEFAULT_AUDIO_PORT, min: 0, max: 65_535, description: 'Port to listen on with --listen (0: any free port).'}),
     source: Flags.string({env: 'IVC_AUDIO_SOURCE', default: 'tone', description: 'Audio source backend: tone, file, mic.'}),
     sink: Flags.string({env: 'IVC_AUDIO_SINK', default: 'speaker', description: 'Audio sink backend: speaker, ffplay, null, file, ui (the page of ivc ui).'}),
+    codec: Flags.string({env: 'IVC_AUDIO_CODEC', default: 'pcm', options: ['pcm', 'opus'], description: 'Audio codec: pcm, or opus (32 kbit/s; needs node-av, see `ivc doctor`). The receiver decodes with it too.'}),
     connections: Flags.integer({env: 'IVC_AUDIO_CONNECTIONS', default: DEFAULT_AUDIO_CONNECTIONS, min: 1, max: 64, description: 'Parallel TCP connections.'}),
     duration: Flags.integer({env: 'IVC_AUDIO_DURATION', min: 1, description: 'Stop after this many seconds.'}),
     frequency: Flags.integer({env: 'IVC_AUDIO_FREQUENCY', default: 440, min: 1, max: 23_999, description: 'Tone frequency in Hz (--source tone).'}),
@@ -52,12 +53,13 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     const backends = await loadBackends(this.config)
     const options = {frequency: flags.frequency, device: flags.device, path: flags.file, logger: this.logger}
     const hooks = await this.hooks()
+    const codec = await backends.create('audio-codec', flags.codec, options)
     let summary: AudioSummary
     if (flags.listen) {
       const sink = await backends.create('audio-sink', flags.sink, options)
       const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : this.logger.warn(`listening for audio on port ${port}`))
       const onFirstFrame = () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first audio frame'))
-      summary = await receiveAudio({port: flags.port, host: flags.bind, secret: flags.secret ?? keyOf(started), sink, onListening, onFirstFrame}, hooks)
+      summary = await receiveAudio({port: flags.port, host: flags.bind, secret: flags.secret ?? keyOf(started), sink, codec, onListening, onFirstFrame}, hooks)
     } else {
       // In a call the source (for the mic, a PortAudio helper process) opens while the call is still being agreed,
       // before the start line is taken: it is closed however the wait ends (stdin closed, a bad line, SIGTERM), or
@@ -71,7 +73,7 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
       const to = start?.to ?? flags.to!
       const target = parseTarget(to)
       if (!target) throw new IvcError('BAD_USAGE', `--to "${to}" is not HOST[:PORT]`)
-      const sent = await sendAudio({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source}, hooks)
+      const sent = await sendAudio({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source, codec}, hooks)
       summary = sent.summary
       if (sent.peerGone) {
         this.output(summary, () => render(summary))
@@ -107,5 +109,5 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
 
 function render(summary: AudioSummary): string {
   const {latencyMs: latency} = summary
-  return `${summary.role}: ${summary.frames} frames, ${summary.kbps} kbit/s, latency p50 ${latency.p50} / p95 ${latency.p95} / max ${latency.max} ms, jitter ${summary.jitterMs} ms, underruns ${summary.underruns}, concealed ${summary.concealed}, late ${summary.late}\n`
+  return `${summary.role} (${summary.codec}): ${summary.frames} frames, ${summary.kbps} kbit/s, latency p50 ${latency.p50} / p95 ${latency.p95} / max ${latency.max} ms, jitter ${summary.jitterMs} ms, underruns ${summary.underruns}, concealed ${summary.concealed}, late ${summary.late}\n`
 }

@@ -13,6 +13,7 @@ export const OPENCV_HINT =
   'OPENCV_LIB_DIR=/usr/lib/x86_64-linux-gnu OPENCV_BIN_DIR=/usr/bin npm_config_nodedir=/usr npm install @u4/opencv4nodejs'
 export const NAUDIODON_HINT = 'npm install naudiodon (it bundles PortAudio; a PulseAudio or ALSA device must exist)'
 export const SHARP_HINT = 'npm install sharp (prebuilt for linux-x64; the JPEG fallback when OpenCV is missing)'
+export const NODE_AV_HINT = 'npm install node-av (FFmpeg in-process: its prebuilt library comes from the npm registry, no build)'
 
 const require = createRequire(import.meta.url)
 
@@ -22,11 +23,13 @@ export type OpenCV = any
 export type Naudiodon = any
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Sharp = any
+/** node-av's module: typed where it is used (plugins/audio/opus-codec.ts), as `import('node-av')`. */
+export type NodeAv = typeof import('node-av')
 
-type NativeName = 'opencv' | 'naudiodon' | 'sharp'
+type NativeName = 'opencv' | 'naudiodon' | 'sharp' | 'node-av'
 
 /**
- * IVC_DISABLE_NATIVE=opencv,naudiodon,sharp makes the named modules behave as if missing, so tests (and people) can
+ * IVC_DISABLE_NATIVE=opencv,naudiodon,sharp,node-av makes the named modules behave as if missing, so tests (and people) can
  * check the fallbacks and install hints without uninstalling anything.
  */
 export function nativeDisabled(name: NativeName): boolean {
@@ -88,9 +91,21 @@ const sharp = lazyNative('sharp', 'sharp', SHARP_HINT, () => {
   return {module, detail: `sharp ${module.versions?.sharp ?? ''} (libvips ${module.versions?.vips ?? '?'})`}
 })
 
+// node-av is an ES module with a CommonJS build beside it (its package exports both): required here like the others,
+// so loading stays synchronous and lazy.
+const nodeAv = lazyNative('node-av', 'node-av', NODE_AV_HINT, () => {
+  const module = require('node-av') as NodeAv
+  if (!module.Codec.findEncoderByName(module.FF_ENCODER_LIBOPUS)) throw new Error('its FFmpeg has no libopus encoder')
+  // FFmpeg logs warnings to stderr on its own (e.g. libopus's "frames left in the queue" as a codec closes): errors only.
+  module.Log.setLevel(module.AV_LOG_ERROR)
+  return {module, detail: `node-av (FFmpeg ${module.ffmpegVersion()}) with libopus`}
+})
+
 export const probeOpenCV = (): ProbeResult => opencv.probe()
 export const loadOpenCV = (): OpenCV => opencv.load()
 export const probeNaudiodon = (): ProbeResult => naudiodon.probe()
 export const loadNaudiodon = (): Naudiodon => naudiodon.load()
 export const probeSharp = (): ProbeResult => sharp.probe()
 export const loadSharp = (): Sharp => sharp.load()
+export const probeNodeAv = (): ProbeResult => nodeAv.probe()
+export const loadNodeAv = (): NodeAv => nodeAv.load() as NodeAv

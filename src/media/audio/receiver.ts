@@ -3,14 +3,15 @@ import type {Logger} from '../../foundation/logger.js'
 import {type MediaReceiver, type ReceivedFrame} from '../../transport/index.js'
 import {DelayEstimator} from '../timing/delay-estimator.js'
 import {ticks} from './clock.js'
-import {FRAME_BYTES, FRAME_MS} from './format.js'
-import {AudioJitterBuffer, type AudioJitterBufferOptions, type AudioJitterStats} from './jitter-buffer.js'
+import {FRAME_MS, SILENT_FRAME} from './format.js'
+import {AudioJitterBuffer, type AudioJitterBufferOptions, type AudioJitterStats, type Playout} from './jitter-buffer.js'
 import {type AudioSummary, kbps, LatencyRecord, type LatencySummary, round} from './summary.js'
-import type {AudioSink} from './types.js'
+import {pcmCodec} from './pcm-codec.js'
+import type {AudioCodec, AudioSink} from './types.js'
 
 export interface AudioReceiverStats extends AudioJitterStats {
   bytes: number
-  /** Frames whose payload was not one 20 ms frame (ignored). */
+  /** Frames whose payload was not one 20 ms frame of the stream's codec (ignored, or concealed at playout). */
   malformed: number
   kbps: number
   latencyMs: LatencySummary
@@ -39,6 +40,8 @@ export class AudioReceiverPipeline {
     private readonly logger: Logger,
     jitterOptions: AudioJitterBufferOptions = {},
     private readonly clock: Clock = realClock,
+    /** The codec the stream's frames are in: they are decoded in order, as they are played. */
+    private readonly codec: AudioCodec = pcmCodec,
   ) {
     this.jitter = new AudioJitterBuffer(jitterOptions)
     this.#windowStartUs = clock.monotonicUs()
@@ -55,9 +58,9 @@ export class AudioReceiverPipeline {
   }
 
   onFrame(frame: ReceivedFrame): void {
-    if (frame.payload.length !== FRAME_BYTES) {
+    if (!this.codec.fits(frame.payload.length)) {
       this.#malformed++
-      if (this.#malformed === 1) this.logger.warn(`frame ${frame.seq} carries ${frame.payload.length} bytes, not one 20 ms frame (${FRAME_BYTES}); ignored`)
+      if (this.#malformed === 1) this.logger.warn(`frame ${frame.seq} carries ${frame.payload.length} bytes, which is not one 20 ms ${this.codec.name} frame; ignored`)
       return
     }
 
@@ -80,11 +83,27 @@ export class AudioReceiverPipeline {
       if (this.#ended && this.jitter.buffered === 0) return
       const playout = this.jitter.pull(this.clock.monotonicUs() / 1000)
       if (playout.kind === 'buffering') continue
-      this.sink.write(playout.pcm)
+      this.sink.write(this.#play(playout))
       if (playout.kind === 'frame' && playout.captureUs !== undefined) {
         const delayUs = this.#delay.delayUs(playout.captureUs, this.clock.monotonicUs())
         if (delayUs !== undefined) this.#latency.add(delayUs / 1000)
       }
+    }
+  }
+
+  /**
+   * The PCM of a playout: a frame decoded (in sequence order, which a stateful decoder such as Opus's needs), or, in
+   * place of a missing one, the codec's own concealment where it has one (the jitter buffer's faded repeat only knows
+   * PCM). A frame that does not decode is concealed and counted as malformed.
+   */
+  #play(playout: Exclude<Playout, {kind: 'buffering'}>): Buffer {
+    if (playout.kind === 'concealed') return this.codec.conceal?.() ?? playout.pcm
+    try {
+      return this.codec.decode(playout.pcm)
+    } catch (error) {
+      this.#malformed++
+      if (this.#malformed === 1) this.logger.warn(`frame ${playout.seq} does not decode as ${this.codec.name}: ${(error as Error).message}; concealed`)
+      return this.codec.conceal?.() ?? SILENT_FRAME
     }
   }
 
@@ -103,6 +122,7 @@ export class AudioReceiverPipeline {
     return {
       event: 'stats',
       role: 'receiver',
+      codec: this.codec.name,
       frames: stats.received,
       played: stats.played,
       underruns: stats.underruns,
@@ -124,6 +144,7 @@ export class AudioReceiverPipeline {
     const stats = this.stats()
     return {
       role: 'receiver',
+      codec: this.codec.name,
       frames: stats.received,
       underruns: stats.underruns,
       concealed: stats.concealed,
@@ -145,5 +166,5 @@ export class AudioReceiverPipeline {
 /** The human stats line, once a second on stderr. */
 export function receiverStatsLine(event: Record<string, unknown>): string {
   const latency = event.latencyMs as LatencySummary
-  return `audio rx: ${event.frames} frames  ${event.kbps} kbit/s  latency p50 ${latency.p50} p95 ${latency.p95} ms  jitter ${event.jitterMs} ms  buffer ${event.targetDelayMs} ms (spread ${event.spreadMs}, ${event.bufferedFrames} held)  underruns ${event.underruns} concealed ${event.concealed} late ${event.late}`
+  return `audio rx (${event.codec}): ${event.frames} frames  ${event.kbps} kbit/s  latency p50 ${latency.p50} p95 ${latency.p95} ms  jitter ${event.jitterMs} ms  buffer ${event.targetDelayMs} ms (spread ${event.spreadMs}, ${event.bufferedFrames} held)  underruns ${event.underruns} concealed ${event.concealed} late ${event.late}`
 }

@@ -1,7 +1,8 @@
 import {type Clock, realClock} from '../../foundation/clock.js'
 import type {EchoSample, MediaSender} from '../../transport/index.js'
 import {type AudioSummary, kbps, LatencyRecord, round} from './summary.js'
-import type {AudioSource} from './types.js'
+import {pcmCodec} from './pcm-codec.js'
+import type {AudioCodec, AudioSource} from './types.js'
 import {whenAborted} from '../../foundation/abort.js'
 
 const ECHO_SAMPLE_US = 200_000
@@ -27,6 +28,7 @@ export class AudioSenderPipeline {
     /** False while the user has audio off in a call. */
     private readonly sending: () => boolean = () => true,
     private readonly clock: Clock = realClock,
+    private readonly codec: AudioCodec = pcmCodec,
   ) {
     this.#startUs = clock.monotonicUs()
     this.#windowStartUs = this.#startUs
@@ -59,10 +61,12 @@ export class AudioSenderPipeline {
       for await (const frame of this.source.frames(stop.signal)) {
         // Muted, we still send a frame every 20 ms, of silence: no captured sample leaves the host, and the peer's
         // jitter buffer keeps its clock instead of counting 50 underruns a second.
-        this.sender.send(this.sending() ? frame.pcm : silence(frame.pcm.length), frame.captureUs)
+        // (Opus's DTX makes a silent frame a packet of a byte or two.)
+        const payload = this.codec.encode(this.sending() ? frame.pcm : silence(frame.pcm.length))
+        this.sender.send(payload, frame.captureUs)
         this.#frames++
         this.#windowFrames++
-        this.#windowBytes += frame.pcm.length
+        this.#windowBytes += payload.length
       }
     } finally {
       stopListening()
@@ -75,6 +79,7 @@ export class AudioSenderPipeline {
     const event = {
       event: 'stats',
       role: 'sender',
+      codec: this.codec.name,
       frames: this.#frames,
       fps: round(this.#windowFrames / ((nowUs - this.#windowStartUs) / 1e6)),
       kbps: kbps(this.#windowBytes, (nowUs - this.#windowStartUs) / 1e6),
@@ -92,6 +97,7 @@ export class AudioSenderPipeline {
     const stats = this.sender.stats
     return {
       role: 'sender',
+      codec: this.codec.name,
       frames: this.#frames,
       underruns: 0,
       concealed: 0,
@@ -107,7 +113,7 @@ export class AudioSenderPipeline {
 }
 
 export function senderStatsLine(event: Record<string, unknown>): string {
-  return `audio tx: ${event.frames} frames  ${event.fps} fps  ${event.kbps} kbit/s  dropped ${event.dropped}  connections ${event.connections}`
+  return `audio tx (${event.codec}): ${event.frames} frames  ${event.fps} fps  ${event.kbps} kbit/s  dropped ${event.dropped}  connections ${event.connections}`
 }
 
 let silent = Buffer.alloc(0)

@@ -6,7 +6,7 @@ import {DEFAULT_AUDIO_PORT} from './format.js'
 import {AudioReceiverPipeline} from './receiver.js'
 import {AudioSenderPipeline} from './sender.js'
 import type {AudioSummary} from './summary.js'
-import type {AudioSink, AudioSource} from './types.js'
+import type {AudioCodec, AudioSink, AudioSource} from './types.js'
 
 /** What `ivc stream-audio` (or the call component) needs to run one direction of an audio stream. */
 export interface StreamHooks {
@@ -32,13 +32,13 @@ export function parseTarget(target: string, defaultPort = DEFAULT_AUDIO_PORT): {
  * command is stopped. `onListening` gets the bound port first (0 asks for a free one).
  */
 export async function receiveAudio(
-  options: {port: number; host?: string; connections?: number; secret?: string | Promise<string>; sink: AudioSink; onListening(port: number): void; onFirstFrame?(): void},
+  options: {port: number; host?: string; connections?: number; secret?: string | Promise<string>; sink: AudioSink; codec?: AudioCodec; onListening(port: number): void; onFirstFrame?(): void},
   hooks: StreamHooks,
 ): Promise<AudioSummary> {
   const clock = hooks.clock ?? realClock
   const receiver = await MediaReceiver.listen({clock, port: options.port, host: options.host, kind: 'audio', logger: hooks.logger, secret: options.secret})
   hooks.onShutdown('audio receiver', () => receiver.close())
-  const pipeline = new AudioReceiverPipeline(options.sink, hooks.logger, {}, clock)
+  const pipeline = new AudioReceiverPipeline(options.sink, hooks.logger, {}, clock, options.codec)
   pipeline.attach(receiver)
   receiver.on('stream-start', ({remoteAddress, connections}: {remoteAddress: string; connections: number}) =>
     hooks.logger.info(`receiving audio from ${remoteAddress} over ${connections} connections`),
@@ -58,14 +58,14 @@ export async function receiveAudio(
 
 /** Send `source` to `host:port` over `connections` parallel connections until it ends or the command is stopped. */
 export async function sendAudio(
-  options: {host: string; port: number; connections: number; secret?: string; waitForListenerMs?: number; source: AudioSource},
+  options: {host: string; port: number; connections: number; secret?: string; waitForListenerMs?: number; source: AudioSource; codec?: AudioCodec},
   hooks: StreamHooks,
 ): Promise<{summary: AudioSummary; peerGone: boolean}> {
   const clock = hooks.clock ?? realClock
   const sender = await MediaSender.connect({clock, host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, secret: options.secret, waitForListenerMs: options.waitForListenerMs, startOnFirstConnection: (options.waitForListenerMs ?? 0) > 0})
   hooks.onShutdown('audio sender', () => sender.close())
   hooks.logger.info(`sending audio to ${options.host}:${options.port} over ${options.connections} connections`)
-  const pipeline = new AudioSenderPipeline(options.source, sender, hooks.sending, clock)
+  const pipeline = new AudioSenderPipeline(options.source, sender, hooks.sending, clock, options.codec)
   const timer = clock.setInterval(() => hooks.onStats(pipeline.interval()), 1000)
   try {
     await pipeline.run(hooks.signal)

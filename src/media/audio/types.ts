@@ -17,10 +17,19 @@ export interface AudioSink {
   close(): Promise<Record<string, unknown>>
 }
 
-/** An audio codec backend: the ivc format (format.ts) to a frame payload and back. */
+/**
+ * An audio codec backend: one 20 ms frame of the ivc format (format.ts) to a frame payload and back. `decode` throws
+ * on a payload it cannot read. A codec with `conceal` makes the frame in place of a missing one itself (Opus's
+ * decoder carries the voice on); without it the jitter buffer's faded repeat is played.
+ */
 export interface AudioCodec {
+  /** Its name as `--codec` and the stats give it (pcm, opus). */
+  readonly name: string
+  /** Whether a payload of this many bytes can be one of its frames (checked as the frame arrives). */
+  fits(bytes: number): boolean
   encode(pcm: Buffer): Buffer
   decode(payload: Buffer): Buffer
+  conceal?(): Buffer
 }
 
 /** Options every audio backend's create() receives (each uses what it needs). */

@@ -1,7 +1,7 @@
 import type {AudioBackendOptions} from '../../media/audio/types.js'
 import {FFMPEG_HINT, probeProgram} from '../external.js'
 import {probeAudioDevice} from '../device-probes.js'
-import {probeNaudiodon} from '../native.js'
+import {probeNaudiodon, probeNodeAv} from '../native.js'
 import type {AnyBackend, ProbeResult} from '../types.js'
 import {UI_SOCKETS_ENV, uiSocketFromEnv} from '../ui-socket.js'
 
@@ -9,9 +9,10 @@ import {UI_SOCKETS_ENV, uiSocketFromEnv} from '../ui-socket.js'
 
 const pureJs = async (): Promise<ProbeResult> => ({ok: true, detail: 'pure JavaScript'})
 const naudiodon = async () => probeNaudiodon()
+const nodeAv = async () => probeNodeAv()
 const ffplay = () => probeProgram('ffplay', FFMPEG_HINT)
 
-/** Audio's backends: sources tone, file, mic; sinks speaker, ffplay, null, file, ui; the pcm codec. */
+/** Audio's backends: sources tone, file, mic; sinks speaker, ffplay, null, file, ui; codecs pcm and opus. */
 export function audioBackends(): AnyBackend[] {
   const opts = (options: Record<string, unknown>) => options as AudioBackendOptions
   return [
@@ -34,7 +35,14 @@ export function audioBackends(): AnyBackend[] {
       kind: 'audio-codec',
       description: '48 kHz mono s16le, uncompressed',
       probe: pureJs,
-      create: async () => ({encode: (pcm: Buffer) => pcm, decode: (payload: Buffer) => payload}),
+      create: async () => (await import('../../media/audio/pcm-codec.js')).pcmCodec,
+    },
+    {
+      name: 'opus',
+      kind: 'audio-codec',
+      description: 'Opus, 32 kbit/s voice, FEC and DTX, the decoder conceals lost frames (node-av, optional)',
+      probe: nodeAv,
+      create: async () => new (await import('./opus-codec.js')).OpusCodec(),
     },
   ]
 }

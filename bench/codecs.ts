@@ -1,0 +1,137 @@
+// Suite `codecs` (issue 18): which library ivc's real codecs should use, measured side by side in one run.
+// Video, 640x480@30 from the synthetic source and from FFmpeg's lavfi testsrc2, at a target of 800 kbit/s:
+//   - h264 in-process: node-av's libx264 (preset ultrafast and veryfast, tune zerolatency, no B-frames), encode then
+//     decode each frame at once (codecs-worker.ts);
+//   - h264 in two ffmpeg children (Debian's ffmpeg, raw frames on stdin, packets on stdout; codecs-ffmpeg.ts);
+//   - the JPEG codec ivc has today (OpenCV, quality 80: it has no bitrate target, its kbps says what it costs).
+// Each: encode and decode latency per frame (p50/p95), CPU (% of one core at 30 fps: this process's CPU around the
+// codec calls, or the children's CPU), RSS (rise above the process's before the library loaded, or the children's
+// peak), bitrate, and SSIM/PSNR of the decoded frames against the sent ones (FFmpeg's ssim and psnr filters).
+// Audio, 20 ms frames of a 440 Hz tone at 32 kbit/s: libopus through node-av, @discordjs/opus, and PCM as it is
+// today: encode/decode time per frame, CPU (% of one core in real time), RSS rise, bitrate.
+// Every in-process case runs in a process of its own, so its RSS and library load are its own. The machine is
+// shared (2 cores, other work running): read the numbers as a comparison within one run, not as absolutes.
+// IVC_BENCH_CODECS_SECONDS sets the seconds of video per case (default 3). @discordjs/opus is not one of ivc's
+// dependencies (docs/codecs.md says why): `npm install --no-save @discordjs/opus` (it compiles libopus, ~3 min) gives
+// its row numbers; without it the row shows only that it is missing.
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {execa} from 'execa'
+
+import {SyntheticSource} from '../src/plugins/video/synthetic-source.js'
+import {debianMb, installMb, percentile, quality, round} from './codecs-measure.js'
+import {ffmpegChildren} from './codecs-ffmpeg.js'
+import type {WorkerResult} from './codecs-worker.js'
+import type {Row, Suite} from './run.js'
+
+const WORKER = fileURLToPath(new URL('codecs-worker.ts', import.meta.url))
+const SECONDS = Number(process.env.IVC_BENCH_CODECS_SECONDS ?? 3)
+const WIDTH = 640
+const HEIGHT = 480
+const VIDEO_KBPS = 800
+const AUDIO_KBPS = 32
+const AUDIO_FRAMES = 500 // 10 s of audio, unpaced
+
+const NODE_AV = ['node-av', '@seydx/node-av-linux-x64']
+const DISCORD_OPUS = ['@discordjs/opus', '@discordjs/node-pre-gyp']
+/** What Debian's ffmpeg needs installed for libx264 (its other libraries' dependencies not counted). */
+const DEBIAN_FFMPEG = ['ffmpeg', 'libavcodec59', 'libavformat59', 'libavfilter8', 'libavutil57', 'libswscale6', 'libswresample4', 'libavdevice59', 'libpostproc56', 'libx264-164', 'libopus0']
+
+async function worker(name: string, args: object): Promise<WorkerResult | undefined> {
+  const run = await execa(process.execPath, ['--import', 'tsx', WORKER, name, JSON.stringify(args)], {reject: false, env: {AV_LOG_FORCE_NOCOLOR: '1'}})
+  if (run.exitCode !== 0) {
+    console.error(`bench codecs: ${name} failed: ${run.stderr.split('\n').filter((line) => line.trim()).slice(-3).join(' / ')}`)
+    return undefined
+  }
+
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!)
+}
+
+function timings(result: WorkerResult, realTimeMs: number): Row {
+  return {
+    'enc p50 ms': round(percentile(result.encodeMs, 50), 3),
+    'enc p95 ms': round(percentile(result.encodeMs, 95), 3),
+    'dec p50 ms': round(percentile(result.decodeMs, 50), 3),
+    'dec p95 ms': round(percentile(result.decodeMs, 95), 3),
+    'enc CPU %': round((100 * result.encodeCpuMs) / realTimeMs, 1),
+    'dec CPU %': round((100 * result.decodeCpuMs) / realTimeMs, 1),
+    'RSS MB': round(result.rssMb, 1),
+    kbps: round((result.bytes * 8) / realTimeMs, 1),
+  }
+}
+
+/** The sent frames of one source, as a raw bgr24 file. */
+async function sourceFile(dir: string, name: string): Promise<string> {
+  const path = join(dir, `${name}.bgr`)
+  const frames = SECONDS * 30
+  if (name === 'synthetic') {
+    const source = new SyntheticSource(WIDTH, HEIGHT)
+    const all: Buffer[] = []
+    for (let n = 0; n < frames; n++) all.push(Buffer.from((await source.read()).data))
+    writeFileSync(path, Buffer.concat(all))
+  } else {
+    await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `${name}=size=${WIDTH}x${HEIGHT}:rate=30`, '-frames:v', String(frames), '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-y', path])
+  }
+
+  return path
+}
+
+async function videoRows(dir: string, source: string): Promise<Row[]> {
+  const input = await sourceFile(dir, source)
+  const cases: Array<{name: string; install: number | null; run: (output: string) => Promise<WorkerResult | undefined>}> = [
+    {name: 'h264 node-av ultrafast', install: installMb(...NODE_AV), run: (output) => worker('x264-ultrafast', {input, output, width: WIDTH, height: HEIGHT, kbps: VIDEO_KBPS})},
+    {name: 'h264 node-av veryfast', install: installMb(...NODE_AV), run: (output) => worker('x264-veryfast', {input, output, width: WIDTH, height: HEIGHT, kbps: VIDEO_KBPS})},
+    {name: 'h264 ffmpeg child ultrafast', install: debianMb(...DEBIAN_FFMPEG), run: (output) => ffmpegChildren('ultrafast', input, output, WIDTH, HEIGHT, VIDEO_KBPS)},
+    {name: 'jpeg q80 (today)', install: installMb('@u4/opencv4nodejs'), run: (output) => worker('jpeg', {input, output, width: WIDTH, height: HEIGHT, kbps: VIDEO_KBPS})},
+  ]
+  const rows: Row[] = []
+  for (const each of cases) {
+    console.error(`bench codecs: ${source}, ${each.name}`)
+    const output = join(dir, 'decoded.bgr')
+    const result = await each.run(output)
+    if (!result) {
+      rows.push({case: each.name, source, 'install MB': each.install})
+      continue
+    }
+
+    const {ssim, psnr} = await quality(input, output, WIDTH, HEIGHT)
+    rows.push({case: each.name, source, ...timings(result, (result.frames * 1000) / 30), 'SSIM Y': round(ssim, 4), 'PSNR Y dB': round(psnr, 2), 'install MB': each.install})
+  }
+
+  return rows
+}
+
+async function audioRows(): Promise<Row[]> {
+  const cases = [
+    {name: 'opus node-av (libopus)', worker: 'node-av-opus', install: installMb(...NODE_AV)},
+    {name: 'opus @discordjs/opus', worker: 'discord-opus', install: installMb(...DISCORD_OPUS)},
+    {name: 'pcm (today)', worker: 'pcm', install: 0},
+  ]
+  const rows: Row[] = []
+  for (const each of cases) {
+    console.error(`bench codecs: audio, ${each.name}`)
+    const result = await worker(each.worker, {frames: AUDIO_FRAMES, kbps: AUDIO_KBPS})
+    rows.push(result ? {case: each.name, source: '440 Hz tone', ...timings(result, result.frames * 20), 'install MB': each.install} : {case: each.name, source: '440 Hz tone', 'install MB': each.install})
+  }
+
+  return rows
+}
+
+export const codecsSuite: Suite = {
+  name: 'codecs',
+  description:
+    `codec libraries side by side: h264 (node-av in-process vs ffmpeg children) and jpeg at ${WIDTH}x${HEIGHT}@30, ${SECONDS} s per case, ` +
+    `target ${VIDEO_KBPS} kbit/s; opus (node-av vs @discordjs/opus) and pcm at ${AUDIO_KBPS} kbit/s, ${AUDIO_FRAMES} frames of 20 ms; ` +
+    'CPU % of one core in real time; RSS MB added by the codec (children: their peak); install MB on disk',
+  async run() {
+    const dir = mkdtempSync(join(tmpdir(), 'ivc-codecs-'))
+    try {
+      return [...(await videoRows(dir, 'synthetic')), ...(await videoRows(dir, 'testsrc2')), ...(await audioRows())]
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  },
+}
