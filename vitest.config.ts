@@ -9,9 +9,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 30_000,
     // Two test files at a time, one per core: most of a file's time is its processes starting, handshaking and
-    // waiting for events (a call, a stall, a timeout), so one file at a time left a core idle for most of the run
-    // (~11 min on a quiet machine, against ~6 with two). Tests wait for events, never for time, so a file does not
-    // need a core to itself; the runs under `stress --cpu 1` in issue 12's notes check that on a busier host.
+    // waiting for events (a call, a stall, a timeout), so one file at a time left a core idle for much of the run.
+    // Tests wait for events, never for time, so a file does not need a core to itself; runs under `stress --cpu 1`
+    // (issue 12's notes) check that on a busier host.
     maxWorkers: 2,
     reporters: ['default', 'json'],
     outputFile: {json: 'test-results.json'},
