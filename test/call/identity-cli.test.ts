@@ -67,7 +67,9 @@ async function sentinel(): Promise<{port: number; connections: () => number}> {
 /** Write `user`'s directory entry straight into Redis, as anyone with write access to the store can. */
 async function plant(user: string, fields: {address: string; port: number; signedAt: number; identity: {publicKey: string; sign(data: Uint8Array): string}; signedPort?: number}) {
   const signed = signEntry({name: user, address: fields.address, ports: {call: fields.signedPort ?? fields.port}, version: '0.1.0', signedAt: fields.signedAt}, fields.identity)
-  await raw.hset(keys.user(user), {address: fields.address, ports: JSON.stringify({call: fields.port}), version: '0.1.0', publicKey: fields.identity.publicKey, signedAt: String(fields.signedAt), signed})
+  // Seen now: once a forged key is stored, the directory refuses bob's own heartbeats, so nothing else keeps the entry
+  // online, and on a loaded host the calls below may come later than --expiry-ms after the plant.
+  await raw.hset(keys.user(user), {address: fields.address, ports: JSON.stringify({call: fields.port}), version: '0.1.0', publicKey: fields.identity.publicKey, signedAt: String(fields.signedAt), signed, lastSeen: String(Date.now())})
 }
 
 const call = (from: string, to: string, extra: string[] = [], env: Record<string, string> = {}) => runCli(['call', to, '--user', from, '--duration', '1', ...common, ...extra], {env, timeoutMs: 180_000})
@@ -102,6 +104,7 @@ describe('identity: directory entries', {timeout: 400_000}, () => {
     expect(impostor.stderr).toContain(`the identity key of ${bob} has changed: pinned ${fingerprint(bobs.publicKey)}, now ${fingerprint(mallory.publicKey)} [IDENTITY_CHANGED]`)
     expect(impostor.stderr).toContain(`ivc trust ${bob}`)
     // ... nor, for a caller that does not trust on first use, the first time.
+    await plant(bob, {address: '127.0.0.1', port: trap.port, signedAt: bobSignedAt + 60_000, identity: mallory})
     const stranger = await call(name('carol'), bob, ['--trust-on-first-use=false'])
     expect(stranger.exitCode).toBe(23)
     expect(stranger.stderr).toContain(`no identity key is pinned for ${bob}`)
