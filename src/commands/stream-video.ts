@@ -7,12 +7,12 @@ import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
 import {IvcError} from '../foundation/errors.js'
 import {followMediaSwitch, followPeerMedia, type MediaSwitch} from '../media/media-switch.js'
 import {VideoDecodeStage} from '../media/video/decode-stage.js'
-import {formatOfCodec, negotiatedFormat} from '../media/video/formats.js'
+import {negotiatedFormat, receiverFormat} from '../media/video/formats.js'
 import {frameSizeFlag, parseFrameSize} from '../media/video/frame-size.js'
-import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, parseVideoTarget, receiveVideo, receiverFailure, sendVideo, type VideoHooks} from '../media/video/stream.js'
-import {SelfView} from '../media/video/self-view.js'
+import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, receiveVideo, receiverFailure, sendVideo, type VideoHooks, videoTarget} from '../media/video/stream.js'
+import {SelfView, selfViewSinkOptions} from '../media/video/self-view.js'
 import {statsLine, summaryLine, type VideoStats, videoStatsPublisher} from '../media/video/video-stats.js'
-import {peerWindowTitle, SELF_VIEW_SCALE, selfViewTitle} from '../media/video/window-labels.js'
+import {peerWindowTitle} from '../media/video/window-labels.js'
 import {loadBackends} from '../plugins/index.js'
 import {streamSecretFlag} from '../security/flags.js'
 
@@ -65,8 +65,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const hooks = await this.hooks()
     if (flags.listen) {
       const sink = await backends.create('video-sink', flags.sink, {...options, window: {title: peerWindowTitle(flags.peer)}})
-      const flagFormat = formatOfCodec(flags.codec)
-      if (!flagFormat) throw new IvcError('BAD_USAGE', `--codec "${flags.codec}" names no stream format (a receiver decodes jpeg or raw)`)
+      const flagFormat = receiverFormat(flags.codec)
       const decoder = new VideoDecodeStage({format: started ? started.then((line) => negotiatedFormat(line.format, flagFormat)) : flagFormat, sink, codecs: backends, codecOptions: options})
       const onListening = (port: number) => {
         if (flags.json) this.output({event: 'listening', port})
@@ -75,8 +74,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
         // In a call that is the format this side offered; the peer's comes with the start line.
         setImmediate(() => decoder.prepare(flagFormat))
       }
-      const onFirstFrame = () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first video frame'))
-      const result = await receiveVideo({port: flags.port, host: flags.bind, secret: flags.secret ?? keyOf(started), decoder, sink, onListening, onFirstFrame, peer: flags.peer}, hooks)
+      const result = await receiveVideo({port: flags.port, host: flags.bind, secret: flags.secret ?? keyOf(started), decoder, sink, onListening, onFirstFrame: () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first video frame')), peer: flags.peer}, hooks)
       this.output(result.stats, () => summaryLine(result.stats))
       const failure = receiverFailure(result)
       if (failure) this.failAfterOutput(failure)
@@ -89,18 +87,14 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const codec = await backends.create('video-codec', flags.codec, options)
     const source = await backends.create('video-source', flags.source, options)
     const closeSource = this.lifecycle.onShutdown('video source', () => source.close())
-    const selfViewSink = flags['self-view-sink'] === 'ui' ? {stream: 'self-view' as const} : {window: {title: selfViewTitle(flags.user), scale: SELF_VIEW_SCALE}}
-    const selfView = flags['self-view'] ? new SelfView(await backends.create('video-sink', flags['self-view-sink'], {...options, ...selfViewSink}), this.logger) : undefined
+    const selfView = flags['self-view'] ? new SelfView(await backends.create('video-sink', flags['self-view-sink'], {...options, ...selfViewSinkOptions(flags['self-view-sink'], flags.user)}), this.logger) : undefined
     if (started) this.logger.debug('video sender: codec and source ready, taking the start line')
     const start = await started
     if (started) this.logger.debug('video sender: start line taken')
     if (start?.off) this.#sending?.turn(false)
-    const to = start?.to ?? flags.to!
-    const target = parseVideoTarget(to)
-    if (!target) throw new IvcError('BAD_USAGE', `--to "${to}" is not HOST[:PORT]`)
-    const adapt = {strategy: flags.adapt, maxLatencyMs: flags['max-latency'], quality: flags.quality}
+    const target = videoTarget(start?.to ?? flags.to!)
     closeSource()
-    const sent = await sendVideo({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source, codec, fps: flags.fps, adapt, selfView}, hooks)
+    const sent = await sendVideo({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source, codec, fps: flags.fps, adapt: {strategy: flags.adapt, maxLatencyMs: flags['max-latency'], quality: flags.quality}, selfView}, hooks)
     this.output(sent.stats, () => summaryLine(sent.stats))
     if (sent.end === 'peer-gone') this.failAfterOutput(new IvcError('PEER_GONE', 'the receiver closed every video connection'))
     return sent.stats

@@ -23,6 +23,13 @@ export function formatOfCodec(codec: string): VideoFormat | undefined {
   return (Object.keys(VIDEO_FORMATS) as VideoFormat[]).find((format) => VIDEO_FORMATS[format].codec === codec)
 }
 
+/** The format a receiver decodes by its own --codec (outside a call, or until the peer's offer names one). */
+export function receiverFormat(codec: string): VideoFormat {
+  const format = formatOfCodec(codec)
+  if (!format) throw new IvcError('BAD_USAGE', `--codec "${codec}" names no stream format (a receiver decodes jpeg or raw)`)
+  return format
+}
+
 /** A call's video format: the one the peer's offer names (its start line), else `fallback`; refused if unknown. */
 export function negotiatedFormat(offered: string | undefined, fallback: VideoFormat): VideoFormat {
   const format = offered ?? fallback

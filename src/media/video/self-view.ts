@@ -1,7 +1,12 @@
 import type {Logger} from '../../foundation/logger.js'
 import type {VideoFrame, VideoSink} from '../types.js'
 import {stillFrame} from './still-frame.js'
-import {SELF_VIDEO_OFF_LABEL} from './window-labels.js'
+import {SELF_VIDEO_OFF_LABEL, SELF_VIEW_SCALE, selfViewTitle} from './window-labels.js'
+
+/** Where a self-view goes, as sink options: the ui page's self-view stream, or a half-size window titled for `user`. */
+export function selfViewSinkOptions(sink: 'ffplay' | 'ui', user: string | undefined): {stream: 'self-view'} | {window: {title: string; scale: number}} {
+  return sink === 'ui' ? {stream: 'self-view'} : {window: {title: selfViewTitle(user), scale: SELF_VIEW_SCALE}}
+}
 
 /**
  * The sender's own frames on a sink of their own (`--self-view`: a window beside the peer's): a tap off the capture,

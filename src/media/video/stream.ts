@@ -36,6 +36,13 @@ export function parseVideoTarget(target: string, defaultPort = DEFAULT_VIDEO_POR
   return parseHostPort(target, defaultPort)
 }
 
+/** `--to` (or the start line's destination) as host and port; BAD_USAGE if it is not HOST[:PORT]. */
+export function videoTarget(to: string): {host: string; port: number} {
+  const target = parseVideoTarget(to)
+  if (!target) throw new IvcError('BAD_USAGE', `--to "${to}" is not HOST[:PORT]`)
+  return target
+}
+
 /** How the sender adapts (issue 8): `--adapt` and `--max-latency`; the top of the ladder is the source at `--quality`. */
 export interface VideoAdaptOptions {
   strategy: AdaptStrategy
