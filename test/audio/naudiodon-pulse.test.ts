@@ -26,13 +26,22 @@ afterAll(async () => {
   rmSync(dir, {recursive: true, force: true})
 })
 
-/** Record the null sink's monitor as 48 kHz mono s16le until stopped. */
+/**
+ * Record the null sink's monitor as 48 kHz mono s16le until stopped. `recording` resolves with its first bytes: a
+ * monitor streams silence from the moment parec is connected, so anything played after that is heard whole (on a
+ * loaded host parec took longer to connect than a 3 s stream lasted).
+ */
 function recordMonitor() {
   if (spawnSync('parec', ['--version']).error) throw new Error('parec is not installed: run `sudo apt-get install -y pulseaudio-utils`')
   const parec = spawn('parec', ['-d', pulse.monitor, '--rate=48000', '--channels=1', '--format=s16le', '--latency-msec=20'], {env: {...process.env, ...pulse.env}})
   const chunks: Buffer[] = []
   parec.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
+  const recording = new Promise<void>((resolve, reject) => {
+    parec.stdout.once('data', () => resolve())
+    parec.once('exit', (code) => reject(new Error(`parec exited (${code}) before recording`)))
+  })
   return {
+    recording,
     async stop(): Promise<Buffer> {
       const exited = new Promise((resolve) => parec.once('exit', resolve))
       parec.kill('SIGTERM')
@@ -58,6 +67,7 @@ describe('naudiodon through PulseAudio', () => {
 
   it('plays the received tone on the speaker sink: the null sink\'s monitor hears 1 kHz for the stream\'s length', async () => {
     const recorder = recordMonitor()
+    await recorder.recording
     const {receiver, port} = await listen(['--sink', 'speaker', '--device', 'pulse'], {...pulse.env, PULSE_SINK: pulse.sink})
     // A file of exactly 150 frames (3 s) of 1 kHz: the sender ends when it is sent, the receiver on its end-of-stream.
     const file = join(dir, 'tone-1000.wav')
