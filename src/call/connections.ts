@@ -11,6 +11,7 @@ import {type Clock, realClock} from '../foundation/clock.js'
 import type {MessageCodec} from '../protocol/call/codec.js'
 import {DEFAULT_STALL_TIMEOUT_MS, type LivenessChange, STALLED_AFTER_MS} from '../transport/liveness.js'
 import {FramedConnection, type FramedOptions} from '../transport/framed-connection.js'
+import {listenTarget} from '../transport/handed-port.js'
 import {helloAsCallee, helloAsCaller} from '../transport/signal-hello.js'
 import {tcpConnect} from '../transport/tcp-connect.js'
 import {awaitProof, proofOf} from './signal-proof.js'
@@ -98,7 +99,7 @@ export function listenFramed<M extends {type: string}>(
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE' ? new IvcError('PORT_IN_USE', `port ${port} is already in use`) : error)
     })
-    server.listen(port, host, () => {
+    server.listen(listenTarget(port, host), () => {
       server.removeAllListeners('error')
       server.on('error', (error) => framed.logger.warn(`listener on port ${port}: ${error.message}`))
       const address = server.address()

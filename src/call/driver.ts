@@ -126,8 +126,9 @@ export class CallDriver {
       // The invite is signed once connected: its signature covers the connection's channel (call-identity.ts).
       this.dispatch({type: 'dial', callId, peer, host, port, address, conn: this.#book.newConnId(), media, keyShare, identityKey: identity.publicKey, peerKey})
     } catch (error) {
-      // Refused (already in a call, calling yourself): nothing was started.
+      // Refused (already in a call, calling yourself): no component was started; the ports opened for the offer close.
       this.#book.stopWaiting(callId)
+      await session.stop()
       throw error
     }
 

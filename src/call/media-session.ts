@@ -1,9 +1,8 @@
-import {createServer} from 'node:net'
-
 import {type MediaStats, mediaStatsSchema} from '../bus/messages.js'
 import {type Clock, realClock} from '../foundation/clock.js'
 import type {MediaOffer} from '../protocol/call/fields.js'
 import {callKey} from '../security/key-share.js'
+import {type ReservedPort, reservePort} from '../transport/handed-port.js'
 import {COMPONENT_START_MS} from './component-start.js'
 import type {Component, Supervisor} from './supervisor.js'
 import type {ActiveCall, MediaKind} from './types.js'
@@ -36,15 +35,6 @@ export interface MediaSummaries {
 
 export type ComponentEnd = {name: string; code: number | null; signal: string | null}
 
-/** A port free right now on `host`, for an invite or an accept: a receiver or control component starts on it at once. */
-export async function freePort(host: string): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return typeof address === 'object' && address ? address.port : 0
-}
-
 /**
  * The processes of one call on this side: a receiver per medium the peer sends, a sender per medium we send, and
  * the control component. They start before the call is agreed, in parallel, so the time a process takes to start
@@ -62,6 +52,8 @@ export class MediaSession {
   /** ms from set-up to the first remote frame of any medium. */
   #setupMs: number | undefined
   #control: Component | undefined
+  /** Listening sockets opened for our receivers and control, until each is handed to its component (handed-port.ts). */
+  readonly #reserved = new Map<number, ReservedPort>()
   /** A callee's offer with its components' ports, once they are started. */
   #started: Promise<{media: MediaOffer; controlPort: number}> | undefined
   /** When set-up began for the person (dial, or accept), on the monotonic clock: set-up times count from here. */
@@ -77,9 +69,12 @@ export class MediaSession {
     this.setupFrom = clock.now()
   }
 
-  /** Our half of the offer: with `preallocate`, ports free right now, where our receivers will listen. */
+  /**
+   * Our half of the offer: with `preallocate`, ports opened now (held until our receivers take them over), where our
+   * receivers will listen.
+   */
   async offer(preallocate: boolean): Promise<MediaOffer> {
-    const port = async () => (preallocate ? freePort(this.context.bind) : 1)
+    const port = async () => (preallocate ? this.#reserve() : 1)
     const offer: MediaOffer = {}
     if (this.plan.video) {
       const [width, height] = this.plan.video.size.split('x').map(Number)
@@ -106,11 +101,13 @@ export class MediaSession {
   startCallee(peer: string, remote: MediaOffer): void {
     this.#started = (async () => {
       const local = await this.offer(true)
-      const controlPort = await freePort(this.context.bind)
+      const controlPort = await this.#reserve()
       for (const kind of KINDS) if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, local[kind]!.port, peer)
       for (const kind of KINDS) if (local[kind]?.send && remote[kind]?.receive) this.#startSender(kind)
 
-      this.#control = this.#start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', String(controlPort), '--bind', this.context.bind, '--await-start', ...this.#stall(), ...this.#context()])
+      this.#control = this.#start('control', ['control', 'run', '--call-id', this.callId, '--peer', peer, '--control-port', String(controlPort), '--bind', this.context.bind, '--await-start', ...this.#stall(), ...this.#context()], controlPort)
+      // A port offered for a medium the peer does not send has no receiver to take it.
+      await this.#releaseAll()
       return {media: local, controlPort}
     })()
   }
@@ -173,6 +170,7 @@ export class MediaSession {
   /** Stop everything; returns what each receiver reported last (its summary). */
   async stop(): Promise<MediaSummaries> {
     await this.#started?.catch(() => undefined)
+    await this.#releaseAll()
     const all = [...this.#senders.values(), ...this.#receivers.values(), ...(this.#control ? [this.#control] : [])]
     const exits = await Promise.all(all.map((component) => this.supervisor.stop(component)))
     const summaries: MediaSummaries = this.#setupMs === undefined ? {} : {setupMs: this.#setupMs}
@@ -194,7 +192,7 @@ export class MediaSession {
     if (!plan) return
     // The video receiver names the peer: its window's title, and the still it shows while the peer has video off.
     const named = kind === 'video' ? ['--peer', peer] : []
-    const receiver = this.#start(`${kind} receiver`, [`stream-${kind}`, '--listen', '--port', String(port), '--bind', this.context.bind, '--sink', plan.sink, ...named, '--await-start', ...this.#common()])
+    const receiver = this.#start(`${kind} receiver`, [`stream-${kind}`, '--listen', '--port', String(port), '--bind', this.context.bind, '--sink', plan.sink, ...named, '--await-start', ...this.#common()], port)
     this.#receivers.set(kind, receiver)
     const arrived = new Promise<void>((resolve) => receiver.onEvent((event) => event.event === 'first-frame' && resolve()))
     this.#firstFrames.set(kind, arrived)
@@ -230,8 +228,28 @@ export class MediaSession {
    * The bus address goes in the environment, not on the command line: it may carry the user's Redis password
    * (docs/bus.md, "A shared Redis"), and any local user can read a command line (ps), but not the environment.
    */
-  #start(name: string, args: string[]): Component {
-    return this.supervisor.start(name, args, {env: {IVC_REDIS: this.context.redis}})
+  #start(name: string, args: string[], port?: number): Component {
+    const reserved = port === undefined ? undefined : this.#reserved.get(port)
+    const component = this.supervisor.start(name, args, {env: {IVC_REDIS: this.context.redis}, listenFd: reserved?.fd})
+    // The component has its own copy of the socket now (or failed to start, and the port is of no use).
+    if (reserved) {
+      this.#reserved.delete(port!)
+      void reserved.release()
+    }
+
+    return component
+  }
+
+  async #reserve(): Promise<number> {
+    const reserved = await reservePort(this.context.bind)
+    this.#reserved.set(reserved.port, reserved)
+    return reserved.port
+  }
+
+  async #releaseAll(): Promise<void> {
+    const all = [...this.#reserved.values()]
+    this.#reserved.clear()
+    await Promise.all(all.map((reserved) => reserved.release()))
   }
 
   #common(): string[] {

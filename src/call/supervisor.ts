@@ -6,6 +6,7 @@ import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
 import {type ComponentEvent, parseEventLine} from './component-events.js'
 import {encodeStartLine, type StartLine} from './component-start.js'
+import {HANDED_PORT_ENV, HANDED_PORT_FD} from '../transport/handed-port.js'
 
 /** The ivc entry point, so a component can start other components as real processes of the same CLI. */
 export const IVC_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
@@ -65,12 +66,17 @@ export class Supervisor {
     private readonly clock: Clock = realClock,
   ) {}
 
-  /** `endsByItself`: a process expected to finish on its own (e.g. `ivc call --duration`), so exit 0 is no crash. */
-  start(name: string, args: string[], options: {env?: NodeJS.ProcessEnv; endsByItself?: boolean} = {}): Component {
+  /**
+   * `endsByItself`: a process expected to finish on its own (e.g. `ivc call --duration`), so exit 0 is no crash.
+   * `listenFd`: a listening socket of this process (transport/handed-port.ts) the component serves instead of
+   * opening its own port; it has its own copy once this returns, so the caller may release this process's.
+   */
+  start(name: string, args: string[], options: {env?: NodeJS.ProcessEnv; endsByItself?: boolean; listenFd?: number} = {}): Component {
     this.logger.debug(`starting ${name}: ivc ${args.join(' ')}`)
+    const handed = options.listenFd === undefined ? {} : {[HANDED_PORT_ENV]: String(HANDED_PORT_FD)}
     const child = spawn(process.execPath, [IVC_BIN, ...args], {
-      env: {...process.env, ...options.env, IVC_SUPERVISED: '1'},
-      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {...process.env, ...options.env, ...handed, IVC_SUPERVISED: '1'},
+      stdio: options.listenFd === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', options.listenFd],
       // A process group of its own: Ctrl-C in the terminal reaches the call component alone, which decides what it
       // means (a hang-up) and stops the components itself. They still end with this process (the stdin pipe).
       detached: true,

@@ -11,6 +11,7 @@ import {decodeHello, encodeHello, encodeReply, type Hello, HELLO_SIZE, type Hell
 import {FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
 import {Admission, type AdmissionLimits, dropLog, MEDIA_ADMISSION} from '../security/admission.js'
 import {secureServer} from '../security/tls-psk.js'
+import {listenTarget} from './handed-port.js'
 
 export const DEFAULT_MAX_FRAME_BYTES: Record<StreamKind, number> = {video: 4 * 1024 * 1024, audio: 64 * 1024}
 
@@ -110,7 +111,7 @@ export class MediaReceiver extends EventEmitter {
         if (error.code === 'EADDRINUSE') reject(new IvcError('PORT_IN_USE', `port ${options.port} is already in use`, {cause: error}))
         else reject(new IvcError('BUG', `cannot listen on port ${options.port}: ${error.message}`, {cause: error}))
       })
-      server.listen(options.port, options.host, () => resolve())
+      server.listen(listenTarget(options.port, options.host), () => resolve())
     })
     return new MediaReceiver(server, options)
   }

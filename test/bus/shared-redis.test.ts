@@ -1,13 +1,13 @@
 import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {type AddressInfo, createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {Redis} from 'ioredis'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
-import {freePort} from '../../src/call/media-session.js'
 import {killAll, lineLog, runCli, startCli} from '../support/cli.js'
 import {type RedisServer, startRedisServer} from '../support/redis-server.js'
 
@@ -34,8 +34,17 @@ const url = (user: string) => `redis://${user}:${passwords[user.toUpperCase()]}@
 const configOf = (user: string) => join(dir, `${user}.json`)
 const as = (user: string) => ({env: {IVC_CONFIG: configOf(user)}})
 
+/** A TCP port free right now, for redis-server (which cannot take a handed socket); only this test uses it. */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port: free} = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return free
+}
+
 beforeAll(async () => {
-  port = await freePort('127.0.0.1')
+  port = await freePort()
   // Each `user …` line as redis-server arguments: --user NAME RULE RULE ...
   redis = await startRedisServer(['--port', String(port), '--bind', '127.0.0.1', ...aclLinesOfTheDocs().flatMap(([directive, ...rules]) => [`--${directive}`, ...rules])])
   dir = mkdtempSync(join(tmpdir(), 'ivc-acl-'))
