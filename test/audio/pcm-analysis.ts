@@ -49,13 +49,19 @@ export function audibleSpan(pcm: Buffer, threshold = 1000): Buffer {
 }
 
 /**
- * The tone's frequency as the median over 100 ms windows of the zero-crossing estimate: a concealed or skipped frame
- * (a phase jump) spoils one window, not the answer.
+ * The tone's frequency from the median time between rising zero crossings: a concealed or skipped frame (a phase
+ * jump), or an underrun's silence inside the span, spoils a few periods, not the answer. (A median over 100 ms
+ * windows of the crossing rate was not enough: on a busy host, underruns put a gap in most windows of a played tone.)
  */
 export function medianFrequency(pcm: Buffer, sampleRate = SAMPLE_RATE): number {
-  const window = (sampleRate / 10) * 2
-  const estimates: number[] = []
-  for (let offset = 0; offset + window <= pcm.length; offset += window) estimates.push(zeroCrossingFrequency(pcm.subarray(offset, offset + window), sampleRate))
-  estimates.sort((a, b) => a - b)
-  return estimates.length === 0 ? 0 : estimates[Math.floor(estimates.length / 2)]
+  const periods: number[] = []
+  let previous = -1
+  for (let index = 1; index < pcm.length / 2; index++) {
+    if (pcm.readInt16LE((index - 1) * 2) >= 0 || pcm.readInt16LE(index * 2) < 0) continue
+    if (previous !== -1) periods.push(index - previous)
+    previous = index
+  }
+
+  periods.sort((a, b) => a - b)
+  return periods.length === 0 ? 0 : sampleRate / periods[Math.floor(periods.length / 2)]
 }
