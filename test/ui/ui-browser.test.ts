@@ -1,4 +1,5 @@
 import {execFileSync} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
 import {mkdir, mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -15,8 +16,11 @@ import {killAll, lineLog, startCli} from '../support/cli.js'
 const redis = inject('redisUrl')
 const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
 const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--size', '320x240', '--video-connections', '4', '--audio-connections', '2', '--json']
-/** The screenshots the README shows, retaken by every run. */
-const SHOTS = fileURLToPath(new URL('../../docs/ui/', import.meta.url))
+/**
+ * Where the screenshots go: with IVC_UPDATE_SCREENSHOTS=1, over the ones the README shows (docs/ui/); otherwise a
+ * temporary directory, so a test run leaves the working tree as it found it.
+ */
+const SHOTS = process.env.IVC_UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/ui/', import.meta.url)) : `${mkdtempSync(join(tmpdir(), 'ivc-ui-shots-'))}/`
 const STEP_MS = 60_000
 
 let context: BrowserContext
@@ -38,6 +42,7 @@ afterAll(async () => {
   await context?.close()
   await killAll()
   if (profile) await rm(profile, {recursive: true, force: true})
+  if (process.env.IVC_UPDATE_SCREENSHOTS !== '1') await rm(SHOTS, {recursive: true, force: true})
 })
 
 /** `ivc ui` for `user`, as a person starts it; resolves with the URL it printed. */
