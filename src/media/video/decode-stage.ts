@@ -65,6 +65,11 @@ export class VideoDecodeStage {
     return {seq, captureUs, encoded: {format, payload: await codec.encode(picture)}}
   }
 
+  /** Whether the stream's frames refer to earlier ones (H.264): decoded in order, from a keyframe (KeyframeGate). */
+  async interFrame(): Promise<boolean> {
+    return VIDEO_FORMATS[await this.options.format].interFrame
+  }
+
   #passes(format: VideoFormat): boolean {
     return this.options.sink.passes?.includes(format) ?? false
   }

@@ -10,6 +10,7 @@ import {RateMeter} from '../stats/rate-meter.js'
 import type {SinkFrame, VideoSink} from '../types.js'
 import type {VideoDecodeStage} from './decode-stage.js'
 import {jpegSize} from './jpeg-size.js'
+import {KeyframeGate} from './keyframe-gate.js'
 import {stillFrame} from './still-frame.js'
 import type {RecentVideoStats, VideoStats} from './video-stats.js'
 
@@ -81,6 +82,9 @@ export class VideoReceiverPipeline {
   #stillSize: {width: number; height: number} | undefined
   #lastSeq = 0
   #stills = 0
+  /** For a stream whose frames refer to earlier ones (H.264): which to decode, and when to ask for a keyframe. */
+  readonly #gate = new KeyframeGate()
+  #keyframeRequestsSent = 0
 
   constructor(private readonly options: VideoReceiverOptions) {
     this.#clock = options.clock ?? realClock
@@ -140,6 +144,11 @@ export class VideoReceiverPipeline {
     this.#offSinceUs = undefined
   }
 
+  /** Keyframe requests sent, and frames skipped while waiting for a keyframe (inter-frame streams only). */
+  get keyframes(): {requests: number; skipped: number} {
+    return {requests: this.#keyframeRequestsSent, skipped: this.#gate.skipped}
+  }
+
   /** Feedback reports sent to the sender so far. */
   get feedbackSent(): number {
     return this.#feedbackSent
@@ -168,7 +177,7 @@ export class VideoReceiverPipeline {
       kbps: this.#arrivals.kbps(),
       bytes: this.#arrivals.bytes,
       latencyMs: this.#latency.summary(),
-      dropped: buffer.late + buffer.missing + sink.dropped + this.#backlogDropped + this.#undecodable,
+      dropped: buffer.late + buffer.missing + sink.dropped + this.#backlogDropped + this.#undecodable + this.#gate.skipped,
       freezes: this.#freezes.freezes,
       outOfOrder: sink.outOfOrder ?? 0,
     }
@@ -192,6 +201,15 @@ export class VideoReceiverPipeline {
   #sendFeedback(): void {
     const report = this.#reporter.poll(this.#clock.monotonicUs())
     if (report && this.options.receiver.sendFeedback(report)) this.#feedbackSent++
+    this.#requestKeyframe()
+  }
+
+  /** A keyframe request, if the gate has one due (at once after a loss, then again while it still waits). */
+  #requestKeyframe(): void {
+    const request = this.#gate.requestDue(this.#clock.monotonicUs())
+    if (!request) return
+    if (this.options.receiver.sendKeyframeRequest(request)) this.#keyframeRequestsSent++
+    this.options.logger.debug(`video: frame ${request.seq} cannot be decoded (its reference is missing): keyframe request ${request.requestNumber}`)
   }
 
   /**
@@ -250,10 +268,22 @@ export class VideoReceiverPipeline {
     })
   }
 
+  /** Decoded, or undefined: it does not decode, or (inter-frame) a frame it refers to was not decoded. */
   async #decode(frame: ReceivedFrame): Promise<SinkFrame | undefined> {
+    const interFrame = await this.options.decoder.interFrame()
+    if (interFrame && this.#gate.admit(frame.seq, frame.key) === 'skip') {
+      this.#requestKeyframe()
+      return undefined
+    }
+
     try {
       return await this.options.decoder.decode(frame)
     } catch (error) {
+      if (interFrame) {
+        this.#gate.failed()
+        this.#requestKeyframe()
+      }
+
       // One line, not one a frame: a codec that cannot run here fails every frame the same way.
       if (this.#undecodable++ === 0) this.options.logger.warn(`video decoder: ${(error as Error).message} (frame ${frame.seq} dropped; later ones counted)`)
       return undefined
