@@ -6,7 +6,7 @@ import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start
 import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
 import {IvcError} from '../foundation/errors.js'
 import {followMediaSwitch, followPeerMedia, type MediaSwitch} from '../media/media-switch.js'
-import {VideoDecodeStage} from '../media/video/decode-stage.js'
+import {standaloneReceiverFormat, VideoDecodeStage} from '../media/video/decode-stage.js'
 import {negotiatedFormat, receiverFormat} from '../media/video/formats.js'
 import {frameSizeFlag, parseFrameSize} from '../media/video/frame-size.js'
 import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, receiveVideo, receiverFailure, sendVideo, type VideoHooks, videoTarget} from '../media/video/stream.js'
@@ -65,7 +65,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const hooks = await this.hooks()
     if (flags.listen) {
       const sink = await backends.create('video-sink', flags.sink, {...options, window: {title: peerWindowTitle(flags.peer)}})
-      const flagFormat = receiverFormat(flags.codec)
+      const flagFormat = started ? receiverFormat(flags.codec) : await standaloneReceiverFormat(flags.codec, sink, backends)
       const decoder = new VideoDecodeStage({format: started ? started.then((line) => negotiatedFormat(line.format, flagFormat)) : flagFormat, sink, codecs: backends, codecOptions: options})
       const onListening = (port: number) => {
         if (flags.json) this.output({event: 'listening', port})
