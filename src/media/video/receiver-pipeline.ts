@@ -43,6 +43,9 @@ export type ReceiverEnd = StreamEndReason | 'sink-failed' | 'stopped'
  */
 export const RESUME_AFTER_US = 1_000_000
 
+/** Frames of an inter-frame stream decoded without being shown while the sink is busy, at most (a second at 30 fps). */
+const MAX_DECODE_ONLY = 30
+
 /** The still's size before any frame has told the stream's. */
 const DEFAULT_STILL_SIZE = {width: 640, height: 480}
 
@@ -84,6 +87,10 @@ export class VideoReceiverPipeline {
   #stills = 0
   /** For a stream whose frames refer to earlier ones (H.264): which to decode, and when to ask for a keyframe. */
   readonly #gate = new KeyframeGate()
+  /** Whether the stream is inter-frame; known before frames arrive (they wait for the same start line as the format). */
+  #interFrame = false
+  /** Frames waiting to be decoded without being shown (see #decodeOnlyFrame). */
+  #decodeOnly = 0
   #keyframeRequestsSent = 0
 
   constructor(private readonly options: VideoReceiverOptions) {
@@ -94,6 +101,10 @@ export class VideoReceiverPipeline {
       maxDelayUs: (options.maxDelayMs ?? 100) * 1000,
     })
     this.ended = new Promise((resolve) => (this.#end = resolve))
+    options.decoder.interFrame().then(
+      (interFrame) => (this.#interFrame = interFrame),
+      () => undefined,
+    )
     this.#reporter = new FeedbackReporter({startUs: this.#clock.monotonicUs()})
     this.#feedbackTimer = this.#clock.setInterval(() => this.#sendFeedback(), options.feedbackPollMs ?? 20)
     const {receiver, sink} = options
@@ -239,6 +250,7 @@ export class VideoReceiverPipeline {
     const maxBacklog = this.options.maxSinkBacklog ?? 2
     if (this.#backlog >= maxBacklog) {
       this.#backlogDropped++
+      if (this.#interFrame && this.#decodeOnly < MAX_DECODE_ONLY) this.#decodeOnlyFrame(frame)
       return
     }
 
@@ -269,6 +281,22 @@ export class VideoReceiverPipeline {
   }
 
   /** Decoded, or undefined: it does not decode, or (inter-frame) a frame it refers to was not decoded. */
+  /**
+   * A frame of an inter-frame stream the sink has no room for: later frames refer to it, so it is decoded all the same
+   * (a millisecond or so), in its turn, and not shown; the sink's start (ffplay's window) would otherwise cost a
+   * keyframe's wait.
+   */
+  #decodeOnlyFrame(frame: ReceivedFrame): void {
+    this.#decodeOnly++
+    this.#chain = this.#chain.then(async () => {
+      try {
+        await this.#decode(frame)
+      } finally {
+        this.#decodeOnly--
+      }
+    })
+  }
+
   async #decode(frame: ReceivedFrame): Promise<SinkFrame | undefined> {
     const interFrame = await this.options.decoder.interFrame()
     if (interFrame && this.#gate.admit(frame.seq, frame.key) === 'skip') {
