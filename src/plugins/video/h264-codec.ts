@@ -2,11 +2,13 @@ import type {VideoFrame} from '../../media/types.js'
 import type {InterFrameVideoCodec} from '../../media/video/inter-frame.js'
 import {loadNodeAv, type NodeAv} from '../native.js'
 
-/** The bitrate an H.264 stream starts at, and keeps without adaptation (`--adapt off|seed`): 640x480@30 looks as good as JPEG q80 at it (docs/codecs.md). */
+/** The bitrate an H.264 stream starts at, and keeps without adaptation (`--adapt off|seed`): 640x480@30 at SSIM 0.98–0.99 (docs/codecs.md). */
 export const H264_DEFAULT_KBPS = 800
 /** Bounds of the bitrate adaptation may set. */
 export const H264_MIN_KBPS = 100
 export const H264_MAX_KBPS = 20_000
+/** The smallest change of bitrate passed on to the encoder, as a share of the current one. */
+const BITRATE_STEP = 0.05
 /** A keyframe at least this often, even when no receiver asks: a floor for receivers that join or lose frames unheard. */
 export const H264_KEYFRAME_INTERVAL_S = 4
 /** The largest picture a received stream may have: a larger one is refused before its pixels are converted. */
@@ -88,7 +90,8 @@ export class H264Codec implements InterFrameVideoCodec {
 
   setBitrate(kbps: number): void {
     const clamped = clampKbps(kbps)
-    if (clamped === this.#kbps) return
+    // libx264 reconfigures itself on every change, and gcc's target moves a little every frame: small moves wait.
+    if (Math.abs(clamped - this.#kbps) < this.#kbps * BITRATE_STEP) return
     this.#kbps = clamped
     if (this.#encoder) setRate(this.#encoder.context, clamped)
   }
