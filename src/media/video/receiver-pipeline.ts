@@ -54,7 +54,9 @@ const DEFAULT_STILL_SIZE = {width: 640, height: 480}
  * their playout time; each is decoded (VideoDecodeStage) and handed to the sink one at a time (a slow sink drops frames instead of building a
  * backlog). Latency is capture → the sink finished with the frame, mapped onto our clock by the DelayEstimator.
  * Every 100 ms a FeedbackReporter's report (queuing delay, received rate, late and missing frames, buffer level) goes
- * back to the sender, which adapts to it (docs/protocol.md, "Adaptation feedback").
+ * back to the sender, which adapts to it (docs/protocol.md, "Adaptation feedback"). A stream whose frames refer to
+ * earlier ones (H.264) is decoded only from an unbroken run since a keyframe, with a keyframe request after a gap
+ * (KeyframeGate; docs/protocol.md, "H.264 payload").
  */
 export class VideoReceiverPipeline {
   readonly ended: Promise<ReceiverEnd>
@@ -280,7 +282,6 @@ export class VideoReceiverPipeline {
     })
   }
 
-  /** Decoded, or undefined: it does not decode, or (inter-frame) a frame it refers to was not decoded. */
   /**
    * A frame of an inter-frame stream the sink has no room for: later frames refer to it, so it is decoded all the same
    * (a millisecond or so), in its turn, and not shown; the sink's start (ffplay's window) would otherwise cost a
@@ -297,6 +298,7 @@ export class VideoReceiverPipeline {
     })
   }
 
+  /** Decoded, or undefined: it does not decode, or (inter-frame) a frame it refers to was not decoded. */
   async #decode(frame: ReceivedFrame): Promise<SinkFrame | undefined> {
     const interFrame = await this.options.decoder.interFrame()
     if (interFrame && this.#gate.admit(frame.seq, frame.key) === 'skip') {
