@@ -62,7 +62,12 @@ export class H264Codec implements InterFrameVideoCodec {
   #forceKey = false
   #kbps: number
 
-  constructor(private readonly fps = 30, kbps = H264_DEFAULT_KBPS) {
+  constructor(
+    private readonly fps = 30,
+    kbps = H264_DEFAULT_KBPS,
+    /** libx264's speed preset: ivc sends ultrafast; the codecs bench compares veryfast. */
+    private readonly preset: 'ultrafast' | 'veryfast' = 'ultrafast',
+  ) {
     this.#av = loadNodeAv()
     this.#kbps = clampKbps(kbps)
     const av = this.#av
@@ -171,7 +176,7 @@ export class H264Codec implements InterFrameVideoCodec {
     context.maxBFrames = 0
     setRate(context, this.#kbps)
     // Set on the context, not passed to open2Sync as a Dictionary (see the class comment).
-    for (const [name, value] of Object.entries({preset: 'ultrafast', tune: 'zerolatency', 'forced-idr': '1'})) {
+    for (const [name, value] of Object.entries({preset: this.preset, tune: 'zerolatency', 'forced-idr': '1'})) {
       check(context.setOption(name, value), `set libx264's ${name}`)
     }
 
