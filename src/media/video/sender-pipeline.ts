@@ -163,7 +163,9 @@ export class VideoSenderPipeline {
   async #encode(codec: VideoCodec, frame: VideoFrame, encoding: Rung): Promise<{payload: Buffer; key: boolean}> {
     if (!isInterFrame(codec)) return {payload: await encodeAt(codec, frame, {...scaledSize(frame.width, frame.height, encoding.scale), quality: encoding.quality}), key: true}
     const {strategy, targetKbps} = this.options.controller.state
-    if (strategy === 'gcc') codec.setBitrate(targetKbps)
+    // libx264 with zerolatency rates frames by the frame rate, not their times: each gets bitrate / fps. At a rung's
+    // lower frame rate the encoder's bitrate is scaled up, so the frames sent still add up to the target.
+    if (strategy === 'gcc') codec.setBitrate((targetKbps * this.options.fps) / encoding.fps)
     if (this.keyframes.take()) codec.forceKeyframe()
     const payload = await codec.encode(frame)
     if (codec.lastWasKey) this.keyframes.keyframeSent(this.#clock.monotonicUs())
