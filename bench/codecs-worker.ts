@@ -40,67 +40,13 @@ interface Pair {
   decode(packet: Buffer): Buffer | Promise<Buffer>
 }
 
-async function x264(preset: string, {width, height, kbps}: VideoArgs): Promise<Pair> {
-  const av = await import('node-av')
-  const encoder = av.Codec.findEncoderByName('libx264')!
-  const encoding = new av.CodecContext()
-  encoding.allocContext3(encoder)
-  encoding.width = width
-  encoding.height = height
-  encoding.pixelFormat = av.AV_PIX_FMT_YUV420P
-  encoding.timeBase = new av.Rational(1, 30)
-  encoding.framerate = new av.Rational(30, 1)
-  encoding.bitRate = BigInt(kbps * 1000)
-  encoding.rcMaxRate = BigInt(kbps * 1000)
-  // A VBV of half a second: the rate holds over a few frames, as a real-time sender needs.
-  encoding.rcBufferSize = (kbps * 1000) / 2
-  encoding.gopSize = 300
-  encoding.maxBFrames = 0
-  check(encoding.open2Sync(encoder, options(av, {preset, tune: 'zerolatency'})), 'open libx264')
-  const decoder = av.Codec.findDecoderByName('h264')!
-  const decoding = new av.CodecContext()
-  decoding.allocContext3(decoder)
-  check(decoding.open2Sync(decoder, null), 'open h264 decoder')
-  const toYuv = new av.SoftwareScaleContext()
-  toYuv.getContext(width, height, av.AV_PIX_FMT_BGR24, width, height, av.AV_PIX_FMT_YUV420P, av.SWS_BILINEAR)
-  const toBgr = new av.SoftwareScaleContext()
-  toBgr.getContext(width, height, av.AV_PIX_FMT_YUV420P, width, height, av.AV_PIX_FMT_BGR24, av.SWS_BILINEAR)
-  // One of each, reused; pixels are copied into and out of the frames' own planes (Frame.data is a view of them):
-  // with Frame.fromBuffer instead, node-av 6.1.1 crashed once the Buffer it was given had been collected.
-  const source = videoFrame(av, width, height, av.AV_PIX_FMT_BGR24)
-  const yuv = videoFrame(av, width, height, av.AV_PIX_FMT_YUV420P)
-  const bgr = videoFrame(av, width, height, av.AV_PIX_FMT_BGR24)
-  const packet = new av.Packet()
-  packet.alloc()
-  const input = new av.Packet()
-  input.alloc()
-  const decoded = new av.Frame()
-  decoded.alloc()
-  const picture = Buffer.alloc(width * height * 3)
-  let pts = 0n
+/** ivc's own H.264 codec (src/plugins/video/h264-codec.ts) at `preset`: what `--codec h264` runs. */
+async function x264(preset: 'ultrafast' | 'veryfast', {width, height, kbps}: VideoArgs): Promise<Pair> {
+  const {H264Codec} = await import('../src/plugins/video/h264-codec.js')
+  const codec = new H264Codec(30, kbps, preset)
   return {
-    encode(data) {
-      writePlane(source, data, width * 3, height)
-      toYuv.scaleFrameSync(yuv, source)
-      yuv.pts = pts++
-      check(encoding.sendFrameSync(yuv), 'send frame')
-      check(encoding.receivePacketSync(packet), 'receive packet (zerolatency gives one a frame)')
-      const out = Buffer.from(packet.data!)
-      packet.unref()
-      return out
-    },
-    decode(payload) {
-      input.data = payload
-      check(decoding.sendPacketSync(input), 'send packet')
-      input.unref()
-      check(decoding.receiveFrameSync(decoded), 'receive frame (no B-frames: one a packet)')
-      toBgr.scaleFrameSync(bgr, decoded)
-      decoded.unref()
-      const [plane] = bgr.data!
-      const stride = bgr.linesize[0]
-      for (let y = 0; y < height; y++) plane.copy(picture, y * width * 3, y * stride, y * stride + width * 3)
-      return picture
-    },
+    encode: (data) => codec.encode({width, height, format: 'bgr', data}),
+    decode: async (payload) => (await codec.decode(payload)).data,
   }
 }
 
@@ -186,16 +132,6 @@ async function discordOpus({kbps}: AudioArgs): Promise<Pair> {
 }
 
 const pcm = (): Pair => ({encode: (frame) => Buffer.from(frame), decode: (payload) => Buffer.from(payload)})
-
-function videoFrame(av: typeof import('node-av'), width: number, height: number, format: import('node-av').AVPixelFormat) {
-  const frame = new av.Frame()
-  frame.alloc()
-  frame.width = width
-  frame.height = height
-  frame.format = format
-  check(frame.getBuffer(0), 'frame buffer')
-  return frame
-}
 
 /**
  * A Dictionary of codec options that lives as long as the process: node-av 6.1.1 crashes (free() of a bad pointer in

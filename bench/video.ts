@@ -9,6 +9,8 @@
 // frames (a memcpy per row, see synthetic-source.ts); ffmpeg reads raw frames from a pipe (a copy too) that this
 // process draws. Both encode 4:2:0 JPEG (OpenCV's default; ffmpeg would pick 4:4:4 for BGR input), ffmpeg at its
 // finest quantiser (-q:v 2), which still gives fewer bytes than OpenCV's quality 80 (the kbps column shows both).
+// An H.264 row per size (`--codec h264`, libx264 ultrafast at its 800 kbit/s without adaptation, decoded by the null
+// sink) sits beside JPEG's at 20 connections, when node-av is installed.
 // IVC_BENCH_VIDEO_SECONDS shortens the runs (default 10). The sender runs with --adapt off: this measures the pipeline
 // at the size asked for (gcc would spend the first seconds climbing to it); adaptation has its own benchmark, bench:net.
 import {readFileSync} from 'node:fs'
@@ -17,6 +19,7 @@ import {fileURLToPath} from 'node:url'
 
 import {execa} from 'execa'
 
+import {probeNodeAvH264} from '../src/plugins/native.js'
 import {SyntheticSource} from '../src/plugins/video/synthetic-source.js'
 import {newStreamSecret} from '../src/security/stream-secret.js'
 import type {Row, Suite} from './run.js'
@@ -61,9 +64,9 @@ const ivc = (args: string[], secret?: string) =>
   execa('node', [BIN, ...args], {reject: false, env: {XDG_CONFIG_HOME: BENCH_CONFIG_HOME, ...(secret ? {IVC_MEDIA_SECRET: secret} : {})}})
 
 /** With `encrypted`, both ends share a secret, so every connection is TLS 1.3 (as in a call). */
-async function ivcCase(width: number, height: number, connections: number, encrypted = false): Promise<Row> {
+async function ivcCase(width: number, height: number, connections: number, encrypted = false, codec: 'jpeg' | 'h264' = 'jpeg'): Promise<Row> {
   const secret = encrypted ? newStreamSecret() : undefined
-  const receiver = ivc(['stream-video', '--listen', '--port', '0', '--sink', 'null', '--json', '--duration', String(SECONDS + 6)], secret)
+  const receiver = ivc(['stream-video', '--listen', '--port', '0', '--sink', 'null', '--json', '--codec', codec, '--duration', String(SECONDS + 6)], secret)
   const port = await new Promise<number>((resolve, reject) => {
     receiver.stdout!.on('data', (chunk: Buffer) => {
       const match = /"listening","port":(\d+)/.exec(chunk.toString())
@@ -71,13 +74,13 @@ async function ivcCase(width: number, height: number, connections: number, encry
     })
     void receiver.then(() => reject(new Error('receiver exited before listening')))
   })
-  const sender = ivc(['stream-video', '--to', `127.0.0.1:${port}`, '--size', `${width}x${height}`, '--fps', '30', '--connections', String(connections), '--duration', String(SECONDS), '--adapt', 'off', '--json'], secret)
+  const sender = ivc(['stream-video', '--to', `127.0.0.1:${port}`, '--size', `${width}x${height}`, '--fps', '30', '--connections', String(connections), '--codec', codec, '--duration', String(SECONDS), '--adapt', 'off', '--json'], secret)
   const [senderCpu, receiverCpu] = await steadyCpu(Date.now(), [sender.pid, receiver.pid])
   const [tx, rx] = await Promise.all([sender, receiver])
   const summary = JSON.parse(String(rx.stdout).trim().split('\n').at(-1)!)
   const sent = JSON.parse(String(tx.stdout).trim().split('\n').at(-1)!)
   return {
-    case: `ivc ${width}x${height}@30, ${connections} conn${encrypted ? ', TLS' : ''}`,
+    case: `ivc ${codec === 'h264' ? 'H.264 ' : ''}${width}x${height}@30, ${connections} conn${encrypted ? ', TLS' : ''}`,
     fps: summary.fps,
     'p50 ms': summary.latencyMs.p50,
     'p95 ms': summary.latencyMs.p95,
@@ -150,7 +153,7 @@ function withRatios(rows: Row[], reference: Row): Row[] {
 
 export const videoSuite: Suite = {
   name: 'video',
-  description: `ivc stream-video over loopback, ${SECONDS} s per case (synthetic source, JPEG q80, null sink that decodes); CPU % of one core over the steady state (${WARMUP_S} s to ${SECONDS} s after the sender starts), and as a multiple of ffmpeg → ffmpeg MJPEG in the same run (target ≤ ${RATIO_TARGET}×)`,
+  description: `ivc stream-video over loopback, ${SECONDS} s per case (synthetic source, JPEG q80 or H.264 at 800 kbit/s, null sink that decodes); CPU % of one core over the steady state (${WARMUP_S} s to ${SECONDS} s after the sender starts), and as a multiple of ffmpeg → ffmpeg MJPEG in the same run (target ≤ ${RATIO_TARGET}×)`,
   async run() {
     const rows: Row[] = []
     for (const [width, height] of [
@@ -165,6 +168,11 @@ export const videoSuite: Suite = {
 
       console.error(`bench video: ${width}x${height}, 20 connections, encrypted`)
       sized.push(await ivcCase(width, height, 20, true))
+
+      if (probeNodeAvH264().ok) {
+        console.error(`bench video: ${width}x${height}, 20 connections, H.264`)
+        sized.push(await ivcCase(width, height, 20, false, 'h264'))
+      }
 
       console.error(`bench video: ${width}x${height}, ffmpeg reference`)
       const reference = await ffmpegReference(width, height)

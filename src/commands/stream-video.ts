@@ -6,7 +6,7 @@ import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start
 import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
 import {IvcError} from '../foundation/errors.js'
 import {followMediaSwitch, followPeerMedia, type MediaSwitch} from '../media/media-switch.js'
-import {VideoDecodeStage} from '../media/video/decode-stage.js'
+import {standaloneReceiverFormat, VideoDecodeStage} from '../media/video/decode-stage.js'
 import {negotiatedFormat, receiverFormat} from '../media/video/formats.js'
 import {frameSizeFlag, parseFrameSize} from '../media/video/frame-size.js'
 import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, receiveVideo, receiverFailure, sendVideo, type VideoHooks, videoTarget} from '../media/video/stream.js'
@@ -35,7 +35,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     bind: componentBindFlag('Address to listen on with --listen (default: every interface; a call passes its own).'),
     source: Flags.string({env: 'IVC_VIDEO_SOURCE', default: 'synthetic', description: 'Video source backend: synthetic, camera, file.'}),
     sink: Flags.string({env: 'IVC_VIDEO_SINK', default: 'ffplay', description: 'Video sink backend: ffplay, null, file, ui (the page of ivc ui).'}),
-    codec: Flags.string({env: 'IVC_VIDEO_CODEC', default: 'jpeg', description: 'Video codec: jpeg, raw. The receiver decodes with it too (in a call, with the one the peer\'s offer names).'}),
+    codec: Flags.string({env: 'IVC_VIDEO_CODEC', default: 'jpeg', description: 'Video codec: jpeg, h264 (needs node-av, see `ivc doctor`; bitrate set by adaptation, keyframes on request) or raw. The receiver decodes with it too (in a call, with the one the peer\'s offer names).'}),
     size: frameSizeFlag({env: 'IVC_VIDEO_SIZE', default: '640x480', description: 'Frame size WxH (the camera is asked for it; other sources are scaled).'}),
     fps: Flags.integer({env: 'IVC_VIDEO_FPS', default: 30, min: 1, max: 120, description: 'Frames per second to capture.'}),
     quality: Flags.integer({env: 'IVC_VIDEO_QUALITY', default: 80, min: 1, max: 100, description: 'JPEG quality (the best adaptation uses).'}),
@@ -65,7 +65,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const hooks = await this.hooks()
     if (flags.listen) {
       const sink = await backends.create('video-sink', flags.sink, {...options, window: {title: peerWindowTitle(flags.peer)}})
-      const flagFormat = receiverFormat(flags.codec)
+      const flagFormat = started ? receiverFormat(flags.codec) : await standaloneReceiverFormat(flags.codec, sink, backends)
       const decoder = new VideoDecodeStage({format: started ? started.then((line) => negotiatedFormat(line.format, flagFormat)) : flagFormat, sink, codecs: backends, codecOptions: options})
       const onListening = (port: number) => {
         if (flags.json) this.output({event: 'listening', port})

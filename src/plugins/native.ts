@@ -109,3 +109,12 @@ export const probeSharp = (): ProbeResult => sharp.probe()
 export const loadSharp = (): Sharp => sharp.load()
 export const probeNodeAv = (): ProbeResult => nodeAv.probe()
 export const loadNodeAv = (): NodeAv => nodeAv.load() as NodeAv
+
+/** node-av with libx264 in its FFmpeg (the prebuilt library has it; an FFmpeg of one's own may not). */
+export function probeNodeAvH264(): ProbeResult {
+  const loaded = probeNodeAv()
+  if (!loaded.ok) return loaded
+  const av = loadNodeAv()
+  if (!av.Codec.findEncoderByName(av.FF_ENCODER_LIBX264)) return {ok: false, detail: 'node-av loads, but its FFmpeg has no libx264 encoder', hint: NODE_AV_HINT}
+  return {ok: true, detail: `node-av (FFmpeg ${av.ffmpegVersion()}) with libx264`}
+}

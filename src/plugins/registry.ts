@@ -47,6 +47,12 @@ export class BackendRegistry {
 
   /** Probe, then create; a backend that cannot run here fails with its install hint instead of a crash. */
   async create<K extends BackendKind>(kind: K, name: string, options: Record<string, unknown> = {}): Promise<BackendInstances[K]> {
+    await this.ensureAvailable(kind, name)
+    return this.get(kind, name).create(options)
+  }
+
+  /** Throws BACKEND_MISSING with the install hint (or UNKNOWN_BACKEND) unless the backend can run here. */
+  async ensureAvailable(kind: BackendKind, name: string): Promise<void> {
     const backend = this.get(kind, name)
     const probe = await safeProbe(backend)
     if (!probe.ok) {
@@ -54,8 +60,6 @@ export class BackendRegistry {
         suggestion: probe.hint ?? 'Run `ivc doctor` for details.',
       })
     }
-
-    return backend.create(options)
   }
 
   async probeAll(): Promise<ProbedBackend[]> {

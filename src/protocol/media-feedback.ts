@@ -11,6 +11,15 @@
  *   24 missing frames u16 (skipped at playout: never arrived in time)   26 reserved u16 (0)
  *   28 jitter-buffer level µs u32 (playout time of the last queued frame minus now)
  *   32 highest seq u32             36 latency µs u32 (capture → arrival estimate; 0xffffffff unknown)
+ *
+ * The keyframe request (docs/protocol.md, "Keyframe request"): a receiver of a stream whose frames refer to earlier
+ * ones (H.264) asks for a keyframe after a frame it could not decode. 8 bytes, big-endian:
+ *
+ *   0  kind u8 (2: a report's first byte is its version, 1, so the two never meet)   1  version u8 (1)
+ *   2  request number u16 (wraps; the sender ignores one not newer than the last)
+ *   4  seq u32 (the first frame the receiver skipped, for the sender's log)
+ *
+ * `decodeFeedback` tells the two apart by the first byte.
  */
 import type {Decoded} from '../foundation/decoded.js'
 
@@ -84,6 +93,49 @@ export function decodeFeedbackReport(input: Buffer): Decoded<FeedbackReport> {
       latencyUs: latency === U32_MAX ? undefined : latency,
     },
   }
+}
+
+export const KEYFRAME_REQUEST_KIND = 2
+export const KEYFRAME_REQUEST_VERSION = 1
+export const KEYFRAME_REQUEST_SIZE = 8
+
+export interface KeyframeRequest {
+  requestNumber: number
+  /** The first frame the receiver skipped since it lost its reference. */
+  seq: number
+}
+
+/** What a feedback payload (receiver → sender) carries. */
+export type Feedback = {kind: 'report'; report: FeedbackReport} | {kind: 'keyframe-request'; request: KeyframeRequest}
+
+export function encodeKeyframeRequest(request: KeyframeRequest): Buffer {
+  const out = Buffer.alloc(KEYFRAME_REQUEST_SIZE)
+  out.writeUInt8(KEYFRAME_REQUEST_KIND, 0)
+  out.writeUInt8(KEYFRAME_REQUEST_VERSION, 1)
+  out.writeUInt16BE(request.requestNumber & U16_MAX, 2)
+  out.writeUInt32BE(request.seq >>> 0, 4)
+  return out
+}
+
+/** Decode one keyframe request (a whole feedback payload). Never throws: a bad payload yields the reason. */
+export function decodeKeyframeRequest(input: Buffer): Decoded<KeyframeRequest> {
+  if (input.length < 2) return {ok: false, reason: `keyframe request of ${input.length} bytes (must be ${KEYFRAME_REQUEST_SIZE})`}
+  if (input.readUInt8(0) !== KEYFRAME_REQUEST_KIND) return {ok: false, reason: `not a keyframe request (kind ${input.readUInt8(0)})`}
+  const version = input.readUInt8(1)
+  if (version !== KEYFRAME_REQUEST_VERSION) return {ok: false, reason: `unsupported keyframe request version ${version}`}
+  if (input.length !== KEYFRAME_REQUEST_SIZE) return {ok: false, reason: `keyframe request of ${input.length} bytes (must be ${KEYFRAME_REQUEST_SIZE})`}
+  return {ok: true, value: {requestNumber: input.readUInt16BE(2), seq: input.readUInt32BE(4)}}
+}
+
+/** A whole feedback payload, whichever it is: an adaptation report or a keyframe request (by its first byte). */
+export function decodeFeedback(input: Buffer): Decoded<Feedback> {
+  if (input.length >= 1 && input.readUInt8(0) === KEYFRAME_REQUEST_KIND) {
+    const request = decodeKeyframeRequest(input)
+    return request.ok ? {ok: true, value: {kind: 'keyframe-request', request: request.value}} : request
+  }
+
+  const report = decodeFeedbackReport(input)
+  return report.ok ? {ok: true, value: {kind: 'report', report: report.value}} : report
 }
 
 /** Is report number `a` newer than `b`, modulo 2^16 (serial-number arithmetic)? */

@@ -9,8 +9,8 @@
  *   those not busy, or waits in a small queue; frames older than maxQueueDelayMs (default 250) are dropped and
  *   counted. `sender.stats` → {sent, bytes, dropped, queued, busyEvents, inFlightBytes, deliveredBytes,
  *   inFlightQueueUs, openConnections, rttUs, minRttUs}.
- *   `sender.sendFeedback(buf)`; events 'echo' {seq, rttUs}, 'feedback' (FeedbackReport, decoded here), 'bad-feedback'
- *   (reason), 'lane-up' {index}, 'lane-lost' {index, reason},
+ *   `sender.sendFeedback(buf)`; events 'echo' {seq, rttUs}, 'feedback' (FeedbackReport, decoded here),
+ *   'keyframe-request' (KeyframeRequest, decoded here), 'bad-feedback' (reason), 'lane-up' {index}, 'lane-lost' {index, reason},
  *   'closed' {reason} (every connection gone: the peer left). `await sender.end()` sends end-of-stream and closes;
  *   `sender.close()` closes at once.
  * RECEIVING — `const receiver = await MediaReceiver.listen({port (0 = ephemeral), kind, logger, secret?, maxFrameBytes?,
@@ -19,7 +19,7 @@
  *   'rtt' (µs, the sender's RTT, about once a second); 'feedback' (Buffer); 'rejected' {remote, reason} (also logged:
  *   bad handshake, plain TCP to a receiver with a secret or a failed TLS handshake = "AUTH_FAILED: ...", oversize, garbage); 'stream-end' {streamId, reason:
  *   'end-of-stream' | 'connections-closed'}. One stream at a time; after its end a new sender may connect.
- *   `receiver.sendFeedback(report)` (a FeedbackReport, encoded here); `await receiver.close()`. Every frame is echoed
+ *   `receiver.sendFeedback(report)` (a FeedbackReport, encoded here), `receiver.sendKeyframeRequest(request)`; `await receiver.close()`. Every frame is echoed
  *   at once on its connection.
  * TIMING — capture times are `monotonicUs()` (CLOCK_MONOTONIC µs, shared by processes on one host). What a stream
  *   does with them (the jitter buffer, one-way delay) is media timing, in src/media/timing/.

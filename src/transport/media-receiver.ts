@@ -6,7 +6,7 @@ import {IvcError} from '../foundation/errors.js'
 import type {DecodedPrefix} from '../foundation/decoded.js'
 import type {Logger} from '../foundation/logger.js'
 import {decodeRttReport, encodeEcho, encodeFeedback} from '../protocol/media-echo.js'
-import {encodeFeedbackReport, type FeedbackReport} from '../protocol/media-feedback.js'
+import {encodeFeedbackReport, encodeKeyframeRequest, type FeedbackReport, type KeyframeRequest} from '../protocol/media-feedback.js'
 import {decodeHello, encodeHello, encodeReply, type Hello, HELLO_SIZE, type HelloStatus, type StreamKind} from '../protocol/media-handshake.js'
 import {FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
 import {Admission, type AdmissionLimits, dropLog, MEDIA_ADMISSION} from '../security/admission.js'
@@ -137,6 +137,11 @@ export class MediaReceiver extends EventEmitter {
   /** Send an adaptation report back to the sender; false when no stream is connected. */
   sendFeedback(report: FeedbackReport): boolean {
     return this.#control(encodeFeedback(encodeFeedbackReport(report)))
+  }
+
+  /** Ask the sender for a keyframe (docs/protocol.md, "Keyframe request"); false if no connection could take it. */
+  sendKeyframeRequest(request: KeyframeRequest): boolean {
+    return this.#control(encodeFeedback(encodeKeyframeRequest(request)))
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {decodeEcho, encodeFeedback, encodeRttReport} from '../protocol/media-echo.js'
-import {decodeFeedbackReport} from '../protocol/media-feedback.js'
+import {decodeFeedback} from '../protocol/media-feedback.js'
 import {MAX_CONNECTIONS, type StreamKind} from '../protocol/media-handshake.js'
 import {encodeHeader, encodeMessage, FLAG_END_OF_STREAM, FLAG_KEY_FRAME, type MediaMessage, MediaMessageDecoder} from '../protocol/media-message.js'
 import {InFlightLedger} from './in-flight.js'
@@ -100,8 +100,8 @@ interface Pending {
  * onto an idle lane was tried for audio: the copies, sent just when the link is full, made the queue worse.) A lane
  * whose write() returned false is busy until it drains.
  * When every lane is busy frames wait in a small queue and are dropped (counted) once older than maxQueueDelayMs.
- * Events: 'echo' (EchoSample), 'feedback' (FeedbackReport, the receiver's adaptation report), 'bad-feedback'
- * (the reason a feedback payload is not a report), 'lane-up' ({index}, a connection joining after connect() with
+ * Events: 'echo' (EchoSample), 'feedback' (FeedbackReport, the receiver's adaptation report), 'keyframe-request'
+ * (KeyframeRequest), 'bad-feedback' (the reason a feedback payload is neither), 'lane-up' ({index}, a connection joining after connect() with
  * startOnFirstConnection), 'lane-lost' ({index, reason}), 'closed' ({reason}) when no lane is left.
  */
 export class MediaSender extends EventEmitter {
@@ -307,9 +307,10 @@ export class MediaSender extends EventEmitter {
       this.emit('echo', {seq: echo.seq, rttUs} satisfies EchoSample)
     } else if (message.type === 'feedback') {
       // Decoded here, where it arrives, once: the pipeline and adapt/ only ever see reports.
-      const report = decodeFeedbackReport(message.payload)
-      if (report.ok) this.emit('feedback', report.value)
-      else this.emit('bad-feedback', report.reason)
+      const feedback = decodeFeedback(message.payload)
+      if (!feedback.ok) this.emit('bad-feedback', feedback.reason)
+      else if (feedback.value.kind === 'report') this.emit('feedback', feedback.value.report)
+      else this.emit('keyframe-request', feedback.value.request)
     }
   }
 

@@ -3,7 +3,7 @@ import {describe, it} from 'vitest'
 import type {DecodedPrefix} from '../../src/foundation/decoded.js'
 
 import {encodeEcho, decodeEcho, decodeRttReport, encodeFeedback, encodeRttReport} from '../../src/protocol/media-echo.js'
-import {decodeFeedbackReport, encodeFeedbackReport, FEEDBACK_REPORT_SIZE} from '../../src/protocol/media-feedback.js'
+import {decodeFeedback, decodeFeedbackReport, encodeFeedbackReport, encodeKeyframeRequest, FEEDBACK_REPORT_SIZE, KEYFRAME_REQUEST_SIZE} from '../../src/protocol/media-feedback.js'
 import {decodeHello, decodeReply, encodeHello, encodeReply, HELLO_SIZE, MAX_CONNECTIONS, REPLY_SIZE} from '../../src/protocol/media-handshake.js'
 import {encodeMessage, FLAG_END_OF_STREAM, FLAG_KEY_FRAME, MAX_FEEDBACK_BYTES, MediaMessageDecoder, MESSAGE_HEADER_SIZE} from '../../src/protocol/media-message.js'
 import {decodeRaw, MAX_RAW_SIDE, RAW_HEADER_BYTES} from '../../src/plugins/video/raw-codec.js'
@@ -95,6 +95,20 @@ describe('fuzz: adaptation feedback', {timeout: FUZZ_TIMEOUT_MS}, () => {
     fuzzCodec({seeds}, FEEDBACK_REPORT_SIZE, (mutated) => {
       const result = decodeFeedbackReport(mutated.input)
       const kind = result.ok ? (mutated.input.length === FEEDBACK_REPORT_SIZE ? 'ok' : undefined) : typeof result.reason === 'string' ? 'error' : undefined
+      onlyDocumented(kind, ['ok', 'error'], result)
+    })
+  })
+
+  it(`${FUZZ_RUNS} mutated feedback payloads (reports and keyframe requests) decode only at their exact size, else give a reason`, () => {
+    const seeds = [
+      encodeKeyframeRequest({requestNumber: 7, seq: 1234}),
+      encodeKeyframeRequest({requestNumber: 0xffff, seq: 0xffffffff}),
+      encodeFeedbackReport({reportNumber: 9, delayValid: true, intervalUs: 100_000, queuingDelayUs: 3000, maxQueuingDelayUs: 9000, receivedBitsPerSecond: 2_000_000, framesReceived: 3, lateFrames: 0, missingFrames: 1, bufferLevelUs: 40_000, highestSeq: 1234, latencyUs: 45_000}),
+    ]
+    fuzzCodec({seeds}, FEEDBACK_REPORT_SIZE, (mutated) => {
+      const result = decodeFeedback(mutated.input)
+      const size = result.ok ? (result.value.kind === 'report' ? FEEDBACK_REPORT_SIZE : KEYFRAME_REQUEST_SIZE) : undefined
+      const kind = result.ok ? (mutated.input.length === size ? 'ok' : undefined) : typeof result.reason === 'string' && result.reason.length > 0 ? 'error' : undefined
       onlyDocumented(kind, ['ok', 'error'], result)
     })
   })

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {encodeFeedback} from '../../src/protocol/media-echo.js'
-import {decodeFeedbackReport, encodeFeedbackReport, FEEDBACK_REPORT_SIZE, type FeedbackReport, isNewerReport} from '../../src/protocol/media-feedback.js'
+import {decodeFeedback, decodeFeedbackReport, decodeKeyframeRequest, encodeFeedbackReport, encodeKeyframeRequest, FEEDBACK_REPORT_SIZE, type FeedbackReport, isNewerReport, KEYFRAME_REQUEST_SIZE} from '../../src/protocol/media-feedback.js'
 import {encodeMessage, type MediaMessage, MediaMessageDecoder} from '../../src/protocol/media-message.js'
 
 const report: FeedbackReport = {
@@ -108,5 +108,69 @@ describe('adaptation feedback report', () => {
     expect(isNewerReport(0, 0xffff)).toBe(true)
     expect(isNewerReport(0xffff, 0)).toBe(false)
     expect(isNewerReport(5, 5)).toBe(false)
+  })
+})
+
+// prettier-ignore
+const goldenRequest = Buffer.from([
+  0x02, //                   kind: keyframe request
+  0x01, //                   version 1
+  0x01, 0x03, //             request number 259
+  0x00, 0x00, 0x04, 0xd2, // seq 1234: the first frame skipped
+])
+
+describe('keyframe request', () => {
+  it('encodes to the golden bytes, decodes them field by field, and re-encodes them (mirror)', () => {
+    expect(goldenRequest.length).toBe(KEYFRAME_REQUEST_SIZE)
+    expect(encodeKeyframeRequest({requestNumber: 0x0103, seq: 1234})).toEqual(goldenRequest)
+    const decoded = decodeKeyframeRequest(goldenRequest)
+    expect(decoded).toEqual({ok: true, value: {requestNumber: 0x0103, seq: 1234}})
+    if (decoded.ok) expect(encodeKeyframeRequest(decoded.value)).toEqual(goldenRequest)
+    expect(encodeKeyframeRequest({requestNumber: 0x1_0001, seq: 2 ** 32 + 5})).toEqual(Buffer.from([2, 1, 0, 1, 0, 0, 0, 5]))
+  })
+
+  it('is told apart from a report by its first byte', () => {
+    expect(decodeFeedback(goldenRequest)).toEqual({ok: true, value: {kind: 'keyframe-request', request: {requestNumber: 0x0103, seq: 1234}}})
+    expect(decodeFeedback(golden)).toEqual({ok: true, value: {kind: 'report', report}})
+    expect(decodeFeedback(Buffer.alloc(0))).toEqual({ok: false, reason: 'empty feedback report'})
+    expect(decodeFeedback(Buffer.from([3]))).toEqual({ok: false, reason: 'unsupported feedback version 3'})
+  })
+
+  it('refuses every proper prefix with a named reason', () => {
+    for (let n = 0; n < goldenRequest.length; n++) {
+      const reason = n === 0 ? 'empty feedback report' : `keyframe request of ${n} bytes (must be 8)`
+      expect(decodeFeedback(goldenRequest.subarray(0, n)), `prefix ${n}`).toEqual({ok: false, reason})
+    }
+  })
+
+  it('names every other way a request can be wrong', () => {
+    expect(decodeFeedback(Buffer.from([2, 2, 0, 0, 0, 0, 0, 0]))).toEqual({ok: false, reason: 'unsupported keyframe request version 2'})
+    expect(decodeFeedback(Buffer.concat([goldenRequest, Buffer.from([0])]))).toEqual({ok: false, reason: 'keyframe request of 9 bytes (must be 8)'})
+    expect(decodeKeyframeRequest(golden)).toEqual({ok: false, reason: 'not a keyframe request (kind 1)'})
+  })
+
+  it('arrives whole inside transport feedback messages, between reports, however the stream is split', () => {
+    const stream = Buffer.concat([encodeFeedback(golden), encodeFeedback(goldenRequest), encodeFeedback(encodeKeyframeRequest({requestNumber: 0x0104, seq: 1300}))])
+    const feedbackOf = (chunks: Buffer[]) => {
+      const decoder = new MediaMessageDecoder(1024)
+      const out: unknown[] = []
+      for (const chunk of chunks) {
+        for (const message of decoder.push(chunk).messages) {
+          const decoded = decodeFeedback(message.payload)
+          out.push(decoded.ok ? decoded.value : decoded.reason)
+        }
+      }
+
+      return out
+    }
+
+    const whole = feedbackOf([stream])
+    expect(whole).toEqual([
+      {kind: 'report', report},
+      {kind: 'keyframe-request', request: {requestNumber: 0x0103, seq: 1234}},
+      {kind: 'keyframe-request', request: {requestNumber: 0x0104, seq: 1300}},
+    ])
+    for (let cut = 0; cut <= stream.length; cut++) expect(feedbackOf([stream.subarray(0, cut), stream.subarray(cut)]), `split at ${cut}`).toEqual(whole)
+    expect(feedbackOf([...stream].map((byte) => Buffer.from([byte])))).toEqual(whole)
   })
 })

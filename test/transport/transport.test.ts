@@ -149,6 +149,10 @@ describe('media transport over TCP', () => {
     const toReceiver = once(rx, 'feedback')
     tx.sendFeedback(Buffer.from('{"loss":0}'))
     expect(String((await toReceiver)[0])).toBe('{"loss":0}')
+    // A keyframe request is the other kind of feedback: decoded where it arrives, into its own event.
+    const request = once(tx, 'keyframe-request')
+    expect(rx.sendKeyframeRequest({requestNumber: 7, seq: 1234})).toBe(true)
+    expect((await request)[0]).toEqual({requestNumber: 7, seq: 1234})
   })
 
   it('echoes every frame on its own connection, so nothing stays in flight', async () => {

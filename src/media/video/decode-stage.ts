@@ -1,9 +1,21 @@
 import type {SinkFrame, VideoCodec, VideoFrame, VideoSink} from '../types.js'
-import {VIDEO_FORMATS, type VideoFormat} from './formats.js'
+import {receiverFormat, VIDEO_FORMATS, type VideoFormat} from './formats.js'
 
 /** Where codecs come from: the backend registry (plugins/), which sits above media and so is not imported here. */
 export interface CodecFactory {
   create(kind: 'video-codec', name: string, options?: Record<string, unknown>): Promise<VideoCodec>
+  /** Throws (BACKEND_MISSING, with the install hint) if the named codec cannot run here. */
+  ensureAvailable?(kind: 'video-codec', name: string): Promise<void>
+}
+
+/**
+ * The format a receiver outside a call decodes by its own --codec, refused at once, as a sender's --codec is, when the
+ * sink needs it decoded and its codec cannot run here (`--codec h264` without node-av), rather than frame by frame.
+ */
+export async function standaloneReceiverFormat(codec: string, sink: VideoSink, codecs: CodecFactory): Promise<VideoFormat> {
+  const format = receiverFormat(codec)
+  if (!sink.passes?.includes(format)) await codecs.ensureAvailable?.('video-codec', VIDEO_FORMATS[format].codec)
+  return format
 }
 
 export interface DecodeStageOptions {
@@ -63,6 +75,11 @@ export class VideoDecodeStage {
     if (!this.#passes(format)) return {seq, captureUs, picture}
     const codec = await this.#codec(format)
     return {seq, captureUs, encoded: {format, payload: await codec.encode(picture)}}
+  }
+
+  /** Whether the stream's frames refer to earlier ones (H.264): decoded in order, from a keyframe (KeyframeGate). */
+  async interFrame(): Promise<boolean> {
+    return VIDEO_FORMATS[await this.options.format].interFrame
   }
 
   #passes(format: VideoFormat): boolean {

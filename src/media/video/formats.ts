@@ -7,9 +7,11 @@ import {IvcError} from '../../foundation/errors.js'
  */
 export const VIDEO_FORMATS = {
   /** One JPEG a frame. */
-  mjpeg: {codec: 'jpeg'},
+  mjpeg: {codec: 'jpeg', interFrame: false},
+  /** H.264 (Annex B), one access unit a frame, no B-frames: frames refer to earlier ones (media/video/keyframe-gate.ts). */
+  h264: {codec: 'h264', interFrame: true},
   /** Uncompressed pixels behind an 8-byte header (src/plugins/video/raw-codec.ts). */
-  raw: {codec: 'raw'},
+  raw: {codec: 'raw', interFrame: false},
 } as const
 
 export type VideoFormat = keyof typeof VIDEO_FORMATS
@@ -26,7 +28,7 @@ export function formatOfCodec(codec: string): VideoFormat | undefined {
 /** The format a receiver decodes by its own --codec (outside a call, or until the peer's offer names one). */
 export function receiverFormat(codec: string): VideoFormat {
   const format = formatOfCodec(codec)
-  if (!format) throw new IvcError('BAD_USAGE', `--codec "${codec}" names no stream format (a receiver decodes jpeg or raw)`)
+  if (!format) throw new IvcError('BAD_USAGE', `--codec "${codec}" names no stream format (a receiver decodes jpeg, h264 or raw)`)
   return format
 }
 

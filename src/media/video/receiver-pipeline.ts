@@ -10,6 +10,7 @@ import {RateMeter} from '../stats/rate-meter.js'
 import type {SinkFrame, VideoSink} from '../types.js'
 import type {VideoDecodeStage} from './decode-stage.js'
 import {jpegSize} from './jpeg-size.js'
+import {KeyframeGate} from './keyframe-gate.js'
 import {stillFrame} from './still-frame.js'
 import type {RecentVideoStats, VideoStats} from './video-stats.js'
 
@@ -42,6 +43,9 @@ export type ReceiverEnd = StreamEndReason | 'sink-failed' | 'stopped'
  */
 export const RESUME_AFTER_US = 1_000_000
 
+/** Frames of an inter-frame stream decoded without being shown while the sink is busy, at most (a second at 30 fps). */
+const MAX_DECODE_ONLY = 30
+
 /** The still's size before any frame has told the stream's. */
 const DEFAULT_STILL_SIZE = {width: 640, height: 480}
 
@@ -50,7 +54,9 @@ const DEFAULT_STILL_SIZE = {width: 640, height: 480}
  * their playout time; each is decoded (VideoDecodeStage) and handed to the sink one at a time (a slow sink drops frames instead of building a
  * backlog). Latency is capture → the sink finished with the frame, mapped onto our clock by the DelayEstimator.
  * Every 100 ms a FeedbackReporter's report (queuing delay, received rate, late and missing frames, buffer level) goes
- * back to the sender, which adapts to it (docs/protocol.md, "Adaptation feedback").
+ * back to the sender, which adapts to it (docs/protocol.md, "Adaptation feedback"). A stream whose frames refer to
+ * earlier ones (H.264) is decoded only from an unbroken run since a keyframe, with a keyframe request after a gap
+ * (KeyframeGate; docs/protocol.md, "H.264 payload").
  */
 export class VideoReceiverPipeline {
   readonly ended: Promise<ReceiverEnd>
@@ -81,6 +87,13 @@ export class VideoReceiverPipeline {
   #stillSize: {width: number; height: number} | undefined
   #lastSeq = 0
   #stills = 0
+  /** For a stream whose frames refer to earlier ones (H.264): which to decode, and when to ask for a keyframe. */
+  readonly #gate = new KeyframeGate()
+  /** Whether the stream is inter-frame; known before frames arrive (they wait for the same start line as the format). */
+  #interFrame = false
+  /** Frames waiting to be decoded without being shown (see #decodeOnlyFrame). */
+  #decodeOnly = 0
+  #keyframeRequestsSent = 0
 
   constructor(private readonly options: VideoReceiverOptions) {
     this.#clock = options.clock ?? realClock
@@ -90,6 +103,10 @@ export class VideoReceiverPipeline {
       maxDelayUs: (options.maxDelayMs ?? 100) * 1000,
     })
     this.ended = new Promise((resolve) => (this.#end = resolve))
+    options.decoder.interFrame().then(
+      (interFrame) => (this.#interFrame = interFrame),
+      () => undefined,
+    )
     this.#reporter = new FeedbackReporter({startUs: this.#clock.monotonicUs()})
     this.#feedbackTimer = this.#clock.setInterval(() => this.#sendFeedback(), options.feedbackPollMs ?? 20)
     const {receiver, sink} = options
@@ -140,6 +157,11 @@ export class VideoReceiverPipeline {
     this.#offSinceUs = undefined
   }
 
+  /** Keyframe requests sent, and frames skipped while waiting for a keyframe (inter-frame streams only). */
+  get keyframes(): {requests: number; skipped: number} {
+    return {requests: this.#keyframeRequestsSent, skipped: this.#gate.skipped}
+  }
+
   /** Feedback reports sent to the sender so far. */
   get feedbackSent(): number {
     return this.#feedbackSent
@@ -168,7 +190,7 @@ export class VideoReceiverPipeline {
       kbps: this.#arrivals.kbps(),
       bytes: this.#arrivals.bytes,
       latencyMs: this.#latency.summary(),
-      dropped: buffer.late + buffer.missing + sink.dropped + this.#backlogDropped + this.#undecodable,
+      dropped: buffer.late + buffer.missing + sink.dropped + this.#backlogDropped + this.#undecodable + this.#gate.skipped,
       freezes: this.#freezes.freezes,
       outOfOrder: sink.outOfOrder ?? 0,
     }
@@ -192,6 +214,15 @@ export class VideoReceiverPipeline {
   #sendFeedback(): void {
     const report = this.#reporter.poll(this.#clock.monotonicUs())
     if (report && this.options.receiver.sendFeedback(report)) this.#feedbackSent++
+    this.#requestKeyframe()
+  }
+
+  /** A keyframe request, if the gate has one due (at once after a loss, then again while it still waits). */
+  #requestKeyframe(): void {
+    const request = this.#gate.requestDue(this.#clock.monotonicUs())
+    if (!request) return
+    if (this.options.receiver.sendKeyframeRequest(request)) this.#keyframeRequestsSent++
+    this.options.logger.debug(`video: frame ${request.seq} cannot be decoded (its reference is missing): keyframe request ${request.requestNumber}`)
   }
 
   /**
@@ -221,6 +252,7 @@ export class VideoReceiverPipeline {
     const maxBacklog = this.options.maxSinkBacklog ?? 2
     if (this.#backlog >= maxBacklog) {
       this.#backlogDropped++
+      if (this.#interFrame && this.#decodeOnly < MAX_DECODE_ONLY) this.#decodeOnlyFrame(frame)
       return
     }
 
@@ -250,10 +282,38 @@ export class VideoReceiverPipeline {
     })
   }
 
+  /**
+   * A frame of an inter-frame stream the sink has no room for: later frames refer to it, so it is decoded all the same
+   * (a millisecond or so), in its turn, and not shown; the sink's start (ffplay's window) would otherwise cost a
+   * keyframe's wait.
+   */
+  #decodeOnlyFrame(frame: ReceivedFrame): void {
+    this.#decodeOnly++
+    this.#chain = this.#chain.then(async () => {
+      try {
+        await this.#decode(frame)
+      } finally {
+        this.#decodeOnly--
+      }
+    })
+  }
+
+  /** Decoded, or undefined: it does not decode, or (inter-frame) a frame it refers to was not decoded. */
   async #decode(frame: ReceivedFrame): Promise<SinkFrame | undefined> {
+    const interFrame = await this.options.decoder.interFrame()
+    if (interFrame && this.#gate.admit(frame.seq, frame.key) === 'skip') {
+      this.#requestKeyframe()
+      return undefined
+    }
+
     try {
       return await this.options.decoder.decode(frame)
     } catch (error) {
+      if (interFrame) {
+        this.#gate.failed()
+        this.#requestKeyframe()
+      }
+
       // One line, not one a frame: a codec that cannot run here fails every frame the same way.
       if (this.#undecodable++ === 0) this.options.logger.warn(`video decoder: ${(error as Error).message} (frame ${frame.seq} dropped; later ones counted)`)
       return undefined

@@ -1,7 +1,8 @@
-import {type AdaptController, type FeedbackReport, scaledSize} from '../../adapt/index.js'
+import {type AdaptController, type FeedbackReport, type Rung, scaledSize} from '../../adapt/index.js'
 import {FrameDecision} from '../../adapt/frame-decision.js'
 import {type Clock, realClock, sleep} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
+import type {KeyframeRequest} from '../../protocol/media-feedback.js'
 import {MESSAGE_HEADER_SIZE} from '../../protocol/media-message.js'
 import type {MediaSender} from '../../transport/index.js'
 import {FreezeDetector} from '../stats/freeze-detector.js'
@@ -9,6 +10,8 @@ import {Percentiles, round1} from '../stats/percentiles.js'
 import {RateMeter} from '../stats/rate-meter.js'
 import type {VideoCodec, VideoFrame, VideoSource} from '../types.js'
 import {encodeAt} from './encode-at.js'
+import {isInterFrame} from './inter-frame.js'
+import {KeyframeRequests} from './keyframe-requests.js'
 import type {SelfView} from './self-view.js'
 import type {RecentVideoStats, VideoStats} from './video-stats.js'
 
@@ -52,6 +55,8 @@ export class VideoSenderPipeline {
   /** Frames big enough to fill a socket's buffer on their own (see SOCKET_HIGH_WATER_MARK). */
   #bigWrites = 0
   #startUs: number | undefined
+  /** Keyframe requests from the receiver, for a codec whose frames refer to earlier ones. */
+  readonly keyframes = new KeyframeRequests()
 
   constructor(private readonly options: VideoSenderOptions) {
     this.#clock = options.clock ?? realClock
@@ -59,6 +64,10 @@ export class VideoSenderPipeline {
     options.sender.on('feedback', (report: FeedbackReport) => {
       options.controller.onFeedback(report, this.#clock.monotonicUs())
       this.#logChange()
+    })
+    options.sender.on('keyframe-request', (request: KeyframeRequest) => {
+      const honoured = this.keyframes.onRequest(request.requestNumber, this.#clock.monotonicUs())
+      options.logger.debug(`keyframe request ${request.requestNumber} (receiver skipped from frame ${request.seq}): ${honoured ? 'the next frame is one' : 'one went out just now'}`)
     })
     options.sender.on('bad-feedback', (reason: string) => {
       options.controller.onBadReport()
@@ -136,14 +145,30 @@ export class VideoSenderPipeline {
       captureUs,
     )
     if (!encoding) return
-    const size = scaledSize(frame.width, frame.height, encoding.scale)
-    const payload = await encodeAt(codec, frame, {...size, quality: encoding.quality})
+    const {payload, key} = await this.#encode(codec, frame, encoding)
     const sentUs = this.#clock.monotonicUs()
-    sender.send(payload, captureUs, {key: true})
+    sender.send(payload, captureUs, {key})
     if (payload.length + MESSAGE_HEADER_SIZE >= SOCKET_HIGH_WATER_MARK) this.#bigWrites++
     this.#decision.sent(payload.length, sentUs, encoding)
     this.#latency.add((sentUs - captureUs) / 1000)
     this.#freezes.frame(captureUs)
     this.#meter.add(sentUs, payload.length)
+  }
+
+  /**
+   * An intra-only codec (JPEG) encodes at the rung's size and quality. One whose frames refer to earlier ones (H.264)
+   * keeps the source's size (a new size would restart it at a keyframe) and follows the rate control's target with
+   * its own bitrate, and makes a keyframe when the receiver asked for one.
+   */
+  async #encode(codec: VideoCodec, frame: VideoFrame, encoding: Rung): Promise<{payload: Buffer; key: boolean}> {
+    if (!isInterFrame(codec)) return {payload: await encodeAt(codec, frame, {...scaledSize(frame.width, frame.height, encoding.scale), quality: encoding.quality}), key: true}
+    const {strategy, targetKbps} = this.options.controller.state
+    // libx264 with zerolatency rates frames by the frame rate, not their times: each gets bitrate / fps. At a rung's
+    // lower frame rate the encoder's bitrate is scaled up, so the frames sent still add up to the target.
+    if (strategy === 'gcc') codec.setBitrate((targetKbps * this.options.fps) / encoding.fps)
+    if (this.keyframes.take()) codec.forceKeyframe()
+    const payload = await codec.encode(frame)
+    if (codec.lastWasKey) this.keyframes.keyframeSent(this.#clock.monotonicUs())
+    return {payload, key: codec.lastWasKey}
   }
 }

@@ -67,6 +67,8 @@ export async function sendVideo(
   const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent()), 1000)
   try {
     const end = await pipeline.run()
+    const {honoured, ignored} = pipeline.keyframes
+    if (honoured + ignored > 0) hooks.logger.info(`keyframe requests from the receiver: ${honoured} honoured, ${ignored} ignored (a keyframe had just gone out)`)
     const stats = roundStats(pipeline.stats())
     if (end !== 'peer-gone') await sender.end()
     return {stats, end}
@@ -102,6 +104,8 @@ export async function receiveVideo(
     const report = options.sink.report
     hooks.logger.info(`video feedback: ${pipeline.feedbackSent} reports sent to the sender`)
     if (pipeline.stills > 0) hooks.logger.info(`video-off stills shown: ${pipeline.stills}`)
+    const keyframes = pipeline.keyframes
+    if (keyframes.requests + keyframes.skipped > 0) hooks.logger.info(`keyframe requests sent: ${keyframes.requests}; frames skipped waiting for a keyframe: ${keyframes.skipped}`)
     if (report.verified !== undefined) hooks.logger.info(`video sink ${options.sink.name}: ${report.verified} stamps verified, ${report.unreadable ?? 0} unreadable, ${report.outOfOrder ?? 0} out of order`)
     return {stats: roundStats(pipeline.stats()), end, sinkError: pipeline.sinkError}
   } finally {

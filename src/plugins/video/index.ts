@@ -4,7 +4,7 @@ import {probeCamera} from '../device-probes.js'
 import {MIN_STAMP_HEIGHT, MIN_STAMP_WIDTH} from '../../media/video/frame-stamp.js'
 import type {VideoBackendOptions, VideoCodec} from '../../media/types.js'
 import {FFMPEG_HINT, probeProgram} from '../external.js'
-import {probeOpenCV, probeSharp} from '../native.js'
+import {probeNodeAvH264, probeOpenCV, probeSharp} from '../native.js'
 import type {AnyBackend, ProbeResult} from '../types.js'
 import {UI_SOCKETS_ENV, uiSocketFromEnv} from '../ui-socket.js'
 import type {PipeInput} from './pipe-sink.js'
@@ -83,6 +83,13 @@ export function videoBackends(): AnyBackend[] {
         return viaSharp.ok ? {ok: true, detail: `${viaSharp.detail} (OpenCV missing: ${viaOpenCV.detail})`} : {...viaOpenCV, detail: `${viaOpenCV.detail}; ${viaSharp.detail}`}
       },
       create: async (raw) => jpegCodec(options(raw).quality ?? 80),
+    },
+    {
+      name: 'h264',
+      kind: 'video-codec',
+      description: 'H.264 through libx264 (ultrafast, zerolatency), bitrate set by adaptation, keyframes on request (node-av, optional)',
+      probe: async () => probeNodeAvH264(),
+      create: async (raw) => new (await import('./h264-codec.js')).H264Codec(options(raw).fps ?? 30),
     },
     {name: 'raw', kind: 'video-codec', description: 'uncompressed frames (tests)', probe: pureJs, create: async () => new (await import('./raw-codec.js')).RawCodec()},
     {

@@ -1,0 +1,227 @@
+import type {VideoFrame} from '../../media/types.js'
+import type {InterFrameVideoCodec} from '../../media/video/inter-frame.js'
+import {loadNodeAv, type NodeAv} from '../native.js'
+
+/** The bitrate an H.264 stream starts at, and keeps without adaptation (`--adapt off|seed`): 640x480@30 at SSIM 0.98–0.99 (docs/codecs.md). */
+export const H264_DEFAULT_KBPS = 800
+/** Bounds of the bitrate adaptation may set. */
+export const H264_MIN_KBPS = 100
+export const H264_MAX_KBPS = 20_000
+/** The smallest change of bitrate passed on to the encoder, as a share of the current one. */
+const BITRATE_STEP = 0.05
+/** A keyframe at least this often, even when no receiver asks: a floor for receivers that join or lose frames unheard. */
+export const H264_KEYFRAME_INTERVAL_S = 4
+/** The largest picture a received stream may have: a larger one is refused before its pixels are converted. */
+export const H264_MAX_SIDE = 4096
+
+type Frame = InstanceType<NodeAv['Frame']>
+type Context = InstanceType<NodeAv['CodecContext']>
+type Scaler = InstanceType<NodeAv['SoftwareScaleContext']>
+/** The encoder of one input size and pixel format, with its conversion to YUV. */
+interface Encoder {
+  context: Context
+  scaler: Scaler
+  input: Frame
+  yuv: Frame
+  width: number
+  height: number
+  format: VideoFrame['format']
+}
+
+/** The conversion of decoded pictures of one size to BGR. */
+interface ToBgr {
+  scaler: Scaler
+  frame: Frame
+  width: number
+  height: number
+}
+
+/**
+ * H.264 through node-av (libx264 to encode, FFmpeg's h264 to decode, in-process): `ultrafast` and `zerolatency`, no
+ * B-frames, so each frame is one packet out at once and one picture back; a bitrate target with a VBV of half a
+ * second, which `setBitrate` moves (libx264 reconfigures between frames); a keyframe every H264_KEYFRAME_INTERVAL_S,
+ * and one whenever `forceKeyframe` asks (an IDR, so a receiver can start from it).
+ * The encoder opens on the first frame, at its size rounded down to even (4:2:0), and opens again if the size
+ * changes. Pictures go BGR (or gray) → YUV 4:2:0 and back through swscale, into the frames' own planes: node-av 6.1.1
+ * crashes once a Buffer given to Frame.fromBuffer, or a Dictionary given to open2Sync, is collected (docs/codecs.md),
+ * so options are set on the context and pixels are copied.
+ */
+export class H264Codec implements InterFrameVideoCodec {
+  readonly name = 'h264'
+  readonly interFrame = true
+  #lastWasKey = false
+  readonly #av: NodeAv
+  #encoder: Encoder | undefined
+  readonly #decoding: Context
+  #toBgr: ToBgr | undefined
+  readonly #packet: InstanceType<NodeAv['Packet']>
+  readonly #input: InstanceType<NodeAv['Packet']>
+  readonly #decoded: Frame
+  #picture = Buffer.alloc(0)
+  #pts = 0n
+  #forceKey = false
+  #kbps: number
+
+  constructor(
+    private readonly fps = 30,
+    kbps = H264_DEFAULT_KBPS,
+    /** libx264's speed preset: ivc sends ultrafast; the codecs bench compares veryfast. */
+    private readonly preset: 'ultrafast' | 'veryfast' = 'ultrafast',
+  ) {
+    this.#av = loadNodeAv()
+    this.#kbps = clampKbps(kbps)
+    const av = this.#av
+    const decoder = av.Codec.findDecoderByName(av.FF_DECODER_H264)!
+    this.#decoding = new av.CodecContext()
+    this.#decoding.allocContext3(decoder)
+    // One thread: frame threading would hold pictures back by a frame per thread.
+    this.#decoding.threadCount = 1
+    check(this.#decoding.open2Sync(decoder, null), 'open the H.264 decoder')
+    this.#packet = new av.Packet()
+    this.#packet.alloc()
+    this.#input = new av.Packet()
+    this.#input.alloc()
+    this.#decoded = new av.Frame()
+    this.#decoded.alloc()
+  }
+
+  get lastWasKey(): boolean {
+    return this.#lastWasKey
+  }
+
+  forceKeyframe(): void {
+    this.#forceKey = true
+  }
+
+  setBitrate(kbps: number): void {
+    const clamped = clampKbps(kbps)
+    // libx264 reconfigures itself on every change, and gcc's target moves a little every frame: small moves wait.
+    if (Math.abs(clamped - this.#kbps) < this.#kbps * BITRATE_STEP) return
+    this.#kbps = clamped
+    if (this.#encoder) setRate(this.#encoder.context, clamped)
+  }
+
+  async encode(frame: VideoFrame): Promise<Buffer> {
+    const encoder = this.#encoderFor(frame)
+    const {input, yuv, context} = encoder
+    const rowBytes = frame.width * (frame.format === 'bgr' ? 3 : 1)
+    if (frame.data.length < rowBytes * frame.height) throw new Error(`a ${frame.width}x${frame.height} frame of ${frame.data.length} bytes`)
+    // The encoder may still hold the last frame's planes: writable first (a copy only if it does).
+    check(input.makeWritable(), 'make the frame writable')
+    check(yuv.makeWritable(), 'make the YUV frame writable')
+    const [plane] = input.data!
+    const stride = input.linesize[0]
+    for (let y = 0; y < frame.height; y++) frame.data.copy(plane, y * stride, y * rowBytes, (y + 1) * rowBytes)
+    encoder.scaler.scaleFrameSync(yuv, input)
+    yuv.pts = this.#pts++
+    yuv.pictType = this.#forceKey ? this.#av.AV_PICTURE_TYPE_I : this.#av.AV_PICTURE_TYPE_NONE
+    this.#forceKey = false
+    check(context.sendFrameSync(yuv), 'encode an H.264 frame')
+    // zerolatency without B-frames: every frame gives its packet at once.
+    check(context.receivePacketSync(this.#packet), 'take the H.264 packet')
+    const packet = Buffer.from(this.#packet.data!)
+    this.#lastWasKey = this.#packet.isKeyframe
+    this.#packet.unref()
+    return packet
+  }
+
+  async decode(payload: Buffer): Promise<VideoFrame> {
+    return this.decodeSync(payload)
+  }
+
+  /** One packet back to a BGR picture (reused by the next decode); throws on one that gives no picture. */
+  decodeSync(payload: Buffer): VideoFrame {
+    if (payload.length === 0) throw new Error('an empty H.264 packet')
+    this.#input.data = payload
+    const sent = this.#decoding.sendPacketSync(this.#input)
+    this.#input.unref()
+    check(sent, 'decode an H.264 packet')
+    const got = this.#decoding.receiveFrameSync(this.#decoded)
+    if (got === this.#av.AVERROR_EAGAIN) throw new Error('an H.264 packet with no picture')
+    check(got, 'take the decoded picture')
+    try {
+      const {width, height} = this.#decoded
+      if (width < 2 || height < 2 || width > H264_MAX_SIDE || height > H264_MAX_SIDE) throw new Error(`an H.264 picture of ${width}x${height}`)
+      const out = this.#bgrFor(width, height, this.#decoded.format as number)
+      check(out.frame.makeWritable(), 'make the BGR frame writable')
+      out.scaler.scaleFrameSync(out.frame, this.#decoded)
+      const bytes = width * height * 3
+      if (this.#picture.length < bytes) this.#picture = Buffer.alloc(bytes)
+      const data = this.#picture.subarray(0, bytes)
+      const [plane] = out.frame.data!
+      const stride = out.frame.linesize[0]
+      for (let y = 0; y < height; y++) plane.copy(data, y * width * 3, y * stride, y * stride + width * 3)
+      return {width, height, format: 'bgr', data}
+    } finally {
+      this.#decoded.unref()
+    }
+  }
+
+  #encoderFor(frame: VideoFrame): Encoder {
+    const current = this.#encoder
+    if (current && current.width === frame.width && current.height === frame.height && current.format === frame.format) return current
+    const av = this.#av
+    const width = frame.width & ~1
+    const height = frame.height & ~1
+    if (width < 2 || height < 2) throw new Error(`a ${frame.width}x${frame.height} frame is too small for H.264`)
+    const encoder = av.Codec.findEncoderByName(av.FF_ENCODER_LIBX264)!
+    const context = new av.CodecContext()
+    context.allocContext3(encoder)
+    context.width = width
+    context.height = height
+    context.pixelFormat = av.AV_PIX_FMT_YUV420P
+    context.timeBase = new av.Rational(1, this.fps)
+    context.framerate = new av.Rational(this.fps, 1)
+    context.gopSize = H264_KEYFRAME_INTERVAL_S * this.fps
+    context.maxBFrames = 0
+    setRate(context, this.#kbps)
+    // Set on the context, not passed to open2Sync as a Dictionary (see the class comment).
+    for (const [name, value] of Object.entries({preset: this.preset, tune: 'zerolatency', 'forced-idr': '1'})) {
+      check(context.setOption(name, value), `set libx264's ${name}`)
+    }
+
+    check(context.open2Sync(encoder, null), 'open the H.264 encoder')
+    const inputFormat = frame.format === 'bgr' ? av.AV_PIX_FMT_BGR24 : av.AV_PIX_FMT_GRAY8
+    const scaler = new av.SoftwareScaleContext()
+    scaler.getContext(frame.width, frame.height, inputFormat, width, height, av.AV_PIX_FMT_YUV420P, av.SWS_BILINEAR)
+    this.#encoder = {context, scaler, input: videoFrame(av, frame.width, frame.height, inputFormat), yuv: videoFrame(av, width, height, av.AV_PIX_FMT_YUV420P), width: frame.width, height: frame.height, format: frame.format}
+    // A new encoder starts with a keyframe of its own.
+    this.#forceKey = false
+    return this.#encoder
+  }
+
+  #bgrFor(width: number, height: number, format: number): ToBgr {
+    const current = this.#toBgr
+    if (current && current.width === width && current.height === height) return current
+    const av = this.#av
+    const scaler = new av.SoftwareScaleContext()
+    scaler.getContext(width, height, format as import('node-av').AVPixelFormat, width, height, av.AV_PIX_FMT_BGR24, av.SWS_BILINEAR)
+    this.#toBgr = {scaler, frame: videoFrame(av, width, height, av.AV_PIX_FMT_BGR24), width, height}
+    return this.#toBgr
+  }
+}
+
+function setRate(context: Context, kbps: number): void {
+  context.bitRate = BigInt(kbps * 1000)
+  context.rcMaxRate = BigInt(kbps * 1000)
+  // A VBV of half a second: the rate holds over a few frames, as a real-time sender needs.
+  context.rcBufferSize = (kbps * 1000) / 2
+}
+
+function clampKbps(kbps: number): number {
+  return Math.round(Math.min(H264_MAX_KBPS, Math.max(H264_MIN_KBPS, kbps)))
+}
+
+function videoFrame(av: NodeAv, width: number, height: number, format: import('node-av').AVPixelFormat): Frame {
+  const frame = new av.Frame()
+  frame.alloc()
+  frame.width = width
+  frame.height = height
+  frame.format = format
+  check(frame.getBuffer(0), 'allocate a video frame')
+  return frame
+}
+
+function check(code: number, what: string): void {
+  if (code < 0) throw new Error(`${what}: FFmpeg error ${code}`)
+}

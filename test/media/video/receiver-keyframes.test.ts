@@ -1,0 +1,113 @@
+import {EventEmitter} from 'node:events'
+
+import {describe, expect, it} from 'vitest'
+
+import type {SinkFrame, VideoFrame, VideoSink} from '../../../src/media/types.js'
+import {VideoDecodeStage} from '../../../src/media/video/decode-stage.js'
+import {VideoReceiverPipeline} from '../../../src/media/video/receiver-pipeline.js'
+import type {KeyframeRequest} from '../../../src/protocol/media-feedback.js'
+import type {MediaReceiver, ReceivedFrame} from '../../../src/transport/index.js'
+import {FakeClock} from '../../support/fake-clock.js'
+import {recordingLogger} from '../../support/logger.js'
+
+/** The transport as the receiver pipeline sees it: the test hands it frames; it records keyframe requests. */
+class FakeReceiver extends EventEmitter {
+  readonly requests: KeyframeRequest[] = []
+  sendFeedback(): boolean {
+    return true
+  }
+
+  sendKeyframeRequest(request: KeyframeRequest): boolean {
+    this.requests.push(request)
+    return true
+  }
+}
+
+/** A sink whose first render waits until the test lets it go (a player still starting), the rest at once. */
+class SlowStartSink implements VideoSink {
+  readonly name = 'slow-start'
+  readonly failed = new Promise<Error>(() => {})
+  readonly shown: number[] = []
+  release!: () => void
+  readonly #started = new Promise<void>((resolve) => (this.release = resolve))
+
+  async render(frame: SinkFrame): Promise<'rendered'> {
+    await this.#started
+    this.shown.push(frame.seq)
+    return 'rendered'
+  }
+
+  get report() {
+    return {dropped: 0}
+  }
+
+  async close(): Promise<void> {}
+}
+
+const picture: VideoFrame = {width: 2, height: 2, format: 'gray', data: Buffer.alloc(4)}
+
+function setup() {
+  const clock = new FakeClock(1000)
+  const receiver = new FakeReceiver()
+  const sink = new SlowStartSink()
+  const decoded: number[] = []
+  // Each payload is its frame's seq: the codec records the order it decodes in.
+  const codec = {name: 'h264', decode: async (payload: Buffer) => (decoded.push(payload.readUInt32BE(0)), picture), encode: async () => Buffer.alloc(0)}
+  const decoder = new VideoDecodeStage({format: 'h264', sink, codecs: {create: async () => codec}})
+  const pipeline = new VideoReceiverPipeline({receiver: receiver as unknown as MediaReceiver, decoder, sink, logger: recordingLogger(), clock})
+  const frame = (seq: number, key = false): void => {
+    const now = clock.monotonicUs()
+    const payload = Buffer.alloc(4)
+    payload.writeUInt32BE(seq)
+    receiver.emit('frame', {seq, captureUs: now, senderDelayUs: 0, key, payload, receivedUs: now, laneIndex: 0} satisfies ReceivedFrame)
+    clock.advance(33)
+  }
+
+  const settle = async () => {
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve))
+  }
+
+  return {clock, receiver, sink, decoded, pipeline, frame, settle}
+}
+
+describe('the video receiver with an inter-frame stream', () => {
+  it('decodes, in order, the frames a busy sink cannot show, so the stream goes on without a keyframe', async () => {
+    const {receiver, sink, decoded, frame, settle, pipeline} = setup()
+    await settle()
+    for (let seq = 0; seq < 8; seq++) frame(seq, seq === 0)
+    await settle()
+    sink.release()
+    await settle()
+    for (let seq = 8; seq < 12; seq++) {
+      frame(seq)
+      await settle()
+    }
+
+    expect(decoded).toEqual(Array.from({length: 12}, (_, seq) => seq))
+    // Shown: the first two (the sink's backlog), then every frame once it keeps up; nothing asked for a keyframe.
+    expect(sink.shown).toEqual([0, 1, 8, 9, 10, 11])
+    expect(receiver.requests).toEqual([])
+    expect(pipeline.keyframes).toEqual({requests: 0, skipped: 0})
+  })
+
+  it('skips the frames after a missing one, asks for a keyframe, and decodes again from it', async () => {
+    const {receiver, sink, decoded, frame, settle, pipeline} = setup()
+    sink.release()
+    await settle()
+    // Frame 3 never comes.
+    for (const seq of [0, 1, 2, 4, 5]) {
+      frame(seq, seq === 0)
+      await settle()
+    }
+
+    expect(receiver.requests).toEqual([{requestNumber: 0, seq: 4}])
+    for (const seq of [6, 7]) {
+      frame(seq, seq === 6)
+      await settle()
+    }
+
+    expect(decoded).toEqual([0, 1, 2, 6, 7])
+    expect(sink.shown).toEqual([0, 1, 2, 6, 7])
+    expect(pipeline.keyframes).toEqual({requests: 1, skipped: 2})
+  })
+})

@@ -1,0 +1,124 @@
+import {EventEmitter} from 'node:events'
+
+import {describe, expect, it} from 'vitest'
+
+import {AdaptController, type AdaptStrategy} from '../../../src/adapt/index.js'
+import type {VideoFrame, VideoSource} from '../../../src/media/types.js'
+import type {InterFrameVideoCodec} from '../../../src/media/video/inter-frame.js'
+import {MIN_KEYFRAME_GAP_US} from '../../../src/media/video/keyframe-requests.js'
+import {VideoSenderPipeline} from '../../../src/media/video/sender-pipeline.js'
+import type {MediaSender} from '../../../src/transport/index.js'
+import {FakeClock} from '../../support/fake-clock.js'
+import {recordingLogger} from '../../support/logger.js'
+
+/** An inter-frame codec that records what the pipeline asks of it: its first frame and forced ones are keyframes. */
+class RecordingCodec implements InterFrameVideoCodec {
+  readonly name = 'recording'
+  readonly interFrame = true
+  lastWasKey = false
+  readonly bitrates: number[] = []
+  readonly sizes: string[] = []
+  #force = true
+
+  forceKeyframe(): void {
+    this.#force = true
+  }
+
+  setBitrate(kbps: number): void {
+    this.bitrates.push(kbps)
+  }
+
+  async encode(frame: VideoFrame): Promise<Buffer> {
+    this.lastWasKey = this.#force
+    this.#force = false
+    this.sizes.push(`${frame.width}x${frame.height}`)
+    return Buffer.alloc(this.lastWasKey ? 3000 : 300)
+  }
+
+  async decode(): Promise<VideoFrame> {
+    throw new Error('not used')
+  }
+}
+
+/** The transport as the sender pipeline sees it: frames recorded with their key flag, nothing in flight. */
+class RecordingSender extends EventEmitter {
+  readonly frames: Array<{key: boolean; bytes: number}> = []
+  readonly stats = {sent: 0, bytes: 0, dropped: 0, queued: 0, busyEvents: 0, inFlightBytes: 0, deliveredBytes: 0, inFlightQueueUs: 0, openConnections: 4, rttUs: undefined, minRttUs: undefined}
+
+  send(payload: Buffer, _captureUs: number, options: {key?: boolean} = {}): number {
+    this.frames.push({key: options.key ?? false, bytes: payload.length})
+    this.stats.sent++
+    this.stats.bytes += payload.length
+    return this.frames.length - 1
+  }
+}
+
+const source: VideoSource = {width: 640, height: 480, read: async () => ({width: 640, height: 480, format: 'gray', data: Buffer.alloc(640 * 480)}), close: async () => {}}
+
+function pipeline(strategy: AdaptStrategy) {
+  const clock = new FakeClock()
+  const codec = new RecordingCodec()
+  const sender = new RecordingSender()
+  const controller = new AdaptController({strategy, top: {width: 640, height: 480, fps: 30, quality: 80}})
+  const abort = new AbortController()
+  const run = new VideoSenderPipeline({source, codec, sender: sender as unknown as MediaSender, fps: 30, logger: recordingLogger(), signal: abort.signal, controller, clock}).run()
+  /** Let the pipeline take every frame due by now + ms, a frame interval at a time. */
+  const advance = async (ms: number) => {
+    for (let step = 0; step < ms; step += 10) {
+      clock.advance(10)
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  return {clock, codec, sender, controller, advance, stop: async () => (abort.abort(), run)}
+}
+
+describe('the video sender with an inter-frame codec', () => {
+  it('makes the next frame a keyframe on a request, not when one has just gone out, and marks keyframes on the wire', async () => {
+    const {sender, advance, stop} = pipeline('gcc')
+    await advance(100)
+    expect(sender.frames[0].key).toBe(true)
+    expect(sender.frames.slice(1).some((frame) => frame.key)).toBe(false)
+    // Asked 100 ms after the stream's first keyframe: that one is probably on its way.
+    sender.emit('keyframe-request', {requestNumber: 0, seq: 1})
+    await advance(100)
+    expect(sender.frames.filter((frame) => frame.key)).toHaveLength(1)
+    await advance(MIN_KEYFRAME_GAP_US / 1000)
+    const before = sender.frames.length
+    sender.emit('keyframe-request', {requestNumber: 1, seq: 1})
+    await advance(40)
+    expect(sender.frames.slice(before).map((frame) => frame.key)).toEqual([true, ...sender.frames.slice(before + 1).map(() => false)])
+    // A repeat of the same request changes nothing.
+    sender.emit('keyframe-request', {requestNumber: 1, seq: 1})
+    await advance(MIN_KEYFRAME_GAP_US / 1000 + 40)
+    expect(sender.frames.filter((frame) => frame.key)).toHaveLength(2)
+    await stop()
+  })
+
+  it('encodes every frame at the source size and sets the encoder to gcc\'s target bitrate, which follows a cut', async () => {
+    const {codec, sender, controller, advance, stop} = pipeline('gcc')
+    await advance(300)
+    const start = codec.bitrates.at(-1)!
+    expect(start).toBe(controller.state.targetKbps)
+    // The receiver sees a queue of 200 ms (over half the 150 ms bound) at 60 kbit/s received: gcc cuts at once.
+    for (let report = 1; report <= 5; report++) {
+      sender.emit('feedback', {reportNumber: report, delayValid: true, intervalUs: 100_000, queuingDelayUs: 200_000, maxQueuingDelayUs: 200_000, receivedBitsPerSecond: 60_000, framesReceived: 3, lateFrames: 0, missingFrames: 0, bufferLevelUs: 0, highestSeq: 9 * report, latencyUs: 250_000})
+      await advance(100)
+    }
+
+    // The encoder's rate per frame: the target spread over the frames the rung sends (x264 rates by frame rate).
+    const {targetKbps, fps} = controller.state
+    expect(codec.bitrates.at(-1)).toBeCloseTo((targetKbps * 30) / fps, 6)
+    expect(targetKbps).toBeLessThan(start)
+    expect(new Set(codec.sizes)).toEqual(new Set(['640x480']))
+    await stop()
+  })
+
+  it('leaves the encoder\'s own bitrate without gcc (--adapt off)', async () => {
+    const {codec, sender, advance, stop} = pipeline('off')
+    await advance(200)
+    expect(sender.frames.length).toBeGreaterThan(0)
+    expect(codec.bitrates).toEqual([])
+    await stop()
+  })
+})
