@@ -4,7 +4,8 @@
 // right after its first connection attempt), its max RSS and its CPU time (user + sys, from /usr/bin/time), beside two
 // references measured in the same run, interleaved: `node -e 0` (to exit) and a bare node process that opens a
 // listening socket. Targets: first act ≤ 2× the bare listening node; ≤ 60 MB RSS without OpenCV.
-// "call" rows run as a call starts them (--user, --redis, --json, a media or control key); "alone" rows are the
+// "call" rows run as a call starts them (--user, --redis, --json, a media or control key; receivers and the control
+// callee with --await-start, reporting their port before the start line, which never comes here); "alone" rows are the
 // standalone commands as issue 12 measured them; "command" rows are what people type, to their exit. Needs dist/ (npm run bench builds it) and redis-server.
 import {spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
@@ -22,6 +23,8 @@ import {BENCH_CONFIG_HOME} from './config-home.js'
 const RUNS = Number(process.env.IVC_BENCH_RUNS ?? 10)
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const TIME = '/usr/bin/time'
+/** A stream key as `ivc secret new` makes them (the media components take no other), and a control key. */
+const MEDIA_SECRET = 'ivc1-AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9jDc0p'
 const SECRET = 'c3RhcnR1cC1iZW5jaC1rZXktMzItYnl0ZXMtbG9uZyE='
 const RATIO_TARGET = 2
 const RSS_TARGET_MB = 60
@@ -52,13 +55,13 @@ const failed = {stream: 'stderr' as const, match: (line: string) => line.startsW
 
 function cases(redis: string): Case[] {
   const call = (user: string) => ['--user', user, '--redis', redis, '--json', '--call-id', 'bench-call']
-  const media = {IVC_MEDIA_SECRET: SECRET}
+  const media = {IVC_MEDIA_SECRET: MEDIA_SECRET}
   return [
     {name: 'node -e 0', mode: 'reference', args: ['-e', '0']},
     {name: 'node listening socket', mode: 'reference', args: ['-e', BARE_LISTEN], act: {stream: 'stderr', match: (line) => line.startsWith('listening')}},
-    {name: 'stream-video --listen', mode: 'call', args: [BIN, 'stream-video', '--listen', '--port', '0', '--sink', 'null', ...call('bench-vr')], env: media, act: listening, opencv: true},
-    {name: 'stream-audio --listen', mode: 'call', args: [BIN, 'stream-audio', '--listen', '--port', '0', '--sink', 'null', ...call('bench-ar')], env: media, act: listening},
-    {name: 'control run (callee)', mode: 'call', args: [BIN, 'control', 'run', '--peer', 'bob', '--control-port', '0', ...call('bench-c')], env: {IVC_CALL_SECRET: SECRET}, act: listening},
+    {name: 'stream-video --listen', mode: 'call', args: [BIN, 'stream-video', '--listen', '--port', '0', '--sink', 'null', '--await-start', ...call('bench-vr')], env: media, act: listening, opencv: true},
+    {name: 'stream-audio --listen', mode: 'call', args: [BIN, 'stream-audio', '--listen', '--port', '0', '--sink', 'null', '--await-start', ...call('bench-ar')], env: media, act: listening},
+    {name: 'control run (callee)', mode: 'call', args: [BIN, 'control', 'run', '--peer', 'bob', '--control-port', '0', '--await-start', ...call('bench-c')], env: {IVC_CALL_SECRET: SECRET}, act: listening},
     {name: 'stream-audio --to', mode: 'call', args: [BIN, 'stream-audio', '--to', '127.0.0.1:1', ...call('bench-as')], env: media, act: failed},
     {name: 'stream-video --to --codec raw', mode: 'call', args: [BIN, 'stream-video', '--to', '127.0.0.1:1', '--codec', 'raw', ...call('bench-vs')], env: media, act: failed},
     {name: 'stream-video --to (jpeg)', mode: 'call', args: [BIN, 'stream-video', '--to', '127.0.0.1:1', ...call('bench-vj')], env: media, act: failed, opencv: true},

@@ -11,12 +11,17 @@ export interface CodecFactory {
 /**
  * The format a receiver outside a call decodes by its own --codec, refused at once, as a sender's --codec is, when the
  * sink needs it decoded and its codec cannot run here (`--codec h264` without node-av), rather than frame by frame.
+ * Not JPEG's or raw's: loading JPEG's decoder (OpenCV) is most of a receiver's start-up (~0.3 s of CPU), so, as in a
+ * call, it loads right after the port is reported (`prepare`), and JPEG works with OpenCV or sharp, one of which any
+ * install has (the setup installs both).
  */
 export async function standaloneReceiverFormat(codec: string, sink: VideoSink, codecs: CodecFactory): Promise<VideoFormat> {
   const format = receiverFormat(codec)
-  if (!sink.passes?.includes(format)) await codecs.ensureAvailable?.('video-codec', VIDEO_FORMATS[format].codec)
+  if (!LOADED_AFTER_LISTENING.has(format) && !sink.passes?.includes(format)) await codecs.ensureAvailable?.('video-codec', VIDEO_FORMATS[format].codec)
   return format
 }
+
+const LOADED_AFTER_LISTENING: ReadonlySet<VideoFormat> = new Set(['mjpeg', 'raw'])
 
 export interface DecodeStageOptions {
   /**
