@@ -240,8 +240,16 @@ export class MediaSession {
     return component
   }
 
+  /** Open a port for the offer; if that fails, the ones opened before it close too (the offer is abandoned). */
   async #reserve(): Promise<number> {
-    const reserved = await reservePort(this.context.bind)
+    let reserved: ReservedPort
+    try {
+      reserved = await reservePort(this.context.bind)
+    } catch (error) {
+      await this.#releaseAll()
+      throw error
+    }
+
     this.#reserved.set(reserved.port, reserved)
     return reserved.port
   }

@@ -1,4 +1,5 @@
-import {createServer} from 'node:net'
+import {spawn} from 'node:child_process'
+import {connect, createServer} from 'node:net'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
@@ -30,15 +31,27 @@ describe('a port handed to a component', () => {
     expect(await bindable(reserved.port)).toBe(true)
   })
 
-  it('is served by the component it is handed to, and a sender that connected before the component was up gets through', async () => {
+  it('keeps a peer that connects before its process listens waiting in the backlog, not refused', async () => {
+    const reserved = await reservePort('127.0.0.1')
+    // A process that holds the socket and has not listened on it yet (it never will).
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], {stdio: ['ignore', 'ignore', 'ignore', reserved.fd]})
+    await reserved.release()
+    try {
+      const peer = connect(reserved.port, '127.0.0.1')
+      await new Promise<void>((resolve, reject) => peer.once('connect', resolve).once('error', reject))
+      peer.destroy()
+    } finally {
+      holder.kill('SIGKILL')
+    }
+  })
+
+  it('is served by the component it is handed to', async () => {
     const reserved = await reservePort('127.0.0.1')
     const supervisor = new Supervisor(recordingLogger(), () => undefined)
     supervisors.push(supervisor)
     // The flags name the port, as a call's receivers do; the socket comes from us.
     const receiver = supervisor.start('audio receiver', ['stream-audio', '--listen', '--port', String(reserved.port), '--bind', '127.0.0.1', '--sink', 'null', '--json'], {listenFd: reserved.fd})
     await reserved.release()
-    // Started at once: its connections made while the receiver's process is still starting wait in the socket's
-    // backlog instead of being refused.
     const sender = runCli(['stream-audio', '--to', `127.0.0.1:${reserved.port}`, '--source', 'tone', '--connections', '2', '--duration', '1'])
     expect((await receiver.firstEvent('listening', 60_000)).port).toBe(reserved.port)
     expect((await sender).exitCode).toBe(0)
