@@ -32,7 +32,9 @@ export async function openRedis(url: string, logger: Logger, connectTimeoutMs = 
   try {
     await redis.connect()
   } catch (error) {
-    redis.disconnect()
+    // A connection that failed has ended already: ioredis's disconnect() would then arm a 2 s timer for a stream
+    // that has closed, which nothing clears, and every process that could not reach Redis lingered 2 s before exiting.
+    if (redis.status !== 'end') redis.disconnect()
     const reason = (lastError ?? (error as Error)).message
     throw new IvcError('REDIS_UNREACHABLE', `cannot reach Redis at ${describeRedis(options)}: ${reason}`, {cause: error})
   }

@@ -139,9 +139,14 @@ describe('bus', () => {
     await expect.poll(() => observer.alive('stream-video'), {timeout: 3000}).toEqual([])
   })
 
-  it('reports an unreachable Redis as REDIS_UNREACHABLE without hanging', async () => {
+  it('reports an unreachable Redis as REDIS_UNREACHABLE without hanging, and leaves no timer behind', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
+    const before = timers()
     await expect(Bus.connect({redis: 'unix:///nonexistent/ivc.sock', user: 'x', component: 'c', logger: recordingLogger()})).rejects.toMatchObject({
       code: 'REDIS_UNREACHABLE',
     })
+    // A timer left armed keeps a process that could not reach Redis alive after its error (ioredis's disconnect
+    // timer, 2 s, for a connection that had already closed).
+    expect(timers()).toBeLessThanOrEqual(before)
   })
 })
