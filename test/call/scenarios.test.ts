@@ -49,8 +49,10 @@ describe('call scenarios (two CallDrivers on an in-memory network and a fake clo
     expect(net.peer('alice').media.running(callId)).toMatchObject({started: 'caller', call: {secret: alice.secret, role: 'caller'}})
     expect(net.peer('bob').media.running(callId)).toMatchObject({started: 'callee', call: {secret: alice.secret, role: 'callee'}})
     expect(net.peer('alice').timeline).toContainEqual({presence: 'in-call'})
-    expect(net.events('alice', 'call.media-up')).toEqual([{callId, peer: 'bob'}])
-    expect(net.events('bob', 'call.media-up')).toEqual([{callId, peer: 'alice'}])
+    // With the formats the accept chose: both offer only pcm-s16le here.
+    const pcm = {audio: {send: 'pcm-s16le', receive: 'pcm-s16le'}}
+    expect(net.events('alice', 'call.media-up')).toEqual([{callId, peer: 'bob', formats: pcm}])
+    expect(net.events('bob', 'call.media-up')).toEqual([{callId, peer: 'alice', formats: pcm}])
 
     await net.advance(12_000)
     await net.command('alice', (driver) => driver.hangup())
