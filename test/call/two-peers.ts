@@ -363,6 +363,8 @@ export class FakeCallMedia implements CallMedia {
   readonly sessions: FakeSession[] = []
   /** When false, components never finish stopping (a component that hangs). */
   stops = true
+  /** How this side's sessions answer an invite's media (default: as production does, formats.ts answerFormats). */
+  answer: (invite: MediaOffer, local: MediaOffer) => MediaAnswer = answerFormats
   #onExit: (component: string, reason: string, side: 'local' | 'peer') => void = () => undefined
   stoppedAll = false
 
@@ -425,7 +427,7 @@ export class FakeSession implements CallMediaSession {
   async accepted(): Promise<{media: MediaAnswer; controlPort: number}> {
     this.acceptedTimes += 1
     // The production answer: the formats chosen for each direction (protocol/call/formats.ts).
-    return {media: answerFormats(this.#invite, AUDIO), controlPort: CONTROL_PORT}
+    return {media: this.media.answer(this.#invite, AUDIO), controlPort: CONTROL_PORT}
   }
 
   begin(call: ActiveCall): void {
