@@ -70,7 +70,8 @@ export const TOPICS = {
     'call.ringing': callEvent,
     'call.started': callEvent,
     'call.first-frame': callEvent.extend({kind: mediaKind, setupMs: z.number()}),
-    'call.media-up': callEvent,
+    /** `formats`: the format each medium uses each way (protocol/call/formats.ts callFormats), the call's negotiated codecs. */
+    'call.media-up': callEvent.extend({formats: z.record(z.enum(['video', 'audio']), z.object({send: z.string().optional(), receive: z.string().optional()}).strict()).optional()}),
     'call.media': callEvent.extend({side: z.enum(['local', 'peer']), kind: mediaKind, on: z.boolean()}),
     'call.refused': callEvent,
     'call.ending': callEvent,

@@ -1,6 +1,6 @@
 import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
-import type {MediaOffer} from '../protocol/call/fields.js'
+import type {MediaAnswer} from '../protocol/call/fields.js'
 import type {ComponentExitSide} from './types.js'
 import {type ComponentContext, type MediaPlan, MediaSession} from './media-session.js'
 import {ERRORS} from '../foundation/errors.js'
@@ -12,7 +12,7 @@ import {type ComponentExit, Supervisor} from './supervisor.js'
  */
 export type CallMediaSession = Pick<MediaSession, 'callId' | 'offer' | 'startCaller' | 'startCallee' | 'begin' | 'controlReady' | 'mediaFlowing' | 'onFirstFrame' | 'stop'> & {
   /** Callee, on accepting: set-up time counts from now; resolves with the ports our receivers and control listen on. */
-  accepted(): Promise<{media: MediaOffer; controlPort: number}>
+  accepted(): Promise<{media: MediaAnswer; controlPort: number}>
 }
 
 /** Every call's components, and news of one that ended by itself. */
@@ -25,7 +25,7 @@ export interface CallMedia {
 }
 
 class ComponentSession extends MediaSession implements CallMediaSession {
-  async accepted(): Promise<{media: MediaOffer; controlPort: number}> {
+  async accepted(): Promise<{media: MediaAnswer; controlPort: number}> {
     // MediaSession times set-up on its own monotonic clock, from its creation as the call rang; the person's wait
     // begins now.
     this.setupFrom = this.clock.now()

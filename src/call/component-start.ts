@@ -18,7 +18,7 @@ export const startLineSchema = z
     to: z.string().min(3).max(300).optional(),
     /** A sender starts with its medium off (the user turned it off while the call was being set up). */
     off: z.boolean().optional(),
-    /** A video receiver: the format the peer's offer named for what it sends, which the receiver decodes. */
+    /** A media component: the format its direction uses (the accept's choice, protocol/call/formats.ts), to code it with. */
     format: formatName.optional(),
   })
   .strict()

@@ -2,6 +2,7 @@ import type {Bus} from '../bus/bus.js'
 import type {TopicBody, TopicType} from '../bus/messages.js'
 import {isIvcError, IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
+import {callFormats} from '../protocol/call/formats.js'
 import {newCallId} from '../protocol/call/secret.js'
 import {fingerprint, type Identity} from '../security/identity.js'
 import {newKeyShare} from '../security/key-share.js'
@@ -364,7 +365,7 @@ export class CallDriver {
 
       await session.mediaFlowing()
       if (this.#state.kind !== 'in-call' || this.#state.call.callId !== call.callId) return
-      this.#emit('call.media-up', call.callId, {peer: call.peer})
+      this.#emit('call.media-up', call.callId, {peer: call.peer, formats: callFormats(call.role, call.local, call.remote)})
     } catch (error) {
       this.options.logger.warn(`media for call ${call.callId} failed: ${(error as Error).message}`)
       this.dispatch({type: 'component-exited', callId: call.callId, component: 'media', reason: (error as Error).message})

@@ -1,6 +1,8 @@
 import {type MediaStats, mediaStatsSchema} from '../bus/messages.js'
 import {type Clock, realClock} from '../foundation/clock.js'
-import type {MediaOffer} from '../protocol/call/fields.js'
+import type {MediaAnswer, MediaOffer} from '../protocol/call/fields.js'
+import {answerFormats, callFormats, FORMAT_PREFERENCE} from '../protocol/call/formats.js'
+import {AUDIO_FORMATS, type AudioFormat} from '../media/audio/stream-formats.js'
 import {callKey} from '../security/key-share.js'
 import {type ReservedPort, reservePort} from '../transport/handed-port.js'
 import {COMPONENT_START_MS} from './component-start.js'
@@ -10,7 +12,8 @@ import type {ActiveCall, MediaKind} from './types.js'
 /** What this side sends and plays in a call; passed through from `ivc listen` / `ivc call` flags. */
 export interface MediaPlan {
   video?: {source: string; sink: string; connections: number; size: string; fps: number; quality: number; selfView?: 'ffplay' | 'ui'}
-  audio?: {source: string; sink: string; connections: number; frequency: number}
+  /** `formats`: the audio formats this side offers, best first (offered-formats.ts). */
+  audio?: {source: string; sink: string; connections: number; frequency: number; formats: string[]}
 }
 
 /** The flags every component of this user shares (so children reach the same bus). */
@@ -55,7 +58,7 @@ export class MediaSession {
   /** Listening sockets opened for our receivers and control, until each is handed to its component (handed-port.ts). */
   readonly #reserved = new Map<number, ReservedPort>()
   /** A callee's offer with its components' ports, once they are started. */
-  #started: Promise<{media: MediaOffer; controlPort: number}> | undefined
+  #started: Promise<{media: MediaAnswer; controlPort: number}> | undefined
   /** When set-up began for the person (dial, or accept), on the monotonic clock: set-up times count from here. */
   setupFrom: number
 
@@ -78,10 +81,10 @@ export class MediaSession {
     const offer: MediaOffer = {}
     if (this.plan.video) {
       const [width, height] = this.plan.video.size.split('x').map(Number)
-      offer.video = {format: 'mjpeg', port: await port(), connections: this.plan.video.connections, send: true, receive: true, width, height, fps: this.plan.video.fps}
+      offer.video = {formats: [...FORMAT_PREFERENCE.video], port: await port(), connections: this.plan.video.connections, send: true, receive: true, width, height, fps: this.plan.video.fps}
     }
 
-    if (this.plan.audio) offer.audio = {format: 'pcm-s16le', port: await port(), connections: this.plan.audio.connections, send: true, receive: true, sampleRate: 48_000, channels: 1}
+    if (this.plan.audio) offer.audio = {formats: this.plan.audio.formats, port: await port(), connections: this.plan.audio.connections, send: true, receive: true, sampleRate: 48_000, channels: 1}
     return offer
   }
 
@@ -96,11 +99,12 @@ export class MediaSession {
 
   /**
    * Callee, as the call rings: every component for what both sides agree on, receivers and control on ports chosen
-   * now, so the accept can name them at once (the caller's senders and control wait for them to listen).
+   * now, so the accept can name them at once (the caller's senders and control wait for them to listen), and the
+   * format of each direction chosen (protocol/call/formats.ts).
    */
   startCallee(peer: string, remote: MediaOffer): void {
     this.#started = (async () => {
-      const local = await this.offer(true)
+      const local = answerFormats(remote, await this.offer(true))
       const controlPort = await this.#reserve()
       for (const kind of KINDS) if (local[kind]?.receive && remote[kind]?.send) this.#startReceiver(kind, local[kind]!.port, peer)
       for (const kind of KINDS) if (local[kind]?.send && remote[kind]?.receive) this.#startSender(kind)
@@ -113,7 +117,7 @@ export class MediaSession {
   }
 
   /** Callee: our offer with the ports our receivers and control listen on (or are about to), for the accept. */
-  async listeningOffer(): Promise<{media: MediaOffer; controlPort: number}> {
+  async listeningOffer(): Promise<{media: MediaAnswer; controlPort: number}> {
     if (!this.#started) throw new Error('listeningOffer() before startCallee()')
     return this.#started
   }
@@ -124,26 +128,27 @@ export class MediaSession {
    */
   begin(call: ActiveCall): void {
     const {user} = this.context
+    // A direction flows in the format the accept chose for it; one with none (the sides share no format) does not.
+    const formats = callFormats(call.role, call.local, call.remote)
     for (const [kind, receiver] of this.#receivers) {
-      const theirs = call.remote[kind]
-      if (!theirs?.send) {
+      const format = formats[kind]?.receive
+      if (!call.remote[kind]?.send || !format) {
         this.#drop(this.#receivers, kind)
         continue
       }
 
-      // A video receiver decodes with the codec of the format the peer said it sends (audio has one format).
-      const secret = callKey(call.secret, {purpose: 'media', kind, from: call.peer, to: user})
-      receiver.begin(kind === 'video' ? {secret, format: theirs.format} : {secret})
+      receiver.begin({secret: callKey(call.secret, {purpose: 'media', kind, from: call.peer, to: user}), format})
     }
 
     for (const [kind, sender] of this.#senders) {
       const theirs = call.remote[kind]
-      if (!theirs?.receive) {
+      const format = formats[kind]?.send
+      if (!theirs?.receive || !format) {
         this.#drop(this.#senders, kind)
         continue
       }
 
-      sender.begin({secret: callKey(call.secret, {purpose: 'media', kind, from: user, to: call.peer}), to: `${call.peerHost}:${theirs.port}`, off: !call.sending.local[kind]})
+      sender.begin({secret: callKey(call.secret, {purpose: 'media', kind, from: user, to: call.peer}), to: `${call.peerHost}:${theirs.port}`, off: !call.sending.local[kind], format})
     }
 
     const controlKey = callKey(call.secret, {purpose: 'control', setupHash: call.setupHash})
@@ -192,7 +197,7 @@ export class MediaSession {
     if (!plan) return
     // The video receiver names the peer: its window's title, and the still it shows while the peer has video off.
     const named = kind === 'video' ? ['--peer', peer] : []
-    const receiver = this.#start(`${kind} receiver`, [`stream-${kind}`, '--listen', '--port', String(port), '--bind', this.context.bind, '--sink', plan.sink, ...named, '--await-start', ...this.#common()], port)
+    const receiver = this.#start(`${kind} receiver`, [`stream-${kind}`, '--listen', '--port', String(port), '--bind', this.context.bind, '--sink', plan.sink, ...named, ...this.#warmCodec(kind), '--await-start', ...this.#common()], port)
     this.#receivers.set(kind, receiver)
     const arrived = new Promise<void>((resolve) => receiver.onEvent((event) => event.event === 'first-frame' && resolve()))
     this.#firstFrames.set(kind, arrived)
@@ -212,10 +217,19 @@ export class MediaSession {
     } else {
       const plan = this.plan.audio
       if (!plan) return
-      media = ['--source', plan.source, '--frequency', String(plan.frequency), '--connections', String(plan.connections)]
+      media = ['--source', plan.source, '--frequency', String(plan.frequency), '--connections', String(plan.connections), ...this.#warmCodec(kind)]
     }
 
     this.#senders.set(kind, this.#start(`${kind} sender`, [`stream-${kind}`, '--await-start', ...media, ...this.#common()]))
+  }
+
+  /**
+   * An audio component loads the codec of our best format while the call is agreed (Opus: node-av, a quarter of a
+   * second); the start line's format, when it is another, is loaded then. Video's receiver warms its own (decode-stage.ts).
+   */
+  #warmCodec(kind: MediaKind): string[] {
+    const best = kind === 'audio' ? this.plan.audio?.formats[0] : undefined
+    return best ? ['--codec', AUDIO_FORMATS[best as AudioFormat].codec] : []
   }
 
   #drop(components: Map<MediaKind, Component>, kind: MediaKind): void {

@@ -13,7 +13,7 @@ export function describeCallEvent(event: string, body: Record<string, unknown>):
     case 'call.started':
       return `connected with ${peer}`
     case 'call.media-up':
-      return `media flowing with ${peer}`
+      return `media flowing with ${peer}${describeFormats(body.formats)}`
     case 'call.media': {
       const who = body.side === 'local' ? 'you' : peer
       return `${who} turned ${String(body.kind)} ${body.on ? 'on' : 'off'} (${String(body.kind).toUpperCase()} ${body.on ? 'ON' : 'OFF'})`
@@ -36,6 +36,16 @@ export function describeCallEvent(event: string, body: Record<string, unknown>):
   }
 }
 
+/** The call's formats for a person: " (audio opus, video mjpeg)", or "audio opus out / pcm-s16le in" when the ways differ. */
+function describeFormats(formats: unknown): string {
+  if (!formats || typeof formats !== 'object') return ''
+  const parts = Object.entries(formats as Record<string, {send?: string; receive?: string}>).map(([kind, {send, receive}]) => {
+    if (send === receive) return `${kind} ${send ?? 'none'}`
+    return `${kind} ${send ?? 'none'} out / ${receive ?? 'none'} in`
+  })
+  return parts.length > 0 ? ` (${parts.join(', ')})` : ''
+}
+
 /** Milliseconds as seconds for a person: "5.2 s". */
 function seconds(ms: unknown): string {
   return `${(Number(ms) / 1000).toFixed(1)} s`
@@ -55,7 +65,8 @@ export function describeSummary(summary: CallSummary): string {
     .map((kind) => {
       const stats = summary[kind]
       if (!stats) return `${kind}: -`
-      return `${kind}: ${stats.frames ?? 0} frames${stats.fps ? ` (${stats.fps} fps)` : ''}, p95 ${stats.latencyMs?.p95 ?? '-'} ms`
+      const codec = typeof stats.codec === 'string' ? ` (${stats.codec})` : ''
+      return `${kind}${codec}: ${stats.frames ?? 0} frames${stats.fps ? ` (${stats.fps} fps)` : ''}, p95 ${stats.latencyMs?.p95 ?? '-'} ms`
     })
     .join('; ')
   return `call ${summary.callId} with ${summary.peer}: ${summary.durationS} s, ended (${summary.endCode}): ${summary.endReason}; ${media}\n`

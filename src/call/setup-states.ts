@@ -1,3 +1,4 @@
+import {answerProblem} from '../protocol/call/formats.js'
 import type {SignalMessage, SignalOf} from '../protocol/call/signalling.js'
 import type {InviteFields} from '../protocol/call/transcript.js'
 import {deriveCallSecret} from '../security/key-share.js'
@@ -142,6 +143,10 @@ function callerSignal(state: Calling, message: SignalMessage, now: number): Step
       if (problem) {
         return endSetup(state, 'auth-failed', `${call.peer}'s accept did not prove its identity key: ${problem}`, now, [send(call.conn, {type: 'hangup', callId: call.callId, reason: 'authentication failed: your accept\'s signature did not verify', failed: true, code: 'auth-failed'})])
       }
+
+      // The formats it chose must be ones both sides offered (formats.ts): anything else is a broken or hostile peer.
+      const formats = answerProblem(call.media, message.media)
+      if (formats) return endSetup(state, 'peer-gone', `protocol error in ${call.peer}'s accept: ${formats}`, now, [send(call.conn, {type: 'hangup', callId: call.callId, reason: 'protocol error: the accept chose a format this side did not offer'})])
 
       let secret: string
       try {

@@ -1,5 +1,5 @@
 import type {ErrorCode} from '../foundation/errors.js'
-import type {MediaOffer} from '../protocol/call/fields.js'
+import type {MediaAnswer, MediaOffer} from '../protocol/call/fields.js'
 import type {SignalMessage} from '../protocol/call/signalling.js'
 import type {KeyShare} from '../security/key-share.js'
 import type {IdentityVerdict} from './call-identity.js'
@@ -93,8 +93,9 @@ export interface ActiveCall {
   peerKey: string
   /** The callee's control port (the caller connects to it). */
   controlPort: number
-  local: MediaOffer
-  remote: MediaOffer
+  /** Both sides' media; the callee's is its accept's, with the format chosen for each direction (protocol/call/formats.ts). */
+  local: MediaAnswer
+  remote: MediaAnswer
   startedAt: number
   /** What each side currently sends (toggled through the control connection). */
   sending: {local: Record<MediaKind, boolean>; peer: Record<MediaKind, boolean>}
@@ -159,7 +160,7 @@ export type CallEvent =
   /** `identityKey` will sign the invite; `peerKey` is the callee's key, which must prove itself and sign the accept. */
   | {type: 'dial'; callId: string; peer: string; host: string; port: number; address: string; conn: ConnId; media: MediaOffer; keyShare: KeyShare; identityKey: string; peerKey: string}
   /** The driver derived `secret` from its own key pair (whose public half is `keyShare`) and the caller's share, and signed the accept. */
-  | {type: 'accept'; secret: string; keyShare: string; controlPort: number; media: MediaOffer; identityKey: string; signature: string}
+  | {type: 'accept'; secret: string; keyShare: string; controlPort: number; media: MediaAnswer; identityKey: string; signature: string}
   | {type: 'reject'; reason?: string}
   | {type: 'hangup'; reason?: string}
   | {type: 'set-media'; kind: MediaKind; on: boolean}

@@ -7,7 +7,7 @@ import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
 import {IvcError} from '../foundation/errors.js'
 import {followMediaSwitch, followPeerMedia, type MediaSwitch} from '../media/media-switch.js'
 import {standaloneReceiverFormat, VideoDecodeStage} from '../media/video/decode-stage.js'
-import {negotiatedFormat, receiverFormat} from '../media/video/formats.js'
+import {negotiatedFormat, receiverFormat, VIDEO_FORMATS} from '../media/video/formats.js'
 import {frameSizeFlag, parseFrameSize} from '../media/video/frame-size.js'
 import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, receiveVideo, receiverFailure, sendVideo, type VideoHooks, videoTarget} from '../media/video/stream.js'
 import {SelfView, selfViewSinkOptions} from '../media/video/self-view.js'
@@ -94,7 +94,9 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     if (start?.off) this.#sending?.turn(false)
     const target = videoTarget(start?.to ?? flags.to!)
     closeSource()
-    const sent = await sendVideo({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source, codec, fps: flags.fps, adapt: {strategy: flags.adapt, maxLatencyMs: flags['max-latency'], quality: flags.quality}, selfView}, hooks)
+    // In a call the start line names the format agreed on: the codec loaded above writes it, unless the peer took another.
+    const sending = start?.format ? VIDEO_FORMATS[negotiatedFormat(start.format, 'mjpeg')].codec : flags.codec
+    const sent = await sendVideo({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source, codec: sending === flags.codec ? codec : await backends.create('video-codec', sending, options), fps: flags.fps, adapt: {strategy: flags.adapt, maxLatencyMs: flags['max-latency'], quality: flags.quality}, selfView}, hooks)
     this.output(sent.stats, () => summaryLine(sent.stats))
     if (sent.end === 'peer-gone') this.failAfterOutput(new IvcError('PEER_GONE', 'the receiver closed every video connection'))
     return sent.stats

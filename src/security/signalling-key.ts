@@ -35,12 +35,12 @@ export interface SignallingKeys {
  */
 export function signallingKeys(own: KeyShare, transcript: HelloTranscript, role: 'caller' | 'callee'): SignallingKeys {
   const shared = sharedSecret(own, transcript, role)
-  const info = Buffer.concat([Buffer.from('ivc signalling 5 key\0', 'latin1'), transcript.hellos])
+  const info = Buffer.concat([Buffer.from('ivc signalling 6 key\0', 'latin1'), transcript.hellos])
   const key = Buffer.from(hkdfSync('sha256', shared, SIGNALLING_KEY_SALT, info, 32)).toString('hex')
   return {key, channel: helloChannel(transcript.hellos)}
 }
 
 /** The channel of a signalling connection: SHA-256 of a label and both hellos (64 hex digits). */
 export function helloChannel(hellos: Buffer): string {
-  return createHash('sha256').update('ivc signalling 5 channel\0').update(hellos).digest('hex')
+  return createHash('sha256').update('ivc signalling 6 channel\0').update(hellos).digest('hex')
 }

@@ -3,7 +3,7 @@ import type {TLSSocket} from 'node:tls'
 
 import {type Clock, realClock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
-import {decodeSignalHello, encodeSignalHello, HELLO_BYTES, type HelloRole} from '../protocol/call/hello.js'
+import {decodeSignalHello, encodeSignalHello, HELLO_BYTES, HELLO_VERSION, type HelloRole} from '../protocol/call/hello.js'
 import {newKeyShare} from '../security/key-share.js'
 import {signallingKeys} from '../security/signalling-key.js'
 import {clientHandshakeError, secureClient, secureServer} from '../security/tls-psk.js'
@@ -79,8 +79,9 @@ function readHello(socket: Socket, role: HelloRole, where: string, deadline: num
 
     const timer = clock.setTimeout(() => finish(new IvcError('PEER_UNREACHABLE', `${where}: no signalling hello in time`)), Math.max(1, deadline - clock.now()))
     const onError = (error: NodeJS.ErrnoException) => finish(new IvcError('PEER_UNREACHABLE', `${where}: ${error.code ?? error.message}`, {cause: error}))
-    // An ivc before signalling 5 closes on the hello's magic: say so, since nothing else would tell the person.
-    const onClose = () => finish(new IvcError('PEER_UNREACHABLE', `${where} closed the connection during the signalling hello (an ivc older than signalling 5 does)`))
+    // An ivc of another signalling version closes on the hello's magic (before 5) or version byte: say so, since
+    // nothing else would tell the person.
+    const onClose = () => finish(new IvcError('PEER_UNREACHABLE', `${where} closed the connection during the signalling hello (an ivc that does not speak signalling ${HELLO_VERSION} does)`))
     const onData = (chunk: Buffer) => {
       // Never more than one hello is held: a peer that sends more is refused below.
       received = Buffer.concat([received, chunk.subarray(0, HELLO_BYTES + 1 - received.length)])

@@ -34,6 +34,17 @@ async function connected(net?: TwoPeers) {
 }
 
 describe('call scenarios (two CallDrivers on an in-memory network and a fake clock)', () => {
+  it('a caller refuses an accept that chose a format it did not offer: the set-up ends, nothing starts', async () => {
+    const net = await peers('alice', 'bob')
+    // Bob's answer names opus for what he sends, which alice (pcm-s16le only) never offered; his signature is valid.
+    net.peer('bob').media.answer = (invite, local) => ({audio: {...local.audio!, toCaller: 'opus', toCallee: 'pcm-s16le'}})
+    const {callId} = await net.dial('alice', 'bob')
+    await net.accept('bob').catch(() => undefined)
+    expect(net.state('alice')).toMatchObject({kind: 'listening', lastEnd: {callId, code: 'peer-gone', reason: 'protocol error in bob\'s accept: the accept chose audio toCaller "opus", which this side did not offer'}})
+    expect(net.peer('alice').media.running(callId)?.call).toBeUndefined()
+    expect(net.events('alice', 'call.media-up')).toEqual([])
+  })
+
   it('a full call: ring, accept, media, hang up, both back to listening', async () => {
     const {net, callId, ended} = await connected()
     const [alice, bob] = [callOf(net.state('alice')), callOf(net.state('bob'))]
@@ -49,8 +60,10 @@ describe('call scenarios (two CallDrivers on an in-memory network and a fake clo
     expect(net.peer('alice').media.running(callId)).toMatchObject({started: 'caller', call: {secret: alice.secret, role: 'caller'}})
     expect(net.peer('bob').media.running(callId)).toMatchObject({started: 'callee', call: {secret: alice.secret, role: 'callee'}})
     expect(net.peer('alice').timeline).toContainEqual({presence: 'in-call'})
-    expect(net.events('alice', 'call.media-up')).toEqual([{callId, peer: 'bob'}])
-    expect(net.events('bob', 'call.media-up')).toEqual([{callId, peer: 'alice'}])
+    // With the formats the accept chose: both offer only pcm-s16le here.
+    const pcm = {audio: {send: 'pcm-s16le', receive: 'pcm-s16le'}}
+    expect(net.events('alice', 'call.media-up')).toEqual([{callId, peer: 'bob', formats: pcm}])
+    expect(net.events('bob', 'call.media-up')).toEqual([{callId, peer: 'alice', formats: pcm}])
 
     await net.advance(12_000)
     await net.command('alice', (driver) => driver.hangup())

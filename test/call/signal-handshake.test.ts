@@ -102,14 +102,14 @@ describe('signalling hello, TLS and the callee\'s proof', () => {
     }
   })
 
-  it('says so when the callee closes on the hello, as an ivc before signalling 5 does', async () => {
+  it('says so when the callee closes on the hello, as an ivc of another signalling version does', async () => {
     const old = createServer((socket) => socket.once('data', () => socket.destroy()).on('error', () => undefined))
     old.listen(0, '127.0.0.1')
     await once(old, 'listening')
     cleanups.push(() => old.close())
     const failure = await alice().connect('127.0.0.1', (old.address() as {port: number}).port, bob.publicKey).catch((error: unknown) => error)
     expect(isIvcError(failure) && failure.code).toBe('PEER_UNREACHABLE')
-    expect((failure as Error).message).toContain('closed the connection during the signalling hello (an ivc older than signalling 5 does)')
+    expect((failure as Error).message).toContain('closed the connection during the signalling hello (an ivc that does not speak signalling 6 does)')
   })
 
   it('refuses a hello reflected back at the caller (its own key as the callee\'s)', async () => {

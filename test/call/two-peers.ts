@@ -10,7 +10,8 @@ import type {SignalLink, SignalNetwork} from '../../src/call/connections.js'
 import {type CallBus, CallDriver} from '../../src/call/driver.js'
 import type {MediaSummaries} from '../../src/call/media-session.js'
 import type {ActiveCall, CallState, MediaKind} from '../../src/call/types.js'
-import type {MediaOffer} from '../../src/protocol/call/fields.js'
+import type {MediaAnswer, MediaOffer} from '../../src/protocol/call/fields.js'
+import {answerFormats} from '../../src/protocol/call/formats.js'
 import {signalCodec, type SignalMessage} from '../../src/protocol/call/signalling.js'
 import {KnownPeers, knownPeersTrust} from '../../src/security/known-peers.js'
 import {FakeClock} from '../support/fake-clock.js'
@@ -362,6 +363,8 @@ export class FakeCallMedia implements CallMedia {
   readonly sessions: FakeSession[] = []
   /** When false, components never finish stopping (a component that hangs). */
   stops = true
+  /** How this side's sessions answer an invite's media (default: as production does, formats.ts answerFormats). */
+  answer: (invite: MediaOffer, local: MediaOffer) => MediaAnswer = answerFormats
   #onExit: (component: string, reason: string, side: 'local' | 'peer') => void = () => undefined
   stoppedAll = false
 
@@ -390,7 +393,7 @@ export class FakeCallMedia implements CallMedia {
   }
 }
 
-const AUDIO: MediaOffer = {audio: {format: 'pcm-s16le', port: 40_200, connections: 10, send: true, receive: true, sampleRate: 48_000, channels: 1}}
+const AUDIO: MediaOffer = {audio: {formats: ['pcm-s16le'], port: 40_200, connections: 10, send: true, receive: true, sampleRate: 48_000, channels: 1}}
 
 export class FakeSession implements CallMediaSession {
   /** How the driver started it: as the caller (dialling) or the callee (ringing). */
@@ -414,13 +417,17 @@ export class FakeSession implements CallMediaSession {
     this.started = 'caller'
   }
 
-  startCallee(): void {
+  #invite: MediaOffer = {}
+
+  startCallee(_peer: string, remote: MediaOffer): void {
     this.started = 'callee'
+    this.#invite = remote
   }
 
-  async accepted(): Promise<{media: MediaOffer; controlPort: number}> {
+  async accepted(): Promise<{media: MediaAnswer; controlPort: number}> {
     this.acceptedTimes += 1
-    return {media: AUDIO, controlPort: CONTROL_PORT}
+    // The production answer: the formats chosen for each direction (protocol/call/formats.ts).
+    return {media: this.media.answer(this.#invite, AUDIO), controlPort: CONTROL_PORT}
   }
 
   begin(call: ActiveCall): void {

@@ -32,18 +32,19 @@ export function parseTarget(target: string, defaultPort = DEFAULT_AUDIO_PORT): {
  * command is stopped. `onListening` gets the bound port first (0 asks for a free one).
  */
 export async function receiveAudio(
-  options: {port: number; host?: string; connections?: number; secret?: string | Promise<string>; sink: AudioSink; codec?: AudioCodec; onListening(port: number): void; onFirstFrame?(): void},
+  options: {port: number; host?: string; connections?: number; secret?: string | Promise<string>; sink: AudioSink; codec?: AudioCodec | Promise<AudioCodec>; onListening(port: number): void; onFirstFrame?(): void},
   hooks: StreamHooks,
 ): Promise<AudioSummary> {
   const clock = hooks.clock ?? realClock
   const receiver = await MediaReceiver.listen({clock, port: options.port, host: options.host, kind: 'audio', logger: hooks.logger, secret: options.secret})
   hooks.onShutdown('audio receiver', () => receiver.close())
-  const pipeline = new AudioReceiverPipeline(options.sink, hooks.logger, {}, clock, options.codec)
+  options.onListening(receiver.port)
+  // A call's codec comes with its start line; the secret, which frames wait for, comes no sooner (stream-audio.ts).
+  const pipeline = new AudioReceiverPipeline(options.sink, hooks.logger, {}, clock, await options.codec)
   pipeline.attach(receiver)
   receiver.on('stream-start', ({remoteAddress, connections}: {remoteAddress: string; connections: number}) =>
     hooks.logger.info(`receiving audio from ${remoteAddress} over ${connections} connections`),
   )
-  options.onListening(receiver.port)
   receiver.once('frame', () => options.onFirstFrame?.())
   const timer = clock.setInterval(() => hooks.onStats(pipeline.interval()), 1000)
   try {

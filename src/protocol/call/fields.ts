@@ -21,8 +21,15 @@ export const keepaliveBody = z.object({seq: z.number().int().min(0).max(0xff_ff_
 /** A media format name understood by the stream component, e.g. "mjpeg", "pcm-s16le". */
 export const formatName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, 'must be a short lower-case format name')
 
+/** A stream's formats: what this side can send and receive of it, each once (docs/protocol.md, "Formats"). */
+export const formatList = z
+  .array(formatName)
+  .min(1)
+  .max(8)
+  .refine((formats) => new Set(formats).size === formats.length, 'must not name a format twice')
+
 const streamBase = {
-  format: formatName,
+  formats: formatList,
   /** The TCP port this side listens on for the stream's connections. */
   port,
   /** Parallel TCP connections of the stream (the seed used 20 for video, 10 for audio). */
@@ -55,6 +62,16 @@ export const audioOffer = z
 /** A side's media: a stream that is absent is not offered at all. */
 export const mediaOffer = z.object({video: videoOffer.optional(), audio: audioOffer.optional()}).strict()
 
+/**
+ * What the callee chose for a stream, in its accept: the format each direction uses (formats.ts answerFormats). A
+ * direction with none does not flow.
+ */
+const chosen = {toCaller: formatName.optional(), toCallee: formatName.optional()}
+
+/** The callee's media in its accept: its offer, each stream with the formats chosen for it. */
+export const mediaAnswer = z.object({video: videoOffer.extend(chosen).strict().optional(), audio: audioOffer.extend(chosen).strict().optional()}).strict()
+
 export type VideoOffer = z.infer<typeof videoOffer>
 export type AudioOffer = z.infer<typeof audioOffer>
 export type MediaOffer = z.infer<typeof mediaOffer>
+export type MediaAnswer = z.infer<typeof mediaAnswer>

@@ -10,7 +10,7 @@ import type {DecodedPrefix} from '../../foundation/decoded.js'
  */
 export const HELLO_MAGIC = Buffer.from('IVCH', 'latin1')
 /** The signalling version this hello opens (signalling.ts SIGNAL_VERSION, which imports nothing from here). */
-export const HELLO_VERSION = 5
+export const HELLO_VERSION = 6
 export const HELLO_BYTES = 40
 export const HELLO_KEY_BYTES = 32
 
@@ -36,7 +36,7 @@ export function encodeSignalHello(hello: SignalHello): Buffer {
 /**
  * Decode a hello from the start of `input`: undefined until all 40 bytes are there; a wrong magic, version, role or
  * reserved byte is refused as soon as it arrives. A peer speaking signalling 4 or older sends "IVCS" in the clear,
- * refused at its fourth byte.
+ * refused at its fourth byte; one speaking 5 is refused at the version byte.
  */
 export function decodeSignalHello(input: Buffer): DecodedPrefix<SignalHello> {
   const n = Math.min(input.length, HELLO_MAGIC.length)

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 
-import {type MediaOffer, mediaOffer} from './fields.js'
+import {type MediaAnswer, mediaAnswer, type MediaOffer, mediaOffer} from './fields.js'
 
 /**
  * What the identity keys sign in call set-up (docs/protocol.md, "Authenticated calls"): the caller signs its invite,
@@ -14,7 +14,7 @@ import {type MediaOffer, mediaOffer} from './fields.js'
  */
 /** The callee's proof, its first message: a label and the channel, signed before the caller says anything. */
 export function proofTranscript(channel: string): Buffer {
-  return Buffer.from(`ivc signalling 5 proof\0${channel}`, 'utf8')
+  return Buffer.from(`ivc signalling 6 proof\0${channel}`, 'utf8')
 }
 
 export interface InviteFields {
@@ -34,18 +34,18 @@ export interface AcceptFields {
   keyShare: string
   identityKey: string
   controlPort: number
-  media: MediaOffer
+  media: MediaAnswer
 }
 
 /** The bytes the caller signs: a label, the channel, then a JSON array of the invite's fields, the offer in its canonical key order. */
 export function inviteTranscript(invite: InviteFields): Buffer {
   const fields = [invite.callId, invite.from, invite.to, invite.address, invite.keyShare, invite.identityKey, mediaOffer.parse(invite.media)]
-  return Buffer.from(`ivc signalling 5 invite\0${invite.channel}\0${JSON.stringify(fields)}`, 'utf8')
+  return Buffer.from(`ivc signalling 6 invite\0${invite.channel}\0${JSON.stringify(fields)}`, 'utf8')
 }
 
 /** The bytes the callee signs: a label, the SHA-256 of the invite's transcript, then the accept's fields. */
 export function acceptTranscript(invite: InviteFields, accept: AcceptFields): Buffer {
   const inviteHash = createHash('sha256').update(inviteTranscript(invite)).digest('hex')
-  const fields = [accept.callId, accept.keyShare, accept.identityKey, accept.controlPort, mediaOffer.parse(accept.media)]
-  return Buffer.from(`ivc signalling 5 accept\0${inviteHash}\0${JSON.stringify(fields)}`, 'utf8')
+  const fields = [accept.callId, accept.keyShare, accept.identityKey, accept.controlPort, mediaAnswer.parse(accept.media)]
+  return Buffer.from(`ivc signalling 6 accept\0${inviteHash}\0${JSON.stringify(fields)}`, 'utf8')
 }

@@ -8,7 +8,7 @@ const hello: SignalHello = {role: 'caller', key}
 // prettier-ignore
 const golden = Buffer.concat([
   Buffer.from([0x49, 0x56, 0x43, 0x48]), // magic "IVCH"
-  Buffer.from([0x05]), //                   version 5: the signalling version this hello opens
+  Buffer.from([0x06]), //                   version 6: the signalling version this hello opens
   Buffer.from([0x01]), //                   role 1 = caller (2 = callee)
   Buffer.from([0x00, 0x00]), //             reserved
   key, //                                   32 bytes: the sender's fresh X25519 public key, nothing else
@@ -53,7 +53,9 @@ describe('signalling hello', () => {
       return decodeSignalHello(copy)
     }
 
-    expect(bad(4, 4)).toEqual({ok: false, reason: 'unsupported signalling version 4 (this side speaks 5)'})
+    expect(bad(4, 4)).toEqual({ok: false, reason: 'unsupported signalling version 4 (this side speaks 6)'})
+    // Signalling 5's hello, whose offer had one format a stream: refused at its version byte.
+    expect(bad(4, 5)).toEqual({ok: false, reason: 'unsupported signalling version 5 (this side speaks 6)'})
     expect(bad(5, 0)).toEqual({ok: false, reason: 'unknown hello role 0'})
     expect(bad(5, 3)).toEqual({ok: false, reason: 'unknown hello role 3'})
     expect(bad(6, 1)).toEqual({ok: false, reason: 'reserved hello bits set'})

@@ -11,9 +11,9 @@ const accept = signalFixtures.find((fixture) => fixture.name === 'accept')!.mess
 describe('call set-up transcripts', () => {
   it('are pinned: a label, the channel, then the fields as a JSON array, the offer in schema order', () => {
     const text = inviteTranscript(invite).toString('utf8')
-    expect(proofTranscript(CHANNEL).toString('utf8')).toBe(`ivc signalling 5 proof\0${CHANNEL}`)
-    expect(text.startsWith(`ivc signalling 5 invite\0${CHANNEL}\0["c0ffee00c0ffee00","alice","bob","10.0.0.5","${invite.keyShare}","${ALICE_KEY}",{"video":{"format":"mjpeg"`)).toBe(true)
-    expect(acceptTranscript(invite, accept).toString('utf8')).toMatch(new RegExp(`^ivc signalling 5 accept\\0[0-9a-f]{64}\\0\\["c0ffee00c0ffee00","${accept.keyShare}","${BOB_KEY}",40013,`))
+    expect(proofTranscript(CHANNEL).toString('utf8')).toBe(`ivc signalling 6 proof\0${CHANNEL}`)
+    expect(text.startsWith(`ivc signalling 6 invite\0${CHANNEL}\0["c0ffee00c0ffee00","alice","bob","10.0.0.5","${invite.keyShare}","${ALICE_KEY}",{"video":{"formats":["mjpeg","raw"]`)).toBe(true)
+    expect(acceptTranscript(invite, accept).toString('utf8')).toMatch(new RegExp(`^ivc signalling 6 accept\\0[0-9a-f]{64}\\0\\["c0ffee00c0ffee00","${accept.keyShare}","${BOB_KEY}",40013,`))
   })
 
   it('are what the golden proof, invite and accept are signed over, by bob, alice and bob', () => {
@@ -33,7 +33,7 @@ describe('call set-up transcripts', () => {
       expect(verifySignature(BOB_KEY, acceptTranscript(changed, accept), accept.signature)).toBe(false)
     }
 
-    for (const changed of [{...accept, keyShare: share}, {...accept, controlPort: 40_014}, {...accept, media: {}}]) {
+    for (const changed of [{...accept, keyShare: share}, {...accept, controlPort: 40_014}, {...accept, media: {}}, {...accept, media: {audio: {...accept.media.audio!, toCaller: 'opus'}}}]) {
       expect(verifySignature(BOB_KEY, acceptTranscript(invite, changed), accept.signature)).toBe(false)
     }
   })
