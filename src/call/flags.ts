@@ -7,12 +7,13 @@ import {KnownPeers, knownPeersTrust, type PeerTrust} from '../security/known-pee
 
 import {IvcError} from '../foundation/errors.js'
 import {audioFormatOfCodec} from '../media/audio/stream-formats.js'
+import {formatOfCodec} from '../media/video/formats.js'
 import {frameSizeFlag} from '../media/video/frame-size.js'
 import {defaultVideoSink, DISPLAY_RULE, displayExists} from '../plugins/display.js'
 import {host} from '../protocol/call/fields.js'
 import {DEFAULT_STALL_TIMEOUT_MS} from '../transport/liveness.js'
 import type {MediaPlan} from './media-session.js'
-import {AUDIO_CODEC_CHOICES, offeredFormats} from './offered-formats.js'
+import {AUDIO_CODEC_CHOICES, offeredFormats, VIDEO_CODEC_CHOICES} from './offered-formats.js'
 
 /** An address peers can reach: a host name or IP, as the invite carries it. */
 const peerAddress = Flags.custom<string>({
@@ -70,6 +71,7 @@ export const callFlags = {
   size: frameSizeFlag({env: 'IVC_VIDEO_SIZE', default: '640x480', helpGroup: 'MEDIA', description: 'Video frame size WxH.'}),
   fps: Flags.integer({env: 'IVC_VIDEO_FPS', default: 30, min: 1, max: 120, helpGroup: 'MEDIA', description: 'Video frames per second.'}),
   quality: Flags.integer({env: 'IVC_VIDEO_QUALITY', default: 80, min: 1, max: 100, helpGroup: 'MEDIA', description: 'JPEG quality.'}),
+  'video-codec': Flags.string({env: 'IVC_VIDEO_CODEC', options: [...VIDEO_CODEC_CHOICES], helpGroup: 'MEDIA', description: 'Offer only this video codec: h264 (needs node-av, see `ivc doctor`), jpeg or raw. Default: h264 where node-av loads, then jpeg and raw; the call uses the best both sides offer.'}),
   'audio-codec': Flags.string({env: 'IVC_AUDIO_CODEC', options: [...AUDIO_CODEC_CHOICES], helpGroup: 'MEDIA', description: 'Offer only this audio codec: opus (needs node-av, see `ivc doctor`) or pcm. Default: opus where node-av loads, pcm always; the call uses the best both sides offer.'}),
   frequency: Flags.integer({env: 'IVC_AUDIO_FREQUENCY', default: 440, min: 1, max: 23_999, helpGroup: 'MEDIA', description: 'Tone frequency (Hz) for --audio-source tone.'}),
   'video-connections': Flags.integer({env: 'IVC_VIDEO_CONNECTIONS', default: 20, min: 1, max: 64, helpGroup: 'MEDIA', description: 'Parallel TCP connections for video.'}),
@@ -101,6 +103,7 @@ export interface CallFlagValues {
   'audio-source': string
   'audio-sink': string
   'audio-codec'?: string
+  'video-codec'?: string
   size: string
   fps: number
   quality: number
@@ -116,9 +119,14 @@ export function mediaPlanFromFlags(flags: CallFlagValues, env: NodeJS.ProcessEnv
   const selfView = flags['self-view'] ? (sink === 'ui' ? 'ui' : 'ffplay') : undefined
   if (flags.video && selfView === 'ffplay' && !displayExists(env)) throw new IvcError('BAD_USAGE', `--self-view needs a display: ${DISPLAY_RULE}`)
   return {
-    ...(flags.video ? {video: {source: flags['video-source'], sink, connections: flags['video-connections'], size: flags.size, fps: flags.fps, quality: flags.quality, selfView}} : {}),
+    ...(flags.video ? {video: {source: flags['video-source'], sink, connections: flags['video-connections'], size: flags.size, fps: flags.fps, quality: flags.quality, selfView, formats: videoFormats(flags['video-codec'])}} : {}),
     ...(flags.audio ? {audio: {source: flags['audio-source'], sink: flags['audio-sink'], connections: flags['audio-connections'], frequency: flags.frequency, formats: audioFormats(flags['audio-codec'])}} : {}),
   }
+}
+
+/** The video formats this side offers: `--video-codec`'s alone, else every one this machine can code (offered-formats.ts). */
+function videoFormats(codec: string | undefined): string[] {
+  return offeredFormats('video', codec === undefined ? undefined : formatOfCodec(codec)!)
 }
 
 /** The audio formats this side offers: `--audio-codec`'s alone, else every one this machine can code (offered-formats.ts). */

@@ -1,8 +1,9 @@
 import {type MediaStats, mediaStatsSchema} from '../bus/messages.js'
 import {type Clock, realClock} from '../foundation/clock.js'
 import type {MediaAnswer, MediaOffer} from '../protocol/call/fields.js'
-import {answerFormats, callFormats, FORMAT_PREFERENCE} from '../protocol/call/formats.js'
+import {answerFormats, callFormats} from '../protocol/call/formats.js'
 import {AUDIO_FORMATS, type AudioFormat} from '../media/audio/stream-formats.js'
+import {VIDEO_FORMATS, type VideoFormat} from '../media/video/formats.js'
 import {callKey} from '../security/key-share.js'
 import {type ReservedPort, reservePort} from '../transport/handed-port.js'
 import {COMPONENT_START_MS} from './component-start.js'
@@ -11,8 +12,8 @@ import type {ActiveCall, MediaKind} from './types.js'
 
 /** What this side sends and plays in a call; passed through from `ivc listen` / `ivc call` flags. */
 export interface MediaPlan {
-  video?: {source: string; sink: string; connections: number; size: string; fps: number; quality: number; selfView?: 'ffplay' | 'ui'}
-  /** `formats`: the audio formats this side offers, best first (offered-formats.ts). */
+  /** `formats` (video and audio): the formats this side offers, best first (offered-formats.ts). */
+  video?: {source: string; sink: string; connections: number; size: string; fps: number; quality: number; selfView?: 'ffplay' | 'ui'; formats: string[]}
   audio?: {source: string; sink: string; connections: number; frequency: number; formats: string[]}
 }
 
@@ -81,7 +82,7 @@ export class MediaSession {
     const offer: MediaOffer = {}
     if (this.plan.video) {
       const [width, height] = this.plan.video.size.split('x').map(Number)
-      offer.video = {formats: [...FORMAT_PREFERENCE.video], port: await port(), connections: this.plan.video.connections, send: true, receive: true, width, height, fps: this.plan.video.fps}
+      offer.video = {formats: this.plan.video.formats, port: await port(), connections: this.plan.video.connections, send: true, receive: true, width, height, fps: this.plan.video.fps}
     }
 
     if (this.plan.audio) offer.audio = {formats: this.plan.audio.formats, port: await port(), connections: this.plan.audio.connections, send: true, receive: true, sampleRate: 48_000, channels: 1}
@@ -213,7 +214,7 @@ export class MediaSession {
     if (kind === 'video') {
       const plan = this.plan.video
       if (!plan) return
-      media = ['--source', plan.source, '--size', plan.size, '--fps', String(plan.fps), '--quality', String(plan.quality), '--connections', String(plan.connections), ...(plan.selfView ? ['--self-view', '--self-view-sink', plan.selfView] : [])]
+      media = ['--source', plan.source, '--size', plan.size, '--fps', String(plan.fps), '--quality', String(plan.quality), '--connections', String(plan.connections), ...(plan.selfView ? ['--self-view', '--self-view-sink', plan.selfView] : []), ...this.#warmCodec(kind)]
     } else {
       const plan = this.plan.audio
       if (!plan) return
@@ -224,12 +225,13 @@ export class MediaSession {
   }
 
   /**
-   * An audio component loads the codec of our best format while the call is agreed (Opus: node-av, a quarter of a
-   * second); the start line's format, when it is another, is loaded then. Video's receiver warms its own (decode-stage.ts).
+   * A component loads the codec of our best format while the call is agreed (H.264 and Opus: node-av, a quarter of a
+   * second); the start line's format, when it is another, is loaded then.
    */
   #warmCodec(kind: MediaKind): string[] {
-    const best = kind === 'audio' ? this.plan.audio?.formats[0] : undefined
-    return best ? ['--codec', AUDIO_FORMATS[best as AudioFormat].codec] : []
+    const best = this.plan[kind]?.formats[0]
+    if (best === undefined) return []
+    return ['--codec', kind === 'audio' ? AUDIO_FORMATS[best as AudioFormat].codec : VIDEO_FORMATS[best as VideoFormat].codec]
   }
 
   #drop(components: Map<MediaKind, Component>, kind: MediaKind): void {

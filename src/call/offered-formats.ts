@@ -1,13 +1,13 @@
 import {IvcError} from '../foundation/errors.js'
 import {FORMAT_PREFERENCE, type StreamKind} from '../protocol/call/formats.js'
-import {probeNodeAv} from '../plugins/native.js'
+import {probeNodeAv, probeNodeAvH264} from '../plugins/native.js'
 import type {ProbeResult} from '../plugins/types.js'
 
 /**
  * The formats whose codec needs an optional library, with its probe (which loads it once): a format is offered only
  * where it loads. The rest (mjpeg through OpenCV or sharp, raw, pcm-s16le) every ivc has.
  */
-const OPTIONAL_FORMATS: Partial<Record<string, () => ProbeResult>> = {opus: probeNodeAv}
+const OPTIONAL_FORMATS: Partial<Record<string, () => ProbeResult>> = {opus: probeNodeAv, h264: probeNodeAvH264}
 
 /**
  * What this side offers of a medium in a call, best first: every format of FORMAT_PREFERENCE this machine can code,
@@ -25,3 +25,6 @@ export function offeredFormats(kind: StreamKind, only?: string): string[] {
 
 /** `--audio-codec`'s values: the audio codec backends a call can be restricted to. */
 export const AUDIO_CODEC_CHOICES = ['opus', 'pcm'] as const
+
+/** `--video-codec`'s values: the video codec backends a call can be restricted to. */
+export const VIDEO_CODEC_CHOICES = ['h264', 'jpeg', 'raw'] as const

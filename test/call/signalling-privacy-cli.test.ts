@@ -53,8 +53,8 @@ describe('signalling on the path', () => {
     const upstream = Buffer.concat(tap.fromCaller)
     const downstream = Buffer.concat(tap.fromCallee)
     // What is there: the two 40-byte hellos in the clear, then TLS records (content types 0x16 handshake, 0x17 data).
-    expect(upstream.subarray(0, 5).toString('latin1')).toBe('IVCH\u0005')
-    expect(downstream.subarray(0, 5).toString('latin1')).toBe('IVCH\u0005')
+    expect(upstream.subarray(0, 5).toString('latin1')).toBe('IVCH\u0006')
+    expect(downstream.subarray(0, 5).toString('latin1')).toBe('IVCH\u0006')
     expect([0x16, 0x17]).toContain(upstream[40])
     expect(upstream.length + downstream.length).toBeGreaterThan(1000)
     // What is not: anything the invite, the accept or the proof says.

@@ -120,8 +120,8 @@ describe('FramedConnection over real TCP', () => {
 
   it.each([
     ['an HTTP request', Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), 'protocol error: signalling: bad magic: expected 49 56 43 53 ("IVCS"), got 47'],
-    ['an oversize frame', Buffer.from('495643530501ffff', 'hex'), 'protocol error: signalling: body of 65535 bytes exceeds the 16384-byte limit'],
-    ['a frame with a bad body', Buffer.concat([Buffer.from('4956435305020002', 'hex'), Buffer.from('{}')]), 'protocol error: signalling: bad ringing body: callId: Required'],
+    ['an oversize frame', Buffer.from('495643530601ffff', 'hex'), 'protocol error: signalling: body of 65535 bytes exceeds the 16384-byte limit'],
+    ['a frame with a bad body', Buffer.concat([Buffer.from('4956435306020002', 'hex'), Buffer.from('{}')]), 'protocol error: signalling: bad ringing body: callId: Required'],
   ])('closes on %s with a logged reason, and keeps serving others', async (_label, bytes, reason) => {
     const server = await listener()
     const socket = await raw(server.port)

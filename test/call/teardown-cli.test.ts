@@ -15,7 +15,7 @@ import {recordingLogger} from '../support/logger.js'
  * test/plugins/opencv-gc.test.ts; this is the whole path, kept small so the suite stays cheap to repeat): each is hung up as soon as media is up on both sides, and
  * every process of every call, on both sides, must have ended with a status (0, or PEER_GONE for a sender whose
  * receiver stopped first), never by a crash signal nor by the SIGKILL after the stop grace (see the last check). The cheapest calls
- * that still go through the path that crashed: video only (JPEG, decoded by the receiver's null sink with OpenCV's
+ * that still go through the path that crashed: video only (JPEG, `--video-codec jpeg`, decoded by the receiver's null sink with OpenCV's
  * async calls), small frames, two lanes; both users run `ivc listen`, so a call is a bus request and no `ivc call`
  * process starts; PAIRS caller/callee pairs call at once, CALLS / PAIRS calls each.
  */
@@ -23,7 +23,7 @@ const CALLS = 12
 const PAIRS = 2
 const redis = inject('redisUrl')
 const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
-const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--no-audio', '--size', '160x120', '--video-connections', '2']
+const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--no-audio', '--video-codec', 'jpeg', '--size', '160x120', '--video-connections', '2']
 const buses: Bus[] = []
 
 afterEach(killAll)

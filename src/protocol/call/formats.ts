@@ -7,7 +7,7 @@ import type {MediaAnswer, MediaOffer} from './fields.js'
  * fallback every ivc has (mjpeg, pcm-s16le), so two ivcs always share one.
  */
 export const FORMAT_PREFERENCE = {
-  video: ['mjpeg', 'raw'],
+  video: ['h264', 'mjpeg', 'raw'],
   audio: ['opus', 'pcm-s16le'],
 } as const
 
