@@ -2,11 +2,11 @@ import {describe, expect, it} from 'vitest'
 
 import {readSeq} from '../../src/media/video/frame-stamp.js'
 import {H264Codec} from '../../src/plugins/video/h264-codec.js'
-import {probeNodeAv} from '../../src/plugins/native.js'
+import {probeNodeAvH264} from '../../src/plugins/native.js'
 import {SyntheticSource} from '../../src/plugins/video/synthetic-source.js'
 
-// H.264 needs the optional node-av; without it these say so by being skipped.
-const h264 = probeNodeAv().ok
+// H.264 needs the optional node-av with libx264 in its FFmpeg; without either these say so by being skipped.
+const h264 = probeNodeAvH264().ok
 
 async function packets(codec: H264Codec, count: number, options: {forceAt?: number[]; width?: number; height?: number} = {}): Promise<Array<{payload: Buffer; key: boolean}>> {
   const source = new SyntheticSource(options.width ?? 320, options.height ?? 240)
