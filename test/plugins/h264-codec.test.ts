@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {readSeq} from '../../src/media/video/frame-stamp.js'
-import {H264Codec} from '../../src/plugins/video/h264-codec.js'
+import {H264_MAX_SIDE, H264Codec} from '../../src/plugins/video/h264-codec.js'
 import {loadNodeAv, probeNodeAvH264} from '../../src/plugins/native.js'
 import {SyntheticSource} from '../../src/plugins/video/synthetic-source.js'
 
@@ -100,6 +100,16 @@ describe.skipIf(!h264)('the h264 codec (node-av)', () => {
     const codec = new H264Codec(30)
     await expect(codec.decode(Buffer.alloc(0))).rejects.toThrow('an empty H.264 packet')
     await expect(codec.decode(Buffer.from('not h264 at all'))).rejects.toThrow()
+  })
+
+  it('refuses a picture of more than H264_MAX_SIDE² pixels when the packet is sent, before FFmpeg allocates it, and goes on decoding', async () => {
+    const side = H264_MAX_SIDE + 16
+    const tooLarge = foreignKeyframe(side, side, '420')
+    const small = foreignKeyframe(64, 48, '420')
+    const codec = new H264Codec(30)
+    // Not 'an H.264 picture of 4112x4112': that is the check after decoding, when the picture has been allocated.
+    await expect(codec.decode(tooLarge)).rejects.toThrow(/^decode an H\.264 packet: FFmpeg error/)
+    expect((await codec.decode(small)).width).toBe(64)
   })
 
   it('decodes a 4:2:0 keyframe after a 4:4:4 one of the same size as a fresh decoder does', async () => {

@@ -11,7 +11,11 @@ export const H264_MAX_KBPS = 20_000
 const BITRATE_STEP = 0.05
 /** A keyframe at least this often, even when no receiver asks: a floor for receivers that join or lose frames unheard. */
 export const H264_KEYFRAME_INTERVAL_S = 4
-/** The largest picture a received stream may have: a larger one is refused before its pixels are converted. */
+/**
+ * The largest picture a received stream may have. FFmpeg's decoder refuses one of more than H264_MAX_SIDE² pixels
+ * before it allocates it (its `max_pixels`: a stream's header may declare about 16k×16k); one within that but over
+ * H264_MAX_SIDE a side (8192×16) is refused after decoding, before its pixels are converted.
+ */
 export const H264_MAX_SIDE = 4096
 
 type Frame = InstanceType<NodeAv['Frame']>
@@ -81,6 +85,8 @@ export class H264Codec implements InterFrameVideoCodec {
     this.#decoding.allocContext3(decoder)
     // One thread: frame threading would hold pictures back by a frame per thread.
     this.#decoding.threadCount = 1
+    // Set on the context before opening, as the encoder's options are (see the class comment).
+    check(this.#decoding.setOption('max_pixels', String(H264_MAX_SIDE * H264_MAX_SIDE)), "set the H.264 decoder's max_pixels")
     check(this.#decoding.open2Sync(decoder, null), 'open the H.264 decoder')
     this.#packet = new av.Packet()
     this.#packet.alloc()
