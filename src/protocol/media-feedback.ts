@@ -17,7 +17,8 @@
  *
  *   0  kind u8 (2: a report's first byte is its version, 1, so the two never meet)   1  version u8 (1)
  *   2  request number u16 (wraps; the sender ignores one not newer than the last)
- *   4  seq u32 (the first frame the receiver skipped, for the sender's log)
+ *   4  seq u32 (the newest frame the receiver took since it lost its reference; the sender ignores a request from
+ *      before its last keyframe)
  *
  * `decodeFeedback` tells the two apart by the first byte.
  */
@@ -101,7 +102,7 @@ export const KEYFRAME_REQUEST_SIZE = 8
 
 export interface KeyframeRequest {
   requestNumber: number
-  /** The first frame the receiver skipped since it lost its reference. */
+  /** The newest frame the receiver took (skipped, or failed to decode) since it lost its reference. */
   seq: number
 }
 

@@ -116,7 +116,7 @@ const goldenRequest = Buffer.from([
   0x02, //                   kind: keyframe request
   0x01, //                   version 1
   0x01, 0x03, //             request number 259
-  0x00, 0x00, 0x04, 0xd2, // seq 1234: the first frame skipped
+  0x00, 0x00, 0x04, 0xd2, // seq 1234: the newest frame skipped
 ])
 
 describe('keyframe request', () => {

@@ -74,24 +74,29 @@ function pipeline(strategy: AdaptStrategy) {
 }
 
 describe('the video sender with an inter-frame codec', () => {
-  it('makes the next frame a keyframe on a request, not when one has just gone out, and marks keyframes on the wire', async () => {
+  it('makes a keyframe on a request for a loss after the last keyframe, once the gap has passed, and marks keyframes on the wire', async () => {
     const {sender, advance, stop} = pipeline('gcc')
     await advance(100)
     expect(sender.frames[0].key).toBe(true)
     expect(sender.frames.slice(1).some((frame) => frame.key)).toBe(false)
-    // Asked 100 ms after the stream's first keyframe: that one is probably on its way.
-    sender.emit('keyframe-request', {requestNumber: 0, seq: 1})
-    await advance(100)
-    expect(sender.frames.filter((frame) => frame.key)).toHaveLength(1)
-    await advance(MIN_KEYFRAME_GAP_US / 1000)
-    const before = sender.frames.length
-    sender.emit('keyframe-request', {requestNumber: 1, seq: 1})
-    await advance(40)
-    expect(sender.frames.slice(before).map((frame) => frame.key)).toEqual([true, ...sender.frames.slice(before + 1).map(() => false)])
-    // A repeat of the same request changes nothing.
-    sender.emit('keyframe-request', {requestNumber: 1, seq: 1})
+    // 100 ms after the stream's first keyframe the receiver lost frame 1 and asks, naming frame 2: a keyframe follows,
+    // once MIN_KEYFRAME_GAP_US has passed since the first.
+    sender.emit('keyframe-request', {requestNumber: 0, seq: 2})
+    const keyframes = () => sender.frames.flatMap((frame, seq) => (frame.key ? [seq] : []))
+    await advance(MIN_KEYFRAME_GAP_US / 1000 - 100 - 20)
+    expect(keyframes()).toEqual([0])
+    await advance(60)
+    expect(keyframes()).toHaveLength(2)
+    const [, second] = keyframes()
+    // Its repeat, still naming frame 2 (sent before that keyframe arrived), and a duplicate change nothing.
+    sender.emit('keyframe-request', {requestNumber: 1, seq: 2})
+    sender.emit('keyframe-request', {requestNumber: 1, seq: second + 1})
     await advance(MIN_KEYFRAME_GAP_US / 1000 + 40)
-    expect(sender.frames.filter((frame) => frame.key)).toHaveLength(2)
+    expect(keyframes()).toEqual([0, second])
+    // A loss after that keyframe: one more.
+    sender.emit('keyframe-request', {requestNumber: 2, seq: second + 1})
+    await advance(40)
+    expect(keyframes()).toHaveLength(3)
     await stop()
   })
 
