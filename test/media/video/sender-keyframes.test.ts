@@ -55,11 +55,11 @@ class RecordingSender extends EventEmitter {
 
 const source: VideoSource = {width: 640, height: 480, read: async () => ({width: 640, height: 480, format: 'gray', data: Buffer.alloc(640 * 480)}), close: async () => {}}
 
-function pipeline(strategy: AdaptStrategy) {
+function pipeline(strategy: AdaptStrategy, startKbps?: number) {
   const clock = new FakeClock()
   const codec = new RecordingCodec()
   const sender = new RecordingSender()
-  const controller = new AdaptController({strategy, top: {width: 640, height: 480, fps: 30, quality: 80}})
+  const controller = new AdaptController({strategy, top: {width: 640, height: 480, fps: 30, quality: 80}, startKbps})
   const abort = new AbortController()
   const run = new VideoSenderPipeline({source, codec, sender: sender as unknown as MediaSender, fps: 30, logger: recordingLogger(), signal: abort.signal, controller, clock}).run()
   /** Let the pipeline take every frame due by now + ms, a frame interval at a time. */
@@ -111,11 +111,23 @@ describe('the video sender with an inter-frame codec', () => {
       await advance(100)
     }
 
-    // The encoder's rate per frame: the target spread over the frames the rung sends (x264 rates by frame rate).
+    // At the full 30 fps the encoder's bitrate is the target itself.
     const {targetKbps, fps} = controller.state
-    expect(codec.bitrates.at(-1)).toBeCloseTo((targetKbps * 30) / fps, 6)
+    expect(fps).toBe(30)
+    expect(codec.bitrates.at(-1)).toBe(targetKbps)
     expect(targetKbps).toBeLessThan(start)
     expect(new Set(codec.sizes)).toEqual(new Set(['640x480']))
+    await stop()
+  })
+
+  it('spreads the target over the frames a rung of a lower frame rate sends: 60 kbit/s at 10 of 30 fps gives the encoder 180', async () => {
+    // gcc starts at 60 kbit/s: only the ladder's bottom rung (10 fps) fits what camera-like frames cost.
+    const {codec, controller, advance, stop} = pipeline('gcc', 60)
+    expect(controller.state).toMatchObject({targetKbps: 60, fps: 10})
+    await advance(300)
+    // libx264 gives each frame bitrate / fps whatever the frames' times: at a third of the frames, three times the rate.
+    // (The frames sent then teach the cost model they are cheap, and the ladder climbs: only the first is at 10 fps.)
+    expect(codec.bitrates[0]).toBe(180)
     await stop()
   })
 
