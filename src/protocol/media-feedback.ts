@@ -15,11 +15,13 @@
  * The keyframe request (docs/protocol.md, "Keyframe request"): a receiver of a stream whose frames refer to earlier
  * ones (H.264) asks for a keyframe after a frame it could not decode. 8 bytes, big-endian:
  *
- *   0  kind u8 (2: a report's first byte is its version, 1, so the two never meet)   1  version u8 (1)
+ *   0  kind u8 (0x80)              1  version u8 (1)
  *   2  request number u16 (wraps; the sender ignores one not newer than the last)
- *   4  seq u32 (the first frame the receiver skipped, for the sender's log)
+ *   4  seq u32 (the newest frame the receiver took since it lost its reference; the sender ignores a request from
+ *      before its last keyframe)
  *
- * `decodeFeedback` tells the two apart by the first byte.
+ * `decodeFeedback` tells the two apart by the first byte: 0x01–0x7f is a report's version (later report versions take
+ * the next numbers), 0x80–0xff the kind of any other payload, 0x00 is never sent.
  */
 import type {Decoded} from '../foundation/decoded.js'
 
@@ -95,13 +97,15 @@ export function decodeFeedbackReport(input: Buffer): Decoded<FeedbackReport> {
   }
 }
 
-export const KEYFRAME_REQUEST_KIND = 2
+/** The first byte of feedback that is not a report: a kind, from here up; below it, a report's version. */
+export const FIRST_FEEDBACK_KIND = 0x80
+export const KEYFRAME_REQUEST_KIND = 0x80
 export const KEYFRAME_REQUEST_VERSION = 1
 export const KEYFRAME_REQUEST_SIZE = 8
 
 export interface KeyframeRequest {
   requestNumber: number
-  /** The first frame the receiver skipped since it lost its reference. */
+  /** The newest frame the receiver took (skipped, or failed to decode) since it lost its reference. */
   seq: number
 }
 
@@ -120,7 +124,7 @@ export function encodeKeyframeRequest(request: KeyframeRequest): Buffer {
 /** Decode one keyframe request (a whole feedback payload). Never throws: a bad payload yields the reason. */
 export function decodeKeyframeRequest(input: Buffer): Decoded<KeyframeRequest> {
   if (input.length < 2) return {ok: false, reason: `keyframe request of ${input.length} bytes (must be ${KEYFRAME_REQUEST_SIZE})`}
-  if (input.readUInt8(0) !== KEYFRAME_REQUEST_KIND) return {ok: false, reason: `not a keyframe request (kind ${input.readUInt8(0)})`}
+  if (input.readUInt8(0) !== KEYFRAME_REQUEST_KIND) return {ok: false, reason: `not a keyframe request (kind 0x${input.readUInt8(0).toString(16)})`}
   const version = input.readUInt8(1)
   if (version !== KEYFRAME_REQUEST_VERSION) return {ok: false, reason: `unsupported keyframe request version ${version}`}
   if (input.length !== KEYFRAME_REQUEST_SIZE) return {ok: false, reason: `keyframe request of ${input.length} bytes (must be ${KEYFRAME_REQUEST_SIZE})`}
@@ -129,10 +133,13 @@ export function decodeKeyframeRequest(input: Buffer): Decoded<KeyframeRequest> {
 
 /** A whole feedback payload, whichever it is: an adaptation report or a keyframe request (by its first byte). */
 export function decodeFeedback(input: Buffer): Decoded<Feedback> {
-  if (input.length >= 1 && input.readUInt8(0) === KEYFRAME_REQUEST_KIND) {
+  const first = input.length >= 1 ? input.readUInt8(0) : undefined
+  if (first === KEYFRAME_REQUEST_KIND) {
     const request = decodeKeyframeRequest(input)
     return request.ok ? {ok: true, value: {kind: 'keyframe-request', request: request.value}} : request
   }
+
+  if (first !== undefined && first >= FIRST_FEEDBACK_KIND) return {ok: false, reason: `unknown feedback kind 0x${first.toString(16)}`}
 
   const report = decodeFeedbackReport(input)
   return report.ok ? {ok: true, value: {kind: 'report', report: report.value}} : report

@@ -7,9 +7,11 @@ import {check, FUZZ_TIMEOUT_MS, fuzzCodec} from './mutate.js'
 
 /**
  * An H.264 stream's payloads (docs/protocol.md, "H.264 payload"): whatever arrives, the receiver's decoder gives a
- * BGR picture of the size it says, within H264_MAX_SIDE, or throws an Error, which the receiver counts and answers
- * with a keyframe request; it never allocates a picture over that bound. FFmpeg's decoder is native code: a crash
- * here kills the test process.
+ * BGR picture of the size it says, within H264_MAX_SIDE a side, or throws an Error, which the receiver counts and
+ * answers with a keyframe request; no JavaScript buffer it allocates is over that bound's BGR picture. FFmpeg's own
+ * allocations are native and not watched here: the decoder's `max_pixels` bounds the picture it allocates, which
+ * test/plugins/h264-codec.test.ts checks with a picture over it. FFmpeg's decoder is native code: a crash here kills
+ * the test process.
  */
 describe.skipIf(!probeNodeAvH264().ok)('h264 payload', () => {
   it('mutated H.264 packets decode to a bounded picture or throw an Error; the decoder goes on decoding', async () => {

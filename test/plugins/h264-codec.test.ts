@@ -1,12 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
 import {readSeq} from '../../src/media/video/frame-stamp.js'
-import {H264Codec} from '../../src/plugins/video/h264-codec.js'
-import {probeNodeAv} from '../../src/plugins/native.js'
+import {H264_MAX_SIDE, H264Codec} from '../../src/plugins/video/h264-codec.js'
+import {loadNodeAv, probeNodeAvH264} from '../../src/plugins/native.js'
 import {SyntheticSource} from '../../src/plugins/video/synthetic-source.js'
 
-// H.264 needs the optional node-av; without it these say so by being skipped.
-const h264 = probeNodeAv().ok
+// H.264 needs the optional node-av with libx264 in its FFmpeg; without either these say so by being skipped.
+const h264 = probeNodeAvH264().ok
 
 async function packets(codec: H264Codec, count: number, options: {forceAt?: number[]; width?: number; height?: number} = {}): Promise<Array<{payload: Buffer; key: boolean}>> {
   const source = new SyntheticSource(options.width ?? 320, options.height ?? 240)
@@ -18,6 +18,41 @@ async function packets(codec: H264Codec, count: number, options: {forceAt?: numb
   }
 
   return out
+}
+
+/**
+ * One keyframe as another encoder could send it: libx264 at a size and chroma format ivc's sender never uses. Its
+ * planes are a fixed pattern.
+ */
+function foreignKeyframe(width: number, height: number, chroma: '420' | '444'): Buffer {
+  const av = loadNodeAv()
+  const pixelFormat = chroma === '444' ? av.AV_PIX_FMT_YUV444P : av.AV_PIX_FMT_YUV420P
+  const encoder = av.Codec.findEncoderByName(av.FF_ENCODER_LIBX264)!
+  const context = new av.CodecContext()
+  context.allocContext3(encoder)
+  context.width = width
+  context.height = height
+  context.pixelFormat = pixelFormat
+  context.timeBase = new av.Rational(1, 30)
+  context.framerate = new av.Rational(30, 1)
+  context.maxBFrames = 0
+  for (const [name, value] of Object.entries({preset: 'ultrafast', tune: 'zerolatency'})) expect(context.setOption(name, value)).toBeGreaterThanOrEqual(0)
+  expect(context.open2Sync(encoder, null)).toBeGreaterThanOrEqual(0)
+  const frame = new av.Frame()
+  frame.alloc()
+  frame.width = width
+  frame.height = height
+  frame.format = pixelFormat
+  expect(frame.getBuffer(0)).toBeGreaterThanOrEqual(0)
+  for (const [index, plane] of frame.data!.entries()) for (let byte = 0; byte < plane.length; byte++) plane[byte] = (byte * (index + 3)) & 0xff
+  frame.pts = 0n
+  expect(context.sendFrameSync(frame)).toBeGreaterThanOrEqual(0)
+  const packet = new av.Packet()
+  packet.alloc()
+  expect(context.receivePacketSync(packet)).toBeGreaterThanOrEqual(0)
+  const payload = Buffer.from(packet.data!)
+  packet.unref()
+  return payload
 }
 
 describe.skipIf(!h264)('the h264 codec (node-av)', () => {
@@ -65,5 +100,25 @@ describe.skipIf(!h264)('the h264 codec (node-av)', () => {
     const codec = new H264Codec(30)
     await expect(codec.decode(Buffer.alloc(0))).rejects.toThrow('an empty H.264 packet')
     await expect(codec.decode(Buffer.from('not h264 at all'))).rejects.toThrow()
+  })
+
+  it('refuses a picture of more than H264_MAX_SIDE² pixels when the packet is sent, before FFmpeg allocates it, and goes on decoding', async () => {
+    const side = H264_MAX_SIDE + 16
+    const tooLarge = foreignKeyframe(side, side, '420')
+    const small = foreignKeyframe(64, 48, '420')
+    const codec = new H264Codec(30)
+    // Not 'an H.264 picture of 4112x4112': that is the check after decoding, when the picture has been allocated.
+    await expect(codec.decode(tooLarge)).rejects.toThrow(/^decode an H\.264 packet: FFmpeg error/)
+    expect((await codec.decode(small)).width).toBe(64)
+  })
+
+  it('decodes a 4:2:0 keyframe after a 4:4:4 one of the same size as a fresh decoder does', async () => {
+    const chroma444 = foreignKeyframe(64, 48, '444')
+    const chroma420 = foreignKeyframe(64, 48, '420')
+    const fresh = Buffer.from((await new H264Codec(30).decode(chroma420)).data)
+    const codec = new H264Codec(30)
+    expect((await codec.decode(chroma444)).width).toBe(64)
+    const after = await codec.decode(chroma420)
+    expect(Buffer.from(after.data).equals(fresh)).toBe(true)
   })
 })

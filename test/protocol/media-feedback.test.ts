@@ -113,10 +113,10 @@ describe('adaptation feedback report', () => {
 
 // prettier-ignore
 const goldenRequest = Buffer.from([
-  0x02, //                   kind: keyframe request
+  0x80, //                   kind: keyframe request
   0x01, //                   version 1
   0x01, 0x03, //             request number 259
-  0x00, 0x00, 0x04, 0xd2, // seq 1234: the first frame skipped
+  0x00, 0x00, 0x04, 0xd2, // seq 1234: the newest frame skipped
 ])
 
 describe('keyframe request', () => {
@@ -126,7 +126,7 @@ describe('keyframe request', () => {
     const decoded = decodeKeyframeRequest(goldenRequest)
     expect(decoded).toEqual({ok: true, value: {requestNumber: 0x0103, seq: 1234}})
     if (decoded.ok) expect(encodeKeyframeRequest(decoded.value)).toEqual(goldenRequest)
-    expect(encodeKeyframeRequest({requestNumber: 0x1_0001, seq: 2 ** 32 + 5})).toEqual(Buffer.from([2, 1, 0, 1, 0, 0, 0, 5]))
+    expect(encodeKeyframeRequest({requestNumber: 0x1_0001, seq: 2 ** 32 + 5})).toEqual(Buffer.from([0x80, 1, 0, 1, 0, 0, 0, 5]))
   })
 
   it('is told apart from a report by its first byte', () => {
@@ -134,6 +134,14 @@ describe('keyframe request', () => {
     expect(decodeFeedback(golden)).toEqual({ok: true, value: {kind: 'report', report}})
     expect(decodeFeedback(Buffer.alloc(0))).toEqual({ok: false, reason: 'empty feedback report'})
     expect(decodeFeedback(Buffer.from([3]))).toEqual({ok: false, reason: 'unsupported feedback version 3'})
+  })
+
+  it('leaves the first bytes 0x01–0x7f to report versions: a version 2 report would be a report, and 0x80 up are kinds', () => {
+    // A report of a later version than this decoder knows is refused as a report, never taken for a request.
+    for (const version of [2, 0x7f]) expect(decodeFeedback(Buffer.from([version, ...golden.subarray(1)]))).toEqual({ok: false, reason: `unsupported feedback version ${version}`})
+    expect(decodeFeedback(Buffer.from([0x81, 1, 0, 0, 0, 0, 0, 0]))).toEqual({ok: false, reason: 'unknown feedback kind 0x81'})
+    expect(decodeFeedback(Buffer.from([0xff]))).toEqual({ok: false, reason: 'unknown feedback kind 0xff'})
+    expect(decodeFeedback(Buffer.from([0, ...golden.subarray(1)]))).toEqual({ok: false, reason: 'unsupported feedback version 0'})
   })
 
   it('refuses every proper prefix with a named reason', () => {
@@ -144,9 +152,9 @@ describe('keyframe request', () => {
   })
 
   it('names every other way a request can be wrong', () => {
-    expect(decodeFeedback(Buffer.from([2, 2, 0, 0, 0, 0, 0, 0]))).toEqual({ok: false, reason: 'unsupported keyframe request version 2'})
+    expect(decodeFeedback(Buffer.from([0x80, 2, 0, 0, 0, 0, 0, 0]))).toEqual({ok: false, reason: 'unsupported keyframe request version 2'})
     expect(decodeFeedback(Buffer.concat([goldenRequest, Buffer.from([0])]))).toEqual({ok: false, reason: 'keyframe request of 9 bytes (must be 8)'})
-    expect(decodeKeyframeRequest(golden)).toEqual({ok: false, reason: 'not a keyframe request (kind 1)'})
+    expect(decodeKeyframeRequest(golden)).toEqual({ok: false, reason: 'not a keyframe request (kind 0x1)'})
   })
 
   it('arrives whole inside transport feedback messages, between reports, however the stream is split', () => {

@@ -51,14 +51,16 @@ export class KeyframeGate {
   }
 
   /**
-   * A keyframe request to send now, if one is due: its number and the first frame skipped since the loss (for the
-   * sender's log). None before the first frame (the sender starts with a keyframe).
+   * A keyframe request to send now, if one is due: its number and the newest frame taken since the loss (skipped, or
+   * failed to decode). The sender ignores a request whose frame is before its last keyframe (asked before that
+   * keyframe arrived), so a repeat names the newest frame: if the keyframe was lost, frames after it have been
+   * skipped since. None before the first frame (the sender starts with a keyframe).
    */
   requestDue(nowUs: number): {requestNumber: number; seq: number} | undefined {
-    if (!this.#waiting || this.#firstSkipped === undefined) return undefined
+    if (!this.#waiting || this.#firstSkipped === undefined || this.#lastSeq === undefined) return undefined
     if (this.#requestedUs !== undefined && nowUs - this.#requestedUs < KEYFRAME_REQUEST_REPEAT_US) return undefined
     this.#requestedUs = nowUs
-    return {requestNumber: this.#requests++ & 0xffff, seq: this.#firstSkipped}
+    return {requestNumber: this.#requests++ & 0xffff, seq: this.#lastSeq}
   }
 
   #lose(seq: number): void {

@@ -76,6 +76,7 @@ export class VideoReceiverPipeline {
   #timer: unknown
   #chain: Promise<void> = Promise.resolve()
   #backlog = 0
+  /** Frames not shown because the sink had no room (and not skipped or undecodable: each frame is counted once). */
   #backlogDropped = 0
   /** Frames the codec of the stream's format could not decode: dropped, counted, the first one logged. */
   #undecodable = 0
@@ -251,8 +252,8 @@ export class VideoReceiverPipeline {
     if (this.#offSinceUs !== undefined) return
     const maxBacklog = this.options.maxSinkBacklog ?? 2
     if (this.#backlog >= maxBacklog) {
-      this.#backlogDropped++
       if (this.#interFrame && this.#decodeOnly < MAX_DECODE_ONLY) this.#decodeOnlyFrame(frame)
+      else this.#backlogDropped++
       return
     }
 
@@ -285,13 +286,14 @@ export class VideoReceiverPipeline {
   /**
    * A frame of an inter-frame stream the sink has no room for: later frames refer to it, so it is decoded all the same
    * (a millisecond or so), in its turn, and not shown; the sink's start (ffplay's window) would otherwise cost a
-   * keyframe's wait.
+   * keyframe's wait. It is counted as dropped for want of room only if it decodes: one skipped or undecodable is
+   * counted as that.
    */
   #decodeOnlyFrame(frame: ReceivedFrame): void {
     this.#decodeOnly++
     this.#chain = this.#chain.then(async () => {
       try {
-        await this.#decode(frame)
+        if (await this.#decode(frame)) this.#backlogDropped++
       } finally {
         this.#decodeOnly--
       }

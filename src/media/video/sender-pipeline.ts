@@ -11,7 +11,7 @@ import {RateMeter} from '../stats/rate-meter.js'
 import type {VideoCodec, VideoFrame, VideoSource} from '../types.js'
 import {encodeAt} from './encode-at.js'
 import {isInterFrame} from './inter-frame.js'
-import {KeyframeRequests} from './keyframe-requests.js'
+import {type KeyframeRequestVerdict, KeyframeRequests, MIN_KEYFRAME_GAP_US} from './keyframe-requests.js'
 import type {SelfView} from './self-view.js'
 import type {RecentVideoStats, VideoStats} from './video-stats.js'
 
@@ -20,6 +20,14 @@ import type {RecentVideoStats, VideoStats} from './video-stats.js'
  * frame at least that big always does: that says nothing about the link, and such writes are not counted as busy.
  */
 const SOCKET_HIGH_WATER_MARK = 16 * 1024
+
+/** The debug log's words for what became of a keyframe request. */
+const KEYFRAME_VERDICTS: Record<KeyframeRequestVerdict, string> = {
+  honoured: `a keyframe follows (at most one per ${MIN_KEYFRAME_GAP_US / 1000} ms)`,
+  duplicate: 'ignored, a duplicate or reordered',
+  stale: 'ignored, sent before the last keyframe arrived',
+  pending: 'a keyframe is already due',
+}
 
 export interface VideoSenderOptions {
   source: VideoSource
@@ -66,8 +74,8 @@ export class VideoSenderPipeline {
       this.#logChange()
     })
     options.sender.on('keyframe-request', (request: KeyframeRequest) => {
-      const honoured = this.keyframes.onRequest(request.requestNumber, this.#clock.monotonicUs())
-      options.logger.debug(`keyframe request ${request.requestNumber} (receiver skipped from frame ${request.seq}): ${honoured ? 'the next frame is one' : 'one went out just now'}`)
+      const verdict = this.keyframes.onRequest(request)
+      options.logger.debug(`keyframe request ${request.requestNumber} (receiver cannot decode frame ${request.seq}): ${KEYFRAME_VERDICTS[verdict]}`)
     })
     options.sender.on('bad-feedback', (reason: string) => {
       options.controller.onBadReport()
@@ -147,7 +155,9 @@ export class VideoSenderPipeline {
     if (!encoding) return
     const {payload, key} = await this.#encode(codec, frame, encoding)
     const sentUs = this.#clock.monotonicUs()
-    sender.send(payload, captureUs, {key})
+    const seq = sender.send(payload, captureUs, {key})
+    // Every JPEG frame is a keyframe too; only an inter-frame stream's receiver asks for one.
+    if (key) this.keyframes.keyframeSent(seq, sentUs)
     if (payload.length + MESSAGE_HEADER_SIZE >= SOCKET_HIGH_WATER_MARK) this.#bigWrites++
     this.#decision.sent(payload.length, sentUs, encoding)
     this.#latency.add((sentUs - captureUs) / 1000)
@@ -166,9 +176,8 @@ export class VideoSenderPipeline {
     // libx264 with zerolatency rates frames by the frame rate, not their times: each gets bitrate / fps. At a rung's
     // lower frame rate the encoder's bitrate is scaled up, so the frames sent still add up to the target.
     if (strategy === 'gcc') codec.setBitrate((targetKbps * this.options.fps) / encoding.fps)
-    if (this.keyframes.take()) codec.forceKeyframe()
+    if (this.keyframes.take(this.#clock.monotonicUs())) codec.forceKeyframe()
     const payload = await codec.encode(frame)
-    if (codec.lastWasKey) this.keyframes.keyframeSent(this.#clock.monotonicUs())
     return {payload, key: codec.lastWasKey}
   }
 }

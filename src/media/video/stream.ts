@@ -68,7 +68,7 @@ export async function sendVideo(
   try {
     const end = await pipeline.run()
     const {honoured, ignored} = pipeline.keyframes
-    if (honoured + ignored > 0) hooks.logger.info(`keyframe requests from the receiver: ${honoured} honoured, ${ignored} ignored (a keyframe had just gone out)`)
+    if (honoured + ignored > 0) hooks.logger.info(`keyframe requests from the receiver: ${honoured} honoured, ${ignored} ignored (sent before a keyframe arrived, repeated, or one already due)`)
     const stats = roundStats(pipeline.stats())
     if (end !== 'peer-gone') await sender.end()
     return {stats, end}

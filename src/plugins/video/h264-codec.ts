@@ -11,7 +11,11 @@ export const H264_MAX_KBPS = 20_000
 const BITRATE_STEP = 0.05
 /** A keyframe at least this often, even when no receiver asks: a floor for receivers that join or lose frames unheard. */
 export const H264_KEYFRAME_INTERVAL_S = 4
-/** The largest picture a received stream may have: a larger one is refused before its pixels are converted. */
+/**
+ * The largest picture a received stream may have. FFmpeg's decoder refuses one of more than H264_MAX_SIDE² pixels
+ * before it allocates it (its `max_pixels`: a stream's header may declare about 16k×16k); one within that but over
+ * H264_MAX_SIDE a side (8192×16) is refused after decoding, before its pixels are converted.
+ */
 export const H264_MAX_SIDE = 4096
 
 type Frame = InstanceType<NodeAv['Frame']>
@@ -28,12 +32,17 @@ interface Encoder {
   format: VideoFrame['format']
 }
 
-/** The conversion of decoded pictures of one size to BGR. */
+/**
+ * The conversion of decoded pictures of one size and pixel format to BGR. The format is part of the key: a stream may
+ * change its chroma format (4:4:4, then 4:2:0) at a keyframe of the same size, and swscale set up for one reads the
+ * other's planes at the wrong size.
+ */
 interface ToBgr {
   scaler: Scaler
   frame: Frame
   width: number
   height: number
+  format: number
 }
 
 /**
@@ -76,6 +85,8 @@ export class H264Codec implements InterFrameVideoCodec {
     this.#decoding.allocContext3(decoder)
     // One thread: frame threading would hold pictures back by a frame per thread.
     this.#decoding.threadCount = 1
+    // Set on the context before opening, as the encoder's options are (see the class comment).
+    check(this.#decoding.setOption('max_pixels', String(H264_MAX_SIDE * H264_MAX_SIDE)), "set the H.264 decoder's max_pixels")
     check(this.#decoding.open2Sync(decoder, null), 'open the H.264 decoder')
     this.#packet = new av.Packet()
     this.#packet.alloc()
@@ -112,7 +123,7 @@ export class H264Codec implements InterFrameVideoCodec {
     const [plane] = input.data!
     const stride = input.linesize[0]
     for (let y = 0; y < frame.height; y++) frame.data.copy(plane, y * stride, y * rowBytes, (y + 1) * rowBytes)
-    encoder.scaler.scaleFrameSync(yuv, input)
+    check(encoder.scaler.scaleFrameSync(yuv, input), 'convert the frame to YUV')
     yuv.pts = this.#pts++
     yuv.pictType = this.#forceKey ? this.#av.AV_PICTURE_TYPE_I : this.#av.AV_PICTURE_TYPE_NONE
     this.#forceKey = false
@@ -144,7 +155,8 @@ export class H264Codec implements InterFrameVideoCodec {
       if (width < 2 || height < 2 || width > H264_MAX_SIDE || height > H264_MAX_SIDE) throw new Error(`an H.264 picture of ${width}x${height}`)
       const out = this.#bgrFor(width, height, this.#decoded.format as number)
       check(out.frame.makeWritable(), 'make the BGR frame writable')
-      out.scaler.scaleFrameSync(out.frame, this.#decoded)
+      // A failure is an undecodable frame (the receiver counts it and asks for a keyframe), not a crash.
+      check(out.scaler.scaleFrameSync(out.frame, this.#decoded), 'convert the decoded picture to BGR')
       const bytes = width * height * 3
       if (this.#picture.length < bytes) this.#picture = Buffer.alloc(bytes)
       const data = this.#picture.subarray(0, bytes)
@@ -192,11 +204,11 @@ export class H264Codec implements InterFrameVideoCodec {
 
   #bgrFor(width: number, height: number, format: number): ToBgr {
     const current = this.#toBgr
-    if (current && current.width === width && current.height === height) return current
+    if (current && current.width === width && current.height === height && current.format === format) return current
     const av = this.#av
     const scaler = new av.SoftwareScaleContext()
     scaler.getContext(width, height, format as import('node-av').AVPixelFormat, width, height, av.AV_PIX_FMT_BGR24, av.SWS_BILINEAR)
-    this.#toBgr = {scaler, frame: videoFrame(av, width, height, av.AV_PIX_FMT_BGR24), width, height}
+    this.#toBgr = {scaler, frame: videoFrame(av, width, height, av.AV_PIX_FMT_BGR24), width, height, format}
     return this.#toBgr
   }
 }

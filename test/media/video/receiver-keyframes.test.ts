@@ -46,13 +46,21 @@ class SlowStartSink implements VideoSink {
 
 const picture: VideoFrame = {width: 2, height: 2, format: 'gray', data: Buffer.alloc(4)}
 
-function setup() {
+/** `undecodable`: frames the codec fails on, as it would on a corrupt packet. */
+function setup(undecodable: number[] = []) {
   const clock = new FakeClock(1000)
   const receiver = new FakeReceiver()
   const sink = new SlowStartSink()
   const decoded: number[] = []
   // Each payload is its frame's seq: the codec records the order it decodes in.
-  const codec = {name: 'h264', decode: async (payload: Buffer) => (decoded.push(payload.readUInt32BE(0)), picture), encode: async () => Buffer.alloc(0)}
+  const decode = async (payload: Buffer) => {
+    const seq = payload.readUInt32BE(0)
+    if (undecodable.includes(seq)) throw new Error(`frame ${seq} is corrupt`)
+    decoded.push(seq)
+    return picture
+  }
+
+  const codec = {name: 'h264', decode, encode: async () => Buffer.alloc(0)}
   const decoder = new VideoDecodeStage({format: 'h264', sink, codecs: {create: async () => codec}})
   const pipeline = new VideoReceiverPipeline({receiver: receiver as unknown as MediaReceiver, decoder, sink, logger: recordingLogger(), clock})
   const frame = (seq: number, key = false): void => {
@@ -109,5 +117,27 @@ describe('the video receiver with an inter-frame stream', () => {
     expect(decoded).toEqual([0, 1, 2, 6, 7])
     expect(sink.shown).toEqual([0, 1, 2, 6, 7])
     expect(pipeline.keyframes).toEqual({requests: 1, skipped: 2})
+  })
+
+  it('counts in dropped, once each, the frames a busy sink cannot show that are then skipped or fail to decode', async () => {
+    const {sink, decoded, frame, settle, pipeline} = setup([2])
+    await settle()
+    // The sink is busy from the start: 0 and 1 wait for it; 2 fails to decode, so 3 is skipped; 4 is a keyframe,
+    // decoded and not shown; 5 and 6 come once the sink keeps up.
+    for (let seq = 0; seq < 5; seq++) frame(seq, seq === 0 || seq === 4)
+    await settle()
+    sink.release()
+    await settle()
+    for (const seq of [5, 6]) {
+      frame(seq)
+      await settle()
+    }
+
+    await pipeline.stop()
+    expect(decoded).toEqual([0, 1, 4, 5, 6])
+    expect(sink.shown).toEqual([0, 1, 5, 6])
+    expect(pipeline.keyframes.skipped).toBe(1)
+    // Not shown: 2 (undecodable), 3 (skipped), 4 (no room): each once.
+    expect(pipeline.stats().dropped).toBe(3)
   })
 })

@@ -55,11 +55,11 @@ class RecordingSender extends EventEmitter {
 
 const source: VideoSource = {width: 640, height: 480, read: async () => ({width: 640, height: 480, format: 'gray', data: Buffer.alloc(640 * 480)}), close: async () => {}}
 
-function pipeline(strategy: AdaptStrategy) {
+function pipeline(strategy: AdaptStrategy, startKbps?: number) {
   const clock = new FakeClock()
   const codec = new RecordingCodec()
   const sender = new RecordingSender()
-  const controller = new AdaptController({strategy, top: {width: 640, height: 480, fps: 30, quality: 80}})
+  const controller = new AdaptController({strategy, top: {width: 640, height: 480, fps: 30, quality: 80}, startKbps})
   const abort = new AbortController()
   const run = new VideoSenderPipeline({source, codec, sender: sender as unknown as MediaSender, fps: 30, logger: recordingLogger(), signal: abort.signal, controller, clock}).run()
   /** Let the pipeline take every frame due by now + ms, a frame interval at a time. */
@@ -74,24 +74,29 @@ function pipeline(strategy: AdaptStrategy) {
 }
 
 describe('the video sender with an inter-frame codec', () => {
-  it('makes the next frame a keyframe on a request, not when one has just gone out, and marks keyframes on the wire', async () => {
+  it('makes a keyframe on a request for a loss after the last keyframe, once the gap has passed, and marks keyframes on the wire', async () => {
     const {sender, advance, stop} = pipeline('gcc')
     await advance(100)
     expect(sender.frames[0].key).toBe(true)
     expect(sender.frames.slice(1).some((frame) => frame.key)).toBe(false)
-    // Asked 100 ms after the stream's first keyframe: that one is probably on its way.
-    sender.emit('keyframe-request', {requestNumber: 0, seq: 1})
-    await advance(100)
-    expect(sender.frames.filter((frame) => frame.key)).toHaveLength(1)
-    await advance(MIN_KEYFRAME_GAP_US / 1000)
-    const before = sender.frames.length
-    sender.emit('keyframe-request', {requestNumber: 1, seq: 1})
-    await advance(40)
-    expect(sender.frames.slice(before).map((frame) => frame.key)).toEqual([true, ...sender.frames.slice(before + 1).map(() => false)])
-    // A repeat of the same request changes nothing.
-    sender.emit('keyframe-request', {requestNumber: 1, seq: 1})
+    // 100 ms after the stream's first keyframe the receiver lost frame 1 and asks, naming frame 2: a keyframe follows,
+    // once MIN_KEYFRAME_GAP_US has passed since the first.
+    sender.emit('keyframe-request', {requestNumber: 0, seq: 2})
+    const keyframes = () => sender.frames.flatMap((frame, seq) => (frame.key ? [seq] : []))
+    await advance(MIN_KEYFRAME_GAP_US / 1000 - 100 - 20)
+    expect(keyframes()).toEqual([0])
+    await advance(60)
+    expect(keyframes()).toHaveLength(2)
+    const [, second] = keyframes()
+    // Its repeat, still naming frame 2 (sent before that keyframe arrived), and a duplicate change nothing.
+    sender.emit('keyframe-request', {requestNumber: 1, seq: 2})
+    sender.emit('keyframe-request', {requestNumber: 1, seq: second + 1})
     await advance(MIN_KEYFRAME_GAP_US / 1000 + 40)
-    expect(sender.frames.filter((frame) => frame.key)).toHaveLength(2)
+    expect(keyframes()).toEqual([0, second])
+    // A loss after that keyframe: one more.
+    sender.emit('keyframe-request', {requestNumber: 2, seq: second + 1})
+    await advance(40)
+    expect(keyframes()).toHaveLength(3)
     await stop()
   })
 
@@ -106,11 +111,23 @@ describe('the video sender with an inter-frame codec', () => {
       await advance(100)
     }
 
-    // The encoder's rate per frame: the target spread over the frames the rung sends (x264 rates by frame rate).
+    // At the full 30 fps the encoder's bitrate is the target itself.
     const {targetKbps, fps} = controller.state
-    expect(codec.bitrates.at(-1)).toBeCloseTo((targetKbps * 30) / fps, 6)
+    expect(fps).toBe(30)
+    expect(codec.bitrates.at(-1)).toBe(targetKbps)
     expect(targetKbps).toBeLessThan(start)
     expect(new Set(codec.sizes)).toEqual(new Set(['640x480']))
+    await stop()
+  })
+
+  it('spreads the target over the frames a rung of a lower frame rate sends: 60 kbit/s at 10 of 30 fps gives the encoder 180', async () => {
+    // gcc starts at 60 kbit/s: only the ladder's bottom rung (10 fps) fits what camera-like frames cost.
+    const {codec, controller, advance, stop} = pipeline('gcc', 60)
+    expect(controller.state).toMatchObject({targetKbps: 60, fps: 10})
+    await advance(300)
+    // libx264 gives each frame bitrate / fps whatever the frames' times: at a third of the frames, three times the rate.
+    // (The frames sent then teach the cost model they are cheap, and the ladder climbs: only the first is at 10 fps.)
+    expect(codec.bitrates[0]).toBe(180)
     await stop()
   })
 
