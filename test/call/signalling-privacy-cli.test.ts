@@ -58,8 +58,8 @@ describe('signalling on the path', () => {
     expect([0x16, 0x17]).toContain(upstream[40])
     expect(upstream.length + downstream.length).toBeGreaterThan(1000)
     // What is not: anything the invite, the accept or the proof says.
-    const offer = incoming.media as {video: {port: number; format: string}; audio: {port: number; format: string}}
-    const secrets = [alice, bob, '127.0.0.1', String(offer.video.port), String(offer.audio.port), offer.video.format, offer.audio.format, '"media"', 'callId', callId, keyOf(alice), keyOf(bob), 'invite', 'IVCS']
+    const offer = incoming.media as {video: {port: number; formats: string[]}; audio: {port: number; formats: string[]}}
+    const secrets = [alice, bob, '127.0.0.1', String(offer.video.port), String(offer.audio.port), ...offer.video.formats, ...offer.audio.formats, '"media"', 'callId', callId, keyOf(alice), keyOf(bob), 'invite', 'IVCS']
     for (const [direction, bytes] of [['caller → callee', upstream], ['callee → caller', downstream]] as const) {
       for (const text of secrets) expect(bytes.includes(Buffer.from(text, 'latin1')), `${direction} shows ${JSON.stringify(text)}`).toBe(false)
     }
