@@ -58,6 +58,30 @@ function firstFrame(bus: Bus): {next(): {any: Promise<FirstFrame>; video: Promis
   }
 }
 
+/** bob's next `call.ended` on `bus`, or an error after 60 s. */
+async function ended(bus: Bus): Promise<void> {
+  let unsubscribe: (() => Promise<void>) | undefined
+  const seen = new Promise<void>((resolve) => {
+    void bus.subscribe('call', (envelope) => envelope.type === 'call.ended' && resolve()).then((stop) => (unsubscribe = stop))
+  })
+  try {
+    await within(60_000, 'the callee never ended the call', seen)
+  } finally {
+    await unsubscribe?.()
+  }
+}
+
+/** `promise`, or a rejection saying `what` after `ms`: a bench fails loudly instead of hanging. */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`bench call-setup: ${what} within ${ms / 1000} s`)), ms)))
+  try {
+    return await Promise.race([promise, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 interface FirstFrame {
   at: number
   setupMs: number
@@ -96,7 +120,7 @@ export async function measureCallSetup(options: {redisUrl: string; spawn: SpawnS
       const bobFirst = bobFrames.next()
       const started = performance.now()
       const call = start('alice', ['call', 'bob', '--user', 'alice', '--redis', redisUrl, '--json', ...media('alice')])
-      const [fromAlice, fromBob, aliceVideo, bobVideo] = await Promise.all([aliceFirst.any, bobFirst.any, aliceFirst.video, bobFirst.video])
+      const [fromAlice, fromBob, aliceVideo, bobVideo] = await within(60_000, `call ${run + 1}: no first frame of each kind on both sides`, Promise.all([aliceFirst.any, bobFirst.any, aliceFirst.video, bobFirst.video]))
       if (run >= 0) {
         calls.push(fromAlice.at - started)
         accepts.push(fromBob.setupMs)
@@ -104,10 +128,11 @@ export async function measureCallSetup(options: {redisUrl: string; spawn: SpawnS
         acceptVideos.push(bobVideo.setupMs)
       }
 
+      const bobEnded = ended(bob)
       call.kill('SIGINT')
       await call
-      // Let bob hang up and listen again before the next call.
-      await new Promise((resolve) => setTimeout(resolve, 1500))
+      // bob's side has ended (its components stopped) before the next call, which would otherwise find him busy.
+      await bobEnded
     }
 
     await alice.close()
