@@ -49,8 +49,10 @@ describe('ivc stream-audio', () => {
     expect(Object.keys(summary)).toEqual(expect.arrayContaining(['role', 'frames', 'underruns', 'concealed', 'late', 'latencyMs', 'jitterMs', 'kbps']))
     expect(summary.played).toBeGreaterThanOrEqual(100)
     // The null sink read the tone's watermark: what it got was the sender's frames, in order, none repeated, and
-    // none missing but those the jitter buffer skipped on purpose (to cut delay) or gave up as lost.
-    expect(summary.sink.continuity).toMatchObject({firstIndex: expect.any(Number), backwards: 0, missing: summary.dropped + summary.lost})
+    // none missing but those the jitter buffer skipped on purpose (to cut delay) or gave up as lost. A frame skipped
+    // or lost after the last one played (or before the first) leaves no gap between marks: at most, not exactly.
+    expect(summary.sink.continuity).toMatchObject({firstIndex: expect.any(Number), backwards: 0})
+    expect(summary.sink.continuity.missing).toBeLessThanOrEqual(summary.dropped + summary.lost)
     expect(summary.sink.continuity.marked).toBeGreaterThan(0)
     expect(summary.duplicates).toBe(0)
     const senderSummary = records(sent.stdout).at(-1)!
@@ -83,7 +85,8 @@ describe('ivc stream-audio', () => {
     expect(received.stderr).toMatch(/rejected: bad media handshake/)
     const summary = records(received.stdout).at(-1)!
     expect(summary.frames).toBeGreaterThan(0)
-    expect(summary.sink.continuity).toMatchObject({backwards: 0, missing: summary.dropped + summary.lost})
+    expect(summary.sink.continuity.backwards).toBe(0)
+    expect(summary.sink.continuity.missing).toBeLessThanOrEqual(summary.dropped + summary.lost)
   }, 120_000)
 
   it('says in one clear line that there is no microphone', async () => {
