@@ -6,9 +6,9 @@ import {IvcCommand} from '../cli/base-command.js'
 import {IvcError} from '../foundation/errors.js'
 import {DEFAULT_AUDIO_CONNECTIONS, DEFAULT_AUDIO_PORT} from '../media/audio/format.js'
 import {receiverStatsLine} from '../media/audio/receiver.js'
-import {audioCodecOf} from '../media/audio/stream-formats.js'
+import {codecByFormat} from '../media/audio/stream-formats.js'
 import {senderStatsLine} from '../media/audio/sender.js'
-import {parseTarget, receiveAudio, sendAudio, type StreamHooks} from '../media/audio/stream.js'
+import {audioTarget, receiveAudio, sendAudio, type StreamHooks} from '../media/audio/stream.js'
 import type {AudioSummary} from '../media/audio/summary.js'
 import {followMediaSwitch, type MediaSwitch} from '../media/media-switch.js'
 import {loadBackends} from '../plugins/index.js'
@@ -55,15 +55,13 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
     const options = {frequency: flags.frequency, device: flags.device, path: flags.file, logger: this.logger}
     const hooks = await this.hooks()
     // --codec's loads now; in a call the start line names the format the call agreed on, whose codec is used.
-    const flagCodec = backends.create('audio-codec', flags.codec, options)
-    flagCodec.catch(() => undefined)
-    const codecOf = (format?: string) => (format === undefined || audioCodecOf(format) === flags.codec ? flagCodec : backends.create('audio-codec', audioCodecOf(format), options))
+    const codecOf = codecByFormat(flags.codec, (codec) => backends.create('audio-codec', codec, options))
     let summary: AudioSummary
     if (flags.listen) {
       const sink = await backends.create('audio-sink', flags.sink, options)
       const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : this.logger.warn(`listening for audio on port ${port}`))
       const onFirstFrame = () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first audio frame'))
-      const codec = started ? started.then((line) => codecOf(line.format)) : flagCodec
+      const codec = started ? started.then((line) => codecOf(line.format)) : codecOf()
       // Connections wait for the key: given once the codec is there too, so no frame comes before its decoder.
       const secret = flags.secret ?? (started ? Promise.all([keyOf(started)!, codec]).then(([key]) => key) : undefined)
       summary = await receiveAudio({port: flags.port, host: flags.bind, secret, sink, codec, onListening, onFirstFrame}, hooks)
@@ -77,9 +75,7 @@ export default class StreamAudio extends IvcCommand<typeof StreamAudio> {
       const start = await started
       if (started) this.logger.debug('audio sender: start line taken')
       if (start?.off) this.#sending?.turn(false)
-      const to = start?.to ?? flags.to!
-      const target = parseTarget(to)
-      if (!target) throw new IvcError('BAD_USAGE', `--to "${to}" is not HOST[:PORT]`)
+      const target = audioTarget(start?.to ?? flags.to!)
       const codec = await codecOf(start?.format)
       const sent = await sendAudio({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source, codec}, hooks)
       summary = sent.summary

@@ -7,7 +7,7 @@ import {awaitStartFlag, componentBindFlag} from '../call/flags.js'
 import {IvcError} from '../foundation/errors.js'
 import {followMediaSwitch, followPeerMedia, type MediaSwitch} from '../media/media-switch.js'
 import {standaloneReceiverFormat, VideoDecodeStage} from '../media/video/decode-stage.js'
-import {negotiatedFormat, receiverFormat, VIDEO_FORMATS} from '../media/video/formats.js'
+import {negotiatedFormat, receiverFormat, senderCodec} from '../media/video/formats.js'
 import {frameSizeFlag, parseFrameSize} from '../media/video/frame-size.js'
 import {DEFAULT_VIDEO_CONNECTIONS, DEFAULT_VIDEO_PORT, receiveVideo, receiverFailure, sendVideo, type VideoHooks, videoTarget} from '../media/video/stream.js'
 import {SelfView, selfViewSinkOptions} from '../media/video/self-view.js'
@@ -66,14 +66,9 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     if (flags.listen) {
       const sink = await backends.create('video-sink', flags.sink, {...options, window: {title: peerWindowTitle(flags.peer)}})
       const flagFormat = started ? receiverFormat(flags.codec) : await standaloneReceiverFormat(flags.codec, sink, backends)
-      const decoder = new VideoDecodeStage({format: started ? started.then((line) => negotiatedFormat(line.format, flagFormat)) : flagFormat, sink, codecs: backends, codecOptions: options})
-      const onListening = (port: number) => {
-        if (flags.json) this.output({event: 'listening', port})
-        else process.stderr.write(`listening for video on port ${port}\n`)
-        // Reported first: the port is what a call waits for; a decoder (OpenCV, ~0.4 s) loads while the sender starts.
-        // In a call that is the format this side offered; the peer's comes with the start line.
-        setImmediate(() => decoder.prepare(flagFormat))
-      }
+      // In a call the peer's format comes with the start line; until then the decoder warms the one this side offered.
+      const decoder = new VideoDecodeStage({format: started ? started.then((line) => negotiatedFormat(line.format, flagFormat)) : flagFormat, expected: flagFormat, sink, codecs: backends, codecOptions: options})
+      const onListening = (port: number) => (flags.json ? this.output({event: 'listening', port}) : process.stderr.write(`listening for video on port ${port}\n`))
       const result = await receiveVideo({port: flags.port, host: flags.bind, secret: flags.secret ?? keyOf(started), decoder, sink, onListening, onFirstFrame: () => (flags.json ? this.output({event: 'first-frame'}) : this.logger.info('first video frame')), peer: flags.peer}, hooks)
       this.output(result.stats, () => summaryLine(result.stats))
       const failure = receiverFailure(result)
@@ -95,7 +90,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     const target = videoTarget(start?.to ?? flags.to!)
     closeSource()
     // In a call the start line names the format agreed on: the codec loaded above writes it, unless the peer took another.
-    const sending = start?.format ? VIDEO_FORMATS[negotiatedFormat(start.format, 'mjpeg')].codec : flags.codec
+    const sending = senderCodec(start?.format, flags.codec)
     const sent = await sendVideo({...target, connections: flags.connections, secret: start?.secret ?? flags.secret, waitForListenerMs: start ? COMPONENT_START_MS : 0, source, codec: sending === flags.codec ? codec : await backends.create('video-codec', sending, options), fps: flags.fps, adapt: {strategy: flags.adapt, maxLatencyMs: flags['max-latency'], quality: flags.quality}, selfView}, hooks)
     this.output(sent.stats, () => summaryLine(sent.stats))
     if (sent.end === 'peer-gone') this.failAfterOutput(new IvcError('PEER_GONE', 'the receiver closed every video connection'))

@@ -24,3 +24,13 @@ export function audioCodecOf(format: string): string {
   if (!Object.hasOwn(AUDIO_FORMATS, format)) throw new IvcError('PROTOCOL_ERROR', `the call's audio format "${format}" is one this ivc cannot code`)
   return AUDIO_FORMATS[format as AudioFormat].codec
 }
+
+/**
+ * The codec of a stream's format: `--codec`'s (`flagCodec`) starts loading now, and serves a format it writes; another
+ * format's (a call's start line names the one agreed on) loads when asked for.
+ */
+export function codecByFormat<C>(flagCodec: string, load: (codec: string) => Promise<C>): (format?: string) => Promise<C> {
+  const loading = load(flagCodec)
+  loading.catch(() => undefined)
+  return (format) => (format === undefined || audioCodecOf(format) === flagCodec ? loading : load(audioCodecOf(format)))
+}

@@ -1,7 +1,7 @@
 import {type Clock, realClock} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
 import {MediaReceiver, MediaSender} from '../../transport/index.js'
-import {parseHostPort} from '../../transport/target.js'
+import {streamTarget} from '../../transport/target.js'
 import {DEFAULT_AUDIO_PORT} from './format.js'
 import {AudioReceiverPipeline} from './receiver.js'
 import {AudioSenderPipeline} from './sender.js'
@@ -22,9 +22,9 @@ export interface StreamHooks {
   clock?: Clock
 }
 
-/** `HOST[:PORT]` for audio, default port 12346. */
-export function parseTarget(target: string, defaultPort = DEFAULT_AUDIO_PORT): {host: string; port: number} | undefined {
-  return parseHostPort(target, defaultPort)
+/** `--to` (or the start line's destination) as host and port, default port 12346; BAD_USAGE if it is not HOST[:PORT]. */
+export function audioTarget(to: string): {host: string; port: number} {
+  return streamTarget(to, DEFAULT_AUDIO_PORT)
 }
 
 /**

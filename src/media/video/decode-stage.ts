@@ -29,6 +29,8 @@ export interface DecodeStageOptions {
    * the peer's offer named); frames cannot arrive before that, since their connections wait for the same line's key.
    */
   format: VideoFormat | Promise<VideoFormat>
+  /** The format `prepare` loads while `format` is still to come: in a call, the one this side offered. */
+  expected?: VideoFormat
   sink: VideoSink
   codecs: CodecFactory
   /** What the codec backend is created with. */
@@ -50,12 +52,12 @@ export class VideoDecodeStage {
   }
 
   /**
-   * Load a codec now, before frames arrive: `format`'s (default the stream's), if the sink will need it decoded. A
-   * call's receiver warms the format it offered while the format the peer chose is still to come.
+   * Load a codec now, before frames arrive: `format`'s (default the expected one, else the stream's), if the sink will
+   * need it decoded. A call's receiver warms the format it offered while the format the peer chose is still to come.
    */
   prepare(format?: VideoFormat): void {
     const loading = (async () => {
-      const chosen = format ?? (await this.options.format)
+      const chosen = format ?? this.options.expected ?? (await this.options.format)
       if (!this.#passes(chosen)) await this.#codec(chosen)
     })()
     // A failure surfaces again on the first decode; here it must not be unhandled.

@@ -38,3 +38,8 @@ export function negotiatedFormat(offered: string | undefined, fallback: VideoFor
   if (!isVideoFormat(format)) throw new IvcError('PROTOCOL_ERROR', `the peer sends video as "${format}", which this ivc cannot decode`)
   return format
 }
+
+/** The codec a call's video sender writes: the one of the format its start line names, else its own --codec. */
+export function senderCodec(agreed: string | undefined, flagCodec: string): string {
+  return agreed ? VIDEO_FORMATS[negotiatedFormat(agreed, 'mjpeg')].codec : flagCodec
+}

@@ -4,7 +4,7 @@ import {type Clock, realClock} from '../../foundation/clock.js'
 import {IvcError} from '../../foundation/errors.js'
 import type {Logger} from '../../foundation/logger.js'
 import {MediaReceiver, MediaSender} from '../../transport/index.js'
-import {parseHostPort} from '../../transport/target.js'
+import {parseHostPort, streamTarget} from '../../transport/target.js'
 import type {VideoCodec, VideoSink, VideoSource} from '../types.js'
 import type {VideoDecodeStage} from './decode-stage.js'
 import {type ReceiverEnd, VideoReceiverPipeline} from './receiver-pipeline.js'
@@ -38,9 +38,7 @@ export function parseVideoTarget(target: string, defaultPort = DEFAULT_VIDEO_POR
 
 /** `--to` (or the start line's destination) as host and port; BAD_USAGE if it is not HOST[:PORT]. */
 export function videoTarget(to: string): {host: string; port: number} {
-  const target = parseVideoTarget(to)
-  if (!target) throw new IvcError('BAD_USAGE', `--to "${to}" is not HOST[:PORT]`)
-  return target
+  return streamTarget(to, DEFAULT_VIDEO_PORT)
 }
 
 /** How the sender adapts (issue 8): `--adapt` and `--max-latency`; the top of the ladder is the source at `--quality`. */
@@ -87,6 +85,8 @@ export async function receiveVideo(
   hooks.onShutdown('video receiver', () => receiver.close())
   hooks.onShutdown('video sink', () => options.sink.close())
   options.onListening?.(receiver.port)
+  // The port first: it is what a call waits for; the decoder (OpenCV or node-av, ~0.3 s) loads while the sender starts.
+  clock.setTimeout(() => options.decoder.prepare(), 0)
   receiver.once('frame', () => options.onFirstFrame?.())
   receiver.on('stream-start', ({remoteAddress, connections}) => hooks.logger.info(`video stream from ${remoteAddress} over ${connections} connections`))
   const pipeline = new VideoReceiverPipeline({receiver, decoder: options.decoder, sink: options.sink, logger: hooks.logger, clock})
