@@ -10,7 +10,7 @@ import {handle} from '@oclif/core/handle'
  * The oclif start of the components a call spawns (issue 12): a call starts ~5 of them per side, so their start-up is
  * call set-up time. Normally they start without oclif (lean-start.ts, bundled); this is where that path hands what it
  * is not sure of (a command line its parser leaves to oclif, user-installed plugins), and what bin/run.js runs when
- * there is no bundle. `stream-video`, `stream-audio`, `control run`, `listen` and `call` (never with --help or
+ * there is no bundle. `stream-video`, `stream-audio`, `control`, `listen`, `call` and `presence` (never with --help or
  * --version): the command class is imported directly, with an oclif Config that skips the core plugins (help,
  * plugins, autocomplete: none of them has a hook a component runs) but still loads user-installed and linked plugins,
  * so their `ivc:backends` hooks keep adding backends. No command lookup, no `init`/`prerun` hooks, and the Config is
@@ -24,6 +24,7 @@ const COMPONENTS: Record<string, () => Promise<CommandClass>> = {
   control: async () => (await import('../commands/control.js')).default as unknown as CommandClass,
   listen: async () => (await import('../commands/listen.js')).default as unknown as CommandClass,
   call: async () => (await import('../commands/call.js')).default as unknown as CommandClass,
+  presence: async () => (await import('../commands/presence.js')).default as unknown as CommandClass,
 }
 
 /** `rootUrl`: the package directory (where package.json is). argv starts with the command id, as process.argv.slice(2). */

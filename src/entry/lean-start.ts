@@ -8,7 +8,8 @@ import type {Command, LeanConfig} from './lean/command.js'
 /**
  * The start of the processes of a call, without oclif (issue 12): the entry of dist/bundle/ (bundle-components.mjs),
  * in which lean/command.ts, lean/flags.ts and lean/args.ts stand in for oclif's. bin/run.js sends `stream-video`,
- * `stream-audio`, `control run`, `listen` and `call` here (never with --help or --version). Whatever the lean path is
+ * `stream-audio`, `control` (`run` and every action), `listen`, `call` and `presence` (not its list/show/watch) here
+ * (never with --help or --version). Whatever the lean path is
  * not sure of goes to oclif as before (fast-start.ts, unbundled): a command line the lean parser leaves to oclif (it
  * then reports the error in its own words), and a machine with user-installed or linked oclif plugins, whose
  * `ivc:backends` hooks only oclif's Config runs.
@@ -21,6 +22,7 @@ const COMPONENTS: Record<string, () => Promise<CommandClass>> = {
   control: async () => (await import('../commands/control.js')).default as unknown as CommandClass,
   listen: async () => (await import('../commands/listen.js')).default as unknown as CommandClass,
   call: async () => (await import('../commands/call.js')).default as unknown as CommandClass,
+  presence: async () => (await import('../commands/presence.js')).default as unknown as CommandClass,
 }
 
 /** `rootUrl`: the package directory (where package.json is). argv starts with the command id, as process.argv.slice(2). */

@@ -43,6 +43,20 @@ describe('components load nothing they do not use', () => {
     expect(loads(modules, '@u4/opencv4nodejs')).toBe(false)
   })
 
+  // control's actions and presence run many times in a session and in scripts: they take the lean path too, without
+  // oclif's module graph (~0.25 s of CPU each). Help, and presence's list/show/watch, stay with oclif, which the last
+  // case shows the hook does see.
+  it('control actions and presence start without oclif; help and presence list load it', async () => {
+    const redis = 'redis://127.0.0.1:1'
+    for (const args of [['control', 'status', '--user', 'nobody', '--redis', redis], ['presence', '--user', 'bad!', '--redis', redis]]) {
+      const {exitCode, modules} = await loadedModules(args)
+      expect(exitCode, args.join(' ')).toBeGreaterThan(0)
+      expect(loads(modules, '@oclif/core'), args.join(' ')).toBe(false)
+    }
+
+    for (const args of [['control', 'status', '--help'], ['presence', 'list', '--redis', redis]]) expect(loads((await loadedModules(args)).modules, '@oclif/core'), args.join(' ')).toBe(true)
+  })
+
   // The check above would pass if the hook saw nothing: it must see OpenCV where the JPEG codec does load it.
   it.runIf(probeOpenCV().ok)('the hook does see OpenCV when the JPEG codec uses it', async () => {
     const {modules} = await loadedModules(['stream-video', '--to', '127.0.0.1:1', '--codec', 'jpeg'])
