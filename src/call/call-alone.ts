@@ -62,7 +62,11 @@ export async function callAlone(options: {
       if (event === 'call.media-up' && options.durationS) durationTimer = clock.setTimeout(() => driver.hangup('duration over'), options.durationS * 1000)
     },
   })
-  options.onShutdown(() => driver.shutdown())
+  options.onShutdown(async () => {
+    await driver.shutdown()
+    // The file is whole only with its trailer: the process waits for it, even when the teardown gave up waiting.
+    await recording?.stop()
+  })
   await driver.subscribeControl()
   await serveCallRequests(bus, driver)
   driver.goOnline()

@@ -52,6 +52,7 @@ export class CallRecording {
   #writing: Promise<void> = Promise.resolve()
   #startUs: number | undefined
   #failed: Error | undefined
+  #stopped: Promise<RecordingResult | undefined> | undefined
 
   private constructor(
     readonly file: string,
@@ -84,8 +85,20 @@ export class CallRecording {
     this.#tracks = tracks
   }
 
-  /** After the components have stopped: the rest of their frames, then the trailer. Undefined when nothing was recorded. */
-  async stop(): Promise<RecordingResult | undefined> {
+  /**
+   * After the components have stopped: the rest of their frames, then the trailer. Undefined when nothing was recorded.
+   * Once: a second call (the process shutting down while the call's teardown finishes the file) waits for the first.
+   */
+  stop(): Promise<RecordingResult | undefined> {
+    this.#stopped ??= this.#finish()
+    return this.#stopped
+  }
+
+  async #finish(): Promise<RecordingResult | undefined> {
+    // A component that sent its last frames and exited may have left its connection in the listening socket's backlog:
+    // a whole turn of the event loop (two timer phases have a poll phase between them) accepts it, so its frames are
+    // waited for below, not cut off.
+    for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 0))
     await this.#drained()
     await this.#closeSockets()
     if (!this.#writer && this.#pending.length > 0) await this.#open()
