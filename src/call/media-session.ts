@@ -60,6 +60,8 @@ export class MediaSession {
   /** ms from set-up to the first remote frame of any medium. */
   #setupMs: number | undefined
   #control: Component | undefined
+  /** This session's call began with the recording (recording.ts): its stop finishes the file. */
+  #recorded = false
   /** Listening sockets opened for our receivers and control, until each is handed to its component (handed-port.ts). */
   readonly #reserved = new Map<number, ReservedPort>()
   /** A callee's offer with its components' ports, once they are started. */
@@ -158,7 +160,11 @@ export class MediaSession {
       sender.begin({secret: callKey(call.secret, {purpose: 'media', kind, from: user, to: call.peer}), to: `${call.peerHost}:${theirs.port}`, off: !call.sending.local[kind], format})
     }
 
-    this.recording?.begin(this.#recordedTracks(call, formats))
+    if (this.recording) {
+      this.recording.begin(this.#recordedTracks(call, formats))
+      this.#recorded = true
+    }
+
     const controlKey = callKey(call.secret, {purpose: 'control', setupHash: call.setupHash})
     this.#control!.begin(call.role === 'caller' ? {secret: controlKey, to: `${call.peerHost}:${call.controlPort}`} : {secret: controlKey})
   }
@@ -212,8 +218,9 @@ export class MediaSession {
       if (last.success && last.data.role === 'receiver') summaries[kind] = last.data
     }
 
-    // The components have stopped: the recorder has all their frames, and finishes the file.
-    const recording = await this.recording?.stop()
+    // The components have stopped: the recorder has all their frames, and finishes the file. A session whose call was
+    // never agreed (declined, or replaced in a glare by the peer's call, which records instead) leaves it alone.
+    const recording = this.#recorded ? await this.recording?.stop() : undefined
     if (recording) summaries.recording = recording
     this.#senders.clear()
     this.#receivers.clear()
