@@ -9,7 +9,7 @@ import {afterEach, describe, expect, inject, it} from 'vitest'
 import {Bus} from '../../src/bus/bus.js'
 import {ERRORS} from '../../src/foundation/errors.js'
 import {probeNodeAv} from '../../src/plugins/native.js'
-import {killAll, lineLog, runCli, startCli} from '../support/cli.js'
+import {killAll, lineLog, pressCtrlC, runCli, startCli} from '../support/cli.js'
 import {recordingLogger} from '../support/logger.js'
 
 /**
@@ -97,6 +97,29 @@ describe('ivc call --record', () => {
       const sentAudio = probed.packets.filter((packet) => packet.stream_index === 1).map((packet) => Number(packet.pts_time))
       const span = Math.max(...sentAudio) - Math.min(...sentAudio)
       expect(Math.abs(span - (sentAudio.length - 1) * 0.02)).toBeLessThanOrEqual(0.05 * span)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  }, 180_000)
+
+  it('finishes the file when the call ends with Ctrl-C', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ivc-record-test-'))
+    try {
+      const file = join(dir, 'call.mkv')
+      const [alice, bob] = [name('alice'), name('bob')]
+      const listener = startCli(['listen', '--user', bob, '--port', '0', '--json', '--auto-accept', ...common])
+      await lineLog(listener).waitFor((line) => line.includes('"event":"listening"'))
+      const told = await firstCallEvent(bob, 'call.recording')
+      const caller = startCli(['call', bob, '--user', alice, '--json', '--record', file, ...common], {terminal: true})
+      await told.heard
+      await Promise.all([played(alice, 50), played(bob, 50)])
+      pressCtrlC(caller)
+      const ended = await caller
+      expect(ended.exitCode, String(ended.stderr)).toBe(0)
+      const probed = await probe(file)
+      expect(probed.streams).toHaveLength(4)
+      // One second of audio played each way before Ctrl-C: the file has its duration (the trailer was written).
+      expect(Number(probed.format.duration)).toBeGreaterThan(1)
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
