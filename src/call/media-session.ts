@@ -9,7 +9,7 @@ import {type ReservedPort, reservePort} from '../transport/handed-port.js'
 import {COMPONENT_START_MS} from './component-start.js'
 import type {Component, Supervisor} from './supervisor.js'
 import type {ActiveCall, MediaKind} from './types.js'
-import {RECORD_SOCKETS_ENV} from '../media/record-tap.js'
+import {RECORD_SOCKETS_ENV, type RecordedStream} from '../media/record-tap.js'
 import type {CallRecording, RecordingResult, StreamFormat} from './recording.js'
 
 /** What this side sends and plays in a call; passed through from `ivc listen` / `ivc call` flags. */
@@ -175,8 +175,8 @@ export class MediaSession {
   }
 
   /** The streams of the call that flow, with their formats: what the recording has tracks for. */
-  #recordedTracks(call: ActiveCall, formats: ReturnType<typeof callFormats>): Partial<Record<'sent-video' | 'sent-audio' | 'received-video' | 'received-audio', StreamFormat>> {
-    const tracks: Partial<Record<'sent-video' | 'sent-audio' | 'received-video' | 'received-audio', StreamFormat>> = {}
+  #recordedTracks(call: ActiveCall, formats: ReturnType<typeof callFormats>): Partial<Record<RecordedStream, StreamFormat>> {
+    const tracks: Partial<Record<RecordedStream, StreamFormat>> = {}
     const [width, height] = (this.plan.video?.size ?? '0x0').split('x').map(Number)
     const sentVideo = formats.video?.send
     if (this.#senders.has('video') && sentVideo) tracks['sent-video'] = {format: sentVideo, width, height}
