@@ -45,6 +45,8 @@ export const callSummarySchema = z
     audio: mediaStatsSchema.optional(),
     /** How each of the call's processes on this side ended (src/call/media-session.ts). */
     components: z.array(z.object({name: z.string(), code: z.number().nullable(), signal: z.string().nullable()})).optional(),
+    /** The call was recorded, `by` this side's user or the peer; this side's recording names its file (src/call/recording.ts). */
+    recording: z.object({by: z.string().optional(), file: z.string().optional(), durationMs: z.number().optional(), streams: z.array(z.string()).optional()}).optional(),
   })
   .passthrough()
 export type CallSummary = z.infer<typeof callSummarySchema>
@@ -80,6 +82,8 @@ export const TOPICS = {
     'call.chat': callEvent.extend({direction: z.enum(['in', 'out']), text}),
     'call.stalled': callEvent.extend({silentMs: z.number(), timeoutMs: z.number()}),
     'call.resumed': callEvent.extend({silentMs: z.number()}),
+    /** The call is being recorded `by` this side's user (with its `file`) or the peer (told over the control connection). */
+    'call.recording': callEvent.extend({on: z.boolean(), by: z.string(), file: z.string().optional()}),
   },
   control: {
     'control.ready': z.object({peer: z.string()}).passthrough(),
@@ -87,6 +91,7 @@ export const TOPICS = {
     'control.hangup': z.object({reason}).passthrough(),
     'control.lost': z.object({reason}).passthrough(),
     'control.chat': z.object({text: text.min(1)}).passthrough(),
+    'control.recording': z.object({on: z.boolean()}).passthrough(),
     'control.stalled': z.object({silentMs: z.number()}).passthrough(),
     'control.resumed': z.object({silentMs: z.number()}).passthrough(),
   },
@@ -116,6 +121,7 @@ const relayed = z.discriminatedUnion('type', [
   z.object({type: z.literal('video'), on: z.boolean()}).strict(),
   z.object({type: z.literal('hangup'), reason: z.string()}).strict(),
   z.object({type: z.literal('chat'), text: z.string().min(1).max(MAX_CHAT_CHARS)}).strict(),
+  z.object({type: z.literal('recording'), on: z.boolean()}).strict(),
 ])
 
 /** The call's state, as every `call.*` request answers it (src/call/serve-requests.ts describeState). */

@@ -11,6 +11,7 @@ import type {ComponentContext, MediaPlan} from './media-session.js'
 import {stopReason} from './interrupt.js'
 import {serveCallRequests} from './serve-requests.js'
 import {whenAborted} from '../foundation/abort.js'
+import {CallRecording} from './recording.js'
 
 /**
  * `ivc call` with no `ivc listen` running for the user: the command is the user's call component for this one call
@@ -28,6 +29,8 @@ export async function callAlone(options: {
   identity: Identity
   trust: PeerTrust
   durationS?: number
+  /** `--record FILE`: record the call into this Matroska file (recording.ts). */
+  record?: string
   signal: AbortSignal
   onShutdown: (close: () => unknown) => void
   onEvent: (event: string, body: Record<string, unknown>) => void
@@ -39,6 +42,8 @@ export async function callAlone(options: {
   await bus.startLiveness()
   let durationTimer: unknown
   const {logger, context, plan} = options
+  // A path that cannot be written fails now, before the peer's phone rings.
+  const recording = options.record === undefined ? undefined : await CallRecording.open(options.record, logger, clock)
   const driver: CallDriver = new CallDriver({
     user: context.user,
     bus,
@@ -49,7 +54,7 @@ export async function callAlone(options: {
     answerTimeoutMs: options.answerTimeoutMs,
     ...(context.stallTimeoutS ? {stallTimeoutMs: context.stallTimeoutS * 1000} : {}),
     network: tcpSignalling({logger, clock, bindHost: context.bind, identity: options.identity, ...(context.stallTimeoutS ? {stallTimeoutMs: context.stallTimeoutS * 1000} : {})}),
-    media: componentMedia({logger, plan, context, clock}),
+    media: componentMedia({logger, plan, context, clock, recording}),
     clock,
     onEvent: (event, body) => {
       options.onEvent(event, body)
@@ -57,7 +62,11 @@ export async function callAlone(options: {
       if (event === 'call.media-up' && options.durationS) durationTimer = clock.setTimeout(() => driver.hangup('duration over'), options.durationS * 1000)
     },
   })
-  options.onShutdown(() => driver.shutdown())
+  options.onShutdown(async () => {
+    await driver.shutdown()
+    // The file is whole only with its trailer: the process waits for it, even when the teardown gave up waiting.
+    await recording?.stop()
+  })
   await driver.subscribeControl()
   await serveCallRequests(bus, driver)
   driver.goOnline()

@@ -121,7 +121,7 @@ export class CallBook<Link, Session extends {callId: string}> {
   }
 
   /** The call is over: its summary (with the media summaries kept for it), handed to whoever waits for it. */
-  ended(callId: string, end: CallEnd): CallSummary {
+  ended(callId: string, end: CallEnd, recordedBy?: string): CallSummary {
     const summary: CallSummary = {
       callId,
       peer: end.peer,
@@ -131,6 +131,7 @@ export class CallBook<Link, Session extends {callId: string}> {
       endCode: end.code,
       ...this.#summaries.get(callId),
     }
+    if (recordedBy !== undefined) summary.recording = {by: recordedBy, ...summary.recording}
     this.#summaries.delete(callId)
     this.#endWaiters.get(callId)?.(summary)
     this.#endWaiters.delete(callId)

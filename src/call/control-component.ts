@@ -65,6 +65,9 @@ export async function runControlComponent(options: ControlComponentOptions): Pro
       case 'chat':
         void publish('control.chat', {text: message.text})
         break
+      case 'recording':
+        void publish('control.recording', {on: message.on})
+        break
       default:
         break
     }

@@ -64,6 +64,8 @@ export class CallDriver {
   /** The signed-at time of the directory entry each peer was last called at, pinned with its key once the call is up. */
   readonly #entrySignedAt = new Map<string, number>()
   #listener: {port: number; close(): Promise<void>} | undefined
+  /** Who recorded each call in progress (us or the peer), for its summary. */
+  readonly #recordedBy = new Map<string, string>()
 
   constructor(private readonly options: CallDriverOptions) {
     this.#state = initialCallState({
@@ -105,6 +107,11 @@ export class CallDriver {
       else if (envelope.type === 'control.chat') {
         const state = this.#state
         if (state.kind === 'in-call' && state.call.callId === callId) this.#emit('call.chat', callId, {peer: state.call.peer, direction: 'in', text: envelope.body.text})
+      } else if (envelope.type === 'control.recording') {
+        const state = this.#state
+        if (state.kind !== 'in-call' || state.call.callId !== callId) return
+        if (envelope.body.on) this.#recordedBy.set(callId, state.call.peer)
+        this.#emit('call.recording', callId, {peer: state.call.peer, on: envelope.body.on, by: state.call.peer})
       }
     })
   }
@@ -342,7 +349,10 @@ export class CallDriver {
   #emit(event: TopicType<'call'>, callId: string, body: Record<string, unknown>): void {
     const payload: Record<string, unknown> = {callId, ...body}
     if (event === 'call.replaced') this.#book.replaced(callId, String(body.replacedBy))
-    if (event === 'call.ended') payload.summary = this.#book.ended(callId, body as unknown as CallEnd)
+    if (event === 'call.ended') {
+      payload.summary = this.#book.ended(callId, body as unknown as CallEnd, this.#recordedBy.get(callId))
+      this.#recordedBy.delete(callId)
+    }
     this.options.onEvent(event, payload)
     // The reducer's effects carry bodies as records (types.ts); subscribers check them against messages.ts.
     void this.options.bus.publish('call', event, payload as TopicBody<'call', typeof event>, {callId}).catch(() => 0)
@@ -363,6 +373,7 @@ export class CallDriver {
         if (!now.call.sending.local[kind]) void this.#setLocalMedia(call.callId, kind, false)
       }
 
+      await this.#tellRecording(call.callId, call.peer, session.recordingFile)
       await session.mediaFlowing()
       if (this.#state.kind !== 'in-call' || this.#state.call.callId !== call.callId) return
       this.#emit('call.media-up', call.callId, {peer: call.peer, formats: callFormats(call.role, call.local, call.remote)})
@@ -379,6 +390,18 @@ export class CallDriver {
     // If that step did not end the call (the teardown timer or a shutdown ended it first), its summary went out
     // without media stats, and nothing will read these.
     this.#book.dropSummaries(callId)
+  }
+
+  /** Our side records the call: the peer is told over the control connection (it shows `call.recording`), and so is our bus. */
+  async #tellRecording(callId: string, peer: string, file: string | undefined): Promise<void> {
+    if (file === undefined) return
+    this.#recordedBy.set(callId, this.options.user)
+    this.#emit('call.recording', callId, {peer, on: true, by: this.options.user, file})
+    try {
+      await this.options.bus.request('control', 'control.send', {message: {type: 'recording', on: true}}, {callId})
+    } catch (error) {
+      this.options.logger.warn(`telling ${peer} the call is recorded failed: ${(error as Error).message}`)
+    }
   }
 
   async #setLocalMedia(callId: string, kind: MediaKind, on: boolean): Promise<void> {

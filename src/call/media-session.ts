@@ -9,6 +9,8 @@ import {type ReservedPort, reservePort} from '../transport/handed-port.js'
 import {COMPONENT_START_MS} from './component-start.js'
 import type {Component, Supervisor} from './supervisor.js'
 import type {ActiveCall, MediaKind} from './types.js'
+import {RECORD_SOCKETS_ENV, type RecordedStream} from '../media/record-tap.js'
+import type {CallRecording, RecordingResult, StreamFormat} from './recording.js'
 
 /** What this side sends and plays in a call; passed through from `ivc listen` / `ivc call` flags. */
 export interface MediaPlan {
@@ -35,6 +37,8 @@ export interface MediaSummaries {
   setupMs?: number
   /** How each of the call's processes ended: a status, or the signal that ended it (a crash, or SIGKILL after the grace). */
   components?: ComponentEnd[]
+  /** The call's recording on this side (`ivc call --record`), once finished. */
+  recording?: RecordingResult
 }
 
 export type ComponentEnd = {name: string; code: number | null; signal: string | null}
@@ -56,6 +60,8 @@ export class MediaSession {
   /** ms from set-up to the first remote frame of any medium. */
   #setupMs: number | undefined
   #control: Component | undefined
+  /** This session's call began with the recording (recording.ts): its stop finishes the file. */
+  #recorded = false
   /** Listening sockets opened for our receivers and control, until each is handed to its component (handed-port.ts). */
   readonly #reserved = new Map<number, ReservedPort>()
   /** A callee's offer with its components' ports, once they are started. */
@@ -69,6 +75,8 @@ export class MediaSession {
     private readonly plan: MediaPlan,
     private readonly context: ComponentContext,
     protected readonly clock: Clock = realClock,
+    /** `ivc call --record`: the recorder the components hand their frames to (recording.ts). */
+    private readonly recording?: CallRecording,
   ) {
     this.setupFrom = clock.now()
   }
@@ -152,8 +160,31 @@ export class MediaSession {
       sender.begin({secret: callKey(call.secret, {purpose: 'media', kind, from: user, to: call.peer}), to: `${call.peerHost}:${theirs.port}`, off: !call.sending.local[kind], format})
     }
 
+    if (this.recording) {
+      this.recording.begin(this.#recordedTracks(call, formats))
+      this.#recorded = true
+    }
+
     const controlKey = callKey(call.secret, {purpose: 'control', setupHash: call.setupHash})
     this.#control!.begin(call.role === 'caller' ? {secret: controlKey, to: `${call.peerHost}:${call.controlPort}`} : {secret: controlKey})
+  }
+
+  /** The file this call is recorded to on this side, if it is. */
+  get recordingFile(): string | undefined {
+    return this.recording?.file
+  }
+
+  /** The streams of the call that flow, with their formats: what the recording has tracks for. */
+  #recordedTracks(call: ActiveCall, formats: ReturnType<typeof callFormats>): Partial<Record<RecordedStream, StreamFormat>> {
+    const tracks: Partial<Record<RecordedStream, StreamFormat>> = {}
+    const [width, height] = (this.plan.video?.size ?? '0x0').split('x').map(Number)
+    const sentVideo = formats.video?.send
+    if (this.#senders.has('video') && sentVideo) tracks['sent-video'] = {format: sentVideo, width, height}
+    const receivedVideo = formats.video?.receive
+    if (this.#receivers.has('video') && receivedVideo) tracks['received-video'] = {format: receivedVideo, width: call.remote.video?.width, height: call.remote.video?.height}
+    if (this.#senders.has('audio') && formats.audio?.send) tracks['sent-audio'] = {format: formats.audio.send}
+    if (this.#receivers.has('audio') && formats.audio?.receive) tracks['received-audio'] = {format: formats.audio.receive}
+    return tracks
   }
 
   async controlReady(): Promise<void> {
@@ -187,6 +218,10 @@ export class MediaSession {
       if (last.success && last.data.role === 'receiver') summaries[kind] = last.data
     }
 
+    // The components have stopped: the recorder has all their frames, and finishes the file. A session whose call was
+    // never agreed (declined, or replaced in a glare by the peer's call, which records instead) leaves it alone.
+    const recording = this.#recorded ? await this.recording?.stop() : undefined
+    if (recording) summaries.recording = recording
     this.#senders.clear()
     this.#receivers.clear()
     this.#control = undefined
@@ -246,7 +281,8 @@ export class MediaSession {
    */
   #start(name: string, args: string[], port?: number): Component {
     const reserved = port === undefined ? undefined : this.#reserved.get(port)
-    const component = this.supervisor.start(name, args, {env: {IVC_REDIS: this.context.redis}, listenFd: reserved?.fd})
+    const env: Record<string, string> = {IVC_REDIS: this.context.redis, ...(this.recording ? {[RECORD_SOCKETS_ENV]: this.recording.directory} : {})}
+    const component = this.supervisor.start(name, args, {env, listenFd: reserved?.fd})
     // The component has its own copy of the socket now (or failed to start, and the port is of no use).
     if (reserved) {
       this.#reserved.delete(port!)

@@ -21,6 +21,9 @@ export function describeCallEvent(event: string, body: Record<string, unknown>):
 
     case 'call.chat':
       return `${body.direction === 'out' ? 'you' : peer}: ${printable(String(body.text))}`
+    case 'call.recording':
+      if (body.by === peer) return `${peer} ${body.on ? 'is recording this call' : 'stopped recording this call'}`
+      return body.on ? `recording this call to ${String(body.file)}; ${peer} is told` : 'stopped recording this call'
     case 'call.stalled':
       return `${peer} is not answering: reconnecting… (the call ends after ${seconds(body.timeoutMs)} of silence)`
     case 'call.resumed':
@@ -69,5 +72,6 @@ export function describeSummary(summary: CallSummary): string {
       return `${kind}${codec}: ${stats.frames ?? 0} frames${stats.fps ? ` (${stats.fps} fps)` : ''}, p95 ${stats.latencyMs?.p95 ?? '-'} ms`
     })
     .join('; ')
-  return `call ${summary.callId} with ${summary.peer}: ${summary.durationS} s, ended (${summary.endCode}): ${summary.endReason}; ${media}\n`
+  const recording = summary.recording ? `; recorded by ${summary.recording.by}${summary.recording.file ? ` to ${summary.recording.file}` : ''}` : ''
+  return `call ${summary.callId} with ${summary.peer}: ${summary.durationS} s, ended (${summary.endCode}): ${summary.endReason}; ${media}${recording}\n`
 }

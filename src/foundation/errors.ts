@@ -33,6 +33,7 @@ export const ERRORS = {
   NO_DEVICE: {exit: 32, message: 'no such capture or playback device', suggestion: 'List devices with `ivc devices`.'},
   PORT_IN_USE: {exit: 33, message: 'the port is already in use', suggestion: 'Pick another --port, or 0 for any free one.'},
   EXTERNAL_TOOL_FAILED: {exit: 34, message: 'an external program failed', suggestion: 'Run `ivc doctor` to check ffplay/ffmpeg.'},
+  RECORD_FAILED: {exit: 35, message: 'the call cannot be recorded there', suggestion: 'Give --record a file in an existing directory you can write to, e.g. ./call.mkv.'},
 } as const satisfies Record<string, {exit: number; message: string; suggestion: string}>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -8,6 +8,7 @@ import {AudioJitterBuffer, type AudioJitterBufferOptions, type AudioJitterStats,
 import {type AudioSummary, kbps, LatencyRecord, type LatencySummary, round} from './summary.js'
 import {pcmCodec} from './pcm-codec.js'
 import type {AudioCodec, AudioSink} from './types.js'
+import type {RecordTap} from '../record-tap.js'
 
 export interface AudioReceiverStats extends AudioJitterStats {
   bytes: number
@@ -42,6 +43,8 @@ export class AudioReceiverPipeline {
     private readonly clock: Clock = realClock,
     /** The codec the stream's frames are in: they are decoded in order, as they are played. */
     private readonly codec: AudioCodec = pcmCodec,
+    /** A recorded call's: each frame as it came, its capture mapped onto our clock (the delay estimator's offset). */
+    private readonly record?: RecordTap,
   ) {
     this.jitter = new AudioJitterBuffer(jitterOptions)
     this.#windowStartUs = clock.monotonicUs()
@@ -69,6 +72,7 @@ export class AudioReceiverPipeline {
     this.#bytes += frame.payload.length
     this.#windowBytes += frame.payload.length
     this.#delay.observe(frame.captureUs + frame.senderDelayUs, frame.receivedUs)
+    this.record?.frame(frame.seq, frame.captureUs + (this.#delay.offsetUs() ?? 0), true, frame.payload)
     this.jitter.push(frame.seq, frame.payload, frame.receivedUs / 1000, frame.captureUs)
   }
 

@@ -4,6 +4,7 @@ import {type AudioSummary, kbps, LatencyRecord, round} from './summary.js'
 import {pcmCodec} from './pcm-codec.js'
 import type {AudioCodec, AudioSource} from './types.js'
 import {whenAborted} from '../../foundation/abort.js'
+import type {RecordTap} from '../record-tap.js'
 
 const ECHO_SAMPLE_US = 200_000
 
@@ -29,6 +30,8 @@ export class AudioSenderPipeline {
     private readonly sending: () => boolean = () => true,
     private readonly clock: Clock = realClock,
     private readonly codec: AudioCodec = pcmCodec,
+    /** A recorded call's: each frame sent, stamped with its capture. */
+    private readonly record?: RecordTap,
   ) {
     this.#startUs = clock.monotonicUs()
     this.#windowStartUs = this.#startUs
@@ -63,7 +66,8 @@ export class AudioSenderPipeline {
         // jitter buffer keeps its clock instead of counting 50 underruns a second.
         // (Opus's DTX makes a silent frame a packet of a byte or two.)
         const payload = this.codec.encode(this.sending() ? frame.pcm : silence(frame.pcm.length))
-        this.sender.send(payload, frame.captureUs)
+        const seq = this.sender.send(payload, frame.captureUs)
+        this.record?.frame(seq, frame.captureUs, true, payload)
         this.#frames++
         this.#windowFrames++
         this.#windowBytes += payload.length

@@ -1,3 +1,4 @@
+import {recordTapFromEnv} from '../record-tap.js'
 import {type Clock, realClock} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
 import {MediaReceiver, MediaSender} from '../../transport/index.js'
@@ -40,7 +41,9 @@ export async function receiveAudio(
   hooks.onShutdown('audio receiver', () => receiver.close())
   options.onListening(receiver.port)
   // A call's codec comes with its start line; the secret, which frames wait for, comes no sooner (stream-audio.ts).
-  const pipeline = new AudioReceiverPipeline(options.sink, hooks.logger, {}, clock, await options.codec)
+  const record = recordTapFromEnv('received-audio')
+  if (record) hooks.onShutdown('recording', () => record.close())
+  const pipeline = new AudioReceiverPipeline(options.sink, hooks.logger, {}, clock, await options.codec, record)
   pipeline.attach(receiver)
   receiver.on('stream-start', ({remoteAddress, connections}: {remoteAddress: string; connections: number}) =>
     hooks.logger.info(`receiving audio from ${remoteAddress} over ${connections} connections`),
@@ -66,7 +69,9 @@ export async function sendAudio(
   const sender = await MediaSender.connect({clock, host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, secret: options.secret, waitForListenerMs: options.waitForListenerMs, startOnFirstConnection: (options.waitForListenerMs ?? 0) > 0})
   hooks.onShutdown('audio sender', () => sender.close())
   hooks.logger.info(`sending audio to ${options.host}:${options.port} over ${options.connections} connections`)
-  const pipeline = new AudioSenderPipeline(options.source, sender, hooks.sending, clock, options.codec)
+  const record = recordTapFromEnv('sent-audio')
+  if (record) hooks.onShutdown('recording', () => record.close())
+  const pipeline = new AudioSenderPipeline(options.source, sender, hooks.sending, clock, options.codec, record)
   const timer = clock.setInterval(() => hooks.onStats(pipeline.interval()), 1000)
   try {
     await pipeline.run(hooks.signal)

@@ -1,3 +1,4 @@
+import type {RecordTap} from '../record-tap.js'
 import {FeedbackReporter} from '../../adapt/index.js'
 import {type Clock, realClock} from '../../foundation/clock.js'
 import type {Logger} from '../../foundation/logger.js'
@@ -31,6 +32,8 @@ export interface VideoReceiverOptions {
   /** Frames allowed to wait for the sink before new ones are dropped; default 2. */
   maxSinkBacklog?: number
   clock?: Clock
+  /** A recorded call's: each frame as it came, its capture mapped onto our clock (the one-way delay estimator's offset). */
+  record?: RecordTap
   /** How often to check whether a feedback report is due (reports go every 100 ms); default 20 ms. */
   feedbackPollMs?: number
 }
@@ -201,6 +204,7 @@ export class VideoReceiverPipeline {
     if (this.#done) return
     if (this.#offSinceUs !== undefined && frame.receivedUs - this.#offSinceUs > RESUME_AFTER_US) this.videoOn()
     this.#estimator.observe(frame.captureUs + frame.senderDelayUs, frame.receivedUs)
+    this.options.record?.frame(frame.seq, frame.captureUs + (this.#estimator.offsetUs() ?? 0), frame.key, frame.payload)
     this.#arrivals.add(frame.receivedUs, frame.payload.length)
     this.#reporter.onFrame({seq: frame.seq, captureUs: frame.captureUs, senderDelayUs: frame.senderDelayUs, receivedUs: frame.receivedUs, bytes: frame.payload.length})
     this.#buffer.push(frame.seq, frame.captureUs, frame, frame.receivedUs)

@@ -1,3 +1,4 @@
+import type {RecordTap} from '../record-tap.js'
 import {type AdaptController, type FeedbackReport, type Rung, scaledSize} from '../../adapt/index.js'
 import {FrameDecision} from '../../adapt/frame-decision.js'
 import {type Clock, realClock, sleep} from '../../foundation/clock.js'
@@ -40,6 +41,8 @@ export interface VideoSenderOptions {
   /** Adaptation (src/adapt): which frames to send and at which size, quality and rate. Its top is the source's size at `fps`. */
   controller: AdaptController
   clock?: Clock
+  /** A recorded call's: each frame sent, as it was sent, stamped with its capture. */
+  record?: RecordTap
   /** False while the user has video off in a call: frames are captured (to keep pace) but not sent. */
   sending?: () => boolean
   /** `--self-view`: every captured frame is offered to it, sent or not (it shows a still while video is off). */
@@ -156,6 +159,7 @@ export class VideoSenderPipeline {
     const {payload, key} = await this.#encode(codec, frame, encoding)
     const sentUs = this.#clock.monotonicUs()
     const seq = sender.send(payload, captureUs, {key})
+    this.options.record?.frame(seq, captureUs, key, payload)
     // Every JPEG frame is a keyframe too; only an inter-frame stream's receiver asks for one.
     if (key) this.keyframes.keyframeSent(seq, sentUs)
     if (payload.length + MESSAGE_HEADER_SIZE >= SOCKET_HIGH_WATER_MARK) this.#bigWrites++

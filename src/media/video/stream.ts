@@ -1,3 +1,4 @@
+import {recordTapFromEnv} from '../record-tap.js'
 import {AdaptController, type AdaptStrategy, DEFAULT_MAX_LATENCY_MS} from '../../adapt/index.js'
 import {whenAborted} from '../../foundation/abort.js'
 import {type Clock, realClock} from '../../foundation/clock.js'
@@ -61,7 +62,9 @@ export async function sendVideo(
   if (options.selfView) hooks.onShutdown('self-view', () => options.selfView!.close())
   const top = {width: source.width, height: source.height, fps: options.fps, quality: adapt.quality}
   const controller = new AdaptController({strategy: adapt.strategy, top, maxLatencyMs: adapt.maxLatencyMs ?? DEFAULT_MAX_LATENCY_MS})
-  const pipeline = new VideoSenderPipeline({source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal, sending: hooks.sending, controller, clock, selfView: options.selfView})
+  const record = recordTapFromEnv('sent-video')
+  if (record) hooks.onShutdown('recording', () => record.close())
+  const pipeline = new VideoSenderPipeline({source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal, sending: hooks.sending, controller, clock, selfView: options.selfView, record})
   const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent()), 1000)
   try {
     const end = await pipeline.run()
@@ -89,7 +92,9 @@ export async function receiveVideo(
   clock.setTimeout(() => options.decoder.prepare(), 0)
   receiver.once('frame', () => options.onFirstFrame?.())
   receiver.on('stream-start', ({remoteAddress, connections}) => hooks.logger.info(`video stream from ${remoteAddress} over ${connections} connections`))
-  const pipeline = new VideoReceiverPipeline({receiver, decoder: options.decoder, sink: options.sink, logger: hooks.logger, clock})
+  const record = recordTapFromEnv('received-video')
+  if (record) hooks.onShutdown('recording', () => record.close())
+  const pipeline = new VideoReceiverPipeline({receiver, decoder: options.decoder, sink: options.sink, logger: hooks.logger, clock, record})
   hooks.followPeerVideo?.((on) => {
     hooks.logger.info(on ? 'the peer turned video on' : 'the peer turned video off: showing a still')
     if (on) pipeline.videoOn()

@@ -27,6 +27,8 @@ export const controlCodec = defineCodec(
     'keepalive-ack': {code: 0x08, schema: keepaliveBody},
     /** A text message (`ivc control chat`), shown by both call components as `call.chat`. */
     chat: {code: 0x09, schema: z.object({text: z.string().min(1).max(MAX_CHAT_CHARS)}).strict()},
+    /** The sender records the call (`ivc call --record`), or stopped; the peer shows it as `call.recording`. */
+    recording: {code: 0x0a, schema: z.object({on: z.boolean()}).strict()},
   },
 )
 

@@ -135,4 +135,9 @@ export const controlFixtures: Array<{name: string; message: ControlMessage; byte
     message: {type: 'chat', text: 'héllo'},
     bytes: frame(['49 56 43 43', 'magic'], ['02', 'version'], ['09', 'type chat'], ['00 11', 'length 17 (é is 2 UTF-8 bytes)'], [{utf8: '{"text":"héllo"}'}, 'body']),
   },
+  {
+    name: 'recording',
+    message: {type: 'recording', on: true},
+    bytes: frame(['49 56 43 43', 'magic'], ['02', 'version'], ['0a', 'type recording'], ['00 0b', 'length 11'], [{utf8: '{"on":true}'}, 'body']),
+  },
 ]

@@ -1,0 +1,73 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {createConnection} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {execa} from 'execa'
+import {describe, expect, it} from 'vitest'
+
+import {describeCallEvent, describeSummary} from '../../src/call/render.js'
+import {CallRecording} from '../../src/call/recording.js'
+import {realClock} from '../../src/foundation/clock.js'
+import {RecordTap, recordSocketPath} from '../../src/media/record-tap.js'
+import {probeNodeAv} from '../../src/plugins/native.js'
+import {h264ParameterSets} from '../../src/plugins/matroska-writer.js'
+import {recordingLogger} from '../support/logger.js'
+
+const hex = (text: string) => Buffer.from(text.replaceAll(' ', ''), 'hex')
+
+describe('h264ParameterSets', () => {
+  it('takes the SPS and PPS of an Annex B access unit, each behind a 4-byte start code, and nothing else', () => {
+    // AUD (type 9, 3-byte start code), SPS (7), PPS (8, 3-byte start code), IDR slice (5).
+    const unit = hex('00000001 09f0  00000001 6742c014aa  000001 68ce3c80  00000001 6588840021')
+    expect(h264ParameterSets(unit)).toEqual(hex('00000001 6742c014aa 00000001 68ce3c80'))
+  })
+
+  it('is empty for a frame without them (not a keyframe)', () => {
+    expect(h264ParameterSets(hex('00000001 419a2244'))).toEqual(Buffer.alloc(0))
+    expect(h264ParameterSets(Buffer.alloc(0))).toEqual(Buffer.alloc(0))
+  })
+})
+
+describe('the recording lines', () => {
+  it('says who records: the peer, or we (with the file); and the summary says it too', () => {
+    expect(describeCallEvent('call.recording', {peer: 'alice', on: true, by: 'alice'})).toBe('alice is recording this call')
+    expect(describeCallEvent('call.recording', {peer: 'bob', on: true, by: 'alice', file: '/tmp/c.mkv'})).toBe('recording this call to /tmp/c.mkv; bob is told')
+    const summary = {callId: 'c1', peer: 'alice', role: 'callee', durationS: 3, endReason: 'hung up', endCode: 'hangup', recording: {by: 'alice'}}
+    expect(describeSummary(summary)).toMatch(/; recorded by alice\n$/)
+  })
+})
+
+describe.skipIf(!probeNodeAv().ok)('CallRecording', () => {
+  it('muxes what a tap hands it, timed by the stamps, finishes the file at stop, and shrugs off a bad socket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ivc-recording-'))
+    try {
+      const file = join(dir, 'audio.mkv')
+      const logger = recordingLogger()
+      const recording = await CallRecording.open(file, logger, realClock)
+      recording.begin({'sent-audio': {format: 'pcm-s16le'}})
+      // A stream the call does not have: its socket is there, its frames are ignored.
+      const stray = new RecordTap(recordSocketPath(recording.directory, 'received-video'))
+      stray.frame(0, 1_000_000, true, Buffer.from('not a jpeg'))
+      // Garbage on a socket closes that socket only.
+      const garbage = createConnection(recordSocketPath(recording.directory, 'received-audio'))
+      garbage.on('error', () => undefined)
+      garbage.end(Buffer.alloc(64, 0xff))
+      const tap = new RecordTap(recordSocketPath(recording.directory, 'sent-audio'))
+      const pcm = Buffer.alloc(1920)
+      // 100 frames of 20 ms, stamped 20 ms apart from an arbitrary instant: 2 s of audio.
+      for (let seq = 0; seq < 100; seq++) tap.frame(seq, 5_000_000 + seq * 20_000, true, pcm)
+      tap.close()
+      stray.close()
+      const result = await recording.stop()
+      expect(result).toEqual({file, durationMs: 2000, streams: ['sent-audio']})
+      const probed = await execa('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'format=duration:stream=codec_name,nb_read_frames', '-of', 'json', file])
+      const json = JSON.parse(probed.stdout) as {streams: Array<{codec_name: string; nb_read_frames: string}>; format: {duration: string}}
+      expect(json.streams).toEqual([{codec_name: 'pcm_s16le', nb_read_frames: '100'}])
+      expect(Number(json.format.duration)).toBeCloseTo(2, 2)
+      expect(logger.lines.some((line) => line.includes('the received-audio socket got a bad message'))).toBe(true)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  }, 30_000)
+})
