@@ -23,8 +23,12 @@ export type OpenCV = any
 export type Naudiodon = any
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Sharp = any
-/** node-av's module: typed where it is used (plugins/audio/opus-codec.ts), as `import('node-av')`. */
-export type NodeAv = typeof import('node-av')
+/**
+ * What ivc uses of node-av: its low-level classes (`node-av/lib`) and FFmpeg's constants (`node-av/constants`), typed
+ * where it is used (plugins/audio/opus-codec.ts). Not the package's entry, which also loads its high-level API, its
+ * WebRTC helpers and its ffmpeg-binary locator: 0.08 s more CPU in every process that codes H.264 or Opus.
+ */
+export type NodeAv = typeof import('node-av/lib') & typeof import('node-av/constants')
 
 type NativeName = 'opencv' | 'naudiodon' | 'sharp' | 'node-av'
 
@@ -94,11 +98,11 @@ const sharp = lazyNative('sharp', 'sharp', SHARP_HINT, () => {
 // node-av is an ES module with a CommonJS build beside it (its package exports both): required here like the others,
 // so loading stays synchronous and lazy.
 const nodeAv = lazyNative('node-av', 'node-av', NODE_AV_HINT, () => {
-  const module = require('node-av') as NodeAv
+  const module = {...require('node-av/lib'), ...require('node-av/constants')} as NodeAv
   if (!module.Codec.findEncoderByName(module.FF_ENCODER_LIBOPUS)) throw new Error('its FFmpeg has no libopus encoder')
   // FFmpeg logs warnings to stderr on its own (e.g. libopus's "frames left in the queue" as a codec closes): errors only.
   module.Log.setLevel(module.AV_LOG_ERROR)
-  return {module, detail: `node-av (FFmpeg ${module.ffmpegVersion()}) with libopus`}
+  return {module, detail: `node-av (FFmpeg ${module.getFFmpegInfo().version}) with libopus`}
 })
 
 export const probeOpenCV = (): ProbeResult => opencv.probe()
@@ -116,5 +120,5 @@ export function probeNodeAvH264(): ProbeResult {
   if (!loaded.ok) return loaded
   const av = loadNodeAv()
   if (!av.Codec.findEncoderByName(av.FF_ENCODER_LIBX264)) return {ok: false, detail: 'node-av loads, but its FFmpeg has no libx264 encoder', hint: NODE_AV_HINT}
-  return {ok: true, detail: `node-av (FFmpeg ${av.ffmpegVersion()}) with libx264`}
+  return {ok: true, detail: `node-av (FFmpeg ${av.getFFmpegInfo().version}) with libx264`}
 }
