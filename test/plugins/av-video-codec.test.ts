@@ -146,3 +146,21 @@ describe.skipIf(!probeNodeAvVp8().ok)('the vp8 codec (node-av) with a keyframe o
     expect((await codec.decode(key)).width).toBe(64)
   })
 })
+
+describe.skipIf(!probeNodeAvVp8().ok)('the vp8 codec (node-av) reopening its encoder for each new bitrate', () => {
+  it('starts each reopened encoder with a keyframe, and frees the one before (100 reopens at 640x480 leave RSS far below 100 encoders)', async () => {
+    const codec = new Vp8Codec(30, 1000)
+    const source = new SyntheticSource(640, 480)
+    await codec.encode((await source.read())!)
+    const before = process.memoryUsage().rss
+    for (let index = 0; index < 100; index++) {
+      // A quarter or more each way: every change opens a new encoder.
+      codec.setBitrate(index % 2 === 0 ? 400 : 1000)
+      await codec.encode((await source.read())!)
+      expect(codec.lastWasKey).toBe(true)
+    }
+
+    // A libvpx encoder of 640x480 holds ~11 MB: 100 left to the garbage collector were over a gigabyte.
+    expect(process.memoryUsage().rss - before).toBeLessThan(300 * 1024 * 1024)
+  })
+})
