@@ -1,12 +1,13 @@
 // One in-process codec case of the `codecs` suite, in a process of its own so that its RSS and CPU (library load
 // included) are its own: `tsx bench/codecs-worker.ts CASE JSON-ARGS`. Prints one JSON line of measurements.
-//   video cases (x264-ultrafast, x264-veryfast, jpeg): read raw bgr24 frames from `input`, encode each at 30 fps
+//   video cases (x264-ultrafast, x264-veryfast, vp8, jpeg): read raw bgr24 frames from `input`, encode each at 30 fps
 //   (paced, as a camera would), decode it at once, write the decoded bgr24 frames to `output`.
 //   audio cases (node-av-opus, discord-opus, pcm): encode and decode `frames` 20 ms frames of a 440 Hz tone, unpaced.
 import {closeSync, openSync, readFileSync, writeSync} from 'node:fs'
 
 import {FRAME_BYTES, FRAME_SAMPLES, SAMPLE_RATE} from '../src/media/audio/format.js'
 import {ToneGenerator} from '../src/media/audio/tone.js'
+import type {VideoCodec} from '../src/media/types.js'
 import {nowMs, ownCpuMs, rssMb, sleep} from './codecs-measure.js'
 
 export interface WorkerResult {
@@ -40,23 +41,29 @@ interface Pair {
   decode(packet: Buffer): Buffer | Promise<Buffer>
 }
 
-/** ivc's own H.264 codec (src/plugins/video/h264-codec.ts) at `preset`: what `--codec h264` runs. */
-async function x264(preset: 'ultrafast' | 'veryfast', {width, height, kbps}: VideoArgs): Promise<Pair> {
-  const {H264Codec} = await import('../src/plugins/video/h264-codec.js')
-  const codec = new H264Codec(30, kbps, preset)
+/** One of ivc's video codecs as the timing loop drives it: bgr24 frames in, bgr24 pictures out. */
+function videoPair(codec: VideoCodec, {width, height}: VideoArgs): Pair {
   return {
     encode: (data) => codec.encode({width, height, format: 'bgr', data}),
     decode: async (payload) => (await codec.decode(payload)).data,
   }
 }
 
-async function jpeg({width, height}: VideoArgs): Promise<Pair> {
+/** ivc's own H.264 codec (src/plugins/video/h264-codec.ts) at `preset`: what `--codec h264` runs. */
+async function x264(preset: 'ultrafast' | 'veryfast', args: VideoArgs): Promise<Pair> {
+  const {H264Codec} = await import('../src/plugins/video/h264-codec.js')
+  return videoPair(new H264Codec(30, args.kbps, preset), args)
+}
+
+/** ivc's own VP8 codec (src/plugins/video/vp8-codec.ts): what `--codec vp8` runs. */
+async function vp8(args: VideoArgs): Promise<Pair> {
+  const {Vp8Codec} = await import('../src/plugins/video/vp8-codec.js')
+  return videoPair(new Vp8Codec(30, args.kbps), args)
+}
+
+async function jpeg(args: VideoArgs): Promise<Pair> {
   const {JpegCodec} = await import('../src/plugins/video/jpeg-codec.js')
-  const codec = new JpegCodec(80)
-  return {
-    encode: (data) => codec.encode({width, height, format: 'bgr', data}),
-    decode: async (payload) => (await codec.decode(payload)).data,
-  }
+  return videoPair(new JpegCodec(80), args)
 }
 
 async function nodeAvOpus({kbps}: AudioArgs): Promise<Pair> {
@@ -191,6 +198,7 @@ let peakRss = baseRss
 const cases: Record<string, () => Promise<WorkerResult>> = {
   'x264-ultrafast': () => video(() => x264('ultrafast', args)),
   'x264-veryfast': () => video(() => x264('veryfast', args)),
+  vp8: () => video(() => vp8(args)),
   jpeg: () => video(() => jpeg(args)),
   'node-av-opus': () => audio(() => nodeAvOpus(args)),
   'discord-opus': () => audio(() => discordOpus(args)),

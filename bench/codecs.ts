@@ -2,6 +2,7 @@
 // Video, 640x480@30 from the synthetic source and from FFmpeg's lavfi testsrc2, at a target of 800 kbit/s:
 //   - h264 in-process: node-av's libx264 (preset ultrafast and veryfast, tune zerolatency, no B-frames), encode then
 //     decode each frame at once (codecs-worker.ts);
+//   - vp8 in-process: ivc's VP8 codec, node-av's libvpx (deadline realtime, cpu-used 8, no lookahead or alt-ref, CBR);
 //   - h264 in two ffmpeg children (Debian's ffmpeg, raw frames on stdin, packets on stdout; codecs-ffmpeg.ts);
 //   - the JPEG codec ivc has today (OpenCV, quality 80: it has no bitrate target, its kbps says what it costs).
 // Each: encode and decode latency per frame (p50/p95), CPU (% of one core at 30 fps: this process's CPU around the
@@ -84,6 +85,7 @@ async function videoRows(dir: string, source: string): Promise<Row[]> {
   const cases: Array<{name: string; install: number | null; run: (output: string) => Promise<WorkerResult | undefined>}> = [
     {name: 'h264 node-av ultrafast', install: installMb(...NODE_AV), run: (output) => worker('x264-ultrafast', {input, output, width: WIDTH, height: HEIGHT, kbps: VIDEO_KBPS})},
     {name: 'h264 node-av veryfast', install: installMb(...NODE_AV), run: (output) => worker('x264-veryfast', {input, output, width: WIDTH, height: HEIGHT, kbps: VIDEO_KBPS})},
+    {name: 'vp8 node-av (libvpx realtime)', install: installMb(...NODE_AV), run: (output) => worker('vp8', {input, output, width: WIDTH, height: HEIGHT, kbps: VIDEO_KBPS})},
     {name: 'h264 ffmpeg child ultrafast', install: debianMb(...DEBIAN_FFMPEG), run: (output) => ffmpegChildren('ultrafast', input, output, WIDTH, HEIGHT, VIDEO_KBPS)},
     {name: 'jpeg q80 (today)', install: installMb('@u4/opencv4nodejs'), run: (output) => worker('jpeg', {input, output, width: WIDTH, height: HEIGHT, kbps: VIDEO_KBPS})},
   ]
@@ -123,7 +125,7 @@ async function audioRows(): Promise<Row[]> {
 export const codecsSuite: Suite = {
   name: 'codecs',
   description:
-    `codec libraries side by side: h264 (node-av in-process vs ffmpeg children) and jpeg at ${WIDTH}x${HEIGHT}@30, ${SECONDS} s per case, ` +
+    `codec libraries side by side: h264 (node-av in-process vs ffmpeg children), vp8 (node-av) and jpeg at ${WIDTH}x${HEIGHT}@30, ${SECONDS} s per case, ` +
     `target ${VIDEO_KBPS} kbit/s; opus (node-av vs @discordjs/opus) and pcm at ${AUDIO_KBPS} kbit/s, ${AUDIO_FRAMES} frames of 20 ms; ` +
     'CPU % of one core in real time; RSS MB added by the codec (children: their peak); install MB on disk',
   async run() {

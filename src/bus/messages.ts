@@ -24,6 +24,8 @@ const callEvent = z.object({callId: z.string(), peer: z.string().optional()}).pa
 export const mediaStatsSchema = z
   .object({
     role: z.enum(['sender', 'receiver']).optional(),
+    /** The codec the stream is in: `opus`, `pcm`; `h264`, `vp8`, `jpeg`, `raw`. */
+    codec: z.string().max(32).optional(),
     frames: z.number().nullish(),
     fps: z.number().nullish(),
     latencyMs: z.object({p95: z.number().nullish()}).passthrough().nullish(),

@@ -71,7 +71,7 @@ export const callFlags = {
   size: frameSizeFlag({env: 'IVC_VIDEO_SIZE', default: '640x480', helpGroup: 'MEDIA', description: 'Video frame size WxH.'}),
   fps: Flags.integer({env: 'IVC_VIDEO_FPS', default: 30, min: 1, max: 120, helpGroup: 'MEDIA', description: 'Video frames per second.'}),
   quality: Flags.integer({env: 'IVC_VIDEO_QUALITY', default: 80, min: 1, max: 100, helpGroup: 'MEDIA', description: 'JPEG quality.'}),
-  'video-codec': Flags.string({env: 'IVC_VIDEO_CODEC', options: [...VIDEO_CODEC_CHOICES], helpGroup: 'MEDIA', description: 'Offer only this video codec: h264 (needs node-av, see `ivc doctor`), jpeg or raw. Default: h264 where node-av loads, then jpeg and raw; the call uses the best both sides offer.'}),
+  'video-codec': Flags.string({env: 'IVC_VIDEO_CODEC', options: [...VIDEO_CODEC_CHOICES], helpGroup: 'MEDIA', description: 'Offer only this video codec: h264 or vp8 (need node-av, see `ivc doctor`), jpeg or raw. Default: h264 and vp8 where node-av loads, then jpeg and raw; the call uses the best both sides offer.'}),
   'audio-codec': Flags.string({env: 'IVC_AUDIO_CODEC', options: [...AUDIO_CODEC_CHOICES], helpGroup: 'MEDIA', description: 'Offer only this audio codec: opus (needs node-av, see `ivc doctor`) or pcm. Default: opus where node-av loads, pcm always; the call uses the best both sides offer.'}),
   frequency: Flags.integer({env: 'IVC_AUDIO_FREQUENCY', default: 440, min: 1, max: 23_999, helpGroup: 'MEDIA', description: 'Tone frequency (Hz) for --audio-source tone.'}),
   'video-connections': Flags.integer({env: 'IVC_VIDEO_CONNECTIONS', default: 20, min: 1, max: 64, helpGroup: 'MEDIA', description: 'Parallel TCP connections for video.'}),

@@ -1,13 +1,13 @@
 import {IvcError} from '../foundation/errors.js'
 import {FORMAT_PREFERENCE, type StreamKind} from '../protocol/call/formats.js'
-import {probeNodeAv, probeNodeAvH264} from '../plugins/native.js'
+import {probeNodeAv, probeNodeAvH264, probeNodeAvVp8} from '../plugins/native.js'
 import type {ProbeResult} from '../plugins/types.js'
 
 /**
  * The formats whose codec needs an optional library, with its probe (which loads it once): a format is offered only
  * where it loads. The rest (mjpeg through OpenCV or sharp, raw, pcm-s16le) every ivc has.
  */
-const OPTIONAL_FORMATS: Partial<Record<string, () => ProbeResult>> = {opus: probeNodeAv, h264: probeNodeAvH264}
+const OPTIONAL_FORMATS: Partial<Record<string, () => ProbeResult>> = {opus: probeNodeAv, h264: probeNodeAvH264, vp8: probeNodeAvVp8}
 
 /**
  * What this side offers of a medium in a call, best first: every format of FORMAT_PREFERENCE this machine can code,
@@ -27,4 +27,4 @@ export function offeredFormats(kind: StreamKind, only?: string): string[] {
 export const AUDIO_CODEC_CHOICES = ['opus', 'pcm'] as const
 
 /** `--video-codec`'s values: the video codec backends a call can be restricted to. */
-export const VIDEO_CODEC_CHOICES = ['h264', 'jpeg', 'raw'] as const
+export const VIDEO_CODEC_CHOICES = ['h264', 'vp8', 'jpeg', 'raw'] as const

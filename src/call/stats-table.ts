@@ -10,8 +10,8 @@ export function renderCallStats(reply: CallStateReply): string {
   for (const kind of ['video', 'audio'] as const) {
     for (const role of ['sender', 'receiver'] as const) {
       const stats = reply[kind]?.[role]
-      // The codec it reports (audio's: the one the call agreed on) names the stream: "audio in (opus)".
-      const codec = typeof stats?.codec === 'string' ? ` (${stats.codec})` : ''
+      // The codec it reports (the one the call agreed on) names the stream: "audio in (opus)", "video in (vp8)".
+      const codec = stats?.codec ? ` (${stats.codec})` : ''
       if (stats) rows.push(row(`${kind} ${role === 'sender' ? 'out' : 'in'}${codec}`, stats, kind))
     }
   }

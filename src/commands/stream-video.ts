@@ -35,7 +35,7 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
     bind: componentBindFlag('Address to listen on with --listen (default: every interface; a call passes its own).'),
     source: Flags.string({env: 'IVC_VIDEO_SOURCE', default: 'synthetic', description: 'Video source backend: synthetic, camera, file.'}),
     sink: Flags.string({env: 'IVC_VIDEO_SINK', default: 'ffplay', description: 'Video sink backend: ffplay, null, file, ui (the page of ivc ui).'}),
-    codec: Flags.string({env: 'IVC_VIDEO_CODEC', default: 'jpeg', description: 'Video codec: jpeg, h264 (needs node-av, see `ivc doctor`; bitrate set by adaptation, keyframes on request) or raw. The receiver decodes with it too (in a call, with the one the peer\'s offer names).'}),
+    codec: Flags.string({env: 'IVC_VIDEO_CODEC', default: 'jpeg', description: 'Video codec: jpeg, h264 or vp8 (need node-av, see `ivc doctor`; bitrate set by adaptation, keyframes on request) or raw. The receiver decodes with it too (in a call, with the one the peer\'s offer names).'}),
     size: frameSizeFlag({env: 'IVC_VIDEO_SIZE', default: '640x480', description: 'Frame size WxH (the camera is asked for it; other sources are scaled).'}),
     fps: Flags.integer({env: 'IVC_VIDEO_FPS', default: 30, min: 1, max: 120, description: 'Frames per second to capture.'}),
     quality: Flags.integer({env: 'IVC_VIDEO_QUALITY', default: 80, min: 1, max: 100, description: 'JPEG quality (the best adaptation uses).'}),
@@ -107,10 +107,10 @@ export default class StreamVideo extends IvcCommand<typeof StreamVideo> {
       sending: (this.#sending = await followMediaSwitch(bus, callId, 'video')),
       followPeerVideo: (listener) => void followPeerMedia(bus, callId, 'video', listener),
       onShutdown: (name, close) => this.lifecycle.onShutdown(name, close),
-      onStats: (stats, recent) => {
+      onStats: (stats, recent, codec) => {
         if (this.flags.json) this.output({event: 'stats', ...stats, recent})
         process.stderr.write(statsLine(stats, recent) + '\n')
-        void publish(stats)
+        void publish(stats, codec)
       },
     }
   }

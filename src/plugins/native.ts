@@ -115,10 +115,16 @@ export const probeNodeAv = (): ProbeResult => nodeAv.probe()
 export const loadNodeAv = (): NodeAv => nodeAv.load() as NodeAv
 
 /** node-av with libx264 in its FFmpeg (the prebuilt library has it; an FFmpeg of one's own may not). */
-export function probeNodeAvH264(): ProbeResult {
+export const probeNodeAvH264 = (): ProbeResult => probeNodeAvEncoder((av) => av.FF_ENCODER_LIBX264)
+
+/** node-av with libvpx in its FFmpeg, for VP8 (the prebuilt library has it). */
+export const probeNodeAvVp8 = (): ProbeResult => probeNodeAvEncoder((av) => av.FF_ENCODER_LIBVPX_VP8)
+
+function probeNodeAvEncoder(encoder: (av: NodeAv) => Parameters<NodeAv['Codec']['findEncoderByName']>[0]): ProbeResult {
   const loaded = probeNodeAv()
   if (!loaded.ok) return loaded
   const av = loadNodeAv()
-  if (!av.Codec.findEncoderByName(av.FF_ENCODER_LIBX264)) return {ok: false, detail: 'node-av loads, but its FFmpeg has no libx264 encoder', hint: NODE_AV_HINT}
-  return {ok: true, detail: `node-av (FFmpeg ${av.getFFmpegInfo().version}) with libx264`}
+  const name = encoder(av)
+  if (!av.Codec.findEncoderByName(name)) return {ok: false, detail: `node-av loads, but its FFmpeg has no ${name} encoder`, hint: NODE_AV_HINT}
+  return {ok: true, detail: `node-av (FFmpeg ${av.getFFmpegInfo().version}) with ${name}`}
 }

@@ -6,14 +6,14 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, inject, it} from 'vitest'
 
 import {Bus} from '../../src/bus/bus.js'
-import {probeNodeAv} from '../../src/plugins/native.js'
+import {probeNodeAv, probeNodeAvVp8} from '../../src/plugins/native.js'
 import {dominantFrequency} from '../audio/pcm-analysis.js'
 import {killAll, lineLog, runCli, startCli} from '../support/cli.js'
 import {recordingLogger} from '../support/logger.js'
 
 /**
- * A call's audio codec, negotiated in the offer (docs/protocol.md, "Formats"): real `ivc listen` and `ivc call`
- * processes, Redis and TCP, audio only. "Without node-av" is IVC_DISABLE_NATIVE=node-av, as for `ivc stream-audio`.
+ * A call's codecs, negotiated in the offer (docs/protocol.md, "Formats"): real `ivc listen` and `ivc call` processes,
+ * Redis and TCP, audio only (or video only, for VP8). "Without node-av" is IVC_DISABLE_NATIVE=node-av, as for `ivc stream-audio`.
  */
 const redis = inject('redisUrl')
 const opus = probeNodeAv().ok
@@ -23,16 +23,15 @@ const WITHOUT_NODE_AV = {IVC_DISABLE_NATIVE: 'node-av'}
 
 afterEach(killAll)
 
-/** Resolves once `user`'s audio receiver has played `frames` frames (its stats on the bus). */
-async function played(user: string, frames: number, timeoutMs = 60_000): Promise<void> {
+/** Resolves once a `topic` event on `user`'s bus passes `test` (`what` names it in the timeout's message). */
+async function heard(user: string, topic: 'audio-stats' | 'video-stats', what: string, test: (body: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<void> {
   const bus = await Bus.connect({redis, user, component: 'test', logger: recordingLogger()})
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${user}'s audio receiver played fewer than ${frames} frames within ${timeoutMs} ms`)), timeoutMs)
+      const timer = setTimeout(() => reject(new Error(`${user}: no ${what} within ${timeoutMs} ms`)), timeoutMs)
       bus
-        .subscribe('audio-stats', (envelope) => {
-          const body = envelope.body as {role?: string; played?: number}
-          if (body.role === 'receiver' && (body.played ?? 0) >= frames) {
+        .subscribe(topic, (envelope) => {
+          if (test(envelope.body as Record<string, unknown>)) {
             clearTimeout(timer)
             resolve()
           }
@@ -43,6 +42,10 @@ async function played(user: string, frames: number, timeoutMs = 60_000): Promise
     await bus.close()
   }
 }
+
+/** Resolves once `user`'s audio receiver has played `frames` frames (its stats on the bus). */
+const played = (user: string, frames: number) =>
+  heard(user, 'audio-stats', `audio receiver that played ${frames} frames`, (body) => body.role === 'receiver' && ((body.played as number | undefined) ?? 0) >= frames)
 
 /** The body of `user`'s first `call.media-up` on the bus, as `up` (subscribed before this returns). */
 async function mediaUp(user: string): Promise<{up: Promise<Record<string, unknown>>}> {
@@ -57,9 +60,9 @@ async function mediaUp(user: string): Promise<{up: Promise<Record<string, unknow
  * Bob listening (auto-accepting), alice calling him, each with `args` (bob also `bobArgs`): both sides' media-up, then
  * `check` in the call, then alice hangs up.
  */
-async function call(options: {bobEnv?: Record<string, string>; aliceEnv?: Record<string, string>; args?: string[]; bobArgs?: string[]; check(alice: string, bob: string): Promise<void>}) {
+async function call(options: {bobEnv?: Record<string, string>; aliceEnv?: Record<string, string>; common?: string[]; args?: string[]; bobArgs?: string[]; check(alice: string, bob: string): Promise<void>}) {
   const [alice, bob] = [name('alice'), name('bob')]
-  const args = [...common, ...(options.args ?? [])]
+  const args = [...(options.common ?? common), ...(options.args ?? [])]
   const listener = startCli(['listen', '--user', bob, '--port', '0', '--json', '--auto-accept', '--frequency', '900', ...args, ...(options.bobArgs ?? [])], {env: options.bobEnv})
   const bobLog = lineLog(listener)
   await bobLog.waitFor((line) => line.includes('"event":"listening"'))
@@ -142,5 +145,24 @@ describe.skipIf(!opus)('--audio-codec pcm', () => {
   it('restricts what that side offers: a call between two peers with node-av uses pcm-s16le', async () => {
     const result = await call({bobArgs: ['--audio-codec', 'pcm'], check: (alice, bob) => Promise.all([played(alice, 10), played(bob, 10)]).then(() => undefined)})
     for (const up of [result.aliceUp, result.bobUp]) expect(up.formats).toEqual({audio: {send: 'pcm-s16le', receive: 'pcm-s16le'}})
+  }, 180_000)
+})
+
+describe.skipIf(!probeNodeAvVp8().ok)('--video-codec vp8 on both sides', () => {
+  it('carries VP8 both ways, says so in media-up and in the video stats', async () => {
+    const videoOnly = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--no-audio', '--video-sink', 'null', '--size', '320x240', '--video-connections', '2', '--video-codec', 'vp8']
+    const result = await call({
+      common: videoOnly,
+      async check(alice) {
+        // Both of alice's video components have reported on the bus (once a second) with frames through.
+        const reported = (role: string) => heard(alice, 'video-stats', `video ${role} stats`, (body) => body.role === role && ((body.frames as number | undefined) ?? 0) > 0)
+        await Promise.all([reported('sender'), reported('receiver')])
+        const stats = await runCli(['control', 'stats', '--user', alice, '--redis', redis])
+        expect(stats.exitCode, stats.stderr).toBe(0)
+        expect(stats.stdout).toMatch(/^video out \(vp8\) +\d+ /m)
+        expect(stats.stdout).toMatch(/^video in \(vp8\) +\d+ /m)
+      },
+    })
+    for (const up of [result.aliceUp, result.bobUp]) expect(up.formats).toEqual({video: {send: 'vp8', receive: 'vp8'}})
   }, 180_000)
 })

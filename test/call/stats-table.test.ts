@@ -11,7 +11,7 @@ describe('ivc control stats on a terminal', () => {
       sending: {local: {audio: true, video: true}, peer: {audio: true, video: false}},
       video: {
         sender: {role: 'sender', frames: 300, fps: 29.96, kbps: 3821.54, latencyMs: null, adapt: {strategy: 'gcc', targetKbps: 4000, scale: 1, quality: 80}},
-        receiver: {role: 'receiver', frames: 298, fps: 29.8, kbps: 3800, latencyMs: {p50: 12, p95: 25, max: 40}, dropped: 0, freezes: 1},
+        receiver: {role: 'receiver', codec: 'vp8', frames: 298, fps: 29.8, kbps: 3800, latencyMs: {p50: 12, p95: 25, max: 40}, dropped: 0, freezes: 1},
       },
       audio: {receiver: {role: 'receiver', codec: 'opus', frames: 500, kbps: 31, latencyMs: {p50: 41, p95: 57}, underruns: 2, targetDelayMs: 40}},
     })
@@ -25,7 +25,7 @@ describe('ivc control stats on a terminal', () => {
         '',
         'stream           frames  fps   kbit/s  latency p50/p95  notes',
         'video out        300     30    3821.5  -                adapt gcc: 4000 kbit/s, scale 1, q80',
-        'video in         298     29.8  3800    12 / 25 ms       freezes 1',
+        'video in (vp8)   298     29.8  3800    12 / 25 ms       freezes 1',
         'audio in (opus)  500     -     31      41 / 57 ms       underruns 2, buffer 40 ms',
         '',
       ].join('\n'),

@@ -84,9 +84,14 @@ export class VideoDecodeStage {
     return {seq, captureUs, encoded: {format, payload: await codec.encode(picture)}}
   }
 
-  /** Whether the stream's frames refer to earlier ones (H.264): decoded in order, from a keyframe (KeyframeGate). */
+  /** Whether the stream's frames refer to earlier ones (H.264, VP8): decoded in order, from a keyframe (KeyframeGate). */
   async interFrame(): Promise<boolean> {
     return VIDEO_FORMATS[await this.options.format].interFrame
+  }
+
+  /** The codec of the stream's format, as the stats name it (jpeg, h264, vp8, raw), even where the sink takes it encoded. */
+  async codecName(): Promise<string> {
+    return VIDEO_FORMATS[await this.options.format].codec
   }
 
   #passes(format: VideoFormat): boolean {

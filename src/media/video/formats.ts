@@ -10,6 +10,8 @@ export const VIDEO_FORMATS = {
   mjpeg: {codec: 'jpeg', interFrame: false},
   /** H.264 (Annex B), one access unit a frame, no B-frames: frames refer to earlier ones (media/video/keyframe-gate.ts). */
   h264: {codec: 'h264', interFrame: true},
+  /** VP8, one frame a payload, no alt-ref frames: frames refer to earlier ones, as H.264's do. */
+  vp8: {codec: 'vp8', interFrame: true},
   /** Uncompressed pixels behind an 8-byte header (src/plugins/video/raw-codec.ts). */
   raw: {codec: 'raw', interFrame: false},
 } as const
@@ -28,7 +30,7 @@ export function formatOfCodec(codec: string): VideoFormat | undefined {
 /** The format a receiver decodes by its own --codec (outside a call, or until the peer's offer names one). */
 export function receiverFormat(codec: string): VideoFormat {
   const format = formatOfCodec(codec)
-  if (!format) throw new IvcError('BAD_USAGE', `--codec "${codec}" names no stream format (a receiver decodes jpeg, h264 or raw)`)
+  if (!format) throw new IvcError('BAD_USAGE', `--codec "${codec}" names no stream format (a receiver decodes jpeg, h264, vp8 or raw)`)
   return format
 }
 

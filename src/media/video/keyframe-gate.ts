@@ -2,7 +2,7 @@
 export const KEYFRAME_REQUEST_REPEAT_US = 300_000
 
 /**
- * The receiver's rule for a stream whose frames refer to earlier ones (H.264): a frame is decoded only if the frame
+ * The receiver's rule for a stream whose frames refer to earlier ones (H.264, VP8): a frame is decoded only if the frame
  * before it was (its sequence number follows the last one seen) or it is a keyframe. After a gap — a frame the jitter
  * buffer skipped as missing or late, one the sink's backlog dropped, one held back while the peer had video off, or a
  * decode that failed — every frame is skipped until a keyframe comes, and a keyframe request is due: at once, then

@@ -58,7 +58,7 @@ const DEFAULT_STILL_SIZE = {width: 640, height: 480}
  * backlog). Latency is capture → the sink finished with the frame, mapped onto our clock by the DelayEstimator.
  * Every 100 ms a FeedbackReporter's report (queuing delay, received rate, late and missing frames, buffer level) goes
  * back to the sender, which adapts to it (docs/protocol.md, "Adaptation feedback"). A stream whose frames refer to
- * earlier ones (H.264) is decoded only from an unbroken run since a keyframe, with a keyframe request after a gap
+ * earlier ones (H.264, VP8) is decoded only from an unbroken run since a keyframe, with a keyframe request after a gap
  * (KeyframeGate; docs/protocol.md, "H.264 payload").
  */
 export class VideoReceiverPipeline {
@@ -91,7 +91,7 @@ export class VideoReceiverPipeline {
   #stillSize: {width: number; height: number} | undefined
   #lastSeq = 0
   #stills = 0
-  /** For a stream whose frames refer to earlier ones (H.264): which to decode, and when to ask for a keyframe. */
+  /** For a stream whose frames refer to earlier ones (H.264, VP8): which to decode, and when to ask for a keyframe. */
   readonly #gate = new KeyframeGate()
   /** Whether the stream is inter-frame; known before frames arrive (they wait for the same start line as the format). */
   #interFrame = false

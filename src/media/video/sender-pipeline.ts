@@ -170,7 +170,7 @@ export class VideoSenderPipeline {
   }
 
   /**
-   * An intra-only codec (JPEG) encodes at the rung's size and quality. One whose frames refer to earlier ones (H.264)
+   * An intra-only codec (JPEG) encodes at the rung's size and quality. One whose frames refer to earlier ones (H.264, VP8)
    * keeps the source's size (a new size would restart it at a keyframe) and follows the rate control's target with
    * its own bitrate, and makes a keyframe when the receiver asked for one.
    */

@@ -22,8 +22,11 @@ export interface VideoHooks {
   logger: Logger
   signal: AbortSignal
   onShutdown(name: string, close: () => unknown): void
-  /** Once a second: cumulative stats plus the last second's fps and kbit/s. */
-  onStats?(stats: VideoStats, recent: RecentVideoStats): void
+  /**
+   * Once a second: cumulative stats plus the last second's fps and kbit/s, and the codec the stream is in (jpeg, h264,
+   * vp8, raw; a receiver's once its format is known), which the bus's stats carry and the summary does not.
+   */
+  onStats?(stats: VideoStats, recent: RecentVideoStats, codec: string | undefined): void
   /** In a call: whether the user has video on (video off sends nothing). */
   sending?: () => boolean
   /** Default realClock. */
@@ -65,7 +68,7 @@ export async function sendVideo(
   const record = recordTapFromEnv('sent-video')
   if (record) hooks.onShutdown('recording', () => record.close())
   const pipeline = new VideoSenderPipeline({source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal, sending: hooks.sending, controller, clock, selfView: options.selfView, record})
-  const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent()), 1000)
+  const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent(), options.codec.name), 1000)
   try {
     const end = await pipeline.run()
     const {honoured, ignored} = pipeline.keyframes
@@ -100,7 +103,9 @@ export async function receiveVideo(
     if (on) pipeline.videoOn()
     else pipeline.videoOff(peerVideoOffLabel(options.peer))
   })
-  const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent(clock.monotonicUs())), 1000)
+  let codec: string | undefined
+  void options.decoder.codecName().then((name) => (codec = name), () => undefined)
+  const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent(clock.monotonicUs()), codec), 1000)
   const stopListening = whenAborted(hooks.signal, () => void pipeline.stop())
   try {
     const end = await pipeline.ended

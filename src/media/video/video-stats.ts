@@ -59,15 +59,17 @@ export function summaryLine(stats: VideoStats): string {
 }
 
 /**
- * Publishes a stream's stats on the user's bus (nothing without one): state first, then the event, so whoever hears
- * the event can read the same stats from the state hash, one field per role (a user in a call runs a sender and a
- * receiver). A failure is logged at debug: stats are not worth stopping a stream for.
+ * Publishes a stream's stats on the user's bus (nothing without one), with the codec it is in when known, as audio's
+ * stats carry theirs (`ivc control stats`: "video in (vp8)"): state first, then the event, so whoever hears the event
+ * can read the same stats from the state hash, one field per role (a user in a call runs a sender and a receiver). A
+ * failure is logged at debug: stats are not worth stopping a stream for.
  */
-export function videoStatsPublisher(bus: Bus | undefined, callId: string | undefined, logger: Logger): (stats: VideoStats) => Promise<void> {
-  return async (stats) => {
+export function videoStatsPublisher(bus: Bus | undefined, callId: string | undefined, logger: Logger): (stats: VideoStats, codec: string | undefined) => Promise<void> {
+  return async (stats, codec) => {
+    const body = codec ? {...stats, codec} : stats
     try {
-      await bus?.setState({[stats.role]: stats, callId: callId ?? null})
-      await bus?.publish('video-stats', 'video.stats', stats, {callId})
+      await bus?.setState({[stats.role]: body, callId: callId ?? null})
+      await bus?.publish('video-stats', 'video.stats', body, {callId})
     } catch (error) {
       logger.debug(`publishing stats: ${(error as Error).message}`)
     }

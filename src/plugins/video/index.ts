@@ -4,7 +4,7 @@ import {probeCamera} from '../device-probes.js'
 import {MIN_STAMP_HEIGHT, MIN_STAMP_WIDTH} from '../../media/video/frame-stamp.js'
 import type {VideoBackendOptions, VideoCodec} from '../../media/types.js'
 import {FFMPEG_HINT, probeProgram} from '../external.js'
-import {probeNodeAvH264, probeOpenCV, probeSharp} from '../native.js'
+import {probeNodeAvH264, probeNodeAvVp8, probeOpenCV, probeSharp} from '../native.js'
 import type {AnyBackend, ProbeResult} from '../types.js'
 import {UI_SOCKETS_ENV, uiSocketFromEnv} from '../ui-socket.js'
 import type {PipeInput} from './pipe-sink.js'
@@ -90,6 +90,13 @@ export function videoBackends(): AnyBackend[] {
       description: 'H.264 through libx264 (ultrafast, zerolatency), bitrate set by adaptation, keyframes on request (node-av, optional)',
       probe: async () => probeNodeAvH264(),
       create: async (raw) => new (await import('./h264-codec.js')).H264Codec(options(raw).fps ?? 30),
+    },
+    {
+      name: 'vp8',
+      kind: 'video-codec',
+      description: 'VP8 through libvpx (realtime, error-resilient), bitrate set by adaptation, keyframes on request (node-av, optional)',
+      probe: async () => probeNodeAvVp8(),
+      create: async (raw) => new (await import('./vp8-codec.js')).Vp8Codec(options(raw).fps ?? 30),
     },
     {name: 'raw', kind: 'video-codec', description: 'uncompressed frames (tests)', probe: pureJs, create: async () => new (await import('./raw-codec.js')).RawCodec()},
     {

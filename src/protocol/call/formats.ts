@@ -1,13 +1,13 @@
 import type {MediaAnswer, MediaOffer} from './fields.js'
 
 /**
- * The formats of each medium, best first (docs/protocol.md, "Formats"): the one place a new format (h264) is ranked.
+ * The formats of each medium, best first (docs/protocol.md, "Formats"): the one place a new format (h264, vp8) is ranked.
  * Each side's offer lists, per stream, the formats it can send and receive; the callee picks for each direction the
  * first format here that the sending side can send and the receiving side can receive. The last of each list is the
  * fallback every ivc has (mjpeg, pcm-s16le), so two ivcs always share one.
  */
 export const FORMAT_PREFERENCE = {
-  video: ['h264', 'mjpeg', 'raw'],
+  video: ['h264', 'vp8', 'mjpeg', 'raw'],
   audio: ['opus', 'pcm-s16le'],
 } as const
 

@@ -10,6 +10,9 @@ describe('the best format of a direction', () => {
   it('is the first of the fixed preference both sides have, whatever order they list theirs in', () => {
     expect(bestFormat('audio', ['pcm-s16le', 'opus'], ['pcm-s16le', 'opus'])).toBe('opus')
     expect(bestFormat('video', ['raw', 'mjpeg'], ['mjpeg', 'raw'])).toBe('mjpeg')
+    // h264 > vp8 > mjpeg: vp8 where one side lacks h264, h264 where both have both.
+    expect(bestFormat('video', ['vp8', 'mjpeg', 'raw'], ['h264', 'vp8', 'mjpeg', 'raw'])).toBe('vp8')
+    expect(bestFormat('video', ['mjpeg', 'vp8', 'h264'], ['vp8', 'h264'])).toBe('h264')
   })
 
   it('falls back to what both have: pcm when one side has no Opus, raw when one has no JPEG', () => {
@@ -72,7 +75,7 @@ describe('the caller\'s check of the answer', () => {
   })
 
   it('passes every honest answer: whatever both sides list, the callee\'s choice is one the caller accepts', () => {
-    const pool = ['opus', 'pcm-s16le', 'speex', 'mjpeg', 'raw', 'h264']
+    const pool = ['opus', 'pcm-s16le', 'speex', 'mjpeg', 'raw', 'h264', 'vp8']
     let seed = 7
     const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648
     const some = () => {
