@@ -69,7 +69,7 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     const stats = await runCli(['control', 'stats', '--user', alice, '--redis', redis])
     expect(stats.stdout).toContain(`peer: ${bob}`)
     expect(stats.stdout).toMatch(/^stream +frames +fps +kbit\/s +latency p50\/p95 +notes$/m)
-    expect(stats.stdout).toMatch(/^video in +\d+ /m)
+    expect(stats.stdout).toMatch(/^video in \(\w+\) +\d+ /m)
     // Audio's row names its codec, the one the call agreed on.
     expect(stats.stdout).toMatch(/^audio in \((opus|pcm)\) +\d+ /m)
     const off = await runCli(['control', 'video-off', '--user', alice, '--redis', redis, '--json'])
