@@ -7,6 +7,7 @@ import type {Clock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
 import type {Logger} from '../foundation/logger.js'
 import {RECORDED_STREAMS, type RecordedStream, recordSocketPath} from '../media/record-tap.js'
+import {isVideoFormat, VIDEO_FORMATS} from '../media/video/formats.js'
 import {FLAG_KEY_FRAME, MediaMessageDecoder} from '../protocol/media-message.js'
 import {DEFAULT_MAX_FRAME_BYTES} from '../transport/media-receiver.js'
 import {loadNodeAv} from '../plugins/native.js'
@@ -25,6 +26,8 @@ export interface RecordingResult {
 
 /** How long the recorder waits for an H.264 stream's first keyframe (its header needs it) before it leaves it out. */
 const KEYFRAME_WAIT_US = 3_000_000
+/** Whether a stream's frames decode only from a keyframe on (H.264, VP8). */
+const interFrame = (format: string): boolean => isVideoFormat(format) && VIDEO_FORMATS[format].interFrame
 /** How long, at the end, the recorder waits for the components' sockets to close after they were stopped. */
 const DRAIN_MS = 5000
 
@@ -35,9 +38,10 @@ type Pending = {stream: RecordedStream; captureUs: number; key: boolean; payload
  * coded, no re-encode. The four media components hand their frames to it over Unix sockets in a directory only this
  * user can enter (media/record-tap.ts): senders as they send them, receivers as they arrive, stamped with their capture
  * on this host's clock (a received frame's mapped through the receiver's one-way delay estimate). The file's time
- * starts at the first frame; an H.264 track's header needs its stream's parameter sets, so the file is opened once each
- * H.264 stream has sent a keyframe (frames meanwhile are held), or, after KEYFRAME_WAIT_US, without the ones that have
- * not. node-av loads only here, only when recording. `stop` waits for the components' sockets to close, then writes the
+ * starts at the first frame. An inter-frame track (H.264, VP8) starts at its stream's first keyframe, the frames before
+ * it having nothing to decode from, and an H.264 track's header needs that keyframe's parameter sets: so the file is
+ * opened once each such stream has sent a keyframe (frames meanwhile are held), or, after KEYFRAME_WAIT_US, without
+ * the ones that have not. node-av loads only here, only when recording. `stop` waits for the components' sockets to close, then writes the
  * trailer, so the file has its duration and cues.
  */
 export class CallRecording {
@@ -46,7 +50,8 @@ export class CallRecording {
   #tracks: Partial<Record<RecordedStream, StreamFormat>> | undefined
   #order: RecordedStream[] = []
   #pending: Pending[] = []
-  readonly #parameterSets = new Map<RecordedStream, Buffer>()
+  /** The inter-frame streams whose first keyframe came, with its parameter sets for H.264 (empty for VP8). */
+  readonly #keyframed = new Map<RecordedStream, Buffer>()
   #writer: MatroskaWriter | undefined
   #opening: Promise<void> | undefined
   #writing: Promise<void> = Promise.resolve()
@@ -118,12 +123,12 @@ export class CallRecording {
   #frame(stream: RecordedStream, captureUs: number, key: boolean, payload: Buffer): void {
     const format = this.#tracks?.[stream]
     if (!format || this.#failed) return
-    if (format.format === 'h264' && !this.#parameterSets.has(stream)) {
-      // The file's header needs the stream's SPS and PPS; frames before its first keyframe cannot be decoded anyway.
+    if (interFrame(format.format) && !this.#keyframed.has(stream)) {
+      // Frames before the stream's first keyframe cannot be decoded; H.264's header needs that keyframe's SPS and PPS.
       if (!key) return
-      const sets = h264ParameterSets(payload)
-      if (sets.length === 0) return
-      this.#parameterSets.set(stream, sets)
+      const sets = format.format === 'h264' ? h264ParameterSets(payload) : Buffer.alloc(0)
+      if (format.format === 'h264' && sets.length === 0) return
+      this.#keyframed.set(stream, sets)
     }
 
     this.#startUs ??= captureUs
@@ -137,7 +142,7 @@ export class CallRecording {
   }
 
   #allKeyed(): boolean {
-    return Object.entries(this.#tracks ?? {}).every(([stream, format]) => format.format !== 'h264' || this.#parameterSets.has(stream as RecordedStream))
+    return Object.entries(this.#tracks ?? {}).every(([stream, format]) => !interFrame(format.format) || this.#keyframed.has(stream as RecordedStream))
   }
 
   #open(): Promise<void> {
@@ -171,9 +176,12 @@ export class CallRecording {
     const {width = 0, height = 0} = format
     switch (format.format) {
       case 'h264': {
-        const parameterSets = this.#parameterSets.get(stream)
+        const parameterSets = this.#keyframed.get(stream)
         return parameterSets ? {kind: 'video', format: 'h264', width, height, parameterSets} : undefined
       }
+
+      case 'vp8':
+        return this.#keyframed.has(stream) ? {kind: 'video', format: 'vp8', width, height} : undefined
 
       case 'mjpeg':
         return {kind: 'video', format: 'mjpeg', width, height}

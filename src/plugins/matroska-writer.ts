@@ -2,12 +2,12 @@ import {loadNodeAv, type NodeAv} from './native.js'
 
 /** A track of the recording: the format its frames come in, as the call negotiated it (media/video/formats.ts, media/audio/stream-formats.ts). */
 export type RecordedTrack =
-  | {kind: 'video'; format: 'mjpeg'; width: number; height: number}
+  | {kind: 'video'; format: 'mjpeg' | 'vp8'; width: number; height: number}
   /** `parameterSets`: the SPS and PPS of the stream's first keyframe (h264ParameterSets), which Matroska's header needs. */
   | {kind: 'video'; format: 'h264'; width: number; height: number; parameterSets: Buffer} | {kind: 'audio'; format: 'opus' | 'pcm-s16le'}
 
 /** The formats a recording takes as they are; `raw` video (no container codec for its own header) is left out of it. */
-export const RECORDABLE_FORMATS: ReadonlySet<string> = new Set(['mjpeg', 'h264', 'opus', 'pcm-s16le'])
+export const RECORDABLE_FORMATS: ReadonlySet<string> = new Set(['mjpeg', 'h264', 'vp8', 'opus', 'pcm-s16le'])
 
 /** Matroska counts time in milliseconds. */
 const TIME_BASE_MS = 1000
@@ -49,7 +49,7 @@ export class MatroskaWriter {
       const par = stream.codecpar
       if (track.kind === 'video') {
         par.codecType = av.AVMEDIA_TYPE_VIDEO
-        par.codecId = track.format === 'h264' ? av.AV_CODEC_ID_H264 : av.AV_CODEC_ID_MJPEG
+        par.codecId = {h264: av.AV_CODEC_ID_H264, vp8: av.AV_CODEC_ID_VP8, mjpeg: av.AV_CODEC_ID_MJPEG}[track.format]
         if (track.format === 'h264') par.extradata = track.parameterSets
         par.width = track.width
         par.height = track.height

@@ -10,7 +10,9 @@ import {describeCallEvent, describeSummary} from '../../src/call/render.js'
 import {CallRecording} from '../../src/call/recording.js'
 import {realClock} from '../../src/foundation/clock.js'
 import {RecordTap, recordSocketPath} from '../../src/media/record-tap.js'
-import {probeNodeAv} from '../../src/plugins/native.js'
+import {probeNodeAv, probeNodeAvVp8} from '../../src/plugins/native.js'
+import {SyntheticSource} from '../../src/plugins/video/synthetic-source.js'
+import {Vp8Codec} from '../../src/plugins/video/vp8-codec.js'
 import {h264ParameterSets} from '../../src/plugins/matroska-writer.js'
 import {recordingLogger} from '../support/logger.js'
 
@@ -66,6 +68,33 @@ describe.skipIf(!probeNodeAv().ok)('CallRecording', () => {
       expect(json.streams).toEqual([{codec_name: 'pcm_s16le', nb_read_frames: '100'}])
       expect(Number(json.format.duration)).toBeCloseTo(2, 2)
       expect(logger.lines.some((line) => line.includes('the received-audio socket got a bad message'))).toBe(true)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  }, 30_000)
+})
+
+describe.skipIf(!probeNodeAvVp8().ok)('CallRecording of VP8', () => {
+  it('starts a VP8 track at its first keyframe: a frame before it is left out, every one after is in the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ivc-recording-'))
+    try {
+      const file = join(dir, 'vp8.mkv')
+      const recording = await CallRecording.open(file, recordingLogger(), realClock)
+      recording.begin({'received-video': {format: 'vp8', width: 160, height: 120}})
+      const codec = new Vp8Codec(30)
+      const source = new SyntheticSource(160, 120)
+      // The encoder's first frame is a keyframe, the rest refer back to it.
+      const frames: Buffer[] = []
+      for (let index = 0; index < 10; index++) frames.push(await codec.encode((await source.read())!))
+      const tap = new RecordTap(recordSocketPath(recording.directory, 'received-video'))
+      // A frame that arrives before any keyframe (a receiver that joined late) has nothing to decode from.
+      tap.frame(100, 1_000_000, false, frames[1])
+      for (const [index, payload] of frames.entries()) tap.frame(index, 1_000_000 + (index + 1) * 33_333, index === 0, payload)
+      tap.close()
+      const result = await recording.stop()
+      expect(result?.streams).toEqual(['received-video'])
+      const probed = await execa('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,width,height,nb_read_frames', '-of', 'json', file])
+      expect(JSON.parse(probed.stdout).streams).toEqual([{codec_name: 'vp8', width: 160, height: 120, nb_read_frames: '10'}])
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
