@@ -11,8 +11,9 @@ import {recordingLogger} from '../support/logger.js'
 const redis = inject('redisUrl')
 const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
 const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--size', '320x240', '--video-connections', '4', '--audio-connections', '2']
-// For the cases about the call itself (ringing, time-out, busy, a dead component), not its media: half the processes.
-const audioOnly = [...common, '--no-video']
+// For the cases about the call itself (ringing, time-out, busy, a dead component), not its media: half the processes,
+// and the codecs every ivc has, so that no process of theirs loads node-av (~0.15 s of CPU each) for nothing.
+const audioOnly = [...common, '--no-video', '--audio-codec', 'pcm']
 
 afterEach(killAll)
 
@@ -155,7 +156,7 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
   it('times out a call nobody answers and hangs up from the callee side with ivc control', async () => {
     const dave = name('dave')
     const alice = name('alice')
-    const listener = await listen(dave, ['--no-video'])
+    const listener = await listen(dave, ['--no-video', '--audio-codec', 'pcm'])
     const unanswered = await runCli(['call', dave, '--user', alice, '--timeout', '1', '--json', ...audioOnly])
     expect(unanswered.exitCode).toBe(ERRORS.CALL_TIMEOUT.exit)
 
@@ -192,7 +193,7 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
   it('refuses a second caller with busy, and a caller who gives up cancels the ringing call', async () => {
     const hank = name('hank')
     const alice = name('alice')
-    const listener = await listen(hank, ['--auto-accept', '--no-video'])
+    const listener = await listen(hank, ['--auto-accept', '--no-video', '--audio-codec', 'pcm'])
     const first = startCli(['call', hank, '--user', alice, '--json', ...audioOnly])
     await listener.waitFor((line) => line.includes('"call.media-up"'))
     const busy = await runCli(['call', hank, '--user', name('carol'), '--json', ...audioOnly])
@@ -202,7 +203,7 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     expect((await first).exitCode).toBe(0)
 
     const ivan = name('ivan')
-    const ringing = await listen(ivan, ['--no-video'])
+    const ringing = await listen(ivan, ['--no-video', '--audio-codec', 'pcm'])
     const caller = startCli(['call', ivan, '--user', alice, '--json', ...audioOnly])
     await ringing.waitFor((line) => line.includes('"call.incoming"'))
     caller.kill('SIGINT')
@@ -214,17 +215,17 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
 
   const components = [
     // A call's senders learn where to send from their start line, so a sender is the stream component without --listen.
-    {label: 'the callee\'s video sender', side: 'callee', media: '--no-audio', ends: /^component-crashed$/, match: (line: string) => line.includes('stream-video') && !line.includes('--listen')},
-    {label: 'the callee\'s audio receiver', side: 'callee', media: '--no-video', ends: /^component-crashed$/, match: (line: string) => line.includes('stream-audio') && line.includes('--listen')},
+    {label: 'the callee\'s video sender', side: 'callee', media: ['--no-audio', '--video-codec', 'raw'], ends: /^component-crashed$/, match: (line: string) => line.includes('stream-video') && !line.includes('--listen')},
+    {label: 'the callee\'s audio receiver', side: 'callee', media: ['--no-video', '--audio-codec', 'pcm'], ends: /^component-crashed$/, match: (line: string) => line.includes('stream-audio') && line.includes('--listen')},
     // The caller notices first and tells the callee its side failed; or the callee loses the control connection first.
-    {label: 'the caller\'s control component', side: 'caller', media: '--no-video', ends: /^(peer-failed|control-lost|peer-gone)$/, match: (line: string) => line.includes(' control run ')},
+    {label: 'the caller\'s control component', side: 'caller', media: ['--no-video', '--audio-codec', 'pcm'], ends: /^(peer-failed|control-lost|peer-gone)$/, match: (line: string) => line.includes(' control run ')},
   ] as const
 
   it.each(components)('ends the call on both sides when $label is killed, and listens again', async ({side, media, ends, match}) => {
     const fred = name('fred')
     const alice = name('alice')
-    const listener = await listen(fred, ['--auto-accept', media])
-    const call = startCli(['call', fred, '--user', alice, '--json', ...common, media])
+    const listener = await listen(fred, ['--auto-accept', ...media])
+    const call = startCli(['call', fred, '--user', alice, '--json', ...common, ...media])
     const up = await listener.waitFor((line) => line.includes('"call.media-up"'))
     const callId = JSON.parse(up).callId as string
     const owner = side === 'callee' ? fred : alice
@@ -238,7 +239,7 @@ describe('calls between two real peers (processes, Redis, TCP)', () => {
     await expect.poll(() => processesWith(callId), {timeout: 60_000}).toEqual([])
     // fred listens again: a second call gets media up, and ends by a hang-up.
     const mark = listener.mark()
-    const again = startCli(['call', fred, '--user', alice, '--json', ...common, media])
+    const again = startCli(['call', fred, '--user', alice, '--json', ...common, ...media])
     await listener.waitFor((line) => line.includes('"call.media-up"'), 60_000, mark)
     expect((await runCli(['control', 'hangup', '--user', alice, '--redis', redis])).exitCode).toBe(0)
     expect((await again).exitCode).toBe(0)

@@ -24,7 +24,7 @@ import {testIdentity} from '../support/identities.js'
  */
 const redisUrl = inject('redisUrl')
 const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
-const common = ['--redis', redisUrl, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '10000', '--no-video', '--audio-connections', '1']
+const common = ['--redis', redisUrl, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '10000', '--no-video', '--audio-connections', '1', '--audio-codec', 'pcm']
 const keys = directoryKeys()
 let raw: Redis
 const servers = new Set<Server>()
