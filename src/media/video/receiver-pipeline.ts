@@ -298,6 +298,10 @@ export class VideoReceiverPipeline {
     this.#chain = this.#chain.then(async () => {
       try {
         if (await this.#decode(frame)) this.#backlogDropped++
+      } catch (error) {
+        // As #render's: a failure here (a keyframe request on a lane that just closed) must not break the chain,
+        // which every later frame waits on.
+        this.options.logger.warn(`video decoder: ${(error as Error).message}`)
       } finally {
         this.#decodeOnly--
       }

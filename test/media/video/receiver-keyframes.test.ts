@@ -13,11 +13,14 @@ import {recordingLogger} from '../../support/logger.js'
 /** The transport as the receiver pipeline sees it: the test hands it frames; it records keyframe requests. */
 class FakeReceiver extends EventEmitter {
   readonly requests: KeyframeRequest[] = []
+  /** Set: sending a keyframe request throws it, as a write on a lane that just failed could. */
+  requestError: Error | undefined
   sendFeedback(): boolean {
     return true
   }
 
   sendKeyframeRequest(request: KeyframeRequest): boolean {
+    if (this.requestError) throw this.requestError
     this.requests.push(request)
     return true
   }
@@ -117,6 +120,25 @@ describe('the video receiver with an inter-frame stream', () => {
     expect(decoded).toEqual([0, 1, 2, 6, 7])
     expect(sink.shown).toEqual([0, 1, 2, 6, 7])
     expect(pipeline.keyframes).toEqual({requests: 1, skipped: 2})
+  })
+
+  it('goes on decoding and showing after a keyframe request fails while the sink is busy', async () => {
+    const {receiver, sink, decoded, frame, settle} = setup()
+    receiver.requestError = new Error('write after end')
+    await settle()
+    // The sink is busy: 0 and 1 wait for it; 2 never comes, so 3 (decoded without being shown) asks for a keyframe,
+    // and that request throws.
+    for (const seq of [0, 1, 3]) frame(seq, seq === 0)
+    await settle()
+    sink.release()
+    await settle()
+    for (const seq of [4, 5]) {
+      frame(seq, seq === 4)
+      await settle()
+    }
+
+    expect(decoded).toEqual([0, 1, 4, 5])
+    expect(sink.shown).toEqual([0, 1, 4, 5])
   })
 
   it('counts in dropped, once each, the frames a busy sink cannot show that are then skipped or fail to decode', async () => {
