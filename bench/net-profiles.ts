@@ -31,6 +31,17 @@ export const PROFILES: LinkProfile[] = [
 ]
 
 export const STRATEGIES = ['gcc', 'seed', 'off'] as const
+
+/**
+ * The codecs of a run: JPEG and PCM (every ivc has them; the ladder's three strategies are about JPEG), and H.264 and
+ * Opus, whose encoder follows gcc's target (issue 18), so they run with gcc alone.
+ */
+export const CODECS = [
+  {name: 'jpeg+pcm', video: 'jpeg', audio: 'pcm', strategies: STRATEGIES},
+  {name: 'h264+opus', video: 'h264', audio: 'opus', strategies: ['gcc']},
+] as const satisfies ReadonlyArray<{name: string; video: string; audio: string; strategies: readonly string[]}>
+
+export type Codecs = (typeof CODECS)[number]
 export const MAX_LATENCY_MS = 150
 
 /** Apply each phase of `profile` at its time, from now on; resolves when the last has been applied. */

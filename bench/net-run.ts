@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url'
 import type {ResultPromise} from 'execa'
 
 import {ADDRESS_B, endReceiver, firstLine, type NetLink} from '../test/support/netns.js'
-import {type LinkProfile, MAX_LATENCY_MS, playProfile} from './net-profiles.js'
+import {type Codecs, type LinkProfile, MAX_LATENCY_MS, playProfile} from './net-profiles.js'
 import {BENCH_CONFIG_HOME} from './config-home.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
@@ -15,6 +15,7 @@ const TOP = {scale: 1, quality: 80, fps: 30}
 export interface RunResult {
   profile: string
   strategy: string
+  codecs: string
   /** The receiver's last-second latency p95, once a second: [seconds since the profile started, ms]. */
   timeline: Array<[number, number]>
   /** Once a second: the receiver's last second and the sender's adaptation state, to see why a run went as it did. */
@@ -49,20 +50,20 @@ function cli(link: NetLink, ns: 'a' | 'b', args: string[], seconds: number): Res
   return link.spawn(ns, process.execPath, [BIN, ...args], {timeoutMs: (seconds + 20) * 1000, env: {IVC_LOG_LEVEL: 'warn', XDG_CONFIG_HOME: BENCH_CONFIG_HOME}})
 }
 
-export async function runStreams(link: NetLink, profile: LinkProfile, strategy: string): Promise<RunResult> {
+export async function runStreams(link: NetLink, profile: LinkProfile, strategy: string, codecs: Codecs): Promise<RunResult> {
   const seconds = profile.durationS
   let start = Date.now()
   const t0 = () => start
-  const videoRx = cli(link, 'b', ['stream-video', '--listen', '--port', '12345', '--sink', 'null', '--json', '--duration', String(seconds + 8)], seconds)
-  const audioRx = cli(link, 'b', ['stream-audio', '--listen', '--port', '12346', '--sink', 'null', '--json', '--duration', String(seconds + 8)], seconds)
+  const videoRx = cli(link, 'b', ['stream-video', '--listen', '--port', '12345', '--sink', 'null', '--codec', codecs.video, '--json', '--duration', String(seconds + 8)], seconds)
+  const audioRx = cli(link, 'b', ['stream-audio', '--listen', '--port', '12346', '--sink', 'null', '--codec', codecs.audio, '--json', '--duration', String(seconds + 8)], seconds)
   const rxLines = stamped(videoRx, t0)
   const audioLines = stamped(audioRx, t0)
   await Promise.all([firstLine(videoRx, (line) => line.includes('"listening"'), 15_000), firstLine(audioRx, (line) => line.includes('"listening"'), 15_000)])
   const apply = (rateKbit: number | undefined) => link.shape('a-to-b', {rateKbit})
   await apply(profile.phases[0].rateKbit)
   start = Date.now()
-  const audioTx = cli(link, 'a', ['stream-audio', '--to', ADDRESS_B, '--source', 'tone', '--duration', String(seconds), '--json'], seconds)
-  const videoTx = cli(link, 'a', ['stream-video', '--to', ADDRESS_B, '--source', 'synthetic', '--size', '640x480', '--fps', '30', '--duration', String(seconds), '--adapt', strategy, '--max-latency', String(MAX_LATENCY_MS), '--json'], seconds)
+  const audioTx = cli(link, 'a', ['stream-audio', '--to', ADDRESS_B, '--source', 'tone', '--codec', codecs.audio, '--duration', String(seconds), '--json'], seconds)
+  const videoTx = cli(link, 'a', ['stream-video', '--to', ADDRESS_B, '--source', 'synthetic', '--size', '640x480', '--fps', '30', '--codec', codecs.video, '--duration', String(seconds), '--adapt', strategy, '--max-latency', String(MAX_LATENCY_MS), '--json'], seconds)
   const txLines = stamped(videoTx, t0)
   // The profile's clock starts with the video sender's first stats line (the stream is up), not its spawn.
   const up = await firstLine(videoTx, (line) => line.includes('"event":"stats"'), 15_000).then(
@@ -75,7 +76,7 @@ export async function runStreams(link: NetLink, profile: LinkProfile, strategy: 
   const [vtx, atx] = await Promise.all([videoTx, audioTx])
   const [vrx, arx] = await Promise.all([endReceiver(videoRx), endReceiver(audioRx)])
   await apply(undefined)
-  return summarise(profile, strategy, {rxLines, txLines, audioLines, audio: lastSummary(arx.stdout), exit: [vtx, vrx, atx, arx].map((result) => result.exitCode ?? result.signal).join('/')})
+  return summarise(profile, strategy, codecs, {rxLines, txLines, audioLines, audio: lastSummary(arx.stdout), exit: [vtx, vrx, atx, arx].map((result) => result.exitCode ?? result.signal).join('/')})
 }
 
 function lastSummary(stdout: unknown): Json | undefined {
@@ -89,7 +90,7 @@ function lastSummary(stdout: unknown): Json | undefined {
   return events.filter((event) => event.event === undefined).at(-1)
 }
 
-function summarise(profile: LinkProfile, strategy: string, run: {rxLines: Stamped[]; txLines: Stamped[]; audioLines: Stamped[]; audio: Json | undefined; exit: string}): RunResult {
+function summarise(profile: LinkProfile, strategy: string, codecs: Codecs, run: {rxLines: Stamped[]; txLines: Stamped[]; audioLines: Stamped[]; audio: Json | undefined; exit: string}): RunResult {
   const rxStats = run.rxLines.filter(({event}) => event.event === 'stats')
   const rxSummary = run.rxLines.filter(({event}) => event.event === undefined).at(-1)?.event
   const txStats = run.txLines.filter(({event}) => event.event === 'stats')
@@ -100,11 +101,12 @@ function summarise(profile: LinkProfile, strategy: string, run: {rxLines: Stampe
   const row: RunResult['row'] = {
     profile: profile.name,
     strategy,
+    codecs: codecs.name,
     'p50 ms': rxSummary?.latencyMs?.p50 ?? null,
     'p95 ms': rxSummary?.latencyMs?.p95 ?? null,
     'worst 1s p95 after 3s': after3.length > 0 ? Math.max(...after3) : null,
     'back under bound s': backUnder(perSecond, profile),
-    'full quality again s': fullAgain(txStats, profile, strategy),
+    'full quality again s': fullAgain(txStats, profile, strategy, codecs),
     freezes: rxSummary?.freezes ?? null,
     fps: rxSummary?.fps ?? null,
     kbps: rxSummary?.kbps ?? null,
@@ -119,7 +121,7 @@ function summarise(profile: LinkProfile, strategy: string, run: {rxLines: Stampe
     const audio = run.audioLines.findLast((line) => line.s <= s + 0.5 && line.event.role === 'receiver')?.event
     return {s: Math.round(s * 10) / 10, 'rx fps': event.recent?.fps ?? null, 'rx p95': event.recent?.latencyMs?.p95 ?? null, 'rx kbps': event.recent?.kbps ?? null, 'target kbps': tx?.adapt?.targetKbps ?? null, rung: tx?.adapt ? `${tx.adapt.scale}/${tx.adapt.quality}/${tx.adapt.fps}` : null, reason: tx?.adapt?.reason ?? null, 'audio underruns': audio?.underruns ?? null, 'audio p95': audio?.latencyMs?.p95 ?? null}
   })
-  return {profile: profile.name, strategy, timeline: perSecond.map(([s, p95]) => [s, Number.isFinite(p95) ? p95 : 10_000]), trace, row}
+  return {profile: profile.name, strategy, codecs: codecs.name, timeline: perSecond.map(([s, p95]) => [s, Number.isFinite(p95) ? p95 : 10_000]), trace, row}
 }
 
 /** Seconds from the step down until the 1 s latency p95 is under the bound for good (until the step up). */
@@ -132,10 +134,14 @@ function backUnder(perSecond: Array<[number, number]>, profile: LinkProfile): nu
   return lastOver ? Math.round((lastOver[0] - profile.stepDownAtS!) * 10) / 10 : 0
 }
 
-/** Seconds from the step up until the sender is back at the top encoding (scale 1, quality 80, 30 fps). */
-function fullAgain(txStats: Stamped[], profile: LinkProfile, strategy: string): number | string | null {
+/**
+ * Seconds from the step up until the sender is back at the top encoding (scale 1, quality 80, 30 fps). An H.264 stream
+ * keeps its size and has no JPEG quality: for it, the top frame rate at full size.
+ */
+function fullAgain(txStats: Stamped[], profile: LinkProfile, strategy: string, codecs: Codecs): number | string | null {
   if (profile.stepUpAtS === undefined) return null
   if (strategy === 'off') return 0
-  const full = txStats.find(({s, event}) => s > profile.stepUpAtS! && event.adapt?.scale === TOP.scale && event.adapt?.quality === TOP.quality && event.adapt?.fps === TOP.fps)
+  const top = (adapt: Json | undefined) => adapt?.scale === TOP.scale && adapt?.fps === TOP.fps && (codecs.video !== 'jpeg' || adapt?.quality === TOP.quality)
+  const full = txStats.find(({s, event}) => s > profile.stepUpAtS! && top(event.adapt))
   return full ? Math.round((full.s - profile.stepUpAtS) * 10) / 10 : 'never'
 }

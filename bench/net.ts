@@ -1,5 +1,6 @@
 // `npm run bench:net` (as root): 640x480@30 synthetic video plus audio from one network namespace to another through
-// (a) an unlimited link, (b) a 2 Mbit/s tbf link, (c) 8 → 1.5 → 8 Mbit/s, each with --adapt gcc, seed and off.
+// (a) an unlimited link, (b) a 2 Mbit/s tbf link, (c) 8 → 1.5 → 8 Mbit/s, each with JPEG + PCM and --adapt gcc, seed
+// and off, and with H.264 + Opus and gcc (net-profiles.ts CODECS).
 // Prints a table, writes bench/results/net-latest.json and a latency-over-time PNG of the step run.
 // Columns: latency p50/p95 (receiver, capture → sink), the worst 1 s p95 after 3 s, seconds until back under the bound
 // after the step down, seconds until full quality after the step up, freezes, delivered fps, kbit/s, mean frame size,
@@ -13,18 +14,22 @@ import {startPrivateRedis} from '../src/bus/private-redis.js'
 import {ADDRESS_A, ADDRESS_B, bulkTransfer, createLink, firstLine, netnsSupport, type NetLink, rateKbit} from '../test/support/netns.js'
 import {measureCallSetup} from './call-setup.js'
 import {lineChartPng, type Series} from './net-chart.js'
-import {type LinkProfile, MAX_LATENCY_MS, playProfile, PROFILES, STRATEGIES} from './net-profiles.js'
+import {CODECS, type LinkProfile, MAX_LATENCY_MS, playProfile, PROFILES} from './net-profiles.js'
 import {runStreams} from './net-run.js'
 import {BENCH_CONFIG_HOME} from './config-home.js'
 
 type Row = Record<string, string | number | null>
 
-// `npm run bench:net -- --only 2mbit:gcc` runs one profile (and strategy) and prints its once-a-second trace.
+// `npm run bench:net -- --only 2mbit:gcc` runs one profile (and strategy; `2mbit:h264+opus` its H.264 run) and prints
+// its once-a-second trace.
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt > 0 ? process.argv[onlyAt + 1] ?? '' : undefined
-const selected = (profile: string, strategy: string) => only === undefined || only === profile || only === `${profile}:${strategy}`
-if (only !== undefined && only !== 'call-setup' && !PROFILES.some((profile) => STRATEGIES.some((strategy) => selected(profile.name, strategy)))) {
-  const names = PROFILES.flatMap((profile) => [profile.name, ...STRATEGIES.map((strategy) => `${profile.name}:${strategy}`)])
+/** A run's names for --only: `profile:strategy` for JPEG's, `profile:codecs` for the others (gcc alone). */
+const runName = (profile: string, strategy: string, codecs: string) => `${profile}:${codecs === CODECS[0].name ? strategy : codecs}`
+const RUNS = CODECS.flatMap((codecs) => codecs.strategies.map((strategy) => ({codecs, strategy})))
+const selected = (profile: string, strategy: string, codecs: string) => only === undefined || only === profile || only === runName(profile, strategy, codecs)
+if (only !== undefined && only !== 'call-setup' && !PROFILES.some((profile) => RUNS.some((run) => selected(profile.name, run.strategy, run.codecs.name)))) {
+  const names = PROFILES.flatMap((profile) => [profile.name, ...RUNS.map((run) => runName(profile.name, run.strategy, run.codecs.name))])
   console.error(`bench:net: --only takes one of: ${[...names, 'call-setup'].join(', ')}`)
   process.exit(2)
 }
@@ -53,13 +58,13 @@ process.once('SIGTERM', stop)
 try {
   if (wired) {
     for (const profile of PROFILES) {
-      for (const strategy of STRATEGIES) {
-        if (!selected(profile.name, strategy)) continue
-        console.error(`bench:net: ${profile.name} × ${strategy} (${profile.durationS} s)`)
-        const run = await runStreams(link, profile, strategy)
+      for (const {codecs, strategy} of RUNS) {
+        if (!selected(profile.name, strategy, codecs.name)) continue
+        console.error(`bench:net: ${profile.name} × ${strategy} × ${codecs.name} (${profile.durationS} s)`)
+        const run = await runStreams(link, profile, strategy, codecs)
         rows.push(run.row)
-        if (only !== undefined) console.log(`\n### ${profile.name} × ${strategy}, once a second\n${table(run.trace)}`)
-        if (profile.stepDownAtS !== undefined) chartSeries.push({name: strategy, points: run.timeline})
+        if (only !== undefined) console.log(`\n### ${profile.name} × ${strategy} × ${codecs.name}, once a second\n${table(run.trace)}`)
+        if (profile.stepDownAtS !== undefined) chartSeries.push({name: `${strategy} ${codecs.name}`, points: run.timeline})
       }
     }
 
