@@ -135,7 +135,7 @@ describe.skipIf(!probeNodeAvVp8().ok)('CallRecording of VP8', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ivc-recording-'))
     try {
       const file = join(dir, 'vp8.mkv')
-      const recording = await CallRecording.open(file, recordingLogger(), realClock)
+      const recording = await CallRecording.open(file, dir, recordingLogger(), realClock)
       recording.begin({'received-video': {format: 'vp8', width: 160, height: 120}})
       const codec = new Vp8Codec(30)
       const source = new SyntheticSource(160, 120)
@@ -147,7 +147,7 @@ describe.skipIf(!probeNodeAvVp8().ok)('CallRecording of VP8', () => {
       tap.frame(100, 1_000_000, false, frames[1])
       for (const [index, payload] of frames.entries()) tap.frame(index, 1_000_000 + (index + 1) * 33_333, index === 0, payload)
       tap.close()
-      const result = await recording.stop()
+      const result = await recording.stop(true)
       expect(result?.streams).toEqual(['received-video'])
       const probed = await execa('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,width,height,nb_read_frames', '-of', 'json', file])
       expect(JSON.parse(probed.stdout).streams).toEqual([{codec_name: 'vp8', width: 160, height: 120, nb_read_frames: '10'}])
