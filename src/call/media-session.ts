@@ -1,9 +1,9 @@
-import {type MediaStats, mediaStatsSchema} from '../bus/messages.js'
 import {mkdtempSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
+import {type MediaStats, mediaStatsSchema} from '../bus/messages.js'
 import {type Clock, realClock} from '../foundation/clock.js'
 import type {Logger} from '../foundation/logger.js'
 import type {MediaAnswer, MediaOffer} from '../protocol/call/fields.js'
