@@ -115,6 +115,9 @@ const callRequest = z.object({
   publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
   signedAt: z.number().int().nonnegative().optional(),
   text: z.string().min(1).max(MAX_CHAT_CHARS).optional(),
+  /** call.dial (`ivc call --record`) and call.record: the file to record into, an absolute path of the caller's. */
+  record: z.string().min(1).max(4096).optional(),
+  file: z.string().min(1).max(4096).optional(),
 })
 
 /** A message `control.send` relays to the peer: one the control protocol has, of the types a local process may send. */
@@ -143,6 +146,8 @@ const callState = z
     video: streamState.optional(),
     audio: streamState.optional(),
     sent: z.string().optional(),
+    /** call.record's answer: recording `on` into `file`, or stopped (with the finished file's duration and streams). */
+    recording: z.object({on: z.boolean(), file: z.string(), durationMs: z.number().optional(), streams: z.array(z.string()).optional()}).optional(),
   })
   .passthrough()
 export type CallStateReply = z.infer<typeof callState>
@@ -158,6 +163,7 @@ export const REQUESTS = {
     'call.set-media': {body: callRequest.extend({kind: mediaKind}), result: callState},
     'call.chat': {body: callRequest.extend({text: z.string().min(1).max(MAX_CHAT_CHARS)}), result: callState},
     'call.stats': {body: callRequest, result: callState},
+    'call.record': {body: callRequest.extend({on: z.boolean()}), result: callState},
   },
   control: {
     'control.send': {body: z.object({message: relayed}).passthrough(), result: z.object({sent: z.string()}).passthrough()},

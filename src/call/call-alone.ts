@@ -11,7 +11,6 @@ import type {ComponentContext, MediaPlan} from './media-session.js'
 import {stopReason} from './interrupt.js'
 import {serveCallRequests} from './serve-requests.js'
 import {whenAborted} from '../foundation/abort.js'
-import {CallRecording} from './recording.js'
 
 /**
  * `ivc call` with no `ivc listen` running for the user: the command is the user's call component for this one call
@@ -42,8 +41,6 @@ export async function callAlone(options: {
   await bus.startLiveness()
   let durationTimer: unknown
   const {logger, context, plan} = options
-  // A path that cannot be written fails now, before the peer's phone rings.
-  const recording = options.record === undefined ? undefined : await CallRecording.open(options.record, logger, clock)
   const driver: CallDriver = new CallDriver({
     user: context.user,
     bus,
@@ -54,7 +51,7 @@ export async function callAlone(options: {
     answerTimeoutMs: options.answerTimeoutMs,
     ...(context.stallTimeoutS ? {stallTimeoutMs: context.stallTimeoutS * 1000} : {}),
     network: tcpSignalling({logger, clock, bindHost: context.bind, identity: options.identity, ...(context.stallTimeoutS ? {stallTimeoutMs: context.stallTimeoutS * 1000} : {})}),
-    media: componentMedia({logger, plan, context, clock, recording}),
+    media: componentMedia({logger, plan, context, clock}),
     clock,
     onEvent: (event, body) => {
       options.onEvent(event, body)
@@ -62,11 +59,7 @@ export async function callAlone(options: {
       if (event === 'call.media-up' && options.durationS) durationTimer = clock.setTimeout(() => driver.hangup('duration over'), options.durationS * 1000)
     },
   })
-  options.onShutdown(async () => {
-    await driver.shutdown()
-    // The file is whole only with its trailer: the process waits for it, even when the teardown gave up waiting.
-    await recording?.stop()
-  })
+  options.onShutdown(() => driver.shutdown())
   await driver.subscribeControl()
   await serveCallRequests(bus, driver)
   driver.goOnline()
@@ -81,7 +74,7 @@ export async function callAlone(options: {
   const stopListening = whenAborted(signal, onStop)
   try {
     const {callee} = options
-    const placed = await driver.placeCall(options.peer, callee.host, callee.port, callee.publicKey, callee.signedAt)
+    const placed = await driver.placeCall(options.peer, callee.host, callee.port, callee.publicKey, callee.signedAt, options.record)
     if (signal.aborted) onStop()
     return await placed.ended
   } finally {

@@ -5,13 +5,12 @@ import type {ComponentExitSide} from './types.js'
 import {type ComponentContext, type MediaPlan, MediaSession} from './media-session.js'
 import {ERRORS} from '../foundation/errors.js'
 import {type ComponentExit, Supervisor} from './supervisor.js'
-import type {CallRecording} from './recording.js'
 
 /**
  * What the call driver needs of one call's components on this side (the order of use is the driver's; production:
  * MediaSession, media-session.ts, which says what each step does to the processes).
  */
-export type CallMediaSession = Pick<MediaSession, 'callId' | 'recordingFile' | 'offer' | 'startCaller' | 'startCallee' | 'begin' | 'controlReady' | 'mediaFlowing' | 'onFirstFrame' | 'stop'> & {
+export type CallMediaSession = Pick<MediaSession, 'callId' | 'recordingFile' | 'startRecording' | 'stopRecording' | 'offer' | 'startCaller' | 'startCallee' | 'begin' | 'controlReady' | 'mediaFlowing' | 'onFirstFrame' | 'stop'> & {
   /** Callee, on accepting: set-up time counts from now; resolves with the ports our receivers and control listen on. */
   accepted(): Promise<{media: MediaAnswer; controlPort: number}>
 }
@@ -35,12 +34,12 @@ class ComponentSession extends MediaSession implements CallMediaSession {
 }
 
 /** Production: each component a child process of this one (`ivc stream-video` ...), under one Supervisor. */
-export function componentMedia(options: {logger: Logger; plan: MediaPlan; context: ComponentContext; clock?: Clock; recording?: CallRecording}): CallMedia {
+export function componentMedia(options: {logger: Logger; plan: MediaPlan; context: ComponentContext; clock?: Clock}): CallMedia {
   const clock = options.clock ?? realClock
   let onExit: (component: string, reason: string, side: ComponentExitSide) => void = () => undefined
   const supervisor = new Supervisor(options.logger, (exit) => onExit(exit.name, exit.error ?? exit.signal ?? `exit ${exit.code}`, componentExitSide(exit)), undefined, clock)
   return {
-    session: (callId) => new ComponentSession(callId, supervisor, options.plan, options.context, clock, options.recording),
+    session: (callId) => new ComponentSession(callId, supervisor, options.plan, options.context, options.logger, clock),
     onComponentExit(listener) {
       onExit = listener
     },

@@ -1,6 +1,9 @@
+import {resolve} from 'node:path'
+
 import type {Bus} from '../bus/bus.js'
 import type {CallStateReply} from '../bus/messages.js'
 import {IvcError} from '../foundation/errors.js'
+import {MAX_CHAT_CHARS} from '../protocol/call/control.js'
 
 /** The `ivc control ACTION` verbs that are one request to the user's running call component. */
 export const CONTROL_REQUESTS = {
@@ -14,14 +17,44 @@ export const CONTROL_REQUESTS = {
   'video-on': {type: 'call.set-media', body: {kind: 'video', on: true}},
   stats: {type: 'call.stats', body: {}},
   chat: {type: 'call.chat', body: {}},
+  record: {type: 'call.record', body: {}},
 } as const
 
 export type ControlRequest = keyof typeof CONTROL_REQUESTS
 
-/** `extra`: what the verb takes from the command line (chat: its text). */
-export function requestCall(bus: Bus, action: ControlRequest, extra: {text?: string} = {}, timeoutMs = 8000): Promise<CallStateReply> {
+/** What the verb takes from the command line: chat its text; record start|stop, and start a file. */
+export type ControlArgs = {text?: string; on?: boolean; file?: string}
+
+/** The words after the verb, checked: BAD_USAGE for missing or extra ones. A file is resolved here, where it was named. */
+export function controlArgs(action: string, words: {text?: string; file?: string}): ControlArgs {
+  const {text, file} = words
+  if (action === 'chat') {
+    if (!text || text.length > MAX_CHAT_CHARS || file !== undefined) throw new IvcError('BAD_USAGE', `chat needs a message of 1-${MAX_CHAT_CHARS} characters: ivc control chat "hello" --user NAME`)
+    return {text}
+  }
+
+  if (action === 'record') {
+    if (text === 'start' && file) return {on: true, file: resolve(file)}
+    if (text === 'stop' && file === undefined) return {on: false}
+    throw new IvcError('BAD_USAGE', 'record takes start FILE.mkv or stop: ivc control record start call.mkv --user NAME')
+  }
+
+  if (text !== undefined || file !== undefined) throw new IvcError('BAD_USAGE', `${action} takes no text (only chat and record do)`)
+  return {}
+}
+
+/** `extra`: what the verb takes from the command line (controlArgs). Recording may wait for node-av to load: 30 s. */
+export function requestCall(bus: Bus, action: ControlRequest, extra: ControlArgs = {}, timeoutMs = action === 'record' ? 30_000 : 8000): Promise<CallStateReply> {
   const {type, body} = CONTROL_REQUESTS[action]
   return bus.request('call', type, {...body, ...extra}, {timeoutMs})
+}
+
+/** The line `ivc control record` prints. */
+export function describeRecording(reply: CallStateReply): string {
+  const {recording} = reply
+  if (!recording) return describeStatus(reply)
+  if (recording.on) return `recording to ${recording.file}; ${String(reply.peer)} is told\n`
+  return `stopped recording: ${recording.file}${recording.durationMs === undefined ? ' (nothing recorded)' : ` (${(recording.durationMs / 1000).toFixed(1)} s: ${recording.streams?.join(', ')})`}\n`
 }
 
 /** NO_CALL when no call component (`ivc listen` or `ivc call`) of the bus's user is alive: no one would answer. */

@@ -20,6 +20,8 @@ export async function callThroughListener(options: {
   publicKey: string
   signedAt: number
   durationS?: number
+  /** `--record FILE`: the listener records the call into this file (an absolute path) once it begins. */
+  record?: string
   signal: AbortSignal
   onEvent: (event: string, body: Record<string, unknown>) => void
   /** Default realClock. */
@@ -58,7 +60,7 @@ export async function callThroughListener(options: {
   })
   const stopListening = whenAborted(options.signal, () => hangup(stopReason(options.signal)))
   try {
-    ;({callId} = await bus.request('call', 'call.dial', {peer: options.peer, host: options.host, port: options.port, publicKey: options.publicKey, signedAt: options.signedAt}, {timeoutMs: 10_000}))
+    ;({callId} = await bus.request('call', 'call.dial', {peer: options.peer, host: options.host, port: options.port, publicKey: options.publicKey, signedAt: options.signedAt, ...(options.record === undefined ? {} : {record: options.record})}, {timeoutMs: 10_000}))
     for (const envelope of early.splice(0)) if (envelope.callId === callId) handle(envelope)
     return await ended
   } finally {

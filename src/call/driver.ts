@@ -13,6 +13,7 @@ import {judgeInvite, signAccept, signInvite} from './call-identity.js'
 import {answerKeys} from './call-keys.js'
 import {receivedInvite, sentInvite} from './setup-states.js'
 import type {Clock} from '../foundation/clock.js'
+import {finishRecordings} from './recording.js'
 import type {CallMedia, CallMediaSession} from './component-media.js'
 import type {SignalLink, SignalNetwork} from './connections.js'
 import {initialCallState, reduceCall} from './state-machine.js'
@@ -66,6 +67,8 @@ export class CallDriver {
   #listener: {port: number; close(): Promise<void>} | undefined
   /** Who recorded each call in progress (us or the peer), for its summary. */
   readonly #recordedBy = new Map<string, string>()
+  /** The file each call placed with `record` is recorded into once it begins. */
+  readonly #recordFromStart = new Map<string, string>()
 
   constructor(private readonly options: CallDriverOptions) {
     this.#state = initialCallState({
@@ -119,9 +122,10 @@ export class CallDriver {
   /**
    * Start a call to `peer` at host:port, whose directory entry (signed at `entrySignedAt`) names `peerKey`: the callee
    * must sign its accept with that key. Throws IDENTITY_CHANGED (or AUTH_FAILED) at once when the key is not the one
-   * pinned for the peer. Returns the call's id and, as `ended`, its summary when it is over.
+   * pinned for the peer. Returns the call's id and, as `ended`, its summary when it is over. `record`: a file to record
+   * the call into from its start (`ivc call --record`; startRecording).
    */
-  async placeCall(peer: string, host: string, port: number, peerKey: string, entrySignedAt?: number): Promise<{callId: string; ended: Promise<CallSummary>}> {
+  async placeCall(peer: string, host: string, port: number, peerKey: string, entrySignedAt?: number, record?: string): Promise<{callId: string; ended: Promise<CallSummary>}> {
     this.options.trust.check(peer, peerKey, entrySignedAt)
     const callId = newCallId()
     const session = this.#newSession(callId)
@@ -141,6 +145,7 @@ export class CallDriver {
     }
 
     // The call's components start now, while the peer rings (media-session.ts).
+    if (record !== undefined) this.#recordFromStart.set(callId, record)
     this.#book.session = session
     session.startCaller(peer, media)
     return {callId, ended}
@@ -202,6 +207,39 @@ export class CallDriver {
     this.#emit('call.chat', callId, {peer, direction: 'out', text})
   }
 
+  /**
+   * Record the call in progress from now on into `file` (`ivc control record start`): NO_CALL without one,
+   * RECORD_FAILED when it is already recorded or `file` cannot be written. The peer is told, and so is our bus.
+   */
+  async startRecording(file: string): Promise<string> {
+    const {callId, peer, session} = this.#recordableCall()
+    if (session.recordingFile !== undefined) throw new IvcError('RECORD_FAILED', `the call is already being recorded to ${session.recordingFile}`, {suggestion: 'Stop that recording first: ivc control record stop.'})
+    await session.startRecording(file)
+    const recording = session.recordingFile!
+    this.#recordedBy.set(callId, this.options.user)
+    this.#emit('call.recording', callId, {peer, on: true, by: this.options.user, file: recording})
+    await this.#tellPeerRecording(callId, peer, true)
+    return recording
+  }
+
+  /** Stop the recording of the call in progress (`ivc control record stop`): its file is finished; the peer is told. */
+  async stopRecording(): Promise<{file: string; durationMs?: number; streams?: string[]}> {
+    const {callId, peer, session} = this.#recordableCall()
+    const file = session.recordingFile
+    if (file === undefined) throw new IvcError('RECORD_FAILED', 'the call is not being recorded', {suggestion: 'Start a recording with ivc control record start FILE.mkv.'})
+    const result = await session.stopRecording()
+    this.#emit('call.recording', callId, {peer, on: false, by: this.options.user, file})
+    await this.#tellPeerRecording(callId, peer, false)
+    return result ?? {file}
+  }
+
+  #recordableCall(): {callId: string; peer: string; session: CallMediaSession} {
+    const state = this.#state
+    const session = this.#book.session
+    if (state.kind !== 'in-call' || session?.callId !== state.call.callId) throw new IvcError('NO_CALL', 'no call in progress to record')
+    return {callId: state.call.callId, peer: state.call.peer, session}
+  }
+
   /** End any call, stop listening and every component. */
   async shutdown(reason = 'shutting down'): Promise<void> {
     const {clock} = this.options
@@ -211,6 +249,8 @@ export class CallDriver {
     await Promise.race([settled, new Promise<void>((resolve) => (grace = clock.setTimeout(() => resolve(), SHUTDOWN_GRACE_MS)))])
     clock.clearTimeout(grace)
     await this.options.media.stopAll()
+    // A file is whole only with its trailer: the process waits for it, even when the teardown gave up waiting.
+    await finishRecordings()
     await this.#listener?.close()
     for (const link of this.#book.takeLinks()) link.destroy(reason)
     for (const timer of this.#book.takeTimers()) clock.clearTimeout(timer)
@@ -352,6 +392,7 @@ export class CallDriver {
     if (event === 'call.ended') {
       payload.summary = this.#book.ended(callId, body as unknown as CallEnd, this.#recordedBy.get(callId))
       this.#recordedBy.delete(callId)
+      this.#recordFromStart.delete(callId)
     }
     this.options.onEvent(event, payload)
     // The reducer's effects carry bodies as records (types.ts); subscribers check them against messages.ts.
@@ -373,7 +414,9 @@ export class CallDriver {
         if (!now.call.sending.local[kind]) void this.#setLocalMedia(call.callId, kind, false)
       }
 
-      await this.#tellRecording(call.callId, call.peer, session.recordingFile)
+      const record = this.#recordFromStart.get(call.callId)
+      this.#recordFromStart.delete(call.callId)
+      if (record !== undefined) await this.startRecording(record).catch((error: Error) => this.options.logger.warn(`the call is not recorded: ${error.message}`))
       await session.mediaFlowing()
       if (this.#state.kind !== 'in-call' || this.#state.call.callId !== call.callId) return
       this.#emit('call.media-up', call.callId, {peer: call.peer, formats: callFormats(call.role, call.local, call.remote)})
@@ -392,15 +435,12 @@ export class CallDriver {
     this.#book.dropSummaries(callId)
   }
 
-  /** Our side records the call: the peer is told over the control connection (it shows `call.recording`), and so is our bus. */
-  async #tellRecording(callId: string, peer: string, file: string | undefined): Promise<void> {
-    if (file === undefined) return
-    this.#recordedBy.set(callId, this.options.user)
-    this.#emit('call.recording', callId, {peer, on: true, by: this.options.user, file})
+  /** The peer is told over the control connection that we record the call, or stopped (it shows `call.recording`). */
+  async #tellPeerRecording(callId: string, peer: string, on: boolean): Promise<void> {
     try {
-      await this.options.bus.request('control', 'control.send', {message: {type: 'recording', on: true}}, {callId})
+      await this.options.bus.request('control', 'control.send', {message: {type: 'recording', on}}, {callId})
     } catch (error) {
-      this.options.logger.warn(`telling ${peer} the call is recorded failed: ${(error as Error).message}`)
+      this.options.logger.warn(`telling ${peer} the call is ${on ? '' : 'no longer '}recorded failed: ${(error as Error).message}`)
     }
   }
 

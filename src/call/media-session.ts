@@ -1,5 +1,11 @@
+import {mkdtempSync} from 'node:fs'
+import {rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+
 import {type MediaStats, mediaStatsSchema} from '../bus/messages.js'
 import {type Clock, realClock} from '../foundation/clock.js'
+import type {Logger} from '../foundation/logger.js'
 import type {MediaAnswer, MediaOffer} from '../protocol/call/fields.js'
 import {answerFormats, callFormats} from '../protocol/call/formats.js'
 import {AUDIO_FORMATS, type AudioFormat} from '../media/audio/stream-formats.js'
@@ -10,7 +16,7 @@ import {COMPONENT_START_MS} from './component-start.js'
 import type {Component, Supervisor} from './supervisor.js'
 import type {ActiveCall, MediaKind} from './types.js'
 import {RECORD_SOCKETS_ENV, type RecordedStream} from '../media/record-tap.js'
-import type {CallRecording, RecordingResult, StreamFormat} from './recording.js'
+import {CallRecording, type RecordingResult, type StreamFormat} from './recording.js'
 
 /** What this side sends and plays in a call; passed through from `ivc listen` / `ivc call` flags. */
 export interface MediaPlan {
@@ -60,8 +66,15 @@ export class MediaSession {
   /** ms from set-up to the first remote frame of any medium. */
   #setupMs: number | undefined
   #control: Component | undefined
-  /** This session's call began with the recording (recording.ts): its stop finishes the file. */
-  #recorded = false
+  /** The directory where this call's recorder puts its sockets (made as the first component starts, mode 0700). */
+  #recordDirectory: string | undefined
+  /** The streams the call has, with their formats, once it began: a recording's tracks. */
+  #tracks: Partial<Record<RecordedStream, StreamFormat>> | undefined
+  /** The recording in progress on this side, and its file (set as it starts, so a second start is refused at once). */
+  #recording: Promise<CallRecording> | undefined
+  #recordingFile: string | undefined
+  /** The last recording finished during this call, for the summary. */
+  #recorded: RecordingResult | undefined
   /** Listening sockets opened for our receivers and control, until each is handed to its component (handed-port.ts). */
   readonly #reserved = new Map<number, ReservedPort>()
   /** A callee's offer with its components' ports, once they are started. */
@@ -74,9 +87,8 @@ export class MediaSession {
     private readonly supervisor: Supervisor,
     private readonly plan: MediaPlan,
     private readonly context: ComponentContext,
+    private readonly logger: Logger,
     protected readonly clock: Clock = realClock,
-    /** `ivc call --record`: the recorder the components hand their frames to (recording.ts). */
-    private readonly recording?: CallRecording,
   ) {
     this.setupFrom = clock.now()
   }
@@ -160,10 +172,8 @@ export class MediaSession {
       sender.begin({secret: callKey(call.secret, {purpose: 'media', kind, from: user, to: call.peer}), to: `${call.peerHost}:${theirs.port}`, off: !call.sending.local[kind], format})
     }
 
-    if (this.recording) {
-      this.recording.begin(this.#recordedTracks(call, formats))
-      this.#recorded = true
-    }
+    this.#tracks = this.#recordedTracks(call, formats)
+    void this.#recording?.then((recording) => recording.begin(this.#tracks!), () => undefined)
 
     const controlKey = callKey(call.secret, {purpose: 'control', setupHash: call.setupHash})
     this.#control!.begin(call.role === 'caller' ? {secret: controlKey, to: `${call.peerHost}:${call.controlPort}`} : {secret: controlKey})
@@ -171,7 +181,35 @@ export class MediaSession {
 
   /** The file this call is recorded to on this side, if it is. */
   get recordingFile(): string | undefined {
-    return this.recording?.file
+    return this.#recordingFile
+  }
+
+  /**
+   * Record the call from now on into `file` (RECORD_FAILED when it cannot be written): the recorder listens in the
+   * call's directory, the components' taps find it at their next frame, and each video stream starts at a keyframe.
+   */
+  async startRecording(file: string): Promise<void> {
+    if (this.#recordingFile !== undefined || !this.#recordDirectory) throw new Error('startRecording() while recording, or before the components started')
+    this.#recordingFile = resolve(file)
+    this.#recording = CallRecording.open(file, this.#recordDirectory, this.logger, this.clock)
+    try {
+      const recording = await this.#recording
+      if (this.#tracks) recording.begin(this.#tracks)
+    } catch (error) {
+      this.#recording = undefined
+      this.#recordingFile = undefined
+      throw error
+    }
+  }
+
+  /** Stop the recording in progress mid-call: the file is finished (undefined when nothing was recorded). */
+  async stopRecording(): Promise<RecordingResult | undefined> {
+    const recording = this.#recording
+    this.#recording = undefined
+    this.#recordingFile = undefined
+    const result = await (await recording)?.stop(false)
+    if (result) this.#recorded = result
+    return result
   }
 
   /** The streams of the call that flow, with their formats: what the recording has tracks for. */
@@ -218,10 +256,14 @@ export class MediaSession {
       if (last.success && last.data.role === 'receiver') summaries[kind] = last.data
     }
 
-    // The components have stopped: the recorder has all their frames, and finishes the file. A session whose call was
-    // never agreed (declined, or replaced in a glare by the peer's call, which records instead) leaves it alone.
-    const recording = this.#recorded ? await this.recording?.stop() : undefined
-    if (recording) summaries.recording = recording
+    // The components have stopped: a recorder still on has all their frames, and finishes the file.
+    const recording = this.#recording
+    this.#recording = undefined
+    this.#recordingFile = undefined
+    const last = await (await recording?.catch(() => undefined))?.stop(true)
+    if (last) this.#recorded = last
+    if (this.#recorded) summaries.recording = this.#recorded
+    if (this.#recordDirectory) await rm(this.#recordDirectory, {recursive: true, force: true})
     this.#senders.clear()
     this.#receivers.clear()
     this.#control = undefined
@@ -281,7 +323,9 @@ export class MediaSession {
    */
   #start(name: string, args: string[], port?: number): Component {
     const reserved = port === undefined ? undefined : this.#reserved.get(port)
-    const env: Record<string, string> = {IVC_REDIS: this.context.redis, ...(this.recording ? {[RECORD_SOCKETS_ENV]: this.recording.directory} : {})}
+    // Every call's components get the directory: a recording may start at any time during the call.
+    this.#recordDirectory ??= mkdtempSync(join(tmpdir(), 'ivc-record-'))
+    const env: Record<string, string> = {IVC_REDIS: this.context.redis, [RECORD_SOCKETS_ENV]: this.#recordDirectory}
     const component = this.supervisor.start(name, args, {env, listenFd: reserved?.fd})
     // The component has its own copy of the socket now (or failed to start, and the port is of no use).
     if (reserved) {

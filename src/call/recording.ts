@@ -1,7 +1,6 @@
-import {access, chmod, constants, mkdtemp, rm, stat} from 'node:fs/promises'
+import {access, constants, stat} from 'node:fs/promises'
 import {createServer, type Server, type Socket} from 'node:net'
-import {tmpdir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
+import {dirname, resolve} from 'node:path'
 
 import type {Clock} from '../foundation/clock.js'
 import {IvcError} from '../foundation/errors.js'
@@ -31,18 +30,26 @@ const interFrame = (format: string): boolean => isVideoFormat(format) && VIDEO_F
 /** How long, at the end, the recorder waits for the components' sockets to close after they were stopped. */
 const DRAIN_MS = 5000
 
+/** The recordings open in this process: a shutdown finishes them (finishRecordings) even when its teardown gave up. */
+const openRecordings = new Set<CallRecording>()
+
+/** Shutdown: every recording still open is finished (its trailer written), as at the end of its call. */
+export async function finishRecordings(): Promise<void> {
+  await Promise.all([...openRecordings].map((recording) => recording.stop(true)))
+}
+
 type Pending = {stream: RecordedStream; captureUs: number; key: boolean; payload: Buffer}
 
 /**
- * A call's recording (`ivc call --record FILE`): one Matroska file of both directions' video and audio, as they were
+ * A call's recording (`ivc call --record FILE`, `ivc control record start FILE`): one Matroska file of both directions' video and audio, as they were
  * coded, no re-encode. The four media components hand their frames to it over Unix sockets in a directory only this
  * user can enter (media/record-tap.ts): senders as they send them, receivers as they arrive, stamped with their capture
  * on this host's clock (a received frame's mapped through the receiver's one-way delay estimate). The file's time
  * starts at the first frame. An inter-frame track (H.264, VP8) starts at its stream's first keyframe, the frames before
  * it having nothing to decode from, and an H.264 track's header needs that keyframe's parameter sets: so the file is
  * opened once each such stream has sent a keyframe (frames meanwhile are held), or, after KEYFRAME_WAIT_US, without
- * the ones that have not. node-av loads only here, only when recording. `stop` waits for the components' sockets to close, then writes the
- * trailer, so the file has its duration and cues.
+ * the ones that have not. node-av loads only here, only when recording. `stop` (at the call's end, after the
+ * components' sockets close; or mid-call) writes the trailer, so the file has its duration and cues.
  */
 export class CallRecording {
   readonly #servers: Server[] = []
@@ -66,14 +73,13 @@ export class CallRecording {
     private readonly clock: Clock,
   ) {}
 
-  /** Check that `file` can be written (RECORD_FAILED otherwise, before any call) and listen for the components. */
-  static async open(file: string, logger: Logger, clock: Clock): Promise<CallRecording> {
+  /**
+   * Check that `file` can be written (RECORD_FAILED otherwise) and listen for the components in `directory`, the call's
+   * (media-session.ts; its taps connect when the sockets appear).
+   */
+  static async open(file: string, directory: string, logger: Logger, clock: Clock): Promise<CallRecording> {
     const path = resolve(file)
-    await checkRecordPath(path)
-    // The muxer is node-av's: without it, BACKEND_MISSING with the install hint, before the call.
-    loadNodeAv()
-    const directory = await mkdtemp(join(tmpdir(), 'ivc-record-'))
-    await chmod(directory, 0o700)
+    await checkRecordable(path)
     const recording = new CallRecording(path, directory, logger, clock)
     try {
       for (const stream of RECORDED_STREAMS) recording.#servers.push(await recording.#listen(stream))
@@ -82,6 +88,7 @@ export class CallRecording {
       throw error
     }
 
+    openRecordings.add(recording)
     return recording
   }
 
@@ -91,20 +98,25 @@ export class CallRecording {
   }
 
   /**
-   * After the components have stopped: the rest of their frames, then the trailer. Undefined when nothing was recorded.
-   * Once: a second call (the process shutting down while the call's teardown finishes the file) waits for the first.
+   * The rest of the frames, then the trailer. Undefined when nothing was recorded. After the components have stopped
+   * (`componentsStopped`, the call's end) it takes all their frames; mid-call (`ivc control record stop`) it takes
+   * what has arrived and closes the sockets, and the taps go back to looking for a recorder. Once: a second call (the
+   * process shutting down while the call's teardown finishes the file) waits for the first.
    */
-  stop(): Promise<RecordingResult | undefined> {
-    this.#stopped ??= this.#finish()
+  stop(componentsStopped: boolean): Promise<RecordingResult | undefined> {
+    this.#stopped ??= this.#finish(componentsStopped).finally(() => openRecordings.delete(this))
     return this.#stopped
   }
 
-  async #finish(): Promise<RecordingResult | undefined> {
-    // A component that sent its last frames and exited may have left its connection in the listening socket's backlog:
-    // a whole turn of the event loop (two timer phases have a poll phase between them) accepts it, so its frames are
-    // waited for below, not cut off.
-    for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 0))
-    await this.#drained()
+  async #finish(componentsStopped: boolean): Promise<RecordingResult | undefined> {
+    if (componentsStopped) {
+      // A component that sent its last frames and exited may have left its connection in the listening socket's
+      // backlog: a whole turn of the event loop (two timer phases have a poll phase between them) accepts it, so its
+      // frames are waited for below, not cut off.
+      for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 0))
+      await this.#drained()
+    }
+
     await this.#closeSockets()
     if (!this.#writer && this.#pending.length > 0) await this.#open()
     await this.#opening
@@ -239,8 +251,13 @@ export class CallRecording {
     const closed = Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))))
     for (const socket of this.#sockets) socket.destroy()
     await closed
-    await rm(this.directory, {recursive: true, force: true})
   }
+}
+
+/** RECORD_FAILED unless `file` can be recorded (checkRecordPath), BACKEND_MISSING without node-av, the muxer's. */
+export async function checkRecordable(file: string): Promise<void> {
+  await checkRecordPath(file)
+  loadNodeAv()
 }
 
 /** RECORD_FAILED unless `file` can be created or overwritten: its directory exists and this user may write there. */

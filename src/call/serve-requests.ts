@@ -1,16 +1,18 @@
 import type {Bus} from '../bus/bus.js'
+import {IvcError} from '../foundation/errors.js'
 import type {CallDriver} from './driver.js'
 
 /** What `ivc control` can ask the call component over the bus (request types `call.*`). */
 export async function serveCallRequests(bus: Bus, driver: CallDriver): Promise<() => Promise<void>> {
   // The bus has checked the body against the type's schema (src/bus/messages.ts REQUESTS.call): a call.dial has peer,
-  // host, port and the callee's identity key, a call.set-media its kind, a call.chat its text; anything else was answered BAD_USAGE.
+  // host, port and the callee's identity key, a call.set-media its kind, a call.chat its text, a call.record
+  // its on (and file); anything else was answered BAD_USAGE.
   return bus.serve('call', async (request) => {
     switch (request.type) {
       case 'call.dial': {
         // `ivc call` run next to this user's `ivc listen`: the listener places the call (see commands/call.ts).
         const body = request.body
-        const {callId} = await driver.placeCall(body.peer, body.host, body.port, body.publicKey, body.signedAt)
+        const {callId} = await driver.placeCall(body.peer, body.host, body.port, body.publicKey, body.signedAt, body.record)
         return {callId}
       }
 
@@ -31,6 +33,14 @@ export async function serveCallRequests(bus: Bus, driver: CallDriver): Promise<(
       case 'call.chat':
         await driver.chat(request.body.text)
         return {...describeState(driver), sent: 'chat'}
+      case 'call.record': {
+        // `ivc control record start FILE|stop`: the file is the client's, resolved against its own directory.
+        const {file} = request.body
+        if (!request.body.on) return {...describeState(driver), recording: {on: false, ...(await driver.stopRecording())}}
+        if (file === undefined) throw new IvcError('BAD_USAGE', 'record start needs a file: ivc control record start FILE.mkv')
+        return {...describeState(driver), recording: {on: true, file: await driver.startRecording(file)}}
+      }
+
       case 'call.stats':
         return {
           ...describeState(driver),

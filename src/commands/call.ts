@@ -1,3 +1,5 @@
+import {resolve} from 'node:path'
+
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
@@ -11,7 +13,7 @@ import {callThroughListener} from '../call/delegate.js'
 import type {CallSummary} from '../call/driver.js'
 import {callFlags, listenAddress, mediaPlanFromFlags, peerTrust} from '../call/flags.js'
 import {findCallee} from '../call/place-call.js'
-import {checkRecordPath} from '../call/recording.js'
+import {checkRecordable} from '../call/recording.js'
 import {describeCallEvent, describeSummary} from '../call/render.js'
 import {endErrorCode} from '../call/steps.js'
 import type {EndCode} from '../call/types.js'
@@ -40,14 +42,17 @@ export default class Call extends IvcCommand<typeof Call> {
     ...directoryFlags,
     ...callFlags,
     duration: Flags.integer({env: 'IVC_CALL_DURATION', min: 1, description: 'Hang up after this many seconds with media flowing.'}),
-    record: Flags.string({helpValue: 'FILE.mkv', description: 'Record the call, both ways, video and audio as they were coded, into this Matroska file; the peer is told. Not with ivc listen running (RECORD_FAILED 35).'}),
+    record: Flags.string({helpValue: 'FILE.mkv', description: 'Record the call, both ways, video and audio as they were coded, into this Matroska file; the peer is told (also when ivc listen places the call). A path that cannot be written: RECORD_FAILED (35).'}),
   }
 
   async run(): Promise<CallSummary> {
     const user = this.requireUser()
     const {flags} = this
     const address = flags.address ?? primaryAddress()
-    if (flags.record) await checkRecordPath(flags.record)
+    // A path that cannot be written fails now, before the peer's phone rings; the call component (this process, or
+    // ivc listen) records into it as an absolute path.
+    const record = flags.record === undefined ? undefined : resolve(flags.record)
+    if (record) await checkRecordable(record)
     const directory = await openDirectoryFromFlags(flags, this.logger)
     this.logger.debug('directory open')
     this.lifecycle.onShutdown('directory', () => directory.close())
@@ -75,10 +80,8 @@ export default class Call extends IvcCommand<typeof Call> {
       const client = await this.connectBus('call-client')
       this.logger.debug('bus connected')
       if (keys) terminal = shown.then(async () => (ended ? undefined : attachCallTerminal({bus: client, user, input: process.stdin, output: process.stderr, clock: realClock, onInterrupt: () => process.kill(process.pid, 'SIGINT')})))
-      const listening = (await client.alive('call')).length > 0
-      if (listening && flags.record) throw new IvcError('RECORD_FAILED', 'ivc listen is running for this user: --record records a call ivc call runs itself', {suggestion: 'Stop ivc listen, or record without it.'})
-      summary = listening
-        ? await callThroughListener({bus: client, peer: this.args.name, ...callee, durationS: flags.duration, signal: this.lifecycle.signal, onEvent})
+      summary = (await client.alive('call')).length > 0
+        ? await callThroughListener({bus: client, peer: this.args.name, ...callee, durationS: flags.duration, record, signal: this.lifecycle.signal, onEvent})
         : await callAlone({
             bus: await this.connectBus('call'),
             logger: this.logger,
@@ -86,7 +89,7 @@ export default class Call extends IvcCommand<typeof Call> {
             address,
             answerTimeoutMs: flags.timeout * 1000,
             plan: mediaPlanFromFlags(flags),
-            record: flags.record,
+            record,
             peer: this.args.name,
             callee,
             identity: this.identity().identity,

@@ -7,19 +7,20 @@ import {IvcError} from '../foundation/errors.js'
 import {awaitStartLine, COMPONENT_START_MS, keyOf} from '../call/component-start.js'
 import {runControlComponent} from '../call/control-component.js'
 import {awaitStartFlag, componentBindFlag, stallTimeoutFlag} from '../call/flags.js'
-import {CONTROL_REQUESTS, type ControlRequest, describeStatus, requestCall, requireCallComponent} from '../call/control-client.js'
+import {CONTROL_REQUESTS, controlArgs, type ControlRequest, describeRecording, describeStatus, requestCall, requireCallComponent} from '../call/control-client.js'
 import {renderCallStats} from '../call/stats-table.js'
-import {MAX_CHAT_CHARS} from '../protocol/call/control.js'
 import {parseHostPort} from '../transport/target.js'
 
 const ACTIONS = [...Object.keys(CONTROL_REQUESTS), 'watch', 'run'] as const
 
 export default class Control extends IvcCommand<typeof Control> {
-  static override summary = 'Drive the running call of a user: accept, hang up, mute, video off, chat, stats.'
+  static override summary = 'Drive the running call of a user: accept, hang up, mute, video off, chat, record, stats.'
   static override description =
     'The local handle on a call, over the bus: asks the call component of --user (`ivc listen` or `ivc call`) to ' +
     'accept or reject the ringing call, hang up, turn audio (mute/unmute) or video (video-off/video-on) off and on — ' +
     'the peer is told and shows it — send the peer a text message (`chat TEXT`, shown on both sides as `call.chat`), ' +
+    'record the call into a Matroska file (`record start FILE.mkv`, `record stop`; the peer is told; already ' +
+    'recording, not recording, or a path that cannot be written: RECORD_FAILED (35)), ' +
     'or print its status and both streams\' live statistics. `watch` prints call ' +
     'events as JSON lines until Ctrl-C. `run` is the control component itself, started by the call component with ' +
     'the call\'s id and secret. Without a running call component, or with a verb that makes no sense now (hang up ' +
@@ -30,6 +31,7 @@ export default class Control extends IvcCommand<typeof Control> {
     {description: 'Accept the ringing call of bob', command: '<%= config.bin %> control accept --user bob'},
     {description: 'Mute, then turn video off', command: '<%= config.bin %> control mute --user alice && <%= config.bin %> control video-off --user alice'},
     {description: 'Send bob, who alice is talking to, a text message', command: '<%= config.bin %> control chat "can you hear me?" --user alice'},
+    {description: 'Record the call of alice, then stop', command: '<%= config.bin %> control record start call.mkv --user alice && <%= config.bin %> control record stop --user alice'},
     {description: 'Live statistics of both streams as JSON', command: '<%= config.bin %> control stats --user alice --json'},
     {description: 'Follow call events', command: '<%= config.bin %> control watch --user alice'},
   ]
@@ -37,7 +39,8 @@ export default class Control extends IvcCommand<typeof Control> {
   static override args = {
     action: Args.string({description: 'What to do.', required: true, options: [...ACTIONS], ignoreStdin: true}),
     // Never read from stdin (oclif's default for a missing optional arg): `run` gets its start line there.
-    text: Args.string({description: '(chat) The message, 1-2000 characters; quote it.', ignoreStdin: true}),
+    text: Args.string({description: '(chat) The message, 1-2000 characters; quote it. (record) start or stop.', ignoreStdin: true}),
+    file: Args.string({description: '(record start) The Matroska file to record the call into, e.g. call.mkv.', ignoreStdin: true}),
   }
 
   static override flags = {
@@ -53,9 +56,7 @@ export default class Control extends IvcCommand<typeof Control> {
 
   async run(): Promise<unknown> {
     const action = this.args.action as (typeof ACTIONS)[number]
-    const text = this.args.text
-    if (action === 'chat' && (!text || text.length > MAX_CHAT_CHARS)) throw new IvcError('BAD_USAGE', `chat needs a message of 1-${MAX_CHAT_CHARS} characters: ivc control chat "hello" --user NAME`)
-    if (action !== 'chat' && text !== undefined) throw new IvcError('BAD_USAGE', `${action} takes no text (only chat does)`)
+    const extra = controlArgs(action, this.args)
     const bus = await this.connectBus(action === 'run' ? 'control' : 'control-client')
     if (action === 'watch') {
       await bus.subscribe('call', (envelope) => this.output({event: envelope.type, ...envelope.body}, () => `${envelope.type} ${JSON.stringify(envelope.body)}\n`))
@@ -65,8 +66,8 @@ export default class Control extends IvcCommand<typeof Control> {
 
     if (action === 'run') return this.runComponent(bus)
     await requireCallComponent(bus)
-    const result = await requestCall(bus, action as ControlRequest, text === undefined ? {} : {text})
-    this.output(result, () => (action === 'stats' ? renderCallStats(result) : action === 'chat' ? 'sent\n' : describeStatus(result)))
+    const result = await requestCall(bus, action as ControlRequest, extra)
+    this.output(result, () => (action === 'stats' ? renderCallStats(result) : action === 'chat' ? 'sent\n' : action === 'record' ? describeRecording(result) : describeStatus(result)))
     return result
   }
 

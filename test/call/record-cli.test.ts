@@ -57,7 +57,7 @@ async function probe(file: string): Promise<Probed> {
 }
 
 describe('ivc call --record', () => {
-  it('writes both ways\' video and audio into one Matroska file ffprobe reads, and the peer is told', async () => {
+  it('writes both ways\' video and audio into one Matroska file ffprobe reads, and the peer is told, also when the caller\'s ivc listen places the call', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ivc-record-test-'))
     try {
       const file = join(dir, 'call.mkv')
@@ -67,6 +67,9 @@ describe('ivc call --record', () => {
       await bobLog.waitFor((line) => line.includes('"event":"listening"'))
       const told = await firstCallEvent(bob, 'call.recording')
       const recording = await firstCallEvent(alice, 'call.recording')
+      // alice's own listener runs the call (call.dial with record); the Ctrl-C test below records a call ivc call runs.
+      const aliceLog = lineLog(startCli(['listen', '--user', alice, '--port', '0', '--json', ...common]))
+      await aliceLog.waitFor((line) => line.includes('"event":"listening"'))
       const caller = startCli(['call', bob, '--user', alice, '--json', '--record', file, ...common])
       expect(await told.heard).toMatchObject({peer: alice, on: true, by: alice})
       expect(await recording.heard).toMatchObject({peer: bob, on: true, by: alice, file})

@@ -1,5 +1,5 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {createConnection} from 'node:net'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {createConnection, createServer, type Server, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -40,13 +40,67 @@ describe('the recording lines', () => {
   })
 })
 
+describe('RecordTap', () => {
+  it('writes nothing while no recorder listens, connects when one appears (onConnect), and again after it closed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ivc-tap-'))
+    const path = recordSocketPath(dir, 'sent-audio')
+    let nowUs = 0
+    const tap = new RecordTap(path, {...realClock, monotonicUs: () => nowUs})
+    let connects = 0
+    tap.onConnect(() => connects++)
+    const received: Buffer[] = []
+    const accepted = new Set<Socket>()
+    const listen = () =>
+      new Promise<Server>((resolve) => {
+        const server = createServer((socket) => {
+          accepted.add(socket)
+          socket.on('data', (chunk) => received.push(chunk))
+        })
+        server.listen(path, () => resolve(server))
+      })
+    // The recorder stops: it closes its connections and its socket.
+    const stop = (server: Server) => {
+      for (const socket of accepted) socket.destroy()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+    const connected = () => new Promise<void>((resolve) => tap.onConnect(() => resolve(void connects++)))
+    try {
+      tap.frame(0, 0, true, Buffer.from('lost'))
+      let server = await listen()
+      // Looked for the socket less than a quarter second ago: not yet.
+      nowUs = 100_000
+      tap.frame(1, nowUs, true, Buffer.from('lost too'))
+      nowUs = 300_000
+      let up = connected()
+      tap.frame(2, nowUs, true, Buffer.from('first'))
+      await up
+      await stop(server)
+      server = await listen()
+      nowUs = 600_000
+      up = connected()
+      // Until the tap sees the old connection closed, it may write there; then it finds the new recorder.
+      for (let seq = 3; !(await Promise.race([up.then(() => true), new Promise<false>((resolve) => setImmediate(() => resolve(false)))])); seq++) {
+        nowUs += 300_000
+        tap.frame(seq, nowUs, true, Buffer.from('again'))
+      }
+
+      expect(connects).toBe(2)
+      expect(Buffer.concat(received).includes('lost')).toBe(false)
+      tap.close()
+      await stop(server)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
+
 describe.skipIf(!probeNodeAv().ok)('CallRecording', () => {
   it('muxes what a tap hands it, timed by the stamps, finishes the file at stop, and shrugs off a bad socket', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ivc-recording-'))
     try {
       const file = join(dir, 'audio.mkv')
       const logger = recordingLogger()
-      const recording = await CallRecording.open(file, logger, realClock)
+      const recording = await CallRecording.open(file, dir, logger, realClock)
       recording.begin({'sent-audio': {format: 'pcm-s16le'}})
       // A stream the call does not have: its socket is there, its frames are ignored.
       const stray = new RecordTap(recordSocketPath(recording.directory, 'received-video'))
@@ -61,7 +115,9 @@ describe.skipIf(!probeNodeAv().ok)('CallRecording', () => {
       for (let seq = 0; seq < 100; seq++) tap.frame(seq, 5_000_000 + seq * 20_000, true, pcm)
       tap.close()
       stray.close()
-      const result = await recording.stop()
+      const result = await recording.stop(true)
+      // The call's directory is the caller's: the recorder leaves it (the session removes it at the call's end).
+      expect(existsSync(dir)).toBe(true)
       expect(result).toEqual({file, durationMs: 2000, streams: ['sent-audio']})
       const probed = await execa('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'format=duration:stream=codec_name,nb_read_frames', '-of', 'json', file])
       const json = JSON.parse(probed.stdout) as {streams: Array<{codec_name: string; nb_read_frames: string}>; format: {duration: string}}
@@ -79,7 +135,7 @@ describe.skipIf(!probeNodeAvVp8().ok)('CallRecording of VP8', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ivc-recording-'))
     try {
       const file = join(dir, 'vp8.mkv')
-      const recording = await CallRecording.open(file, recordingLogger(), realClock)
+      const recording = await CallRecording.open(file, dir, recordingLogger(), realClock)
       recording.begin({'received-video': {format: 'vp8', width: 160, height: 120}})
       const codec = new Vp8Codec(30)
       const source = new SyntheticSource(160, 120)
@@ -91,7 +147,7 @@ describe.skipIf(!probeNodeAvVp8().ok)('CallRecording of VP8', () => {
       tap.frame(100, 1_000_000, false, frames[1])
       for (const [index, payload] of frames.entries()) tap.frame(index, 1_000_000 + (index + 1) * 33_333, index === 0, payload)
       tap.close()
-      const result = await recording.stop()
+      const result = await recording.stop(true)
       expect(result?.streams).toEqual(['received-video'])
       const probed = await execa('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,width,height,nb_read_frames', '-of', 'json', file])
       expect(JSON.parse(probed.stdout).streams).toEqual([{codec_name: 'vp8', width: 160, height: 120, nb_read_frames: '10'}])

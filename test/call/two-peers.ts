@@ -436,6 +436,14 @@ export class FakeSession implements CallMediaSession {
 
   async controlReady(): Promise<void> {}
 
+  async startRecording(): Promise<void> {
+    throw new Error('not recorded in these tests')
+  }
+
+  async stopRecording(): Promise<undefined> {
+    return undefined
+  }
+
   async mediaFlowing(): Promise<void> {}
 
   onFirstFrame(listener: (kind: MediaKind, setupMs: number) => void): void {

@@ -41,7 +41,7 @@ export async function receiveAudio(
   hooks.onShutdown('audio receiver', () => receiver.close())
   options.onListening(receiver.port)
   // A call's codec comes with its start line; the secret, which frames wait for, comes no sooner (stream-audio.ts).
-  const record = recordTapFromEnv('received-audio')
+  const record = recordTapFromEnv('received-audio', process.env, clock)
   if (record) hooks.onShutdown('recording', () => record.close())
   const pipeline = new AudioReceiverPipeline(options.sink, hooks.logger, {}, clock, await options.codec, record)
   pipeline.attach(receiver)
@@ -69,7 +69,7 @@ export async function sendAudio(
   const sender = await MediaSender.connect({clock, host: options.host, port: options.port, kind: 'audio', connections: options.connections, logger: hooks.logger, secret: options.secret, waitForListenerMs: options.waitForListenerMs, startOnFirstConnection: (options.waitForListenerMs ?? 0) > 0})
   hooks.onShutdown('audio sender', () => sender.close())
   hooks.logger.info(`sending audio to ${options.host}:${options.port} over ${options.connections} connections`)
-  const record = recordTapFromEnv('sent-audio')
+  const record = recordTapFromEnv('sent-audio', process.env, clock)
   if (record) hooks.onShutdown('recording', () => record.close())
   const pipeline = new AudioSenderPipeline(options.source, sender, hooks.sending, clock, options.codec, record)
   const timer = clock.setInterval(() => hooks.onStats(pipeline.interval()), 1000)

@@ -63,6 +63,15 @@ export class KeyframeGate {
     return {requestNumber: this.#requests++ & 0xffff, seq: this.#lastSeq}
   }
 
+  /**
+   * A keyframe request now, though nothing was lost (a recording starts and wants one): it names the newest frame, so
+   * the sender makes one. None before the first frame (the sender starts with a keyframe).
+   */
+  requestNow(): {requestNumber: number; seq: number} | undefined {
+    if (this.#lastSeq === undefined) return undefined
+    return {requestNumber: this.#requests++ & 0xffff, seq: this.#lastSeq}
+  }
+
   #lose(seq: number): void {
     if (this.#waiting && this.#firstSkipped !== undefined) return
     this.#waiting = true

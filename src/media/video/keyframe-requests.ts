@@ -55,6 +55,11 @@ export class KeyframeRequests {
     return verdict
   }
 
+  /** This side wants a keyframe (a recording starts): the next frame after the gap is one, as for a request. */
+  want(): void {
+    this.#pending = true
+  }
+
   /** Before encoding a frame at `nowUs`: whether it must be a keyframe (once per honoured request, after the gap). */
   take(nowUs: number): boolean {
     if (!this.#pending || (this.#lastKeyUs !== undefined && nowUs - this.#lastKeyUs < MIN_KEYFRAME_GAP_US)) return false

@@ -115,6 +115,11 @@ export class VideoReceiverPipeline {
     this.#feedbackTimer = this.#clock.setInterval(() => this.#sendFeedback(), options.feedbackPollMs ?? 20)
     const {receiver, sink} = options
     receiver.on('frame', this.#onFrame)
+    // A recording that starts mid-call asks the peer for a keyframe, rather than wait for its next periodic one.
+    options.record?.onConnect(() => {
+      const request = this.#interFrame ? this.#gate.requestNow() : undefined
+      if (request && receiver.sendKeyframeRequest(request)) this.#keyframeRequestsSent++
+    })
     receiver.on('rtt', this.#onRtt)
     receiver.once('stream-end', ({reason}: {reason: StreamEndReason}) => void this.#finish(reason))
     void sink.failed.then((error) => {

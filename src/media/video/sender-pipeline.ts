@@ -80,6 +80,8 @@ export class VideoSenderPipeline {
       const verdict = this.keyframes.onRequest(request)
       options.logger.debug(`keyframe request ${request.requestNumber} (receiver cannot decode frame ${request.seq}): ${KEYFRAME_VERDICTS[verdict]}`)
     })
+    // A recording that starts mid-call starts with a keyframe (an inter-frame codec's; every JPEG frame is one).
+    options.record?.onConnect(() => this.keyframes.want())
     options.sender.on('bad-feedback', (reason: string) => {
       options.controller.onBadReport()
       options.logger.debug(`adapt: feedback ignored: ${reason}`)

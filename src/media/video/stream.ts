@@ -65,7 +65,7 @@ export async function sendVideo(
   if (options.selfView) hooks.onShutdown('self-view', () => options.selfView!.close())
   const top = {width: source.width, height: source.height, fps: options.fps, quality: adapt.quality}
   const controller = new AdaptController({strategy: adapt.strategy, top, maxLatencyMs: adapt.maxLatencyMs ?? DEFAULT_MAX_LATENCY_MS})
-  const record = recordTapFromEnv('sent-video')
+  const record = recordTapFromEnv('sent-video', process.env, clock)
   if (record) hooks.onShutdown('recording', () => record.close())
   const pipeline = new VideoSenderPipeline({source, codec: options.codec, sender, fps: options.fps, logger: hooks.logger, signal: hooks.signal, sending: hooks.sending, controller, clock, selfView: options.selfView, record})
   const ticker = clock.setInterval(() => hooks.onStats?.(roundStats(pipeline.stats()), pipeline.recent(), options.codec.name), 1000)
@@ -95,7 +95,7 @@ export async function receiveVideo(
   clock.setTimeout(() => options.decoder.prepare(), 0)
   receiver.once('frame', () => options.onFirstFrame?.())
   receiver.on('stream-start', ({remoteAddress, connections}) => hooks.logger.info(`video stream from ${remoteAddress} over ${connections} connections`))
-  const record = recordTapFromEnv('received-video')
+  const record = recordTapFromEnv('received-video', process.env, clock)
   if (record) hooks.onShutdown('recording', () => record.close())
   const pipeline = new VideoReceiverPipeline({receiver, decoder: options.decoder, sink: options.sink, logger: hooks.logger, clock, record})
   hooks.followPeerVideo?.((on) => {

@@ -69,7 +69,31 @@ describe('KeyframeGate (the receiver)', () => {
   })
 })
 
+describe('KeyframeGate.requestNow (a recording starts on the receiver\'s side)', () => {
+  it('asks for a keyframe naming the newest frame though nothing was lost, and keeps decoding; nothing before the first frame', () => {
+    const gate = new KeyframeGate()
+    expect(gate.requestNow()).toBeUndefined()
+    feed(gate, [[0, true], [1, false], [2, false]])
+    expect(gate.requestNow()).toEqual({requestNumber: 0, seq: 2})
+    expect(gate.admit(3, false)).toBe('decode')
+    expect(gate.requestDue(10 * KEYFRAME_REQUEST_REPEAT_US)).toBeUndefined()
+    // The sender honours it: its frame is after the last keyframe.
+    const requests = new KeyframeRequests()
+    requests.keyframeSent(0, 0)
+    expect(requests.onRequest({requestNumber: 0, seq: 2})).toBe('honoured')
+  })
+})
+
 describe('KeyframeRequests (the sender)', () => {
+  it('makes a keyframe this side wants (a recording starts) once MIN_KEYFRAME_GAP_US has passed since the last one', () => {
+    const requests = new KeyframeRequests()
+    requests.keyframeSent(0, 0)
+    requests.want()
+    expect(requests.take(MIN_KEYFRAME_GAP_US - 1)).toBe(false)
+    expect(requests.take(MIN_KEYFRAME_GAP_US)).toBe(true)
+    expect(requests.take(MIN_KEYFRAME_GAP_US)).toBe(false)
+  })
+
   it('honours a request with one keyframe, ignores one its frame shows was sent before that keyframe arrived, and honours one for a loss after it', () => {
     const requests = new KeyframeRequests()
     requests.keyframeSent(0, 0)

@@ -1,7 +1,12 @@
 import {EventEmitter} from 'node:events'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {createServer, type Socket} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
+import {RecordTap, recordSocketPath} from '../../../src/media/record-tap.js'
 import type {SinkFrame, VideoFrame, VideoSink} from '../../../src/media/types.js'
 import {VideoDecodeStage} from '../../../src/media/video/decode-stage.js'
 import {VideoReceiverPipeline} from '../../../src/media/video/receiver-pipeline.js'
@@ -50,8 +55,7 @@ class SlowStartSink implements VideoSink {
 const picture: VideoFrame = {width: 2, height: 2, format: 'gray', data: Buffer.alloc(4)}
 
 /** `undecodable`: frames the codec fails on, as it would on a corrupt packet. */
-function setup(undecodable: number[] = []) {
-  const clock = new FakeClock(1000)
+function setup(undecodable: number[] = [], clock = new FakeClock(1000), record?: RecordTap) {
   const receiver = new FakeReceiver()
   const sink = new SlowStartSink()
   const decoded: number[] = []
@@ -65,7 +69,7 @@ function setup(undecodable: number[] = []) {
 
   const codec = {name: 'h264', decode, encode: async () => Buffer.alloc(0)}
   const decoder = new VideoDecodeStage({format: 'h264', sink, codecs: {create: async () => codec}})
-  const pipeline = new VideoReceiverPipeline({receiver: receiver as unknown as MediaReceiver, decoder, sink, logger: recordingLogger(), clock})
+  const pipeline = new VideoReceiverPipeline({receiver: receiver as unknown as MediaReceiver, decoder, sink, logger: recordingLogger(), clock, record})
   const frame = (seq: number, key = false): void => {
     const now = clock.monotonicUs()
     const payload = Buffer.alloc(4)
@@ -82,6 +86,37 @@ function setup(undecodable: number[] = []) {
 }
 
 describe('the video receiver with an inter-frame stream', () => {
+  it('asks the sender for a keyframe when a recording starts mid-stream (its record tap connects), and goes on decoding', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ivc-receiver-tap-'))
+    const clock = new FakeClock(1000)
+    const path = recordSocketPath(dir, 'received-video')
+    const {receiver, sink, decoded, frame, settle, pipeline} = setup([], clock, new RecordTap(path, clock))
+    const accepted: Socket[] = []
+    const recorder = createServer((socket) => accepted.push(socket.resume()))
+    try {
+      sink.release()
+      await settle()
+      let seq = 0
+      for (; seq < 5; seq++) frame(seq, seq === 0)
+      await settle()
+      expect(receiver.requests).toEqual([])
+      await new Promise<void>((resolve) => recorder.listen(path, resolve))
+      // Frames go on (33 ms apart): the tap finds the socket at one within a quarter second, and connects.
+      while (receiver.requests.length === 0) {
+        frame(seq++)
+        await settle()
+      }
+
+      expect(receiver.requests[0].seq).toBeLessThan(seq)
+      expect(pipeline.keyframes).toEqual({requests: 1, skipped: 0})
+      expect(decoded).toEqual(Array.from({length: seq}, (_, index) => index))
+    } finally {
+      for (const socket of accepted) socket.destroy()
+      await new Promise((resolve) => recorder.close(resolve))
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
   it('decodes, in order, the frames a busy sink cannot show, so the stream goes on without a keyframe', async () => {
     const {receiver, sink, decoded, frame, settle, pipeline} = setup()
     await settle()

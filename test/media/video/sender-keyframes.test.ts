@@ -1,10 +1,15 @@
 import {EventEmitter} from 'node:events'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {createServer, type Socket} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
 import {AdaptController, type AdaptStrategy} from '../../../src/adapt/index.js'
 import type {VideoFrame, VideoSource} from '../../../src/media/types.js'
 import type {InterFrameVideoCodec} from '../../../src/media/video/inter-frame.js'
+import {RecordTap, recordSocketPath} from '../../../src/media/record-tap.js'
 import {MIN_KEYFRAME_GAP_US} from '../../../src/media/video/keyframe-requests.js'
 import {VideoSenderPipeline} from '../../../src/media/video/sender-pipeline.js'
 import type {MediaSender} from '../../../src/transport/index.js'
@@ -55,13 +60,12 @@ class RecordingSender extends EventEmitter {
 
 const source: VideoSource = {width: 640, height: 480, read: async () => ({width: 640, height: 480, format: 'gray', data: Buffer.alloc(640 * 480)}), close: async () => {}}
 
-function pipeline(strategy: AdaptStrategy, startKbps?: number) {
-  const clock = new FakeClock()
+function pipeline(strategy: AdaptStrategy, startKbps?: number, clock = new FakeClock(), record?: RecordTap) {
   const codec = new RecordingCodec()
   const sender = new RecordingSender()
   const controller = new AdaptController({strategy, top: {width: 640, height: 480, fps: 30, quality: 80}, startKbps})
   const abort = new AbortController()
-  const run = new VideoSenderPipeline({source, codec, sender: sender as unknown as MediaSender, fps: 30, logger: recordingLogger(), signal: abort.signal, controller, clock}).run()
+  const run = new VideoSenderPipeline({source, codec, sender: sender as unknown as MediaSender, fps: 30, logger: recordingLogger(), signal: abort.signal, controller, clock, record}).run()
   /** Let the pipeline take every frame due by now + ms, a frame interval at a time. */
   const advance = async (ms: number) => {
     for (let step = 0; step < ms; step += 10) {
@@ -74,6 +78,29 @@ function pipeline(strategy: AdaptStrategy, startKbps?: number) {
 }
 
 describe('the video sender with an inter-frame codec', () => {
+  it('makes a keyframe when a recording starts mid-stream (its record tap connects), with no request from the receiver', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ivc-sender-tap-'))
+    const clock = new FakeClock()
+    const {sender, advance, stop} = pipeline('gcc', undefined, clock, new RecordTap(recordSocketPath(dir, 'sent-video'), clock))
+    const accepted: Socket[] = []
+    const recorder = createServer((socket) => accepted.push(socket.resume()))
+    try {
+      await advance(1000)
+      expect(sender.frames.map((frame) => frame.key).lastIndexOf(true)).toBe(0)
+      const from = sender.frames.length
+      const taken = new Promise((resolve) => recorder.once('connection', resolve))
+      await new Promise<void>((resolve) => recorder.listen(recordSocketPath(dir, 'sent-video'), resolve))
+      while (accepted.length === 0) await Promise.race([taken, advance(40)])
+      await advance(MIN_KEYFRAME_GAP_US / 1000 + 100)
+      expect(sender.frames.slice(from).some((frame) => frame.key)).toBe(true)
+    } finally {
+      await stop()
+      for (const socket of accepted) socket.destroy()
+      await new Promise((resolve) => recorder.close(resolve))
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
   it('makes a keyframe on a request for a loss after the last keyframe, once the gap has passed, and marks keyframes on the wire', async () => {
     const {sender, advance, stop} = pipeline('gcc')
     await advance(100)
