@@ -29,7 +29,9 @@ export type ControlArgs = {text?: string; on?: boolean; file?: string}
 export function controlArgs(action: string, words: {text?: string; file?: string}): ControlArgs {
   const {text, file} = words
   if (action === 'chat') {
-    if (!text || text.length > MAX_CHAT_CHARS || file !== undefined) throw new IvcError('BAD_USAGE', `chat needs a message of 1-${MAX_CHAT_CHARS} characters: ivc control chat "hello" --user NAME`)
+    // Unquoted words would arrive as several arguments: say so rather than send the first word alone.
+    if (file !== undefined) throw new IvcError('BAD_USAGE', 'chat takes one message: quote it, e.g. ivc control chat "hello there" --user NAME')
+    if (!text || text.length > MAX_CHAT_CHARS) throw new IvcError('BAD_USAGE', `chat needs a message of 1-${MAX_CHAT_CHARS} characters: ivc control chat "hello" --user NAME`)
     return {text}
   }
 

@@ -105,7 +105,7 @@ const rejected: Case[] = [
   {command: StreamAudio, argv: ['--connections', '65']},
   {command: Control, argv: []},
   {command: Control, argv: ['dance']},
-  {command: Control, argv: ['chat', 'hi', 'there']},
+  {command: Control, argv: ['chat', 'hi', 'there', 'all']},
   {command: Control, argv: ['run', '--control-port', '-1']},
   {command: Listen, argv: ['--auto-accept', '--auto-reject']},
   {command: Listen, argv: ['--size', '10x10']},
