@@ -215,9 +215,12 @@ export class UiSession {
       return undefined
     })
     if (!entries || this.#closed) return
-    this.#people = entries
+    const people: Person[] = entries
       .filter((entry) => entry.name !== this.#account.user && entry.ports.call !== undefined && entry.status !== 'offline')
       .map((entry) => ({name: entry.name, status: entry.status === 'in-call' ? 'in-call' : 'online'}))
+    // A change to an entry the page does not show (an address, a port) is no news to it.
+    if (JSON.stringify(people) === JSON.stringify(this.#people)) return
+    this.#people = people
     this.#broadcast({v: 1, type: 'people', people: this.#people})
   }
 }

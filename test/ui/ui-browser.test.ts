@@ -87,6 +87,13 @@ describe('ivc ui in a real browser: two people, their ui processes, Redis and TC
     await bobPage.locator('#people li', {hasText: alice}).waitFor({timeout: STEP_MS})
     const bobRow = alicePage.locator('#people li', {hasText: bob})
     await bobRow.waitFor({timeout: STEP_MS})
+    // Someone else comes online: alice's list shows them, and bob's row (his Call button) stays the same element, so a
+    // click on it is never lost to a list built anew.
+    const bobButton = await bobRow.locator('button.call').elementHandle()
+    const dan = name('dan')
+    startCli(['presence', '--user', dan, '--redis', redis, '--address', '127.0.0.1', '--call-port', '9', '--heartbeat-ms', '200', '--expiry-ms', '1000'])
+    await alicePage.locator('#people li', {hasText: dan}).waitFor({timeout: STEP_MS})
+    expect(await bobButton!.evaluate((element) => element.isConnected)).toBe(true)
     await alicePage.screenshot({path: `${SHOTS}home.png`})
 
     // Home → Calling, and bob's Home → Incoming with alice's name; bob declines: both Home, each told why.
