@@ -11,6 +11,7 @@ import {safetyNumber} from '../security/safety-number.js'
 import {CallBook, type CallSummary} from './call-book.js'
 import {judgeInvite, signAccept, signInvite} from './call-identity.js'
 import {answerKeys} from './call-keys.js'
+import {CallRecordings, type RecordableCall} from './call-recordings.js'
 import {receivedInvite, sentInvite} from './setup-states.js'
 import type {Clock} from '../foundation/clock.js'
 import {finishRecordings} from './recording.js'
@@ -65,10 +66,7 @@ export class CallDriver {
   /** The signed-at time of the directory entry each peer was last called at, pinned with its key once the call is up. */
   readonly #entrySignedAt = new Map<string, number>()
   #listener: {port: number; close(): Promise<void>} | undefined
-  /** Who recorded each call in progress (us or the peer), for its summary. */
-  readonly #recordedBy = new Map<string, string>()
-  /** The file each call placed with `record` is recorded into once it begins. */
-  readonly #recordFromStart = new Map<string, string>()
+  readonly #recordings: CallRecordings
 
   constructor(private readonly options: CallDriverOptions) {
     this.#state = initialCallState({
@@ -76,6 +74,7 @@ export class CallDriver {
       ...(options.answerTimeoutMs ? {answerTimeoutMs: options.answerTimeoutMs} : {}),
       ...(options.stallTimeoutMs ? {stallTimeoutMs: options.stallTimeoutMs} : {}),
     })
+    this.#recordings = new CallRecordings({user: options.user, bus: options.bus, logger: options.logger, emit: (event, callId, body) => this.#emit(event, callId, body)})
     options.media.onComponentExit((component, reason, side) => {
       const state = this.#state
       if (state.kind === 'in-call' || state.kind === 'ending') this.dispatch({type: 'component-exited', callId: state.call.callId, component, reason, side})
@@ -112,9 +111,7 @@ export class CallDriver {
         if (state.kind === 'in-call' && state.call.callId === callId) this.#emit('call.chat', callId, {peer: state.call.peer, direction: 'in', text: envelope.body.text})
       } else if (envelope.type === 'control.recording') {
         const state = this.#state
-        if (state.kind !== 'in-call' || state.call.callId !== callId) return
-        if (envelope.body.on) this.#recordedBy.set(callId, state.call.peer)
-        this.#emit('call.recording', callId, {peer: state.call.peer, on: envelope.body.on, by: state.call.peer})
+        if (state.kind === 'in-call' && state.call.callId === callId) this.#recordings.peerRecording(callId, state.call.peer, envelope.body.on)
       }
     })
   }
@@ -145,7 +142,7 @@ export class CallDriver {
     }
 
     // The call's components start now, while the peer rings (media-session.ts).
-    if (record !== undefined) this.#recordFromStart.set(callId, record)
+    if (record !== undefined) this.#recordings.recordFromStart(callId, record)
     this.#book.session = session
     session.startCaller(peer, media)
     return {callId, ended}
@@ -211,29 +208,16 @@ export class CallDriver {
    * Record the call in progress from now on into `file` (`ivc control record start`): NO_CALL without one,
    * RECORD_FAILED when it is already recorded or `file` cannot be written. The peer is told, and so is our bus.
    */
-  async startRecording(file: string): Promise<string> {
-    const {callId, peer, session} = this.#recordableCall()
-    if (session.recordingFile !== undefined) throw new IvcError('RECORD_FAILED', `the call is already being recorded to ${session.recordingFile}`, {suggestion: 'Stop that recording first: ivc control record stop.'})
-    await session.startRecording(file)
-    const recording = session.recordingFile!
-    this.#recordedBy.set(callId, this.options.user)
-    this.#emit('call.recording', callId, {peer, on: true, by: this.options.user, file: recording})
-    await this.#tellPeerRecording(callId, peer, true)
-    return recording
+  startRecording(file: string): Promise<string> {
+    return this.#recordings.start(this.#recordableCall(), file)
   }
 
   /** Stop the recording of the call in progress (`ivc control record stop`): its file is finished; the peer is told. */
-  async stopRecording(): Promise<{file: string; durationMs?: number; streams?: string[]}> {
-    const {callId, peer, session} = this.#recordableCall()
-    const file = session.recordingFile
-    if (file === undefined) throw new IvcError('RECORD_FAILED', 'the call is not being recorded', {suggestion: 'Start a recording with ivc control record start FILE.mkv.'})
-    const result = await session.stopRecording()
-    this.#emit('call.recording', callId, {peer, on: false, by: this.options.user, file})
-    await this.#tellPeerRecording(callId, peer, false)
-    return result ?? {file}
+  stopRecording(): Promise<{file: string; durationMs?: number; streams?: string[]}> {
+    return this.#recordings.stop(this.#recordableCall())
   }
 
-  #recordableCall(): {callId: string; peer: string; session: CallMediaSession} {
+  #recordableCall(): RecordableCall {
     const state = this.#state
     const session = this.#book.session
     if (state.kind !== 'in-call' || session?.callId !== state.call.callId) throw new IvcError('NO_CALL', 'no call in progress to record')
@@ -390,9 +374,7 @@ export class CallDriver {
     const payload: Record<string, unknown> = {callId, ...body}
     if (event === 'call.replaced') this.#book.replaced(callId, String(body.replacedBy))
     if (event === 'call.ended') {
-      payload.summary = this.#book.ended(callId, body as unknown as CallEnd, this.#recordedBy.get(callId))
-      this.#recordedBy.delete(callId)
-      this.#recordFromStart.delete(callId)
+      payload.summary = this.#book.ended(callId, body as unknown as CallEnd, this.#recordings.ended(callId))
     }
     this.options.onEvent(event, payload)
     // The reducer's effects carry bodies as records (types.ts); subscribers check them against messages.ts.
@@ -414,9 +396,7 @@ export class CallDriver {
         if (!now.call.sending.local[kind]) void this.#setLocalMedia(call.callId, kind, false)
       }
 
-      const record = this.#recordFromStart.get(call.callId)
-      this.#recordFromStart.delete(call.callId)
-      if (record !== undefined) await this.startRecording(record).catch((error: Error) => this.options.logger.warn(`the call is not recorded: ${error.message}`))
+      await this.#recordings.begin({callId: call.callId, peer: call.peer, session})
       await session.mediaFlowing()
       if (this.#state.kind !== 'in-call' || this.#state.call.callId !== call.callId) return
       this.#emit('call.media-up', call.callId, {peer: call.peer, formats: callFormats(call.role, call.local, call.remote)})
@@ -433,15 +413,6 @@ export class CallDriver {
     // If that step did not end the call (the teardown timer or a shutdown ended it first), its summary went out
     // without media stats, and nothing will read these.
     this.#book.dropSummaries(callId)
-  }
-
-  /** The peer is told over the control connection that we record the call, or stopped (it shows `call.recording`). */
-  async #tellPeerRecording(callId: string, peer: string, on: boolean): Promise<void> {
-    try {
-      await this.options.bus.request('control', 'control.send', {message: {type: 'recording', on}}, {callId})
-    } catch (error) {
-      this.options.logger.warn(`telling ${peer} the call is ${on ? '' : 'no longer '}recorded failed: ${(error as Error).message}`)
-    }
   }
 
   async #setLocalMedia(callId: string, kind: MediaKind, on: boolean): Promise<void> {
