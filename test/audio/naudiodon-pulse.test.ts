@@ -81,12 +81,15 @@ describe('naudiodon through PulseAudio', () => {
     for (const line of String(result.stdout).trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow()
     const summary = JSON.parse(String(result.stdout).trim().split('\n').at(-1)!)
     expect(summary.sink).toMatchObject({sink: 'speaker', device: 'pulse'})
-    const heard = audibleSpan(await recorder.stop())
-    expect(medianFrequency(heard)).toBeGreaterThan(990)
-    expect(medianFrequency(heard)).toBeLessThan(1010)
+    const monitor = await recorder.stop()
+    const heard = audibleSpan(monitor)
+    // What to look at when it fails: the receiver's summary (its sink's frames, drops and queue) and what the monitor heard.
+    const seen = `${heard.length / FRAME_BYTES} frames audible of ${monitor.length / FRAME_BYTES} recorded; receiver: ${JSON.stringify(summary)}`
+    expect(medianFrequency(heard), seen).toBeGreaterThan(990)
+    expect(medianFrequency(heard), seen).toBeLessThan(1010)
     // The monitor heard the whole stream: every frame but those the jitter buffer skipped (counted), give or take the
     // quiet edges of the span (an underrun on a busy host only adds silence inside it).
-    expect(heard.length / FRAME_BYTES).toBeGreaterThanOrEqual(150 - summary.dropped - summary.lost - 3)
+    expect(heard.length / FRAME_BYTES, seen).toBeGreaterThanOrEqual(150 - summary.dropped - summary.lost - 3)
   }, 120_000)
 
   it('captures from the mic source: a tone played into the null sink arrives in the recorded WAV', async () => {
