@@ -34,6 +34,7 @@ afterAll(async () => {
 afterEach(killAll)
 
 interface Window {
+  id: string
   title: string
   left: number
   top: number
@@ -45,18 +46,33 @@ interface Window {
 async function windows(): Promise<Window[]> {
   // A window that goes while xwininfo walks the tree makes it fail after listing the rest: what it listed still counts.
   const {stdout} = await execa('xwininfo', ['-root', '-tree'], {env: {DISPLAY: display}, reject: false})
-  return [...stdout.matchAll(/^\s*0x[\da-f]+ "(.*)": \(.*\)\s+(\d+)x(\d+)\+(-?\d+)\+(-?\d+)/gm)].map(([, title, width, height, left, top]) => ({title, left: Number(left), top: Number(top), width: Number(width), height: Number(height)}))
+  return [...stdout.matchAll(/^\s*(0x[\da-f]+) "(.*)": \(.*\)\s+(\d+)x(\d+)\+(-?\d+)\+(-?\d+)/gm)].map(([, id, title, width, height, left, top]) => ({id, title, left: Number(left), top: Number(top), width: Number(width), height: Number(height)}))
 }
 
-/** Ask the X server (each query paces the next) until `titles` are all shown; returns those windows. */
+/**
+ * `window` as the X server has it now, if it is on the screen (mapped). The tree lists unmapped windows too, and ffplay
+ * sets its window's title and size before its place and maps it last (video_open): a window found by title and size
+ * may still be where SDL created it, unmapped and centred on the screen, where a grab reads black. Once mapped it is
+ * at its place: the geometry xwininfo reads after the map state is where it stays.
+ */
+async function shown(window: Window): Promise<Window | undefined> {
+  const {stdout} = await execa('xwininfo', ['-id', window.id], {env: {DISPLAY: display}, reject: false})
+  if (!/Map State:\s+IsViewable/.test(stdout)) return undefined
+  const field = (label: string) => Number(new RegExp(`${label}:\\s+(-?\\d+)`).exec(stdout)?.[1])
+  return {...window, left: field('Absolute upper-left X'), top: field('Absolute upper-left Y'), width: field('Width'), height: field('Height')}
+}
+
+/** Ask the X server (each query paces the next) until `titles` are all on the screen; returns those windows. */
 async function windowsTitled(titles: string[], timeoutMs = 120_000, ready: (found: Window[]) => boolean = () => true): Promise<Window[]> {
   const deadline = Date.now() + timeoutMs
   let seen: Window[] = []
   while (Date.now() < deadline) {
     seen = await windows()
     const found = titles.map((title) => seen.find((window) => window.title === title))
-    // ffplay maps its window at a default size and resizes it at the first frame: `ready` waits for that.
-    if (found.every(Boolean) && ready(found as Window[])) return found as Window[]
+    if (!found.every(Boolean)) continue
+    const onScreen = await Promise.all(found.map((window) => shown(window!)))
+    // ffplay creates its window at a default size and sizes it for the first frame: `ready` waits for that.
+    if (onScreen.every(Boolean) && ready(onScreen as Window[])) return onScreen as Window[]
   }
 
   throw new Error(`windows ${JSON.stringify(titles)} never all showed at their size; saw ${JSON.stringify(seen)}`)
