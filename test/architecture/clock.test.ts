@@ -26,8 +26,7 @@ export const ALLOWED: Record<string, string> = {
   'commands/stream-video.ts': 'the --duration deadline of a CLI command, and deferring codec loading a turn (setImmediate)',
   'bus/private-redis.ts': 'waits for a spawned redis-server to accept connections: a start-up deadline on a real process',
   'plugins/audio/ffplay-sink.ts': 'kill deadline for a child process (real time: the child runs in real time)',
-  'plugins/audio/speaker-sink.ts': 'waits for the audio device to drain (real time: the device plays in real time)',
-  'plugins/audio/portaudio-host.ts': 'kill deadline for a child process (real time: the child runs in real time)',
+  'plugins/audio/portaudio-host.ts': 'waits for an output to drain, then a kill deadline for a child process (real time: the device and the child run in real time)',
   'plugins/video/pipe-sink.ts': 'kill deadline for a child process (real time: the child runs in real time)',
 }
 

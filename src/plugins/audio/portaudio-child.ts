@@ -22,11 +22,21 @@ try {
   else pcm.pipe(stream)
   stream.start()
   report({ok: true})
-  // The parent closes fd 3 (or dies): stop the stream and leave.
-  const quit = () => stream.quit(() => process.exit(0))
-  pcm.on('close', quit)
-  pcm.on('error', quit)
-  process.on('SIGTERM', quit)
+  if (direction === 'input') {
+    // The parent closes fd 3 (or dies): stop capturing and leave.
+    const quit = () => stream.quit(() => process.exit(0))
+    pcm.on('close', quit)
+    pcm.on('error', quit)
+    process.on('SIGTERM', quit)
+  } else {
+    // The parent ends fd 3 (or dies): play what is queued, then leave. The pipe ends the stream at EOF; when its last
+    // write is queued naudiodon quits itself ('finish' → quit('WAIT'): the device plays out its buffers) and then
+    // emits 'finished'. Quitting here on the socket's 'close' instead dropped what still waited in the stream's
+    // JavaScript buffer, and a second quit racing naudiodon's own kept the child from exiting until it was killed.
+    stream.on('finished', () => process.exit(0))
+    pcm.on('error', () => stream.end())
+    process.on('SIGTERM', () => stream.abort(() => process.exit(0)))
+  }
 } catch (error) {
   report({ok: false, error: toIvcError(error).toJSON()})
   process.exit(1)

@@ -33,8 +33,15 @@ export function parsePortAudioStatus(text: string): z.infer<typeof portAudioStat
 export interface PortAudioStream {
   /** The PCM: readable for an input (microphone), writable for an output (speaker). */
   pcm: Socket
-  close(): Promise<void>
+  /**
+   * Stops the stream. With `drainMs`, an output first ends its PCM and waits up to that long for the child to play
+   * what is queued and exit; then (or at once, for an input) the pipe is destroyed and the child killed if it lingers.
+   */
+  close(drainMs?: number): Promise<void>
 }
+
+/** How long a child may take to exit once its pipe is gone before it is killed. */
+const EXIT_GRACE_MS = 2000
 
 /**
  * Opens a PortAudio stream in a child process (portaudio-child.ts) so naudiodon's printf()s never reach our stdout;
@@ -64,12 +71,23 @@ export async function openPortAudio(direction: 'input' | 'output', device: {id: 
   await opened
   return {
     pcm,
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return
+    async close(drainMs = 0) {
+      const running = () => child.exitCode === null && child.signalCode === null
+      if (!running()) return
       const exited = new Promise((resolve) => child.once('exit', resolve))
+      if (drainMs > 0) {
+        pcm.end()
+        // Real time, not a Clock: the device plays in real time.
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))])
+        clearTimeout(timer)
+        if (!running()) return
+        logger?.warn(`audio ${direction}: the device did not finish playing within ${drainMs} ms; what is left is dropped`)
+      }
+
       pcm.destroy()
       // Real time, not a Clock: a kill deadline for a real child process.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 2000)
+      const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_GRACE_MS)
       await exited
       clearTimeout(timer)
     },

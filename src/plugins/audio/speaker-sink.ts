@@ -11,6 +11,14 @@ import {openPortAudio} from './portaudio-host.js'
  */
 const MAX_QUEUED_BYTES = 100 * FRAME_BYTES
 
+/**
+ * What closing allows beyond the audio still queued here, for the audio already past this end of the pipe: the
+ * socket's kernel buffer and the helper's own queue (together about 2 s of audio at most) and the device's latency and
+ * stop. A device that underruns on a busy host plays late rather than skipping (PortAudio reported a dozen output
+ * underflows in a 3 s stream at load 20), so at the end of a stream that much lag is still to be played.
+ */
+const DRAIN_ALLOWANCE_MS = 4000
+
 /** The `speaker` sink: a PortAudio output stream (naudiodon, in a helper process) fed one 20 ms frame per playout tick. */
 export async function createSpeakerSink(device: string | undefined, logger?: Logger): Promise<AudioSink> {
   const chosen = await resolveAudioDevice(device, 'output')
@@ -33,16 +41,9 @@ export async function createSpeakerSink(device: string | undefined, logger?: Log
       output.write(pcm)
     },
     async close() {
-      // Let what is queued play out (bounded), then stop the stream.
-      await new Promise<void>((resolve) => {
-        // Real time, not a Clock: the device drains in real time.
-        const timer = setTimeout(resolve, 2000)
-        output.end(() => {
-          clearTimeout(timer)
-          resolve()
-        })
-      })
-      await stream.close()
+      // Let what is queued play out, bounded by how much that can be: the end of a stream is part of it (a file played
+      // to the speaker, the last words of a call).
+      await stream.close(((output.writableLength ?? 0) / FRAME_BYTES) * 20 + DRAIN_ALLOWANCE_MS)
       return {sink: 'speaker', device: chosen.name, frames, dropped, maxQueuedMs: (maxQueuedBytes / FRAME_BYTES) * 20}
     },
   }
