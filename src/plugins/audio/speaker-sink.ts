@@ -1,5 +1,5 @@
 import type {Logger} from '../../foundation/logger.js'
-import {FRAME_BYTES} from '../../media/audio/format.js'
+import {FRAME_BYTES, FRAME_MS} from '../../media/audio/format.js'
 import type {AudioSink} from '../../media/audio/types.js'
 import {resolveAudioDevice} from './devices.js'
 import {openPortAudio} from './portaudio-host.js'
@@ -18,6 +18,9 @@ const MAX_QUEUED_BYTES = 100 * FRAME_BYTES
  * underflows in a 3 s stream at load 20), so at the end of a stream that much lag is still to be played.
  */
 const DRAIN_ALLOWANCE_MS = 4000
+
+/** How long `bytes` of PCM play. */
+const playMs = (bytes: number) => (bytes / FRAME_BYTES) * FRAME_MS
 
 /** The `speaker` sink: a PortAudio output stream (naudiodon, in a helper process) fed one 20 ms frame per playout tick. */
 export async function createSpeakerSink(device: string | undefined, logger?: Logger): Promise<AudioSink> {
@@ -43,8 +46,8 @@ export async function createSpeakerSink(device: string | undefined, logger?: Log
     async close() {
       // Let what is queued play out, bounded by how much that can be: the end of a stream is part of it (a file played
       // to the speaker, the last words of a call).
-      await stream.close(((output.writableLength ?? 0) / FRAME_BYTES) * 20 + DRAIN_ALLOWANCE_MS)
-      return {sink: 'speaker', device: chosen.name, frames, dropped, maxQueuedMs: (maxQueuedBytes / FRAME_BYTES) * 20}
+      await stream.close(playMs(output.writableLength ?? 0) + DRAIN_ALLOWANCE_MS)
+      return {sink: 'speaker', device: chosen.name, frames, dropped, maxQueuedMs: playMs(maxQueuedBytes)}
     },
   }
 }
