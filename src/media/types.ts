@@ -48,8 +48,10 @@ export type SinkFrame = {seq: number; captureUs: number} & ({picture: VideoFrame
 export interface SinkReport {
   /** Frames the sink could not take (busy pipe, slow decode): dropped, counted. */
   dropped: number
-  /** Set by sinks that read the stamped sequence numbers back (null): frames whose stamp did not increase. */
+  /** Set by sinks that read the stamped sequence numbers back (null): frames whose stamp went back. */
   outOfOrder?: number
+  /** Frames that showed the previous frame's stamp again (an inter-frame codec's skipped blocks; see NullSink). */
+  repeated?: number
   /** Frames whose stamp could not be read (not a synthetic source, or damaged). */
   unreadable?: number
   verified?: number

@@ -116,7 +116,7 @@ export async function receiveVideo(
     if (pipeline.stills > 0) hooks.logger.info(`video-off stills shown: ${pipeline.stills}`)
     const keyframes = pipeline.keyframes
     if (keyframes.requests + keyframes.skipped > 0) hooks.logger.info(`keyframe requests sent: ${keyframes.requests}; frames skipped waiting for a keyframe: ${keyframes.skipped}`)
-    if (report.verified !== undefined) hooks.logger.info(`video sink ${options.sink.name}: ${report.verified} stamps verified, ${report.unreadable ?? 0} unreadable, ${report.outOfOrder ?? 0} out of order`)
+    if (report.verified !== undefined) hooks.logger.info(`video sink ${options.sink.name}: ${report.verified} stamps verified, ${report.unreadable ?? 0} unreadable, ${report.outOfOrder ?? 0} out of order, ${report.repeated ?? 0} repeated`)
     return {stats: roundStats(pipeline.stats()), end, sinkError: pipeline.sinkError}
   } finally {
     clock.clearTimeout(ticker)
