@@ -41,7 +41,12 @@ export interface AudioJitterStats {
   underruns: number
   /** Frames that arrived after their playout time and were thrown away. */
   late: number
-  /** Frames given up on (a hole with later frames waiting); each was concealed. */
+  /**
+   * Frames of the stream never played nor dropped: a hole given up on with later frames waiting (concealed), a frame
+   * moved past with nothing to play (counted once a frame shows it was part of the stream: it, or a later one, came),
+   * or one that came after playout had started from a later one. With played and dropped, every frame from the first
+   * to the last that came is counted once.
+   */
   lost: number
   /** Frames skipped to bring the delay back down, or pushed out by overflow. */
   dropped: number
@@ -80,6 +85,13 @@ export class AudioJitterBuffer {
   #next: number | undefined
   #startAtMs = 0
   #started = false
+  /** The frame playout started from: one before it that comes later is lost (counted then). */
+  #firstPlayed: number | undefined
+  /**
+   * The first of the frames moved past with nothing held (an underrun past the maximum delay), up to `#next`: counted
+   * as lost only when a frame shows they were part of the stream, for past its last frame they never existed.
+   */
+  #uncountedFrom: number | undefined
   #targetMs: number
   #lastGood: Buffer | undefined
   #concealRun = 0
@@ -101,6 +113,7 @@ export class AudioJitterBuffer {
     const ext = this.#extend(seq)
     this.#stats.received++
     this.#spread.add(ext, nowMs)
+    this.#countPassed(ext)
     if (this.#next !== undefined && ext < this.#next) {
       if (!this.#started) {
         // Before playout starts an earlier frame simply becomes the first one.
@@ -130,6 +143,7 @@ export class AudioJitterBuffer {
   pull(nowMs: number): Playout {
     if (this.#next === undefined || (!this.#started && nowMs < this.#startAtMs)) return {kind: 'buffering'}
     this.#started = true
+    this.#firstPlayed ??= this.#next
     this.#adaptTarget()
     let delayMs = nowMs - (this.#spread.base + this.#next * this.#frameMs)
     let held = this.#frames.get(this.#next)
@@ -156,7 +170,10 @@ export class AudioJitterBuffer {
     if (this.#frames.size === 0) {
       this.#stats.underruns++
       // Waiting cannot help past the maximum delay: give the frame up so the stream moves on when audio returns.
-      if (delayMs > this.#maxDelayMs) this.#next++
+      if (delayMs > this.#maxDelayMs) {
+        this.#uncountedFrom ??= this.#next
+        this.#next++
+      }
       return this.#conceal('underrun')
     }
 
@@ -196,6 +213,19 @@ export class AudioJitterBuffer {
     return {kind: 'concealed', pcm: concealFrame(this.#lastGood, this.#concealRun), reason}
   }
 
+  /** Frame `ext` came: it shows that the frames before it that were passed over uncounted are the stream's, lost. */
+  #countPassed(ext: number): void {
+    if (this.#firstPlayed !== undefined && ext < this.#firstPlayed) {
+      this.#stats.lost += this.#firstPlayed - ext
+      this.#firstPlayed = ext
+    }
+
+    if (this.#uncountedFrom === undefined || ext < this.#uncountedFrom) return
+    const upTo = Math.min(ext + 1, this.#next!)
+    this.#stats.lost += upTo - this.#uncountedFrom
+    this.#uncountedFrom = upTo < this.#next! ? upTo : undefined
+  }
+
   #adaptTarget(): void {
     if (this.#spread.count < this.#warmup) return
     // Frames play from half a frame before the target on (the tick's phase), so a frame of headroom over the spread
@@ -209,7 +239,8 @@ export class AudioJitterBuffer {
     const next = this.#next!
     if (ext - next < this.#capacity) return
     const newNext = ext - this.#capacity + 1
-    for (let seq = next; seq < newNext; seq++) if (this.#frames.delete(seq)) this.#stats.dropped++
+    // Held frames are dropped; holes (frames yet to come, if ever) are lost: a later frame shows they were the stream's.
+    for (let seq = next; seq < newNext; seq++) this.#stats[this.#frames.delete(seq) ? 'dropped' : 'lost']++
     this.#next = newNext
   }
 

@@ -143,6 +143,38 @@ describe('AudioJitterBuffer', () => {
     expect(buffer.stats.lost).toBe(0)
   })
 
+  it('counts once, as lost, the frames it moved past during a long stall, whether they come late or later ones come', () => {
+    // The sender stalls for 400 ms (a busy host): the buffer runs dry, and past its maximum delay it moves past one
+    // frame a tick with nothing to play. Then the stalled frames come at once: the first few after their turn.
+    const stalled = steady(100).map(({seq, atMs}) => ({seq, atMs: seq >= 40 && seq < 60 ? 60 * 20 + 1 : atMs}))
+    const {buffer, played} = simulate(stalled, 110 * 20)
+    expect(buffer.stats.late).toBeGreaterThan(0)
+    expect(buffer.stats.lost).toBe(buffer.stats.late)
+    // Every frame of the stream is counted once: played, dropped (delay shed) or lost.
+    expect(buffer.stats.played + buffer.stats.dropped + buffer.stats.lost).toBe(100)
+    expect(played).toEqual([...played].sort((a, b) => a - b))
+
+    // The stalled frames never come (the sender dropped them): the hole is counted once later frames show it.
+    const dropped = simulate(stalled.filter(({seq}) => seq < 40 || seq >= 60), 110 * 20).buffer.stats
+    expect(dropped.late).toBe(0)
+    expect(dropped.played + dropped.dropped + dropped.lost).toBe(100)
+  })
+
+  it('counts nothing for the frames it moves past after the last one (the stream has ended, they do not exist)', () => {
+    const {buffer} = simulate(steady(50), 80 * 20)
+    expect(buffer.stats.underruns).toBeGreaterThan(10)
+    expect(buffer.stats).toMatchObject({played: 50, dropped: 0, lost: 0})
+  })
+
+  it('counts as lost a frame that comes after playout has started from a later one', () => {
+    // Frame 0 comes 100 ms after frame 1: playout started 40 ms after frame 1 came.
+    const arrivals = steady(60).map(({seq, atMs}) => ({seq, atMs: seq === 0 ? atMs + 120 : atMs}))
+    const {buffer, played} = simulate(arrivals, 70 * 20)
+    expect(played[0]).toBe(1)
+    expect(buffer.stats).toMatchObject({late: 1, lost: 1})
+    expect(buffer.stats.played + buffer.stats.dropped + buffer.stats.lost).toBe(60)
+  })
+
   it('follows the sequence number through its 32-bit wrap-around', () => {
     const first = 2 ** 32 - 20
     const arrivals = steady(60, () => 5, first).map(({seq, atMs}) => ({seq: seq % 2 ** 32, atMs}))

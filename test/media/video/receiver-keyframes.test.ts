@@ -157,6 +157,38 @@ describe('the video receiver with an inter-frame stream', () => {
     expect(pipeline.keyframes).toEqual({requests: 1, skipped: 2})
   })
 
+  it('after the frames held back while the peer had video off, asks for a keyframe unless the next frame is one', async () => {
+    for (const keyAfterGap of [false, true]) {
+      const {receiver, sink, decoded, frame, settle, pipeline} = setup()
+      sink.release()
+      frame(0, true)
+      await settle()
+      // Frames 1-3 come while the peer has video off: held back, never decoded; frame 4 refers to them.
+      pipeline.videoOff('video off')
+      for (const seq of [1, 2, 3]) {
+        frame(seq)
+        await settle()
+      }
+
+      pipeline.videoOn()
+      for (const seq of [4, 5]) {
+        frame(seq, keyAfterGap && seq === 4)
+        await settle()
+      }
+
+      if (keyAfterGap) {
+        // A keyframe needs nothing before it (a VP8 encoder reopened for a new bitrate starts with one): no request.
+        expect(receiver.requests).toEqual([])
+        expect(decoded).toEqual([0, 4, 5])
+      } else {
+        expect(receiver.requests).toEqual([{requestNumber: 0, seq: 4}])
+        frame(6, true)
+        await settle()
+        expect(decoded).toEqual([0, 6])
+      }
+    }
+  })
+
   it('goes on decoding and showing after a keyframe request fails while the sink is busy', async () => {
     const {receiver, sink, decoded, frame, settle} = setup()
     receiver.requestError = new Error('write after end')
