@@ -1,8 +1,7 @@
-import {execFile} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {promisify} from 'node:util'
 
-import {afterAll, describe, inject, it} from 'vitest'
+import {afterEach, describe, expect, inject, it} from 'vitest'
 
 import {ERRORS} from '../../src/foundation/errors.js'
 import {killAll, lineLog, pressCtrlC, startCli} from '../support/cli.js'
@@ -16,8 +15,7 @@ const redis = inject('redisUrl')
 const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
 const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--no-audio', '--size', '160x120', '--video-connections', '2', '--video-codec', 'raw']
 
-// The cases run at once, so none may kill the others' processes when it ends: all go after the last.
-afterAll(killAll)
+afterEach(killAll)
 
 async function listen(user: string, options: {terminal?: boolean} = {}) {
   const child = startCli(['listen', '--user', user, '--port', '0', '--auto-accept', '--json', ...common], options)
@@ -36,9 +34,8 @@ async function callUp(caller: string, callee: Awaited<ReturnType<typeof listen>>
 }
 
 /** The pid of the component of `user` in call `callId` whose command line matches. */
-async function componentPid(callId: string, user: string, match: (line: string) => boolean): Promise<number> {
-  // Not execFileSync: the other cases run meanwhile, and a synchronous ps would stall their waits.
-  const lines = (await promisify(execFile)('ps', ['-eo', 'pid,args'], {encoding: 'utf8'})).stdout.split('\n')
+function componentPid(callId: string, user: string, match: (line: string) => boolean): number {
+  const lines = execFileSync('ps', ['-eo', 'pid,args'], {encoding: 'utf8'}).split('\n')
   const line = lines.find((each) => each.includes(callId) && each.includes(`--user ${user}`) && match(each))
   if (!line) throw new Error(`no component of ${user} in call ${callId} matches`)
   return Number(line.trim().split(/\s+/)[0])
@@ -47,22 +44,20 @@ async function componentPid(callId: string, user: string, match: (line: string) 
 const videoReceiver = (line: string) => line.includes('stream-video') && line.includes('--listen')
 const videoSender = (line: string) => line.includes('stream-video') && !line.includes('--listen')
 
-// Each case has its own users, listener and calls, so they run side by side: most of their time is processes
-// starting and connecting, which leaves the cores free for the others.
-describe.concurrent('how a call ends, as both sides report it', () => {
-  it('a component of the peer crashes: ivc call exits PEER_GONE; one of ours crashes: COMPONENT_FAILED', async ({expect}) => {
+describe('how a call ends, as both sides report it', () => {
+  it('a component of the peer crashes: ivc call exits PEER_GONE; one of ours crashes: COMPONENT_FAILED', async () => {
     const bob = name('bob')
     const alice = name('alice')
     const listener = Object.assign(await listen(bob), {name: bob})
     const first = await callUp(alice, listener)
-    process.kill(await componentPid(first.callId, bob, videoReceiver), 'SIGKILL')
+    process.kill(componentPid(first.callId, bob, videoReceiver), 'SIGKILL')
     const peerCrash = await first.call
     expect(peerCrash.exitCode, peerCrash.stderr).toBe(ERRORS.PEER_GONE.exit)
     expect(JSON.parse(peerCrash.stdout)).toMatchObject({callId: first.callId, endCode: expect.stringMatching(/^(peer-failed|peer-gone)$/)})
     expect(await listener.events('call.ended', first.mark)).toMatchObject({callId: first.callId, code: 'component-crashed'})
 
     const second = await callUp(alice, listener)
-    process.kill(await componentPid(second.callId, alice, videoSender), 'SIGKILL')
+    process.kill(componentPid(second.callId, alice, videoSender), 'SIGKILL')
     const ownCrash = await second.call
     expect(ownCrash.exitCode, ownCrash.stderr).toBe(ERRORS.COMPONENT_FAILED.exit)
     expect(ownCrash.stderr).toContain('[COMPONENT_FAILED]')
@@ -70,7 +65,7 @@ describe.concurrent('how a call ends, as both sides report it', () => {
     expect(await listener.events('call.ended', second.mark)).toMatchObject({callId: second.callId, code: expect.stringMatching(/^(peer-failed|peer-gone)$/)})
   }, 180_000)
 
-  it('Ctrl-C in ivc call is a hang-up by the caller, on both sides', async ({expect}) => {
+  it('Ctrl-C in ivc call is a hang-up by the caller, on both sides', async () => {
     const bob = name('bob')
     const alice = name('alice')
     const listener = Object.assign(await listen(bob), {name: bob})
@@ -82,7 +77,7 @@ describe.concurrent('how a call ends, as both sides report it', () => {
     expect(await listener.events('call.ended', mark)).toMatchObject({callId, code: 'remote-hangup', reason: `${alice} hung up: Ctrl-C`})
   }, 120_000)
 
-  it('Ctrl-C in ivc listen hangs up the call in progress and keeps listening; Ctrl-C with no call quits', async ({expect}) => {
+  it('Ctrl-C in ivc listen hangs up the call in progress and keeps listening; Ctrl-C with no call quits', async () => {
     const bob = name('bob')
     const alice = name('alice')
     const listener = Object.assign(await listen(bob, {terminal: true}), {name: bob})
