@@ -1,8 +1,9 @@
-import {execFileSync} from 'node:child_process'
+import {execFile} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
+import {promisify} from 'node:util'
 
 import {execa, type ResultPromise} from 'execa'
-import {afterEach, describe, expect, inject, it} from 'vitest'
+import {afterAll, describe, inject, it} from 'vitest'
 
 import {Bus} from '../../src/bus/bus.js'
 import {endErrorCode} from '../../src/call/steps.js'
@@ -33,7 +34,8 @@ async function stall(stop: () => void, resume: () => void, noticed: () => Promis
 }
 
 const groups = new Set<number>()
-afterEach(async () => {
+// The two cases run at once, so neither may kill the other's processes when it ends: all go after the last.
+afterAll(async () => {
   for (const pgid of groups) {
     try {
       process.kill(-pgid, 'SIGCONT')
@@ -108,13 +110,16 @@ async function mediaBothWays(...sides: Array<Awaited<ReturnType<typeof watchBus>
   await Promise.all(sides.flatMap((side) => [side.receiving('video', 0), side.receiving('audio', 0)]))
 }
 
-function processesWith(text: string): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid,stat,args'], {encoding: 'utf8'})
-  return out.split('\n').filter((line) => line.includes(text) && line.includes('run.js'))
+async function processesWith(text: string): Promise<string[]> {
+  // Not execFileSync: the other case runs meanwhile, and a synchronous ps would stall its waits.
+  const {stdout} = await promisify(execFile)('ps', ['-eo', 'pid,stat,args'], {encoding: 'utf8'})
+  return stdout.split('\n').filter((line) => line.includes(text) && line.includes('run.js'))
 }
 
-describe('a stalled peer (its processes stopped with SIGSTOP)', () => {
-  it(`rides out a ${SHORT_STOP_MS / 1000} s stop of the peer's whole process group, then of its listener alone: reconnecting…, then the call and its media go on`, async () => {
+// Each case has its own users, listener (in its own process group) and call, so they run side by side: most of
+// their time is the stops they inflict and the stall timeout they wait out, which leaves the cores free.
+describe.concurrent('a stalled peer (its processes stopped with SIGSTOP)', () => {
+  it(`rides out a ${SHORT_STOP_MS / 1000} s stop of the peer's whole process group, then of its listener alone: reconnecting…, then the call and its media go on`, async ({expect}) => {
     const bob = name('bob')
     const alice = name('alice')
     const listener = await listenInOwnGroup(bob)
@@ -153,7 +158,7 @@ describe('a stalled peer (its processes stopped with SIGSTOP)', () => {
     }
   }, 120_000)
 
-  it('ends the call once the peer stays silent for --stall-timeout, with a reason that says so; the stopped peer ends it too when it resumes', async () => {
+  it('ends the call once the peer stays silent for --stall-timeout, with a reason that says so; the stopped peer ends it too when it resumes', async ({expect}) => {
     const bob = name('bob')
     const alice = name('alice')
     const listener = await listenInOwnGroup(bob)
@@ -180,7 +185,7 @@ describe('a stalled peer (its processes stopped with SIGSTOP)', () => {
       listener.resume()
       const ended = JSON.parse(await listener.log.waitFor((line) => line.includes('"call.ended"')))
       expect(ended).toMatchObject({callId, peer: alice})
-      await expect.poll(() => processesWith(callId), {timeout: 60_000}).toEqual([])
+      await expect.poll(() => processesWith(callId), {timeout: 60_000, interval: 250}).toEqual([])
     } finally {
       await Promise.all([aliceBus.close(), bobBus.close()])
     }
