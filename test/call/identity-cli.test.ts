@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {Redis} from 'ioredis'
-import {afterAll, afterEach, beforeAll, describe, expect, inject, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, inject, it, type TestContext} from 'vitest'
 
 import {parseRedisUrl} from '../../src/bus/redis-url.js'
 import {signEntry} from '../../src/directory/entry-verifier.js'
@@ -27,20 +27,16 @@ const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
 const common = ['--redis', redisUrl, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '10000', '--no-video', '--audio-connections', '1', '--audio-codec', 'pcm']
 const keys = directoryKeys()
 let raw: Redis
-const servers = new Set<Server>()
 
 beforeAll(() => {
   raw = new Redis(parseRedisUrl(redisUrl))
 })
 
+// Not afterEach: the cases run concurrently (each with users of its own), and one case's clean-up must not kill
+// another's processes.
 afterAll(async () => {
-  await raw.quit()
-})
-
-afterEach(async () => {
-  for (const server of servers) server.close()
-  servers.clear()
   await killAll()
+  await raw.quit()
 })
 
 async function listen(user: string, env: Record<string, string> = {}) {
@@ -52,14 +48,14 @@ async function listen(user: string, env: Record<string, string> = {}) {
   return {child, port: listening.port, log}
 }
 
-/** A TCP server that only counts who connects: where a forged entry points. */
-async function sentinel(): Promise<{port: number; connections: () => number}> {
+/** A TCP server that only counts who connects: where a forged entry points. Closed when the calling case ends. */
+async function sentinel({onTestFinished}: TestContext): Promise<{port: number; connections: () => number}> {
   let connections = 0
-  const server = createServer((socket) => {
+  const server: Server = createServer((socket) => {
     connections++
     socket.destroy()
   })
-  servers.add(server)
+  onTestFinished(() => void server.close())
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {port: (server.address() as {port: number}).port, connections: () => connections}
 }
@@ -74,14 +70,14 @@ async function plant(user: string, fields: {address: string; port: number; signe
 
 const call = (from: string, to: string, extra: string[] = [], env: Record<string, string> = {}) => runCli(['call', to, '--user', from, '--duration', '1', ...common, ...extra], {env, timeoutMs: 180_000})
 
-describe('identity: directory entries', {timeout: 400_000}, () => {
-  it('does not call a forged entry for bob: changed fields, a replayed older entry, or the right name under another key', async () => {
+describe.concurrent('identity: directory entries', {timeout: 400_000}, () => {
+  it('does not call a forged entry for bob: changed fields, a replayed older entry, or the right name under another key', async (context) => {
     const [alice, bob] = [name('alice'), name('bob')]
     await listen(bob)
     const first = await call(alice, bob)
     expect(first.exitCode, first.stderr).toBe(0)
     const bobs = readIdentity(join(TEST_CONFIG_HOME, 'ivc'), bob)!.identity
-    const trap = await sentinel()
+    const trap = await sentinel(context)
     const bobSignedAt = Number(await raw.hget(keys.user(bob), 'signedAt'))
 
     // Bob's own signature, over another port than the one now stored: the entry does not verify and is dropped.
@@ -113,7 +109,7 @@ describe('identity: directory entries', {timeout: 400_000}, () => {
   })
 })
 
-describe('identity: pinning', {timeout: 400_000}, () => {
+describe.concurrent('identity: pinning', {timeout: 400_000}, () => {
   it('stops the call with IDENTITY_CHANGED and both fingerprints when bob\'s key changes, and `ivc trust` lets it through', async () => {
     const [alice, bob] = [name('alice'), name('bob')]
     const oldHome = {XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ivc-bob-old-'))}
@@ -141,23 +137,27 @@ describe('identity: pinning', {timeout: 400_000}, () => {
   })
 })
 
-describe('identity: safety number', {timeout: 400_000}, () => {
+describe.concurrent('identity: safety number', {timeout: 400_000}, () => {
   it('is the same on both sides during a call, from both keys, and `ivc trust --verified` marks it compared', async () => {
     const [alice, bob] = [name('alice'), name('bob')]
     await listen(bob)
     const caller = startCli(['call', bob, '--user', alice, '--duration', '300', ...common])
+    const progress = lineLog(caller, 'stderr')
     const status = async (user: string) => {
       const reply = await runCli(['control', 'status', '--user', user, '--redis', redisUrl, '--json'])
       return (reply.exitCode === 0 ? JSON.parse(reply.stdout) : {}) as {state?: string; peerFingerprint?: string; safetyNumber?: string; verified?: boolean}
     }
     const fingerprintOf = async (user: string) => (JSON.parse((await runCli(['identity', '--user', user, '--json'])).stdout) as {fingerprint: string}).fingerprint
 
+    // Answered (its progress line on stderr), both sides know both keys: status is asked once then, not polled from
+    // the start (each ask is a CLI run); the poll stays only as a safety net.
+    await progress.waitFor((line) => line.startsWith('✔') && line.includes(`${bob} answers`), 240_000)
     await expect.poll(async () => (await status(alice)).safetyNumber, {timeout: 240_000, interval: 500}).toMatch(/^\d{5}( \d{5}){5}$/)
-    const [ours, theirs] = await Promise.all([status(alice), status(bob)])
+    const [ours, theirs, bobsKey, alicesKey] = await Promise.all([status(alice), status(bob), fingerprintOf(bob), fingerprintOf(alice)])
     expect(theirs.safetyNumber).toBe(ours.safetyNumber)
     // Each side names the other's key as that one's own `ivc identity` shows it.
-    expect(ours.peerFingerprint).toBe(await fingerprintOf(bob))
-    expect(theirs.peerFingerprint).toBe(await fingerprintOf(alice))
+    expect(ours.peerFingerprint).toBe(bobsKey)
+    expect(theirs.peerFingerprint).toBe(alicesKey)
     expect(ours.verified).toBe(false)
     const human = await runCli(['control', 'status', '--user', alice, '--redis', redisUrl])
     expect(human.stdout).toContain(`safety number: ${ours.safetyNumber} (not verified: read it to ${bob}, then \`ivc trust ${bob} --verified\`)`)
