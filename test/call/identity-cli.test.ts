@@ -39,7 +39,8 @@ afterAll(async () => {
   await raw.quit()
 })
 
-async function listen(user: string, env: Record<string, string> = {}) {
+/** `context`: the calling case's, whose expect.poll knows its case (the global one cannot tell concurrent cases apart). */
+async function listen({expect}: TestContext, user: string, env: Record<string, string> = {}) {
   const child = startCli(['listen', '--user', user, '--port', '0', '--json', '--auto-accept', ...common], {env})
   const log = lineLog(child)
   const listening = JSON.parse(await log.waitFor((line) => line.includes('"event":"listening"'))) as {port: number}
@@ -73,7 +74,7 @@ const call = (from: string, to: string, extra: string[] = [], env: Record<string
 describe.concurrent('identity: directory entries', {timeout: 400_000}, () => {
   it('does not call a forged entry for bob: changed fields, a replayed older entry, or the right name under another key', async (context) => {
     const [alice, bob] = [name('alice'), name('bob')]
-    await listen(bob)
+    await listen(context, bob)
     const first = await call(alice, bob)
     expect(first.exitCode, first.stderr).toBe(0)
     const bobs = readIdentity(join(TEST_CONFIG_HOME, 'ivc'), bob)!.identity
@@ -110,17 +111,17 @@ describe.concurrent('identity: directory entries', {timeout: 400_000}, () => {
 })
 
 describe.concurrent('identity: pinning', {timeout: 400_000}, () => {
-  it('stops the call with IDENTITY_CHANGED and both fingerprints when bob\'s key changes, and `ivc trust` lets it through', async () => {
+  it('stops the call with IDENTITY_CHANGED and both fingerprints when bob\'s key changes, and `ivc trust` lets it through', async (context) => {
     const [alice, bob] = [name('alice'), name('bob')]
     const oldHome = {XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ivc-bob-old-'))}
     const newHome = {XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ivc-bob-new-'))}
-    const before = await listen(bob, oldHome)
+    const before = await listen(context, bob, oldHome)
     expect((await call(alice, bob)).exitCode).toBe(0)
     before.child.kill('SIGTERM')
     await before.child
     // Bob's name stays bound to his old key while the entry is kept (a day); here it is gone, as after that day.
     await raw.del(keys.user(bob))
-    await listen(bob, newHome)
+    await listen(context, bob, newHome)
     const [oldKey, newKey] = await Promise.all([oldHome, newHome].map(async (env) => (JSON.parse((await runCli(['identity', '--user', bob, '--json'], {env})).stdout) as {fingerprint: string}).fingerprint))
     expect(newKey).not.toBe(oldKey)
 
@@ -138,9 +139,10 @@ describe.concurrent('identity: pinning', {timeout: 400_000}, () => {
 })
 
 describe.concurrent('identity: safety number', {timeout: 400_000}, () => {
-  it('is the same on both sides during a call, from both keys, and `ivc trust --verified` marks it compared', async () => {
+  it('is the same on both sides during a call, from both keys, and `ivc trust --verified` marks it compared', async (context) => {
+    const {expect} = context
     const [alice, bob] = [name('alice'), name('bob')]
-    await listen(bob)
+    await listen(context, bob)
     const caller = startCli(['call', bob, '--user', alice, '--duration', '300', ...common])
     const progress = lineLog(caller, 'stderr')
     const status = async (user: string) => {

@@ -15,7 +15,10 @@ import {killAll, lineLog, startCli} from '../support/cli.js'
 
 const redis = inject('redisUrl')
 const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
-const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--size', '320x240', '--video-connections', '4', '--audio-connections', '2', '--json']
+// 10 frames a second: the page checks see frames arrive and their numbers rise, which needs no more. Every frame is
+// made, encoded, sent, handed to the page and painted, both ways plus each self-view, so 30 a second cost three
+// times the media CPU of each call here.
+const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--size', '320x240', '--fps', '10', '--video-connections', '4', '--audio-connections', '2', '--json']
 /**
  * Where the screenshots go: with IVC_UPDATE_SCREENSHOTS=1, over the ones the README shows (docs/ui/); otherwise a
  * temporary directory, so a test run leaves the working tree as it found it.
@@ -71,8 +74,9 @@ const screenOf = (page: Page) => page.evaluate(() => document.body.dataset.scree
 const waitForScreen = (page: Page, screen: string) => page.waitForFunction((wanted) => document.body.dataset.screen === wanted, screen, {timeout: STEP_MS})
 const text = (page: Page, selector: string) => page.locator(selector).innerText()
 
-describe('ivc ui in a real browser: two people, their ui processes, Redis and TCP', () => {
-  it('goes online, calls, declines, answers, chats, toggles and hangs up from the page', async () => {
+// The two cases share the browser but no page, user or process, so they run side by side.
+describe.concurrent('ivc ui in a real browser: two people, their ui processes, Redis and TCP', () => {
+  it('goes online, calls, declines, answers, chats, toggles and hangs up from the page', async ({expect}) => { // its own expect: expect.poll must know its case, and cases run concurrently
     const bob = name('bob')
     const aliceFirst = name('ann')
     const alice = name('alice')
