@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {Redis} from 'ioredis'
-import {afterAll, beforeAll, describe, expect, inject, it, type TestContext} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {parseRedisUrl} from '../../src/bus/redis-url.js'
 import {signEntry} from '../../src/directory/entry-verifier.js'
@@ -27,20 +27,23 @@ const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
 const common = ['--redis', redisUrl, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '10000', '--no-video', '--audio-connections', '1', '--audio-codec', 'pcm']
 const keys = directoryKeys()
 let raw: Redis
+const servers = new Set<Server>()
 
 beforeAll(() => {
   raw = new Redis(parseRedisUrl(redisUrl))
 })
 
-// Not afterEach: the cases run concurrently (each with users of its own), and one case's clean-up must not kill
-// another's processes.
 afterAll(async () => {
-  await killAll()
   await raw.quit()
 })
 
-/** `context`: the calling case's, whose expect.poll knows its case (the global one cannot tell concurrent cases apart). */
-async function listen({expect}: TestContext, user: string, env: Record<string, string> = {}) {
+afterEach(async () => {
+  for (const server of servers) server.close()
+  servers.clear()
+  await killAll()
+})
+
+async function listen(user: string, env: Record<string, string> = {}) {
   const child = startCli(['listen', '--user', user, '--port', '0', '--json', '--auto-accept', ...common], {env})
   const log = lineLog(child)
   const listening = JSON.parse(await log.waitFor((line) => line.includes('"event":"listening"'))) as {port: number}
@@ -49,14 +52,14 @@ async function listen({expect}: TestContext, user: string, env: Record<string, s
   return {child, port: listening.port, log}
 }
 
-/** A TCP server that only counts who connects: where a forged entry points. Closed when the calling case ends. */
-async function sentinel({onTestFinished}: TestContext): Promise<{port: number; connections: () => number}> {
+/** A TCP server that only counts who connects: where a forged entry points. */
+async function sentinel(): Promise<{port: number; connections: () => number}> {
   let connections = 0
-  const server: Server = createServer((socket) => {
+  const server = createServer((socket) => {
     connections++
     socket.destroy()
   })
-  onTestFinished(() => void server.close())
+  servers.add(server)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {port: (server.address() as {port: number}).port, connections: () => connections}
 }
@@ -71,14 +74,14 @@ async function plant(user: string, fields: {address: string; port: number; signe
 
 const call = (from: string, to: string, extra: string[] = [], env: Record<string, string> = {}) => runCli(['call', to, '--user', from, '--duration', '1', ...common, ...extra], {env, timeoutMs: 180_000})
 
-describe.concurrent('identity: directory entries', {timeout: 400_000}, () => {
-  it('does not call a forged entry for bob: changed fields, a replayed older entry, or the right name under another key', async (context) => {
+describe('identity: directory entries', {timeout: 400_000}, () => {
+  it('does not call a forged entry for bob: changed fields, a replayed older entry, or the right name under another key', async () => {
     const [alice, bob] = [name('alice'), name('bob')]
-    await listen(context, bob)
+    await listen(bob)
     const first = await call(alice, bob)
     expect(first.exitCode, first.stderr).toBe(0)
     const bobs = readIdentity(join(TEST_CONFIG_HOME, 'ivc'), bob)!.identity
-    const trap = await sentinel(context)
+    const trap = await sentinel()
     const bobSignedAt = Number(await raw.hget(keys.user(bob), 'signedAt'))
 
     // Bob's own signature, over another port than the one now stored: the entry does not verify and is dropped.
@@ -110,18 +113,18 @@ describe.concurrent('identity: directory entries', {timeout: 400_000}, () => {
   })
 })
 
-describe.concurrent('identity: pinning', {timeout: 400_000}, () => {
-  it('stops the call with IDENTITY_CHANGED and both fingerprints when bob\'s key changes, and `ivc trust` lets it through', async (context) => {
+describe('identity: pinning', {timeout: 400_000}, () => {
+  it('stops the call with IDENTITY_CHANGED and both fingerprints when bob\'s key changes, and `ivc trust` lets it through', async () => {
     const [alice, bob] = [name('alice'), name('bob')]
     const oldHome = {XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ivc-bob-old-'))}
     const newHome = {XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ivc-bob-new-'))}
-    const before = await listen(context, bob, oldHome)
+    const before = await listen(bob, oldHome)
     expect((await call(alice, bob)).exitCode).toBe(0)
     before.child.kill('SIGTERM')
     await before.child
     // Bob's name stays bound to his old key while the entry is kept (a day); here it is gone, as after that day.
     await raw.del(keys.user(bob))
-    await listen(context, bob, newHome)
+    await listen(bob, newHome)
     const [oldKey, newKey] = await Promise.all([oldHome, newHome].map(async (env) => (JSON.parse((await runCli(['identity', '--user', bob, '--json'], {env})).stdout) as {fingerprint: string}).fingerprint))
     expect(newKey).not.toBe(oldKey)
 
@@ -138,11 +141,10 @@ describe.concurrent('identity: pinning', {timeout: 400_000}, () => {
   })
 })
 
-describe.concurrent('identity: safety number', {timeout: 400_000}, () => {
-  it('is the same on both sides during a call, from both keys, and `ivc trust --verified` marks it compared', async (context) => {
-    const {expect} = context
+describe('identity: safety number', {timeout: 400_000}, () => {
+  it('is the same on both sides during a call, from both keys, and `ivc trust --verified` marks it compared', async () => {
     const [alice, bob] = [name('alice'), name('bob')]
-    await listen(context, bob)
+    await listen(bob)
     const caller = startCli(['call', bob, '--user', alice, '--duration', '300', ...common])
     const progress = lineLog(caller, 'stderr')
     const status = async (user: string) => {
@@ -151,15 +153,15 @@ describe.concurrent('identity: safety number', {timeout: 400_000}, () => {
     }
     const fingerprintOf = async (user: string) => (JSON.parse((await runCli(['identity', '--user', user, '--json'])).stdout) as {fingerprint: string}).fingerprint
 
-    // Answered (its progress line on stderr), both sides know both keys: status is asked once then, not polled from
-    // the start (each ask is a CLI run); the poll stays only as a safety net.
+    // Once bob has answered (the caller's progress line), both sides know both keys: status is asked from then on, not
+    // polled from the start (each ask is a CLI start-up); the poll stays as a safety net.
     await progress.waitFor((line) => line.startsWith('✔') && line.includes(`${bob} answers`), 240_000)
     await expect.poll(async () => (await status(alice)).safetyNumber, {timeout: 240_000, interval: 500}).toMatch(/^\d{5}( \d{5}){5}$/)
-    const [ours, theirs, bobsKey, alicesKey] = await Promise.all([status(alice), status(bob), fingerprintOf(bob), fingerprintOf(alice)])
+    const [ours, theirs] = await Promise.all([status(alice), status(bob)])
     expect(theirs.safetyNumber).toBe(ours.safetyNumber)
     // Each side names the other's key as that one's own `ivc identity` shows it.
-    expect(ours.peerFingerprint).toBe(bobsKey)
-    expect(theirs.peerFingerprint).toBe(alicesKey)
+    expect(ours.peerFingerprint).toBe(await fingerprintOf(bob))
+    expect(theirs.peerFingerprint).toBe(await fingerprintOf(alice))
     expect(ours.verified).toBe(false)
     const human = await runCli(['control', 'status', '--user', alice, '--redis', redisUrl])
     expect(human.stdout).toContain(`safety number: ${ours.safetyNumber} (not verified: read it to ${bob}, then \`ivc trust ${bob} --verified\`)`)

@@ -15,10 +15,7 @@ import {killAll, lineLog, startCli} from '../support/cli.js'
 
 const redis = inject('redisUrl')
 const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
-// 10 frames a second: the page checks see frames arrive and their numbers rise, which needs no more. Every frame is
-// made, encoded, sent, handed to the page and painted, both ways plus each self-view, so 30 a second cost three
-// times the media CPU of each call here.
-const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--size', '320x240', '--fps', '10', '--video-connections', '4', '--audio-connections', '2', '--json']
+const common = ['--redis', redis, '--address', '127.0.0.1', '--heartbeat-ms', '200', '--expiry-ms', '1000', '--size', '320x240', '--video-connections', '4', '--audio-connections', '2', '--json']
 /**
  * Where the screenshots go: with IVC_UPDATE_SCREENSHOTS=1, over the ones the README shows (docs/ui/); otherwise a
  * temporary directory, so a test run leaves the working tree as it found it.
