@@ -146,12 +146,16 @@ describe('identity: safety number', {timeout: 400_000}, () => {
     const [alice, bob] = [name('alice'), name('bob')]
     await listen(bob)
     const caller = startCli(['call', bob, '--user', alice, '--duration', '300', ...common])
+    const progress = lineLog(caller, 'stderr')
     const status = async (user: string) => {
       const reply = await runCli(['control', 'status', '--user', user, '--redis', redisUrl, '--json'])
       return (reply.exitCode === 0 ? JSON.parse(reply.stdout) : {}) as {state?: string; peerFingerprint?: string; safetyNumber?: string; verified?: boolean}
     }
     const fingerprintOf = async (user: string) => (JSON.parse((await runCli(['identity', '--user', user, '--json'])).stdout) as {fingerprint: string}).fingerprint
 
+    // Once bob has answered (the caller's progress line), both sides know both keys: status is asked from then on, not
+    // polled from the start (each ask is a CLI start-up); the poll stays as a safety net.
+    await progress.waitFor((line) => line.startsWith('✔') && line.includes(`${bob} answers`), 240_000)
     await expect.poll(async () => (await status(alice)).safetyNumber, {timeout: 240_000, interval: 500}).toMatch(/^\d{5}( \d{5}){5}$/)
     const [ours, theirs] = await Promise.all([status(alice), status(bob)])
     expect(theirs.safetyNumber).toBe(ours.safetyNumber)

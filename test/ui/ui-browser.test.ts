@@ -71,8 +71,9 @@ const screenOf = (page: Page) => page.evaluate(() => document.body.dataset.scree
 const waitForScreen = (page: Page, screen: string) => page.waitForFunction((wanted) => document.body.dataset.screen === wanted, screen, {timeout: STEP_MS})
 const text = (page: Page, selector: string) => page.locator(selector).innerText()
 
-describe('ivc ui in a real browser: two people, their ui processes, Redis and TCP', () => {
-  it('goes online, calls, declines, answers, chats, toggles and hangs up from the page', async () => {
+// The two cases share the browser but no page, user or process, so they run side by side.
+describe.concurrent('ivc ui in a real browser: two people, their ui processes, Redis and TCP', () => {
+  it('goes online, calls, declines, answers, chats, toggles and hangs up from the page', async ({expect}) => { // its own expect: expect.poll must know its case, and cases run concurrently
     const bob = name('bob')
     const aliceFirst = name('ann')
     const alice = name('alice')
