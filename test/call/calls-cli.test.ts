@@ -1,6 +1,4 @@
-import {execFile} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {promisify} from 'node:util'
 
 import type {ResultPromise} from 'execa'
 import {afterAll, describe, type ExpectStatic, inject, it, vi} from 'vitest'
@@ -9,6 +7,7 @@ import {Bus} from '../../src/bus/bus.js'
 import {ERRORS} from '../../src/foundation/errors.js'
 import {killAll, lineLog, runCli, startCli} from '../support/cli.js'
 import {recordingLogger} from '../support/logger.js'
+import {ivcProcessesWith, PS_POLL_MS} from '../support/processes.js'
 
 const redis = inject('redisUrl')
 const name = (prefix: string) => `${prefix}${randomUUID().slice(0, 6)}`
@@ -61,16 +60,6 @@ async function mediaReached(user: string, timeoutMs = 60_000): Promise<void> {
     await bus.close()
   }
 }
-
-/** ivc processes whose command line mentions `text` (a call id): none may outlive a call. */
-async function processesWith(text: string): Promise<string[]> {
-  // Not execFileSync: the cases run at once, and a synchronous ps would stall every other case's waits.
-  const {stdout} = await promisify(execFile)('ps', ['-eo', 'pid,args'], {encoding: 'utf8'})
-  return stdout.split('\n').filter((line) => line.includes(text) && line.includes('run.js'))
-}
-
-/** How often a wait for a call's processes to end looks again: ps costs CPU that the calls under test want. */
-const PS_INTERVAL_MS = 250
 
 // Each case has its own users, listeners and calls, so they run side by side: most of a case's time is waiting for
 // processes to start and connect, which leaves the cores free for the others.
@@ -133,7 +122,7 @@ describe.concurrent('calls between two real peers (processes, Redis, TCP)', () =
     const again = await second
     expect(again.exitCode, again.stderr).toBe(0)
     expect(JSON.parse(again.stdout).audio.frames).toBeGreaterThan(0)
-    await expect.poll(() => processesWith(summary.callId), {timeout: 60_000, interval: PS_INTERVAL_MS}).toEqual([])
+    await expect.poll(() => ivcProcessesWith(summary.callId), {timeout: 60_000, interval: PS_POLL_MS}).toEqual([])
   }, 180_000)
 
   it('places the call through the user\'s running ivc listen when there is one', async ({expect}) => {
@@ -221,7 +210,7 @@ describe.concurrent('calls between two real peers (processes, Redis, TCP)', () =
     const result = await call
     expect(result.exitCode).toBe(ERRORS.PEER_GONE.exit)
     expect(JSON.parse(result.stdout)).toMatchObject({callId, endCode: expect.stringMatching(/peer-gone|control-lost|component-crashed/)})
-    await expect.poll(() => processesWith(callId), {timeout: 60_000, interval: PS_INTERVAL_MS}).toEqual([])
+    await expect.poll(() => ivcProcessesWith(callId), {timeout: 60_000, interval: PS_POLL_MS}).toEqual([])
   }, 120_000)
 
   /**
@@ -232,14 +221,14 @@ describe.concurrent('calls between two real peers (processes, Redis, TCP)', () =
   async function killedComponent(expect: ExpectStatic, listener: Listener, call: ResultPromise, from: number, victim: {owner: string; ends: RegExp; match: (line: string) => boolean}) {
     const up = await listener.waitFor((line) => line.includes('"call.media-up"'), 60_000, from)
     const callId = JSON.parse(up).callId as string
-    const component = (await processesWith(callId)).find((line) => victim.match(line) && line.includes(`--user ${victim.owner}`))
+    const component = (await ivcProcessesWith(callId)).find((line) => victim.match(line) && line.includes(`--user ${victim.owner}`))
     expect(component).toBeDefined()
     process.kill(Number(component!.trim().split(/\s+/)[0]), 'SIGKILL')
     const ended = JSON.parse(await listener.waitFor((line) => line.includes('"call.ended"'), 60_000, from))
     expect(ended.code).toMatch(victim.ends)
     const result = await call
     expect(JSON.parse(result.stdout)).toMatchObject({callId})
-    await expect.poll(() => processesWith(callId), {timeout: 60_000, interval: PS_INTERVAL_MS}).toEqual([])
+    await expect.poll(() => ivcProcessesWith(callId), {timeout: 60_000, interval: PS_POLL_MS}).toEqual([])
   }
 
   // A call's senders learn where to send from their start line, so a sender is the stream component without --listen.

@@ -1,6 +1,4 @@
-import {execFile} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {promisify} from 'node:util'
 
 import {execa, type ResultPromise} from 'execa'
 import {afterAll, describe, inject, it} from 'vitest'
@@ -11,6 +9,7 @@ import type {EndCode} from '../../src/call/types.js'
 import {ERRORS} from '../../src/foundation/errors.js'
 import {BIN, cliEnv, killAll, lineLog, runCli, startCli} from '../support/cli.js'
 import {recordingLogger} from '../support/logger.js'
+import {ivcProcessesWith, PS_POLL_MS} from '../support/processes.js'
 
 /**
  * Issue 14, item 4: a peer that stalls (its whole process group stopped, as a suspended laptop or a starved VM would
@@ -110,12 +109,6 @@ async function mediaBothWays(...sides: Array<Awaited<ReturnType<typeof watchBus>
   await Promise.all(sides.flatMap((side) => [side.receiving('video', 0), side.receiving('audio', 0)]))
 }
 
-async function processesWith(text: string): Promise<string[]> {
-  // Not execFileSync: the other case runs meanwhile, and a synchronous ps would stall its waits.
-  const {stdout} = await promisify(execFile)('ps', ['-eo', 'pid,stat,args'], {encoding: 'utf8'})
-  return stdout.split('\n').filter((line) => line.includes(text) && line.includes('run.js'))
-}
-
 // Each case has its own users, listener (in its own process group) and call, so they run side by side: most of
 // their time is the stops they inflict and the stall timeout they wait out, which leaves the cores free.
 describe.concurrent('a stalled peer (its processes stopped with SIGSTOP)', () => {
@@ -185,7 +178,7 @@ describe.concurrent('a stalled peer (its processes stopped with SIGSTOP)', () =>
       listener.resume()
       const ended = JSON.parse(await listener.log.waitFor((line) => line.includes('"call.ended"')))
       expect(ended).toMatchObject({callId, peer: alice})
-      await expect.poll(() => processesWith(callId), {timeout: 60_000, interval: 250}).toEqual([])
+      await expect.poll(() => ivcProcessesWith(callId), {timeout: 60_000, interval: PS_POLL_MS}).toEqual([])
     } finally {
       await Promise.all([aliceBus.close(), bobBus.close()])
     }
