@@ -45,6 +45,9 @@ describe('a call driven from the terminals it runs in (keys only)', () => {
     await caller.waitFor(`${bob}: hm`)
     await caller.waitFor('you: mic OFF')
 
+    // Stats once there are some: the status line shows the video a component reported (its state is written before
+    // its event), so the table has rows; asked earlier it says "no stream has reported statistics yet".
+    await caller.waitFor('| video in ')
     const callerMark = caller.screen().length
     caller.type('s')
     await caller.waitFor(/stream +frames +fps +kbit\/s/, callerMark)

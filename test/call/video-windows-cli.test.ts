@@ -42,10 +42,13 @@ interface Window {
   height: number
 }
 
+let lastXwininfoError = ''
+
 /** The X server's top-level windows that have a title: `0x200008 "ivc - bob": ("ffplay" "ffplay")  320x240+168+0  +168+0`. */
 async function windows(): Promise<Window[]> {
   // A window that goes while xwininfo walks the tree makes it fail after listing the rest: what it listed still counts.
-  const {stdout} = await execa('xwininfo', ['-root', '-tree'], {env: {DISPLAY: display}, reject: false})
+  const {stdout, stderr} = await execa('xwininfo', ['-root', '-tree'], {env: {DISPLAY: display}, reject: false})
+  lastXwininfoError = stderr
   return [...stdout.matchAll(/^\s*(0x[\da-f]+) "(.*)": \(.*\)\s+(\d+)x(\d+)\+(-?\d+)\+(-?\d+)/gm)].map(([, id, title, width, height, left, top]) => ({id, title, left: Number(left), top: Number(top), width: Number(width), height: Number(height)}))
 }
 
@@ -63,7 +66,7 @@ async function shown(window: Window): Promise<Window | undefined> {
 }
 
 /** Ask the X server (each query paces the next) until `titles` are all on the screen; returns those windows. */
-async function windowsTitled(titles: string[], timeoutMs = 120_000, ready: (found: Window[]) => boolean = () => true): Promise<Window[]> {
+async function windowsTitled(titles: string[], timeoutMs = 120_000, ready: (found: Window[]) => boolean = () => true, context: () => string = () => ''): Promise<Window[]> {
   const deadline = Date.now() + timeoutMs
   let seen: Window[] = []
   while (Date.now() < deadline) {
@@ -75,7 +78,7 @@ async function windowsTitled(titles: string[], timeoutMs = 120_000, ready: (foun
     if (onScreen.every(Boolean) && ready(onScreen as Window[])) return onScreen as Window[]
   }
 
-  throw new Error(`windows ${JSON.stringify(titles)} never all showed at their size; saw ${JSON.stringify(seen)}`)
+  throw new Error(`windows ${JSON.stringify(titles)} never all showed at their size; saw ${JSON.stringify(seen)}${context()}`)
 }
 
 /** What `window` shows, as gray pixels. */
@@ -112,9 +115,12 @@ describe('video you can use: ivc call / ivc listen on a display (Xvfb, real ffpl
     await listenerLog.waitFor((line) => line.includes('"event":"listening"'), 120_000)
     // No --video-sink on either side: with a display the peer's video opens in a window.
     const caller = startCli(['call', bob, '--user', alice, '--json', '--self-view', ...common], {env})
+    const callerLog = lineLog(caller, 'stderr')
     await listenerLog.waitFor((line) => line.includes('"call.media-up"'), 120_000)
 
-    const [alicesVideo, bobsVideo, selfView] = await windowsTitled([`ivc - ${alice}`, `ivc - ${bob}`, `ivc - ${alice} (you)`], 120_000, ([peer, , self]) => peer.width === 320 && self.width === 160)
+    // On failure, what both sides said: a window that never opens is an ffplay or a call that ended.
+    const logs = () => `\nXvfb: ${xvfb.exitCode === null ? 'running' : `exited ${xvfb.exitCode}`}; xwininfo: ${lastXwininfoError || 'no error'}\nlistener:\n${listenerLog.lines.slice(-8).join('\n')}\ncaller (stderr):\n${callerLog.lines.slice(-8).join('\n')}`
+    const [alicesVideo, bobsVideo, selfView] = await windowsTitled([`ivc - ${alice}`, `ivc - ${bob}`, `ivc - ${alice} (you)`], 120_000, ([peer, , self]) => peer.width === 320 && self.width === 160, logs)
     expect(alicesVideo).toMatchObject({width: 320, height: 240})
     expect(selfView).toMatchObject({width: 160, height: 120})
     for (const [a, b] of [[alicesVideo, bobsVideo], [alicesVideo, selfView], [bobsVideo, selfView]]) expect(overlaps(a, b), `${a.title} and ${b.title}`).toBe(false)

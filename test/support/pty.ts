@@ -48,13 +48,19 @@ export function startInPty(args: string[], env: Record<string, string | undefine
 
         const timer = setTimeout(() => {
           waiters.delete(check)
-          reject(new Error(`no ${String(text)} on the terminal within ${timeoutMs} ms; it shows:\n${screen().slice(-3000)}`))
+          reject(new Error(`no ${String(text)} on the terminal within ${timeoutMs} ms; since the wait began it shows:\n${withoutRedraws(screen().slice(from)).slice(-3000)}`))
         }, timeoutMs)
         waiters.add(check)
         check()
       })
     },
   }
+}
+
+/** The screen with each run of redrawn status lines (one per second in a call) cut to its last: what else was printed stays in view. */
+function withoutRedraws(text: string): string {
+  const lines = text.split('\n').filter((line) => line !== '')
+  return lines.filter((line, index) => !(line.startsWith('in call with') && lines[index + 1]?.startsWith('in call with'))).join('\n')
 }
 
 /** Kill every pty process still running (afterEach). */
