@@ -10,7 +10,7 @@ import {type ComponentExit, Supervisor} from './supervisor.js'
  * What the call driver needs of one call's components on this side (the order of use is the driver's; production:
  * MediaSession, media-session.ts, which says what each step does to the processes).
  */
-export type CallMediaSession = Pick<MediaSession, 'callId' | 'recordingFile' | 'startRecording' | 'stopRecording' | 'offer' | 'startCaller' | 'startCallee' | 'begin' | 'controlReady' | 'mediaFlowing' | 'onFirstFrame' | 'stop'> & {
+export type CallMediaSession = Pick<MediaSession, 'callId' | 'recordingFile' | 'startRecording' | 'stopRecording' | 'offer' | 'startCaller' | 'startCallee' | 'begin' | 'controlReady' | 'mediaFlowing' | 'peerSends' | 'onFirstFrame' | 'stop'> & {
   /** Callee, on accepting: set-up time counts from now; resolves with the ports our receivers and control listen on. */
   accepted(): Promise<{media: MediaAnswer; controlPort: number}>
 }

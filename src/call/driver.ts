@@ -101,8 +101,11 @@ export class CallDriver {
     await this.options.bus.subscribe('control', (envelope) => {
       const callId = envelope.callId
       if (!callId) return
-      if (envelope.type === 'control.peer-media') this.dispatch({type: 'peer-media', callId, kind: envelope.body.kind, on: envelope.body.on})
-      else if (envelope.type === 'control.hangup') this.dispatch({type: 'control-hangup', callId, reason: envelope.body.reason})
+      if (envelope.type === 'control.peer-media') {
+        this.dispatch({type: 'peer-media', callId, kind: envelope.body.kind, on: envelope.body.on})
+        const session = this.#book.session
+        if (session?.callId === callId) session.peerSends(envelope.body.kind, envelope.body.on)
+      } else if (envelope.type === 'control.hangup') this.dispatch({type: 'control-hangup', callId, reason: envelope.body.reason})
       else if (envelope.type === 'control.lost') this.dispatch({type: 'control-lost', callId, reason: envelope.body.reason})
       else if (envelope.type === 'control.stalled') this.dispatch({type: 'control-liveness', callId, stalled: true, silentMs: envelope.body.silentMs})
       else if (envelope.type === 'control.resumed') this.dispatch({type: 'control-liveness', callId, stalled: false, silentMs: envelope.body.silentMs})

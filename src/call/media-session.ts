@@ -17,6 +17,7 @@ import type {Component, Supervisor} from './supervisor.js'
 import type {ActiveCall, MediaKind} from './types.js'
 import {RECORD_SOCKETS_ENV, type RecordedStream} from '../media/record-tap.js'
 import {CallRecording, type RecordingResult, type StreamFormat} from './recording.js'
+import {MediaFlow} from './media-flow.js'
 
 /** What this side sends and plays in a call; passed through from `ivc listen` / `ivc call` flags. */
 export interface MediaPlan {
@@ -61,7 +62,9 @@ export type ComponentEnd = {name: string; code: number | null; signal: string | 
 export class MediaSession {
   readonly #receivers = new Map<MediaKind, Component>()
   readonly #senders = new Map<MediaKind, Component>()
-  readonly #firstFrames = new Map<MediaKind, Promise<void>>()
+  readonly #flow = new MediaFlow()
+  /** Called as the flow changes, while mediaFlowing waits. */
+  #flowChanged: () => void = () => undefined
   readonly #firstFrameListeners: Array<(kind: MediaKind, setupMs: number) => void> = []
   /** ms from set-up to the first remote frame of any medium. */
   #setupMs: number | undefined
@@ -155,6 +158,7 @@ export class MediaSession {
       const format = formats[kind]?.receive
       if (!call.remote[kind]?.send || !format) {
         this.#drop(this.#receivers, kind)
+        this.#flow.forget(kind)
         continue
       }
 
@@ -234,12 +238,25 @@ export class MediaSession {
     this.#firstFrameListeners.push(listener)
   }
 
-  /** Resolves once every receiver has had its first frame, or after `timeoutMs` anyway. */
+  /** The peer says it sends `kind` (on) or has it off (control.peer-media): see MediaFlow. */
+  peerSends(kind: MediaKind, on: boolean): void {
+    this.#flow.peerSends(kind, on)
+    this.#flowChanged()
+  }
+
+  /** Resolves once media is up (MediaFlow: each receiver's first frame, or the peer has that medium off), or after `timeoutMs` anyway. */
   async mediaFlowing(timeoutMs = 5000): Promise<void> {
-    let timer: unknown
-    const late = new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, timeoutMs)))
-    await Promise.race([Promise.all(this.#firstFrames.values()), late])
-    this.clock.clearTimeout(timer)
+    await new Promise<void>((resolve) => {
+      const timer = this.clock.setTimeout(resolve, timeoutMs)
+      this.#flowChanged = () => {
+        if (!this.#flow.up) return
+        this.clock.clearTimeout(timer)
+        resolve()
+      }
+
+      this.#flowChanged()
+    })
+    this.#flowChanged = () => undefined
   }
 
   /** Stop everything; returns what each receiver reported last (its summary). */
@@ -278,8 +295,10 @@ export class MediaSession {
     const receiver = this.#start(`${kind} receiver`, [`stream-${kind}`, '--listen', '--port', String(port), '--bind', this.context.bind, '--sink', plan.sink, ...named, ...this.#warmCodec(kind), '--await-start', ...this.#common()], port)
     this.#receivers.set(kind, receiver)
     const arrived = new Promise<void>((resolve) => receiver.onEvent((event) => event.event === 'first-frame' && resolve()))
-    this.#firstFrames.set(kind, arrived)
+    this.#flow.expect(kind)
     void arrived.then(() => {
+      this.#flow.firstFrame(kind)
+      this.#flowChanged()
       const setupMs = Math.round(this.clock.now() - this.setupFrom)
       this.#setupMs ??= setupMs
       for (const listener of this.#firstFrameListeners) listener(kind, setupMs)
@@ -314,7 +333,6 @@ export class MediaSession {
   #drop(components: Map<MediaKind, Component>, kind: MediaKind): void {
     void this.supervisor.stop(components.get(kind)!)
     components.delete(kind)
-    this.#firstFrames.delete(kind)
   }
 
   /**

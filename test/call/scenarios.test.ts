@@ -378,10 +378,16 @@ describe('call scenarios (two CallDrivers on an in-memory network and a fake clo
       {callId, side: 'peer', kind: 'video', on: false},
       {callId, side: 'peer', kind: 'video', on: true},
     ])
+    // bob's media session hears it too: media-up awaits no video frame while alice has video off (MediaFlow).
+    expect(net.peer('bob').media.running(callId)!.peerMedia).toEqual([
+      {kind: 'video', on: false},
+      {kind: 'video', on: true},
+    ])
     // A toggle from an older call is ignored.
     await net.control('bob', 'control.peer-media', `${callId}-old`, {kind: 'audio', on: false})
     expect(callOf(net.state('bob')).sending.peer).toEqual({audio: true, video: true})
     expect(net.events('bob', 'call.media')).toHaveLength(2)
+    expect(net.peer('bob').media.running(callId)!.peerMedia).toHaveLength(2)
   })
 
   it('chat reaches the peer, and both sides show it', async () => {

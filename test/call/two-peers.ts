@@ -446,6 +446,13 @@ export class FakeSession implements CallMediaSession {
 
   async mediaFlowing(): Promise<void> {}
 
+  /** What the driver told this session of the peer's media (control.peer-media), in order. */
+  readonly peerMedia: Array<{kind: MediaKind; on: boolean}> = []
+
+  peerSends(kind: MediaKind, on: boolean): void {
+    this.peerMedia.push({kind, on})
+  }
+
   onFirstFrame(listener: (kind: MediaKind, setupMs: number) => void): void {
     this.#firstFrame.push(listener)
   }
