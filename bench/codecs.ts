@@ -1,5 +1,7 @@
 // Suite `codecs` (issue 18): which library ivc's real codecs should use, measured side by side in one run.
-// Video, 640x480@30 from the synthetic source and from FFmpeg's lavfi testsrc2, at a target of 800 kbit/s:
+// Video, 640x480@30 from the synthetic source and from FFmpeg's lavfi testsrc2, at a target of 800 kbit/s, every
+// library below; then ivc's three codecs (h264 ultrafast, vp8, jpeg) on lavfi's mandelbrot (a picture that changes
+// everywhere) at 640x480, and at 1280x720@30 (target 2000 kbit/s) from the synthetic source and testsrc2:
 //   - h264 in-process: node-av's libx264 (preset ultrafast and veryfast, tune zerolatency, no B-frames), encode then
 //     decode each frame at once (codecs-worker.ts);
 //   - vp8 in-process: ivc's VP8 codec, node-av's libvpx (deadline realtime, cpu-used 8, no lookahead or alt-ref, CBR);
@@ -30,9 +32,14 @@ import type {Row, Suite} from './run.js'
 
 const WORKER = fileURLToPath(new URL('codecs-worker.ts', import.meta.url))
 const SECONDS = Number(process.env.IVC_BENCH_CODECS_SECONDS ?? 3)
-const WIDTH = 640
-const HEIGHT = 480
-const VIDEO_KBPS = 800
+/** One picture size at one target bitrate: 1280x720 has 3x the pixels of 640x480, and 2.5x its bits. */
+interface VideoSize {
+  width: number
+  height: number
+  kbps: number
+}
+const VGA: VideoSize = {width: 640, height: 480, kbps: 800}
+const HD: VideoSize = {width: 1280, height: 720, kbps: 2000}
 const AUDIO_KBPS = 32
 const AUDIO_FRAMES = 500 // 10 s of audio, unpaced
 
@@ -64,43 +71,61 @@ function timings(result: WorkerResult, realTimeMs: number): Row {
   }
 }
 
-/** The sent frames of one source, as a raw bgr24 file. */
-async function sourceFile(dir: string, name: string): Promise<string> {
-  const path = join(dir, `${name}.bgr`)
+/** The sent frames of one source at one size, as a raw bgr24 file. */
+async function sourceFile(dir: string, name: string, {width, height}: VideoSize): Promise<string> {
+  const path = join(dir, `${name}-${width}x${height}.bgr`)
   const frames = SECONDS * 30
   if (name === 'synthetic') {
-    const source = new SyntheticSource(WIDTH, HEIGHT)
+    const source = new SyntheticSource(width, height)
     const all: Buffer[] = []
     for (let n = 0; n < frames; n++) all.push(Buffer.from((await source.read()).data))
     writeFileSync(path, Buffer.concat(all))
   } else {
-    await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `${name}=size=${WIDTH}x${HEIGHT}:rate=30`, '-frames:v', String(frames), '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-y', path])
+    await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `${name}=size=${width}x${height}:rate=30`, '-frames:v', String(frames), '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-y', path])
   }
 
   return path
 }
 
-async function videoRows(dir: string, source: string): Promise<Row[]> {
-  const input = await sourceFile(dir, source)
-  const cases: Array<{name: string; install: number | null; run: (output: string) => Promise<WorkerResult | undefined>}> = [
-    {name: 'h264 node-av ultrafast', install: installMb(...NODE_AV), run: (output) => worker('x264-ultrafast', {input, output, width: WIDTH, height: HEIGHT, kbps: VIDEO_KBPS})},
-    {name: 'h264 node-av veryfast', install: installMb(...NODE_AV), run: (output) => worker('x264-veryfast', {input, output, width: WIDTH, height: HEIGHT, kbps: VIDEO_KBPS})},
-    {name: 'vp8 node-av (libvpx realtime)', install: installMb(...NODE_AV), run: (output) => worker('vp8', {input, output, width: WIDTH, height: HEIGHT, kbps: VIDEO_KBPS})},
-    {name: 'h264 ffmpeg child ultrafast', install: debianMb(...DEBIAN_FFMPEG), run: (output) => ffmpegChildren('ultrafast', input, output, WIDTH, HEIGHT, VIDEO_KBPS)},
-    {name: 'jpeg q80 (today)', install: installMb('@u4/opencv4nodejs'), run: (output) => worker('jpeg', {input, output, width: WIDTH, height: HEIGHT, kbps: VIDEO_KBPS})},
-  ]
+type VideoCase = {name: string; install: number | null; run: (input: string, output: string, size: VideoSize) => Promise<WorkerResult | undefined>}
+
+const inWorker =
+  (name: string): VideoCase['run'] =>
+    (input, output, {width, height, kbps}) =>
+      worker(name, {input, output, width, height, kbps})
+
+/** ivc's codecs: what a call uses. */
+const IVC_CODECS: VideoCase[] = [
+  {name: 'h264 node-av ultrafast', install: installMb(...NODE_AV), run: inWorker('x264-ultrafast')},
+  {name: 'vp8 node-av (libvpx realtime)', install: installMb(...NODE_AV), run: inWorker('vp8')},
+  {name: 'jpeg q80 (today)', install: installMb('@u4/opencv4nodejs'), run: inWorker('jpeg')},
+]
+
+/** ivc's codecs and the alternatives they were chosen over. */
+const LIBRARIES: VideoCase[] = [
+  IVC_CODECS[0],
+  {name: 'h264 node-av veryfast', install: installMb(...NODE_AV), run: inWorker('x264-veryfast')},
+  IVC_CODECS[1],
+  {name: 'h264 ffmpeg child ultrafast', install: debianMb(...DEBIAN_FFMPEG), run: (input, output, {width, height, kbps}) => ffmpegChildren('ultrafast', input, output, width, height, kbps)},
+  IVC_CODECS[2],
+]
+
+async function videoRows(dir: string, source: string, size: VideoSize, cases: VideoCase[]): Promise<Row[]> {
+  const input = await sourceFile(dir, source, size)
+  const {width, height} = size
   const rows: Row[] = []
   for (const each of cases) {
-    console.error(`bench codecs: ${source}, ${each.name}`)
+    console.error(`bench codecs: ${source} ${width}x${height}, ${each.name}`)
     const output = join(dir, 'decoded.bgr')
-    const result = await each.run(output)
+    const result = await each.run(input, output, size)
+    const named = {case: each.name, source, size: `${width}x${height}`}
     if (!result) {
-      rows.push({case: each.name, source, 'install MB': each.install})
+      rows.push({...named, 'install MB': each.install})
       continue
     }
 
-    const {ssim, psnr} = await quality(input, output, WIDTH, HEIGHT)
-    rows.push({case: each.name, source, ...timings(result, (result.frames * 1000) / 30), 'SSIM Y': round(ssim, 4), 'PSNR Y dB': round(psnr, 2), 'install MB': each.install})
+    const {ssim, psnr} = await quality(input, output, width, height)
+    rows.push({...named, ...timings(result, (result.frames * 1000) / 30), 'SSIM Y': round(ssim, 4), 'PSNR Y dB': round(psnr, 2), 'install MB': each.install})
   }
 
   return rows
@@ -125,13 +150,22 @@ async function audioRows(): Promise<Row[]> {
 export const codecsSuite: Suite = {
   name: 'codecs',
   description:
-    `codec libraries side by side: h264 (node-av in-process vs ffmpeg children), vp8 (node-av) and jpeg at ${WIDTH}x${HEIGHT}@30, ${SECONDS} s per case, ` +
-    `target ${VIDEO_KBPS} kbit/s; opus (node-av vs @discordjs/opus) and pcm at ${AUDIO_KBPS} kbit/s, ${AUDIO_FRAMES} frames of 20 ms; ` +
+    `codec libraries side by side: h264 (node-av in-process vs ffmpeg children), vp8 (node-av) and jpeg at 640x480@30 (target ${VGA.kbps} kbit/s), ` +
+    `ivc's three on mandelbrot and at 1280x720@30 (target ${HD.kbps} kbit/s), ${SECONDS} s per case; opus (node-av vs @discordjs/opus) and pcm at ${AUDIO_KBPS} kbit/s, ${AUDIO_FRAMES} frames of 20 ms; ` +
     'CPU % of one core in real time; RSS MB added by the codec (children: their peak); install MB on disk',
   async run() {
     const dir = mkdtempSync(join(tmpdir(), 'ivc-codecs-'))
     try {
-      return [...(await videoRows(dir, 'synthetic')), ...(await videoRows(dir, 'testsrc2')), ...(await audioRows())]
+      const runs: Array<[string, VideoSize, VideoCase[]]> = [
+        ['synthetic', VGA, LIBRARIES],
+        ['testsrc2', VGA, LIBRARIES],
+        ['mandelbrot', VGA, IVC_CODECS],
+        ['synthetic', HD, IVC_CODECS],
+        ['testsrc2', HD, IVC_CODECS],
+      ]
+      const rows: Row[] = []
+      for (const [source, size, cases] of runs) rows.push(...(await videoRows(dir, source, size, cases)))
+      return [...rows, ...(await audioRows())]
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
