@@ -67,6 +67,8 @@ export class CallDriver {
   readonly #entrySignedAt = new Map<string, number>()
   #listener: {port: number; close(): Promise<void>} | undefined
   readonly #recordings: CallRecordings
+  /** The call whose control component is up: a toggle before then is told to the peer when it is (#startMedia). */
+  #controlUp: string | undefined
 
   constructor(private readonly options: CallDriverOptions) {
     this.#state = initialCallState({
@@ -394,6 +396,7 @@ export class CallDriver {
       await session.controlReady()
       const now = this.#state
       if (now.kind !== 'in-call' || now.call.callId !== call.callId) return
+      this.#controlUp = call.callId
       // Toggles made while the call was being set up: the senders started that way; the peer hears of it now.
       for (const kind of ['audio', 'video'] as const) {
         if (!now.call.sending.local[kind]) void this.#setLocalMedia(call.callId, kind, false)
@@ -424,6 +427,8 @@ export class CallDriver {
     try {
       // Our sender of that medium follows `media.set` on the bus (video off sends nothing, audio off silence).
       await this.options.bus.publish('media', 'media.set', {kind, on}, {callId})
+      // The control component still starting has no one to ask: #startMedia tells the peer once it is up.
+      if (this.#controlUp !== callId) return
       await this.options.bus.request('control', 'control.send', {message: {type: kind, on}}, {callId})
     } catch (error) {
       this.options.logger.warn(`turning ${kind} ${on ? 'on' : 'off'} failed: ${(error as Error).message}`)

@@ -390,6 +390,21 @@ describe('call scenarios (two CallDrivers on an in-memory network and a fake clo
     expect(net.peer('bob').media.running(callId)!.peerMedia).toHaveLength(2)
   })
 
+  it('a toggle made while the control component still starts reaches the peer once, when it is up, with no warning', async () => {
+    const net = await peers('alice', 'bob')
+    const releaseControl = net.peer('alice').media.holdControl()
+    const {callId} = await net.dial('alice', 'bob')
+    await net.accept('bob')
+    await net.command('alice', (driver) => driver.setMedia('video', false))
+    // Her sender already follows it (the bus); the peer hears of it once her control can tell him.
+    expect(net.peer('alice').bus.published).toContainEqual({topic: 'media', type: 'media.set', body: {kind: 'video', on: false}, callId})
+    expect(net.events('bob', 'call.media')).toEqual([])
+    releaseControl()
+    await net.settle()
+    expect(net.events('bob', 'call.media')).toEqual([{callId, side: 'peer', kind: 'video', on: false}])
+    expect(net.peer('alice').logger.lines.filter((line) => line.includes('warn'))).toEqual([])
+  })
+
   it('chat reaches the peer, and both sides show it', async () => {
     const {net, callId} = await connected()
     await net.command('alice', (driver) => driver.chat('hello'))

@@ -367,11 +367,20 @@ export class FakeCallMedia implements CallMedia {
   answer: (invite: MediaOffer, local: MediaOffer) => MediaAnswer = answerFormats
   #onExit: (component: string, reason: string, side: 'local' | 'peer') => void = () => undefined
   stoppedAll = false
+  /** The control component of this side's next session: ready at once (open), or only once released. */
+  control: {ready: Promise<void>} = {ready: Promise.resolve()}
 
   session(callId: string): FakeSession {
     const session = new FakeSession(callId, this)
     this.sessions.push(session)
     return session
+  }
+
+  /** The next session's control component stays starting until the returned function is called. */
+  holdControl(): () => void {
+    let release = () => undefined as void
+    this.control = {ready: new Promise<void>((resolve) => (release = resolve))}
+    return release
   }
 
   onComponentExit(listener: (component: string, reason: string, side: 'local' | 'peer') => void): void {
@@ -434,7 +443,9 @@ export class FakeSession implements CallMediaSession {
     this.call = call
   }
 
-  async controlReady(): Promise<void> {}
+  async controlReady(): Promise<void> {
+    await this.media.control.ready
+  }
 
   async startRecording(): Promise<void> {
     throw new Error('not recorded in these tests')
