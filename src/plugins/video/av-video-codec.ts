@@ -42,7 +42,7 @@ export interface AvVideoFormat {
    */
   bitrateChange: 'live' | 'reopen'
   /**
-   * Whether the rate is constant (minimum = maximum = target): libvpx keeps to its buffer of half a second only in
+   * Whether the rate is constant (minimum = maximum = target): libvpx keeps to its buffer (an eighth of a second) only in
    * CBR (its one-pass VBR ignores the buffer). libx264 keeps to it as a maximum (VBV).
    */
   constantRate: boolean
@@ -74,7 +74,7 @@ interface ToBgr {
 
 /**
  * An inter-frame video codec through node-av (FFmpeg in-process: H.264, VP8), whose encoder is set for real time so
- * each frame is one packet out at once and one picture back: a bitrate target with a buffer of half a second, which
+ * each frame is one packet out at once and one picture back: a bitrate target with a buffer of an eighth of a second, which
  * `setBitrate` moves between frames; a keyframe every KEYFRAME_INTERVAL_S, and one whenever `forceKeyframe` asks (one a
  * receiver can start from). The encoder opens on the first frame, at its size rounded down to even (4:2:0), and opens
  * again if the size changes. Pictures go BGR (or gray) → YUV 4:2:0 and back through swscale, into the frames' own
@@ -253,8 +253,12 @@ export class AvVideoCodec implements InterFrameVideoCodec {
     context.bitRate = BigInt(bps)
     context.rcMaxRate = BigInt(bps)
     if (this.format.constantRate) context.rcMinRate = BigInt(bps)
-    // A buffer of half a second: the rate holds over a few frames, as a real-time sender needs.
-    context.rcBufferSize = bps / 2
+    // A buffer of an eighth of a second (about 4 frames at 30 fps): what one frame may take above the average. With
+    // half a second, each periodic keyframe at a target near the link's rate came as a burst of ~0.4 s of the link:
+    // on 2 Mbit/s it queued the audio behind it (2-3 underruns a run), raised the latency past the bound and made
+    // the adaptation cut the picture to half size. The price: a smaller, blurrier keyframe the next frames mend
+    // (testsrc2 at 800 kbit/s: PSNR 38.3 dB against 39.1; bench/results/codecs-vbv-2026-12-04.json).
+    context.rcBufferSize = bps / 8
   }
 
   /**
