@@ -17,7 +17,7 @@
 // IVC_BENCH_CODECS_SECONDS sets the seconds of video per case (default 3). @discordjs/opus is not one of ivc's
 // dependencies (docs/codecs.md says why): `npm install --no-save @discordjs/opus` (it compiles libopus, ~3 min) gives
 // its row numbers; without it the row shows only that it is missing.
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -25,6 +25,7 @@ import {fileURLToPath} from 'node:url'
 import {execa} from 'execa'
 
 import {SyntheticSource} from '../src/plugins/video/synthetic-source.js'
+import {scatterChartPng} from './chart.js'
 import {debianMb, installMb, percentile, quality, round} from './codecs-measure.js'
 import {ffmpegChildren} from './codecs-ffmpeg.js'
 import type {WorkerResult} from './codecs-worker.js'
@@ -147,6 +148,18 @@ async function audioRows(): Promise<Row[]> {
   return rows
 }
 
+/** bench/results/codecs-quality.png: each video case's bitrate against its SSIM, a series per codec of ivc's. */
+function writeChart(rows: Row[]): void {
+  const series = IVC_CODECS.map(({name}) => ({
+    name,
+    points: rows.filter((row) => row.case === name && typeof row['SSIM Y'] === 'number').map((row) => ({x: Number(row.kbps), y: Number(row['SSIM Y']), label: `${row.source} ${row.size}`})),
+  }))
+  const results = new URL('results/', import.meta.url)
+  mkdirSync(results, {recursive: true})
+  const png = scatterChartPng({title: 'Video codecs: bitrate against picture quality (SSIM of luma), one point per source and size', xName: 'kbit/s (log)', yName: 'SSIM Y', series})
+  writeFileSync(new URL('codecs-quality.png', results), png)
+}
+
 export const codecsSuite: Suite = {
   name: 'codecs',
   description:
@@ -165,6 +178,7 @@ export const codecsSuite: Suite = {
       ]
       const rows: Row[] = []
       for (const [source, size, cases] of runs) rows.push(...(await videoRows(dir, source, size, cases)))
+      writeChart(rows)
       return [...rows, ...(await audioRows())]
     } finally {
       rmSync(dir, {recursive: true, force: true})
