@@ -39,6 +39,7 @@ export const STRATEGIES = ['gcc', 'seed', 'off'] as const
 export const CODECS = [
   {name: 'jpeg+pcm', video: 'jpeg', audio: 'pcm', strategies: STRATEGIES},
   {name: 'h264+opus', video: 'h264', audio: 'opus', strategies: ['gcc']},
+  {name: 'vp8+opus', video: 'vp8', audio: 'opus', strategies: ['gcc']},
 ] as const satisfies ReadonlyArray<{name: string; video: string; audio: string; strategies: readonly string[]}>
 
 export type Codecs = (typeof CODECS)[number]

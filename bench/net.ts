@@ -1,6 +1,6 @@
 // `npm run bench:net` (as root): 640x480@30 synthetic video plus audio from one network namespace to another through
 // (a) an unlimited link, (b) a 2 Mbit/s tbf link, (c) 8 → 1.5 → 8 Mbit/s, each with JPEG + PCM and --adapt gcc, seed
-// and off, and with H.264 + Opus and gcc (net-profiles.ts CODECS).
+// and off, and with H.264 + Opus and VP8 + Opus and gcc (net-profiles.ts CODECS).
 // Prints a table, writes bench/results/net-latest.json and a latency-over-time PNG of the step run.
 // Columns: latency p50/p95 (receiver, capture → sink), the worst 1 s p95 after 3 s, seconds until back under the bound
 // after the step down, seconds until full quality after the step up, freezes, delivered fps, kbit/s, mean frame size,
