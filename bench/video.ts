@@ -9,7 +9,7 @@
 // frames (a memcpy per row, see synthetic-source.ts); ffmpeg reads raw frames from a pipe (a copy too) that this
 // process draws. Both encode 4:2:0 JPEG (OpenCV's default; ffmpeg would pick 4:4:4 for BGR input), ffmpeg at its
 // finest quantiser (-q:v 2), which still gives fewer bytes than OpenCV's quality 80 (the kbps column shows both).
-// An H.264 row per size (`--codec h264`, libx264 ultrafast at its 800 kbit/s without adaptation, decoded by the null
+// An H.264 row per size (`--codec h264`, libx264 veryfast at its 800 kbit/s without adaptation, decoded by the null
 // sink) sits beside JPEG's at 20 connections, when node-av is installed.
 // IVC_BENCH_VIDEO_SECONDS shortens the runs (default 10). The sender runs with --adapt off: this measures the pipeline
 // at the size asked for (gcc would spend the first seconds climbing to it); adaptation has its own benchmark, bench:net.

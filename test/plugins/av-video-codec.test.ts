@@ -1,3 +1,5 @@
+import {randomBytes} from 'node:crypto'
+
 import {describe, expect, it} from 'vitest'
 
 import {readSeq} from '../../src/media/video/frame-stamp.js'
@@ -14,16 +16,30 @@ const CODECS = [
   {name: 'vp8', label: 'VP8', ok: probeNodeAvVp8().ok, make: (fps: number, kbps?: number) => new Vp8Codec(fps, kbps)},
 ]
 
-async function packets(codec: AvVideoCodec, count: number, options: {forceAt?: number[]; width?: number; height?: number} = {}): Promise<Array<{payload: Buffer; key: boolean}>> {
-  const source = new SyntheticSource(options.width ?? 320, options.height ?? 240)
+/**
+ * `grain`: mid-gray pictures with faint random grain instead of the synthetic pattern. The pattern costs a good
+ * encoder (libx264 veryfast: ~270 kbit/s at 640x480) less than a high target, so it cannot tell two targets apart;
+ * grain costs whatever the target allows: fine quantisers keep it (megabits), coarse ones flatten it to nothing.
+ */
+async function packets(codec: AvVideoCodec, count: number, options: {forceAt?: number[]; width?: number; height?: number; grain?: boolean} = {}): Promise<Array<{payload: Buffer; key: boolean}>> {
+  const width = options.width ?? 320
+  const height = options.height ?? 240
+  const source = new SyntheticSource(width, height)
   const out = []
   for (let index = 0; index < count; index++) {
     if (options.forceAt?.includes(index)) codec.forceKeyframe()
-    const payload = await codec.encode((await source.read())!)
+    const frame = options.grain ? {width, height, format: 'bgr' as const, data: grain(width * height * 3)} : (await source.read())!
+    const payload = await codec.encode(frame)
     out.push({payload, key: codec.lastWasKey})
   }
 
   return out
+}
+
+function grain(bytes: number): Buffer {
+  const data = randomBytes(bytes)
+  for (let index = 0; index < bytes; index++) data[index] = 120 + (data[index] & 15)
+  return data
 }
 
 const keyIndexes = (sent: Array<{key: boolean}>) => sent.map((packet, index) => (packet.key ? index : -1)).filter((index) => index >= 0)
@@ -96,11 +112,11 @@ describe.each(CODECS)('the $name codec (node-av)', ({name, label, ok, make}) => 
   it.skipIf(!ok)('follows a new bitrate between frames', async () => {
     const codec = make(30, 2000)
     const bytes = (list: Array<{payload: Buffer}>) => list.reduce((sum, packet) => sum + packet.payload.length, 0)
-    // 640x480: enough picture that 2000 kbit/s and 150 kbit/s make different streams.
-    const high = bytes((await packets(codec, 60, {width: 640, height: 480})).slice(30))
+    // 640x480 of grain: enough picture that 2000 kbit/s and 150 kbit/s make different streams.
+    const high = bytes((await packets(codec, 60, {width: 640, height: 480, grain: true})).slice(30))
     codec.setBitrate(150)
-    const low = bytes((await packets(codec, 60, {width: 640, height: 480})).slice(30))
-    expect(low).toBeLessThan(high / 2)
+    const low = bytes((await packets(codec, 60, {width: 640, height: 480, grain: true})).slice(30))
+    expect(low, `high ${high} bytes, low ${low}`).toBeLessThan(high / 2)
   })
 
   it.skipIf(!ok)('refuses what gives no picture', async () => {

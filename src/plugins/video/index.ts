@@ -87,7 +87,7 @@ export function videoBackends(): AnyBackend[] {
     {
       name: 'h264',
       kind: 'video-codec',
-      description: 'H.264 through libx264 (ultrafast, zerolatency), bitrate set by adaptation, keyframes on request (node-av, optional)',
+      description: 'H.264 through libx264 (veryfast, zerolatency), bitrate set by adaptation, keyframes on request (node-av, optional)',
       probe: async () => probeNodeAvH264(),
       create: async (raw) => new (await import('./h264-codec.js')).H264Codec(options(raw).fps ?? 30),
     },
