@@ -9,8 +9,8 @@
 // frames (a memcpy per row, see synthetic-source.ts); ffmpeg reads raw frames from a pipe (a copy too) that this
 // process draws. Both encode 4:2:0 JPEG (OpenCV's default; ffmpeg would pick 4:4:4 for BGR input), ffmpeg at its
 // finest quantiser (-q:v 2), which still gives fewer bytes than OpenCV's quality 80 (the kbps column shows both).
-// An H.264 row per size (`--codec h264`, libx264 veryfast at its 800 kbit/s without adaptation, decoded by the null
-// sink) sits beside JPEG's at 20 connections, when node-av is installed.
+// An H.264 and a VP8 row per size (`--codec h264|vp8`, libx264 veryfast or libvpx realtime at 800 kbit/s without
+// adaptation, decoded by the null sink) sit beside JPEG's at 20 connections, when node-av has the encoder.
 // IVC_BENCH_VIDEO_SECONDS shortens the runs (default 10). The sender runs with --adapt off: this measures the pipeline
 // at the size asked for (gcc would spend the first seconds climbing to it); adaptation has its own benchmark, bench:net.
 import {readFileSync} from 'node:fs'
@@ -19,7 +19,7 @@ import {fileURLToPath} from 'node:url'
 
 import {execa} from 'execa'
 
-import {probeNodeAvH264} from '../src/plugins/native.js'
+import {probeNodeAvH264, probeNodeAvVp8} from '../src/plugins/native.js'
 import {SyntheticSource} from '../src/plugins/video/synthetic-source.js'
 import {newStreamSecret} from '../src/security/stream-secret.js'
 import type {Row, Suite} from './run.js'
@@ -64,7 +64,7 @@ const ivc = (args: string[], secret?: string) =>
   execa('node', [BIN, ...args], {reject: false, env: {XDG_CONFIG_HOME: BENCH_CONFIG_HOME, ...(secret ? {IVC_MEDIA_SECRET: secret} : {})}})
 
 /** With `encrypted`, both ends share a secret, so every connection is TLS 1.3 (as in a call). */
-async function ivcCase(width: number, height: number, connections: number, encrypted = false, codec: 'jpeg' | 'h264' = 'jpeg'): Promise<Row> {
+async function ivcCase(width: number, height: number, connections: number, encrypted = false, codec: 'jpeg' | 'h264' | 'vp8' = 'jpeg'): Promise<Row> {
   const secret = encrypted ? newStreamSecret() : undefined
   const receiver = ivc(['stream-video', '--listen', '--port', '0', '--sink', 'null', '--json', '--codec', codec, '--duration', String(SECONDS + 6)], secret)
   const port = await new Promise<number>((resolve, reject) => {
@@ -80,7 +80,7 @@ async function ivcCase(width: number, height: number, connections: number, encry
   const summary = JSON.parse(String(rx.stdout).trim().split('\n').at(-1)!)
   const sent = JSON.parse(String(tx.stdout).trim().split('\n').at(-1)!)
   return {
-    case: `ivc ${codec === 'h264' ? 'H.264 ' : ''}${width}x${height}@30, ${connections} conn${encrypted ? ', TLS' : ''}`,
+    case: `ivc ${{jpeg: '', h264: 'H.264 ', vp8: 'VP8 '}[codec]}${width}x${height}@30, ${connections} conn${encrypted ? ', TLS' : ''}`,
     fps: summary.fps,
     'p50 ms': summary.latencyMs.p50,
     'p95 ms': summary.latencyMs.p95,
@@ -153,7 +153,7 @@ function withRatios(rows: Row[], reference: Row): Row[] {
 
 export const videoSuite: Suite = {
   name: 'video',
-  description: `ivc stream-video over loopback, ${SECONDS} s per case (synthetic source, JPEG q80 or H.264 at 800 kbit/s, null sink that decodes); CPU % of one core over the steady state (${WARMUP_S} s to ${SECONDS} s after the sender starts), and as a multiple of ffmpeg → ffmpeg MJPEG in the same run (target ≤ ${RATIO_TARGET}×)`,
+  description: `ivc stream-video over loopback, ${SECONDS} s per case (synthetic source, JPEG q80, or H.264 or VP8 at 800 kbit/s; null sink that decodes); CPU % of one core over the steady state (${WARMUP_S} s to ${SECONDS} s after the sender starts), and as a multiple of ffmpeg → ffmpeg MJPEG in the same run (target ≤ ${RATIO_TARGET}×)`,
   async run() {
     const rows: Row[] = []
     for (const [width, height] of [
@@ -172,6 +172,11 @@ export const videoSuite: Suite = {
       if (probeNodeAvH264().ok) {
         console.error(`bench video: ${width}x${height}, 20 connections, H.264`)
         sized.push(await ivcCase(width, height, 20, false, 'h264'))
+      }
+
+      if (probeNodeAvVp8().ok) {
+        console.error(`bench video: ${width}x${height}, 20 connections, VP8`)
+        sized.push(await ivcCase(width, height, 20, false, 'vp8'))
       }
 
       console.error(`bench video: ${width}x${height}, ffmpeg reference`)
