@@ -43,6 +43,10 @@ describe.each(CODECS)('$name payload', ({ok, make}) => {
       }
     })
     av.Log.setLevel(av.AV_LOG_ERROR)
-    check(codec.decodeSync(seeds[4]).width === 128, () => 'the decoder stopped decoding')
+    // Garbage may leave the decoder holding a picture of its own (a mutated parameter set can ask for reordering delay):
+    // the keyframe, sent again as a receiver's keyframe request brings it again, must give the stream's picture back.
+    const widths: number[] = []
+    for (let attempt = 0; attempt < 3 && widths.at(-1) !== 128; attempt++) widths.push(codec.decodeSync(seeds[4]).width)
+    check(widths.at(-1) === 128, () => `the decoder stopped decoding: the keyframe gave pictures ${widths.join(', ')} wide`)
   }, FUZZ_TIMEOUT_MS)
 })
