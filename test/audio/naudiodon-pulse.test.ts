@@ -104,11 +104,13 @@ describe('naudiodon through PulseAudio', () => {
     const {receiver, port} = await listen(['--sink', 'file', '--file', path], {})
     // No --duration: record until the receiver has played 100 frames (2 s), then stop the sender as Ctrl-C would.
     const recorded100 = waitForLine(receiver, 'stdout', (line) => line.includes('"event":"stats"') && JSON.parse(line).played >= 100)
-    const sender = startCli(['stream-audio', '--to', `127.0.0.1:${port}`, '--source', 'mic', '--device', 'pulse', '--json'], {env: {...pulse.env, PULSE_SOURCE: pulse.monitor}})
+    const sender = startCli(['stream-audio', '--to', `127.0.0.1:${port}`, '--source', 'mic', '--device', 'pulse', '--json', '--log-level', 'debug'], {env: {...pulse.env, PULSE_SOURCE: pulse.monitor}})
     await recorded100
     sender.kill('SIGINT')
     const sent = await sender
     expect(sent.exitCode, String(sent.stderr)).toBe(0)
+    // The capture helper left on its own once its pipe closed, not killed after the grace (portaudio-host.ts logs that).
+    expect(String(sent.stderr)).not.toContain('the helper did not exit')
     for (const line of String(sent.stdout).trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow()
     expect((await receiver).exitCode).toBe(0)
     player.kill()

@@ -23,8 +23,16 @@ try {
   stream.start()
   report({ok: true})
   if (direction === 'input') {
-    // The parent closes fd 3 (or dies): stop capturing and leave.
-    const quit = () => stream.quit(() => process.exit(0))
+    // The parent closes fd 3 (or dies): stop capturing and leave. Once: the next write fails (EPIPE) and the socket
+    // closes, and a second quit while naudiodon's first is finishing kept the process from exiting until the parent
+    // killed it 2 s later (at every hang-up with a mic).
+    let quitting = false
+    const quit = () => {
+      if (quitting) return
+      quitting = true
+      stream.quit(() => process.exit(0))
+    }
+
     pcm.on('close', quit)
     pcm.on('error', quit)
     process.on('SIGTERM', quit)

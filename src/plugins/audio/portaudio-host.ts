@@ -87,7 +87,10 @@ export async function openPortAudio(direction: 'input' | 'output', device: {id: 
 
       pcm.destroy()
       // Real time, not a Clock: a kill deadline for a real child process.
-      const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_GRACE_MS)
+      const timer = setTimeout(() => {
+        logger?.debug(`audio ${direction}: the helper did not exit within ${EXIT_GRACE_MS} ms of its pipe closing: killed`)
+        child.kill('SIGKILL')
+      }, EXIT_GRACE_MS)
       await exited
       clearTimeout(timer)
     },
